@@ -1,0 +1,39 @@
+//! The grader's own errors: grading could not run at all. A learner's failing, hanging or cheating
+//! test is never one of these; it is an [`crate::outcome::Status`] in the report.
+
+use std::path::PathBuf;
+
+/// Why grading (or starter generation) could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unknown lesson `{given}`; the lessons are: {known}")]
+    UnknownLesson { given: String, known: String },
+    #[error("submission directory {0} does not exist")]
+    MissingSubmission(PathBuf),
+    #[error(
+        "{0} holds no exercise files: expected src/beginner.rs, src/intermediate.rs or src/advanced.rs \
+         (pass the crate directory or its src/ directory)"
+    )]
+    NoTierFiles(PathBuf),
+    #[error("cannot {action} {path}: {source}")]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("invalid suite manifest {path}: {message}")]
+    Manifest { path: PathBuf, message: String },
+    #[error("invalid course file {path}: {message}")]
+    Course { path: PathBuf, message: String },
+    #[error("cannot run cargo: {0}")]
+    Cargo(String),
+    #[error("{path}:{line}: {message}")]
+    Marker { path: PathBuf, line: usize, message: String },
+    #[error("cannot start a test process for {test}: {source}")]
+    Spawn { test: String, source: std::io::Error },
+}
+
+/// Shorthand for the grader's results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Wraps an I/O error with what was being done and to which path.
+pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io { action, path, source }
+}

@@ -1,0 +1,111 @@
+//! The grading pipeline: resolve → stage → check the facade → build → run → score → report.
+
+use crate::compile;
+use crate::course::{Course, Lesson};
+use crate::error::Result;
+use crate::lint;
+use crate::outcome::{Outcome, Status};
+use crate::report::{FORMAT_VERSION, Report};
+use crate::run::{self, Job};
+use crate::score;
+use crate::stage::{self, Subject, TierSource};
+use crate::suite::{Suite, TestSpec};
+use crate::tier::Tier;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// What to grade.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// A learner's name for the lesson: `lesson05`, `5` or `races`.
+    pub lesson: String,
+    pub subject: Subject,
+}
+
+/// Progress, for a front end that streams.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The subject is staged; building starts.
+    Staged { lesson: &'a Lesson, title: &'a str, subject: &'a str },
+    /// A test finished.
+    TestDone { spec: &'a TestSpec, outcome: &'a Outcome },
+}
+
+/// Grades one subject against a lesson's hidden suite.
+pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Report> {
+    let started = Instant::now();
+    let lesson = course.resolve(&request.lesson)?;
+    let suite = Suite::load(&course.suite_dir(&lesson))?;
+    let staged = stage::stage(course, &lesson, &suite, &request.subject)?;
+    on_event(Event::Staged { lesson: &lesson, title: &suite.title, subject: &staged.subject_label });
+
+    let mut refused: BTreeMap<Tier, String> = BTreeMap::new();
+    if suite.facade {
+        for (tier, text) in &staged.tier_text {
+            let found = lint::facade_violations(text);
+            if !found.is_empty() {
+                let lines: Vec<String> =
+                    found.iter().map(|v| format!("src/{}:{}: {}", tier.file_name(), v.line, v.message)).collect();
+                refused.insert(*tier, format!("refused before building:\n{}", lines.join("\n")));
+            }
+        }
+    }
+    let to_build: Vec<Tier> = Tier::ALL.into_iter().filter(|t| !refused.contains_key(t)).collect();
+    let built = compile::build(&staged, &suite, &to_build)?;
+    let tier_message = |tier: Tier| -> String {
+        refused.get(&tier).or_else(|| built.errors.get(&tier)).cloned().unwrap_or_default()
+    };
+
+    let run_root = course.work_dir().join("runs").join(staged.dir.file_name().unwrap_or_default());
+    let mut jobs = Vec::new();
+    let mut job_of_test = Vec::new();
+    let mut outcomes: Vec<Option<Outcome>> = Vec::new();
+    for spec in &suite.tests {
+        match built.binaries.get(&spec.tier) {
+            Some(binary) => {
+                job_of_test.push(Some(jobs.len()));
+                jobs.push(Job {
+                    test: spec.name.clone(),
+                    binary: binary.clone(),
+                    timeout: suite.timeout(spec),
+                    dir: run_root.join(&spec.name),
+                });
+                outcomes.push(None);
+            }
+            None => {
+                job_of_test.push(None);
+                let outcome = Outcome::new(Status::CompileError, format!("src/{} does not compile", spec.tier.file_name()));
+                outcomes.push(Some(outcome));
+            }
+        }
+    }
+    let specs_of_jobs: Vec<&TestSpec> =
+        suite.tests.iter().zip(&job_of_test).filter_map(|(spec, job)| job.map(|_| spec)).collect();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let ran = run::run_all(&jobs, workers, &mut |index, outcome| {
+        on_event(Event::TestDone { spec: specs_of_jobs[index], outcome });
+    })?;
+    let mut ran = ran.into_iter();
+    let mut outcomes: Vec<Outcome> = outcomes
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|| ran.next().expect("one outcome per job")))
+        .collect();
+    for (spec, outcome) in suite.tests.iter().zip(&mut outcomes) {
+        if let Some(TierSource::MissingFile(path)) = staged.tiers.get(&spec.tier) {
+            outcome.message = format!("{} is missing, so this tier was graded as the starter: {}", path.display(), outcome.message);
+        }
+    }
+
+    let (tiers, tests) = score::score(&suite, &outcomes, tier_message);
+    Ok(Report {
+        format_version: FORMAT_VERSION,
+        lesson: lesson.id.clone(),
+        title: suite.title.clone(),
+        subject: staged.subject_label.clone(),
+        score: tests.iter().map(|t| t.score).sum(),
+        max_score: tests.iter().map(|t| t.max_score).sum(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        tiers,
+        tests,
+    })
+}

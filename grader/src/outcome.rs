@@ -1,0 +1,54 @@
+//! What happened to each test, as data. A learner's failing, hanging or cheating code is an outcome
+//! here, never an error of the grader.
+
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// A test's status in the report (the JSON contract's strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    TimedOut,
+    Crashed,
+    NotStarted,
+    CompileError,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::TimedOut => "timed_out",
+            Status::Crashed => "crashed",
+            Status::NotStarted => "not_started",
+            Status::CompileError => "compile_error",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of one test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: Status,
+    /// What was expected and what happened; empty for a pass.
+    pub message: String,
+    /// The test process's stdout and stderr, capped.
+    pub output: String,
+    pub duration: Duration,
+}
+
+impl Outcome {
+    pub fn new(status: Status, message: impl Into<String>) -> Outcome {
+        Outcome { status, message: message.into(), output: String::new(), duration: Duration::ZERO }
+    }
+}

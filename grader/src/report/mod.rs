@@ -1,0 +1,31 @@
+//! The graded result and its renderings: a terminal view and the JSON contract of DESIGN.md.
+
+pub mod json;
+pub mod terminal;
+
+use crate::score::{TestReport, TierReport};
+use serde::Serialize;
+
+/// The version of the JSON report; fields may be added, never renamed.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A finished grade.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub format_version: u32,
+    pub lesson: String,
+    pub title: String,
+    pub subject: String,
+    pub score: u32,
+    pub max_score: u32,
+    pub duration_ms: u64,
+    pub tiers: Vec<TierReport>,
+    pub tests: Vec<TestReport>,
+}
+
+impl Report {
+    /// The score as a percentage of the maximum (100 for an empty suite).
+    pub fn percent(&self) -> f64 {
+        if self.max_score == 0 { 100.0 } else { f64::from(self.score) * 100.0 / f64::from(self.max_score) }
+    }
+}

@@ -1,0 +1,316 @@
+//! Staging: a pristine crate under `target/threadlab/stage/` made of the course's manifest and course
+//! files, the subject's three tier files and nothing else of theirs, and the hidden tests.
+//!
+//! A submission's `Cargo.toml`, build script, extra modules or dependencies never reach the build.
+//! Files are rewritten only when their contents change, so cargo's incremental rebuilds stay warm.
+
+use crate::course::{Course, Lesson};
+use crate::error::{Error, Result, io};
+use crate::starter;
+use crate::suite::Suite;
+use crate::tier::Tier;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Whose code is graded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// The learner's own `lessons/lessonNN-topic`.
+    Learner,
+    /// A directory holding `src/` (with or without a `Cargo.toml`), or that `src/` itself.
+    Submission(PathBuf),
+    /// The reference solution.
+    Reference,
+}
+
+/// Where one tier's code came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TierSource {
+    /// The subject's file.
+    Subject(PathBuf),
+    /// The subject has no such file: the generated starter stands in (its tests are `not_started`).
+    MissingFile(PathBuf),
+}
+
+/// A staged crate, ready to build.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    /// The crate directory.
+    pub dir: PathBuf,
+    /// The shared cargo target directory.
+    pub target_dir: PathBuf,
+    /// What the report calls the subject: a path relative to the course root, or `reference`.
+    pub subject_label: String,
+    pub tiers: BTreeMap<Tier, TierSource>,
+    /// Each tier's text as staged, for the facade check.
+    pub tier_text: BTreeMap<Tier, String>,
+}
+
+/// Resolves the subject to the directory holding its tier files.
+pub fn subject_src(course: &Course, lesson: &Lesson, subject: &Subject) -> Result<PathBuf> {
+    match subject {
+        Subject::Learner => Ok(course.lesson_dir(lesson).join("src")),
+        Subject::Reference => Ok(course.solution_dir(lesson).join("src")),
+        Subject::Submission(dir) => {
+            if !dir.is_dir() {
+                return Err(Error::MissingSubmission(dir.clone()));
+            }
+            let has_tiers = |d: &Path| Tier::ALL.iter().any(|t| d.join(t.file_name()).is_file());
+            if has_tiers(&dir.join("src")) {
+                Ok(dir.join("src"))
+            } else if has_tiers(dir) {
+                Ok(dir.clone())
+            } else {
+                Err(Error::NoTierFiles(dir.clone()))
+            }
+        }
+    }
+}
+
+/// Writes the staged crate for `subject` and returns where it is.
+pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject) -> Result<Staged> {
+    let subject_dir = subject_src(course, lesson, subject)?;
+    let (key, subject_label) = match subject {
+        Subject::Learner => ("learner".to_owned(), course.display_path(&course.lesson_dir(lesson))),
+        Subject::Reference => ("reference".to_owned(), "reference".to_owned()),
+        Subject::Submission(_) => {
+            let canonical = subject_dir.canonicalize().map_err(io("resolve", &subject_dir))?;
+            (format!("submission-{:016x}", fnv1a(canonical.to_string_lossy().as_bytes())), course.display_path(&canonical))
+        }
+    };
+    let work = course.work_dir();
+    let dir = work.join("stage").join(format!("{}-{key}", lesson.id));
+    let solution_src = course.solution_dir(lesson).join("src");
+
+    // Course files: everything in the solution's src/ that is not a tier file, lib.rs adapted so each
+    // tier can be compiled on its own.
+    let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for entry in std::fs::read_dir(&solution_src).map_err(io("read", &solution_src))? {
+        let path = entry.map_err(io("read", &solution_src))?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if !name.ends_with(".rs") || Tier::ALL.iter().any(|t| t.file_name() == name) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
+        let text = if name == "lib.rs" { gate_tiers(&text, &path)? } else { text };
+        files.insert(PathBuf::from("src").join(name), text);
+    }
+
+    let mut tiers = BTreeMap::new();
+    let mut tier_text = BTreeMap::new();
+    for tier in Tier::ALL {
+        let own = subject_dir.join(tier.file_name());
+        let (text, source) = match std::fs::read_to_string(&own) {
+            Ok(text) => (text, TierSource::Subject(own)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let solution = solution_src.join(tier.file_name());
+                let text = std::fs::read_to_string(&solution).map_err(io("read", &solution))?;
+                (starter::generate(&text, &solution)?, TierSource::MissingFile(own))
+            }
+            Err(e) => return Err(io("read", &own)(e)),
+        };
+        files.insert(PathBuf::from("src").join(tier.file_name()), text.clone());
+        tier_text.insert(tier, text);
+        tiers.insert(tier, source);
+        let hidden = course.suite_dir(lesson).join(tier.file_name());
+        let tests = std::fs::read_to_string(&hidden).map_err(io("read", &hidden))?;
+        files.insert(PathBuf::from("tests").join(tier.file_name()), tests);
+    }
+
+    files.insert(PathBuf::from("Cargo.toml"), manifest(course, lesson, suite)?);
+    let lock = course.root().join("Cargo.lock");
+    if let Ok(text) = std::fs::read_to_string(&lock) {
+        // The course's lock file pins the same dependency versions the course was tested with.
+        files.insert(PathBuf::from("Cargo.lock"), text);
+    }
+    for (relative, text) in &files {
+        write_if_changed(&dir.join(relative), text)?;
+    }
+    remove_strays(&dir, &files)?;
+    Ok(Staged { dir, target_dir: work.join("build"), subject_label, tiers, tier_text })
+}
+
+/// `pub mod beginner;` becomes `#[cfg(feature = "beginner")] pub mod beginner;` so that a tier that
+/// does not compile can be left out while the others build.
+fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
+    let mut out = String::new();
+    let mut seen = Vec::new();
+    for line in lib.lines() {
+        let tier = Tier::ALL.into_iter().find(|t| line.trim() == format!("pub mod {};", t.name()));
+        if let Some(tier) = tier {
+            out.push_str(&format!("#[cfg(feature = \"{tier}\")]\n"));
+            seen.push(tier);
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    if seen.len() != Tier::ALL.len() {
+        return Err(Error::Course {
+            path: path.to_owned(),
+            message: "lib.rs must declare `pub mod beginner;`, `pub mod intermediate;` and `pub mod advanced;` \
+                      each on a line of its own"
+                .to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// The staged `Cargo.toml`: the lesson's own dependencies and features (workspace entries resolved),
+/// a feature per tier, the harness, and one `harness = false` test target per tier.
+fn manifest(course: &Course, lesson: &Lesson, suite: &Suite) -> Result<String> {
+    let read = |path: PathBuf| -> Result<toml::Table> {
+        let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
+        text.parse::<toml::Table>().map_err(|e| Error::Course { path, message: e.to_string() })
+    };
+    let lesson_manifest = read(course.lesson_dir(lesson).join("Cargo.toml"))?;
+    let root_manifest = read(course.root().join("Cargo.toml"))?;
+    let shared = root_manifest
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table())
+        .cloned()
+        .unwrap_or_default();
+
+    let mut dependencies = toml::Table::new();
+    if let Some(deps) = lesson_manifest.get("dependencies").and_then(|d| d.as_table()) {
+        for (name, spec) in deps {
+            dependencies.insert(name.clone(), resolve_dependency(course, name, spec, &shared));
+        }
+    }
+    let mut features = lesson_manifest.get("features").and_then(|f| f.as_table()).cloned().unwrap_or_default();
+    for tier in Tier::ALL {
+        features.insert(tier.name().to_owned(), toml::Value::Array(Vec::new()));
+    }
+    let mut harness = toml::Table::new();
+    harness.insert("path".into(), course.root().join("harness").to_string_lossy().into_owned().into());
+    harness.insert("features".into(), suite.harness_features.clone().into());
+    let mut dev_dependencies = toml::Table::new();
+    dev_dependencies.insert("threadlab-harness".into(), harness.into());
+
+    let tests: Vec<toml::Value> = Tier::ALL
+        .iter()
+        .map(|tier| {
+            toml::Value::Table(toml::Table::from_iter([
+                ("name".to_owned(), tier.name().into()),
+                ("path".to_owned(), format!("tests/{}", tier.file_name()).into()),
+                ("harness".to_owned(), false.into()),
+                ("required-features".to_owned(), vec![tier.name()].into()),
+            ]))
+        })
+        .collect();
+
+    let package = toml::Table::from_iter([
+        ("name".to_owned(), lesson.id.clone().into()),
+        ("version".to_owned(), "0.0.0".into()),
+        ("edition".to_owned(), "2024".into()),
+        ("publish".to_owned(), false.into()),
+        ("autotests".to_owned(), false.into()),
+        ("autoexamples".to_owned(), false.into()),
+        ("autobins".to_owned(), false.into()),
+        ("autobenches".to_owned(), false.into()),
+    ]);
+    let mut dev_profile = toml::Table::new();
+    // No debug info: linking the test binaries is most of a warm rebuild.
+    dev_profile.insert("debug".into(), false.into());
+    let manifest = toml::Table::from_iter([
+        ("package".to_owned(), package.into()),
+        ("features".to_owned(), features.into()),
+        ("dependencies".to_owned(), dependencies.into()),
+        ("dev-dependencies".to_owned(), dev_dependencies.into()),
+        ("test".to_owned(), tests.into()),
+        ("workspace".to_owned(), toml::Table::new().into()),
+        ("profile".to_owned(), toml::Table::from_iter([("dev".to_owned(), dev_profile.into())]).into()),
+    ]);
+    Ok(format!("# Staged by the threadlab grader; rewritten on every grade.\n{manifest}"))
+}
+
+/// Replaces `{ workspace = true, .. }` by the workspace's entry (with the local keys merged in) and
+/// makes path dependencies absolute.
+fn resolve_dependency(course: &Course, name: &str, spec: &toml::Value, shared: &toml::Table) -> toml::Value {
+    let Some(table) = spec.as_table() else { return spec.clone() };
+    let mut resolved = if table.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+        match shared.get(name) {
+            Some(toml::Value::String(version)) => toml::Table::from_iter([("version".to_owned(), version.clone().into())]),
+            Some(toml::Value::Table(t)) => t.clone(),
+            _ => toml::Table::new(),
+        }
+    } else {
+        toml::Table::new()
+    };
+    for (key, value) in table {
+        if key == "workspace" {
+            continue;
+        }
+        if key == "features" {
+            let mut merged = resolved.get("features").and_then(|f| f.as_array()).cloned().unwrap_or_default();
+            merged.extend(value.as_array().cloned().unwrap_or_default());
+            resolved.insert(key.clone(), merged.into());
+        } else {
+            resolved.insert(key.clone(), value.clone());
+        }
+    }
+    if let Some(path) = resolved.get("path").and_then(|p| p.as_str()) {
+        let absolute = course.root().join(path);
+        resolved.insert("path".into(), absolute.to_string_lossy().into_owned().into());
+    }
+    resolved.into()
+}
+
+/// Writes `text` to `path` unless it already holds exactly that (keeping its timestamp).
+pub(crate) fn write_if_changed(path: &Path, text: &str) -> Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|current| current == text) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io("create", parent))?;
+    }
+    std::fs::write(path, text).map_err(io("write", path))
+}
+
+/// Deletes files left in `src/` and `tests/` by an earlier staging that this one does not have.
+fn remove_strays(dir: &Path, keep: &BTreeMap<PathBuf, String>) -> Result<()> {
+    for sub in ["src", "tests"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        for entry in entries.flatten() {
+            let relative = PathBuf::from(sub).join(entry.file_name());
+            if !keep.contains_key(&relative) {
+                let path = entry.path();
+                let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                removed.map_err(io("remove", &path))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A stable 64-bit hash (FNV-1a) for naming a submission's stage directory.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tier_module_is_gated_by_its_feature() {
+        let lib = "pub mod sync;\npub mod beginner;\npub mod intermediate;\npub mod advanced;\n";
+        let gated = gate_tiers(lib, Path::new("lib.rs")).unwrap();
+        assert!(gated.starts_with("pub mod sync;\n#[cfg(feature = \"beginner\")]\npub mod beginner;\n"));
+        assert_eq!(gated.matches("#[cfg(feature").count(), 3);
+        assert!(gate_tiers("pub mod beginner;\n", Path::new("lib.rs")).is_err());
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_timestamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b.rs");
+        write_if_changed(&path, "x").unwrap();
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_if_changed(&path, "x").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
+        write_if_changed(&path, "y").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "y");
+    }
+}

@@ -1,0 +1,155 @@
+//! A hidden suite's manifest (`grader/suites/lessonNN-topic/suite.toml`): which tests exist, their
+//! tier, points, timeout, hint and visibility, and how the lesson crate is built for them.
+
+use crate::error::{Error, Result, io};
+use crate::tier::Tier;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+/// Whether a test's name and message may be shown to the learner (Gradescope's terms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Visible,
+    Hidden,
+    AfterDueDate,
+    AfterPublished,
+}
+
+/// One hidden test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSpec {
+    /// The function's name in `<tier>.rs`.
+    pub name: String,
+    pub tier: Tier,
+    pub points: u32,
+    /// Overrides the suite's `timeout_ms`.
+    pub timeout_ms: Option<u64>,
+    /// Shown under a failure: what to look at, never the answer.
+    pub hint: String,
+    #[serde(default)]
+    pub visibility: Visibility,
+}
+
+/// A lesson's hidden suite.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    pub title: String,
+    /// Tier files must take synchronisation from `crate::sync`/`crate::thread`, never `std` directly.
+    #[serde(default)]
+    pub facade: bool,
+    /// Cargo features of the lesson crate turned on for grading (e.g. the checked facade).
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Features of `threadlab-harness` turned on for grading.
+    #[serde(default)]
+    pub harness_features: Vec<String>,
+    /// Default per-test timeout.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    pub tests: Vec<TestSpec>,
+}
+
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+
+impl Suite {
+    /// Reads and checks `suite.toml` in `dir`.
+    pub fn load(dir: &Path) -> Result<Suite> {
+        let path = dir.join("suite.toml");
+        let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
+        let suite: Suite =
+            toml::from_str(&text).map_err(|e| Error::Manifest { path: path.clone(), message: e.to_string() })?;
+        suite.validate().map_err(|message| Error::Manifest { path, message })?;
+        Ok(suite)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let mut names = BTreeSet::new();
+        for test in &self.tests {
+            if !names.insert(test.name.as_str()) {
+                return Err(format!("test `{}` is listed twice", test.name));
+            }
+            if test.points == 0 {
+                return Err(format!("test `{}` is worth 0 points", test.name));
+            }
+            if test.hint.trim().is_empty() {
+                return Err(format!("test `{}` has no hint", test.name));
+            }
+        }
+        for tier in Tier::ALL {
+            if !self.tests.iter().any(|t| t.tier == tier) {
+                return Err(format!("the {tier} tier has no tests"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tests of one tier, in manifest order.
+    pub fn tier_tests(&self, tier: Tier) -> impl Iterator<Item = &TestSpec> {
+        self.tests.iter().filter(move |t| t.tier == tier)
+    }
+
+    /// The time one test may take.
+    pub fn timeout(&self, test: &TestSpec) -> Duration {
+        Duration::from_millis(test.timeout_ms.unwrap_or(self.timeout_ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Suite, String> {
+        let suite: Suite = toml::from_str(text).map_err(|e| e.to_string())?;
+        suite.validate()?;
+        Ok(suite)
+    }
+
+    const TIERS: &str = r#"
+[[tests]]
+name = "b"
+tier = "beginner"
+points = 2
+hint = "h"
+[[tests]]
+name = "i"
+tier = "intermediate"
+points = 3
+hint = "h"
+timeout_ms = 50
+[[tests]]
+name = "a"
+tier = "advanced"
+points = 4
+hint = "h"
+visibility = "hidden"
+"#;
+
+    #[test]
+    fn a_manifest_gives_each_test_its_tier_points_and_timeout() {
+        let suite = parse(&format!("title = \"T\"\n{TIERS}")).unwrap();
+        assert_eq!(suite.tests.len(), 3);
+        assert_eq!(suite.timeout(&suite.tests[0]), Duration::from_secs(10));
+        assert_eq!(suite.timeout(&suite.tests[1]), Duration::from_millis(50));
+        assert_eq!(suite.tests[2].visibility, Visibility::Hidden);
+        assert_eq!(suite.tier_tests(Tier::Intermediate).map(|t| t.points).sum::<u32>(), 3);
+    }
+
+    #[test]
+    fn a_manifest_with_a_missing_tier_duplicate_or_hintless_test_is_refused() {
+        let no_advanced = TIERS.split("[[tests]]\nname = \"a\"").next().unwrap();
+        assert!(parse(&format!("title = \"T\"\n{no_advanced}")).unwrap_err().contains("advanced tier has no tests"));
+        let twice = format!("title = \"T\"\n{TIERS}{}", TIERS.split("[[tests]]").nth(1).map(|t| format!("[[tests]]{t}")).unwrap());
+        assert!(parse(&twice).unwrap_err().contains("listed twice"));
+        let hintless = TIERS.replacen("hint = \"h\"", "hint = \" \"", 1);
+        assert!(parse(&format!("title = \"T\"\n{hintless}")).unwrap_err().contains("no hint"));
+        assert!(parse(&format!("title = \"T\"\nbogus = 1\n{TIERS}")).is_err(), "unknown keys are refused");
+    }
+}

@@ -1,0 +1,197 @@
+//! The runtime linked into every hidden test binary that the grader builds.
+//!
+//! A hidden suite is one binary per tier, built with `harness = false`; its `main` hands the list of
+//! tests to [`main`]. The grader then runs each test in its own process:
+//!
+//! * `BINARY --list` prints the test names, one per line;
+//! * `BINARY --run NAME` reads one line from stdin, `<token> <result-file>`, runs the test, and writes
+//!   its outcome to the result file. Only a test that returned normally gets `passed` together with the
+//!   token, which learner code never sees: it is read before the test starts and it is not in the
+//!   environment or the arguments. So `process::exit(0)`, `abort()` or printing "test ... ok" in learner
+//!   code can never pass a test.
+//!
+//! [`explore`] runs a body under shuttle's scheduler (with the `check` feature): many interleavings with
+//! a fixed seed, so a lost update or a lock-order deadlock is found on every run, even on one CPU.
+
+use std::io::{BufRead, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// One hidden test: its name (as in the suite manifest) and its body.
+pub type Test = (&'static str, fn());
+
+/// The first line of a result file, so the grader can tell it from anything else.
+pub const RESULT_MAGIC: &str = "threadlab-result 1";
+
+/// What `todo!()` panics with; a test that hit one is `not_started`, not `failed`.
+const TODO_PREFIX: &str = "not yet implemented";
+
+/// Seed for shuttle's random scheduler: fixed, so a run's schedules (and its verdict) repeat exactly.
+pub const SEED: u64 = 0x7468_7265_6164_6c61;
+
+static SAW_TODO: AtomicBool = AtomicBool::new(false);
+/// Set while [`catch_panic`] runs: the test provokes that panic on purpose, so it is not the verdict.
+static EXPECTING_PANIC: AtomicBool = AtomicBool::new(false);
+static FIRST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Entry point of a hidden test binary.
+pub fn main(tests: &[Test]) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["--list"] => {
+            let mut out = std::io::stdout().lock();
+            for (name, _) in tests {
+                let _ = writeln!(out, "{name}");
+            }
+        }
+        ["--run", name] => match tests.iter().find(|(n, _)| n == name) {
+            Some((_, body)) => run_one(*body),
+            None => {
+                eprintln!("threadlab-harness: no test named `{name}` in this binary");
+                std::process::exit(2);
+            }
+        },
+        _ => {
+            eprintln!("usage: --list | --run NAME (the grader runs these binaries; use `cargo xtask grade`)");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn run_one(body: fn()) {
+    // Read the secret before any learner code runs.
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        std::process::exit(2);
+    }
+    let Some((token, path)) = line.trim_end().split_once(' ') else {
+        eprintln!("threadlab-harness: expected `<token> <result-file>` on stdin");
+        std::process::exit(2);
+    };
+    let (token, path) = (token.to_owned(), path.to_owned());
+    drop(line);
+
+    install_panic_recorder();
+    let result = panic::catch_unwind(AssertUnwindSafe(body));
+    let (outcome, message, code) = match result {
+        Ok(()) => ("passed", String::new(), 0),
+        Err(payload) => {
+            let message = FIRST_PANIC
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+                .unwrap_or_else(|| payload_text(&*payload));
+            let outcome = if SAW_TODO.load(Ordering::SeqCst) { "not_started" } else { "failed" };
+            (outcome, message, 101)
+        }
+    };
+    let record = format!("{RESULT_MAGIC}\ntoken {token}\noutcome {outcome}\n{message}");
+    if std::fs::write(&path, record).is_err() {
+        eprintln!("threadlab-harness: cannot write the result file {path}");
+        std::process::exit(3);
+    }
+    // Threads the learner left running must not outlive the verdict.
+    std::process::exit(code);
+}
+
+/// Records the first panic of any thread (with where it happened) and whether a `todo!()` was hit.
+fn install_panic_recorder() {
+    let default = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        let text = payload_text(info.payload());
+        if text.starts_with(TODO_PREFIX) {
+            SAW_TODO.store(true, Ordering::SeqCst);
+        }
+        let mut first = FIRST_PANIC.lock().unwrap_or_else(|e| e.into_inner());
+        if first.is_none() && !EXPECTING_PANIC.load(Ordering::SeqCst) {
+            let thread = std::thread::current();
+            let at = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
+            let who = match thread.name() {
+                Some("main") | None => String::new(),
+                Some(name) => format!(" in thread '{name}'"),
+            };
+            *first = Some(format!("{}{who}{at}", explain(&text)));
+        }
+        drop(first);
+        default(info);
+    }));
+}
+
+/// Says what a checker's own panic means, in the learner's terms.
+fn explain(text: &str) -> String {
+    if text.starts_with("deadlock!") {
+        format!(
+            "deadlock: every thread was blocked waiting for a lock another one held \
+             (found by exploring thread schedules; take locks in one fixed order). Checker said: {text}"
+        )
+    } else if text.contains("exceeded max_steps bound") {
+        format!("a thread never stopped looping (busy-waiting or an endless loop). Checker said: {text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Runs `f`, which the test expects may panic, and returns its result or its panic message. Such a
+/// panic is not reported as the test's failure (a `todo!()` still marks the test not started).
+pub fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    EXPECTING_PANIC.store(true, Ordering::SeqCst);
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    EXPECTING_PANIC.store(false, Ordering::SeqCst);
+    result.map_err(|payload| payload_text(&*payload))
+}
+
+fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "the test panicked with a non-text payload".to_owned()
+    }
+}
+
+/// Runs `body` under many thread interleavings (the `check` feature: shuttle's random scheduler with
+/// the fixed [`SEED`]), or once on real threads without it.
+///
+/// Inside, `crate::sync` and `crate::thread` of the lesson crate are shuttle's types, so every lock,
+/// atomic access and spawn is a point where the scheduler may switch threads.
+pub fn explore<F>(iterations: usize, body: F)
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    #[cfg(feature = "check")]
+    {
+        let mut config = shuttle::Config::new();
+        // Learner code may keep bigger locals than shuttle's 60 KiB default stack allows.
+        config.stack_size = 1 << 20;
+        let scheduler = shuttle::scheduler::RandomScheduler::new_from_seed(SEED, iterations);
+        shuttle::Runner::new(scheduler, config).run(body);
+    }
+    #[cfg(not(feature = "check"))]
+    {
+        let _ = iterations;
+        body();
+    }
+}
+
+/// Fails the test with "`what`: expected `want`, got `got`" unless the two are equal.
+#[macro_export]
+macro_rules! expect_eq {
+    ($got:expr, $want:expr, $($what:tt)+) => {{
+        let (got, want) = (&$got, &$want);
+        if got != want {
+            panic!("{}: expected {:?}, got {:?}", format_args!($($what)+), want, got);
+        }
+    }};
+}
+
+/// Fails the test with the given message unless the condition holds.
+#[macro_export]
+macro_rules! expect {
+    ($cond:expr, $($msg:tt)+) => {{
+        if !$cond {
+            panic!($($msg)+);
+        }
+    }};
+}
