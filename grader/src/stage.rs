@@ -117,7 +117,8 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         files.insert(PathBuf::from("tests").join(tier.file_name()), tests);
     }
 
-    files.insert(PathBuf::from("Cargo.toml"), manifest(course, lesson, suite)?);
+    let package_name = format!("threadlab-stage-{}-{key}", lesson.id);
+    files.insert(PathBuf::from("Cargo.toml"), manifest(course, lesson, suite, &package_name)?);
     let lock = course.root().join("Cargo.lock");
     if let Ok(text) = std::fs::read_to_string(&lock) {
         // The course's lock file pins the same dependency versions the course was tested with.
@@ -157,7 +158,11 @@ fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
 
 /// The staged `Cargo.toml`: the lesson's own dependencies and features (workspace entries resolved),
 /// a feature per tier, the harness, and one `harness = false` test target per tier.
-fn manifest(course: &Course, lesson: &Lesson, suite: &Suite) -> Result<String> {
+///
+/// Each staged crate gets its own package name (its library is still called `lessonNN`): cargo names
+/// artifacts after the package and its path relative to its workspace, which is the same for every
+/// staged crate, so same-named packages would overwrite each other's binaries in the shared target.
+fn manifest(course: &Course, lesson: &Lesson, suite: &Suite, package_name: &str) -> Result<String> {
     let read = |path: PathBuf| -> Result<toml::Table> {
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
         text.parse::<toml::Table>().map_err(|e| Error::Course { path, message: e.to_string() })
@@ -186,6 +191,16 @@ fn manifest(course: &Course, lesson: &Lesson, suite: &Suite) -> Result<String> {
     harness.insert("features".into(), suite.harness_features.clone().into());
     let mut dev_dependencies = toml::Table::new();
     dev_dependencies.insert("threadlab-harness".into(), harness.into());
+    let from_workspace = toml::Value::Table(toml::Table::from_iter([("workspace".to_owned(), true.into())]));
+    for name in &suite.dev_dependencies {
+        if !shared.contains_key(name) {
+            return Err(Error::Manifest {
+                path: course.suite_dir(lesson).join("suite.toml"),
+                message: format!("dev dependency `{name}` is not in the workspace's [workspace.dependencies]"),
+            });
+        }
+        dev_dependencies.insert(name.clone(), resolve_dependency(course, name, &from_workspace, &shared));
+    }
 
     let tests: Vec<toml::Value> = Tier::ALL
         .iter()
@@ -200,7 +215,7 @@ fn manifest(course: &Course, lesson: &Lesson, suite: &Suite) -> Result<String> {
         .collect();
 
     let package = toml::Table::from_iter([
-        ("name".to_owned(), lesson.id.clone().into()),
+        ("name".to_owned(), package_name.into()),
         ("version".to_owned(), "0.0.0".into()),
         ("edition".to_owned(), "2024".into()),
         ("publish".to_owned(), false.into()),
@@ -212,8 +227,10 @@ fn manifest(course: &Course, lesson: &Lesson, suite: &Suite) -> Result<String> {
     let mut dev_profile = toml::Table::new();
     // No debug info: linking the test binaries is most of a warm rebuild.
     dev_profile.insert("debug".into(), false.into());
+    let lib = toml::Table::from_iter([("name".to_owned(), lesson.id.clone().into())]);
     let manifest = toml::Table::from_iter([
         ("package".to_owned(), package.into()),
+        ("lib".to_owned(), lib.into()),
         ("features".to_owned(), features.into()),
         ("dependencies".to_owned(), dependencies.into()),
         ("dev-dependencies".to_owned(), dev_dependencies.into()),

@@ -49,6 +49,9 @@ pub struct Suite {
     /// Features of `threadlab-harness` turned on for grading.
     #[serde(default)]
     pub harness_features: Vec<String>,
+    /// Workspace dependencies the hidden tests use (e.g. `assert_cmd`, `predicates`), by name.
+    #[serde(default)]
+    pub dev_dependencies: Vec<String>,
     /// Default per-test timeout.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,

@@ -33,10 +33,25 @@ pub const SEED: u64 = 0x7468_7265_6164_6c61;
 static SAW_TODO: AtomicBool = AtomicBool::new(false);
 /// Set while [`catch_panic`] runs: the test provokes that panic on purpose, so it is not the verdict.
 static EXPECTING_PANIC: AtomicBool = AtomicBool::new(false);
-static FIRST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+/// Every panic seen while the test ran, in order.
+static PANICS: Mutex<Vec<Panic>> = Mutex::new(Vec::new());
+
+struct Panic {
+    text: String,
+    /// " in thread 'x' (at src/foo.rs:12)"
+    place: String,
+    expected: bool,
+}
 
 /// Entry point of a hidden test binary.
 pub fn main(tests: &[Test]) {
+    main_with_children(tests, &[]);
+}
+
+/// Entry point of a hidden test binary whose tests also start child processes: `BINARY --child NAME`
+/// runs `NAME` from `children` and then returns from `main`, ending the process the way a learner's
+/// program ends (threads still running are killed). Start one with [`child_command`].
+pub fn main_with_children(tests: &[Test], children: &[Test]) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["--list"] => {
@@ -49,6 +64,13 @@ pub fn main(tests: &[Test]) {
             Some((_, body)) => run_one(*body),
             None => {
                 eprintln!("threadlab-harness: no test named `{name}` in this binary");
+                std::process::exit(2);
+            }
+        },
+        ["--child", name] => match children.iter().find(|(n, _)| n == name) {
+            Some((_, body)) => body(),
+            None => {
+                eprintln!("threadlab-harness: no child scenario named `{name}` in this binary");
                 std::process::exit(2);
             }
         },
@@ -77,11 +99,7 @@ fn run_one(body: fn()) {
     let (outcome, message, code) = match result {
         Ok(()) => ("passed", String::new(), 0),
         Err(payload) => {
-            let message = FIRST_PANIC
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone()
-                .unwrap_or_else(|| payload_text(&*payload));
+            let message = verdict(&payload_text(&*payload));
             let outcome = if SAW_TODO.load(Ordering::SeqCst) { "not_started" } else { "failed" };
             (outcome, message, 101)
         }
@@ -95,7 +113,7 @@ fn run_one(body: fn()) {
     std::process::exit(code);
 }
 
-/// Records the first panic of any thread (with where it happened) and whether a `todo!()` was hit.
+/// Records every panic (with where it happened) and whether a `todo!()` was hit.
 fn install_panic_recorder() {
     let default = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
@@ -103,19 +121,29 @@ fn install_panic_recorder() {
         if text.starts_with(TODO_PREFIX) {
             SAW_TODO.store(true, Ordering::SeqCst);
         }
-        let mut first = FIRST_PANIC.lock().unwrap_or_else(|e| e.into_inner());
-        if first.is_none() && !EXPECTING_PANIC.load(Ordering::SeqCst) {
-            let thread = std::thread::current();
-            let at = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
-            let who = match thread.name() {
-                Some("main") | None => String::new(),
-                Some(name) => format!(" in thread '{name}'"),
-            };
-            *first = Some(format!("{}{who}{at}", explain(&text)));
-        }
-        drop(first);
+        let thread = std::thread::current();
+        let who = match thread.name() {
+            Some("main") | None => String::new(),
+            Some(name) => format!(" in thread '{name}'"),
+        };
+        let at = info.location().map(|l| format!(" (at {}:{})", l.file(), l.line())).unwrap_or_default();
+        let expected = EXPECTING_PANIC.load(Ordering::SeqCst);
+        PANICS.lock().unwrap_or_else(|e| e.into_inner()).push(Panic { text, place: format!("{who}{at}"), expected });
         default(info);
     }));
+}
+
+/// The failure message for the panic that ended the test: its text and where it was raised; when it
+/// only passed on another thread's panic (a `join().unwrap()`), that first panic too.
+fn verdict(text: &str) -> String {
+    let panics = PANICS.lock().unwrap_or_else(|e| e.into_inner());
+    let own = panics.iter().find(|p| p.text == text);
+    let mut message = format!("{}{}", explain(text), own.map_or("", |p| p.place.as_str()));
+    let first_other = panics.iter().find(|p| !p.expected && p.text != text);
+    if let Some(first) = first_other.filter(|_| own.is_none() || text.contains("Any {")) {
+        message.push_str(&format!("\nfirst panic: {}{}", explain(&first.text), first.place));
+    }
+    message
 }
 
 /// Says what a checker's own panic means, in the learner's terms.
@@ -139,6 +167,16 @@ pub fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     EXPECTING_PANIC.store(false, Ordering::SeqCst);
     result.map_err(|payload| payload_text(&*payload))
+}
+
+/// A command that runs child scenario `name` of this test binary (see [`main_with_children`]) in
+/// `dir`, with the same clean environment as the test. Wrap it in `assert_cmd::Command::from_std` to
+/// give it a timeout and assertions.
+pub fn child_command(name: &str, dir: &std::path::Path) -> std::process::Command {
+    let exe = std::env::current_exe().expect("a test binary knows its own path");
+    let mut command = std::process::Command::new(exe);
+    command.arg("--child").arg(name).current_dir(dir).stdin(std::process::Stdio::null());
+    command
 }
 
 fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
