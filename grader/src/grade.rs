@@ -56,6 +56,10 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         refused.get(&tier).or_else(|| built.errors.get(&tier)).cloned().unwrap_or_default()
     };
 
+    for (tier, binary) in &built.binaries {
+        check_binary_lists_suite(&suite, *tier, binary, &course.suite_dir(&lesson))?;
+    }
+
     let run_root = course.work_dir().join("runs").join(staged.dir.file_name().unwrap_or_default());
     let mut jobs = Vec::new();
     let mut job_of_test = Vec::new();
@@ -74,7 +78,11 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             }
             None => {
                 job_of_test.push(None);
-                let outcome = Outcome::new(Status::CompileError, format!("src/{} does not compile", spec.tier.file_name()));
+                let why = if refused.contains_key(&spec.tier) { "was refused before building" } else { "does not compile" };
+                let outcome = Outcome::new(
+                    Status::CompileError,
+                    format!("src/{} {why}, so this test did not run (the tier's message says why)", spec.tier.file_name()),
+                );
                 outcomes.push(Some(outcome));
             }
         }
@@ -108,4 +116,28 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         tiers,
         tests,
     })
+}
+
+/// A hidden test binary must hold exactly its tier's tests in the manifest: a test missing from the
+/// manifest would never run, one missing from the binary could never pass.
+fn check_binary_lists_suite(suite: &Suite, tier: Tier, binary: &std::path::Path, suite_dir: &std::path::Path) -> Result<()> {
+    let output = std::process::Command::new(binary)
+        .arg("--list")
+        .output()
+        .map_err(|source| crate::Error::Spawn { test: format!("{tier} --list"), source })?;
+    let listed: std::collections::BTreeSet<String> =
+        String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
+    let manifest: std::collections::BTreeSet<String> = suite.tier_tests(tier).map(|t| t.name.clone()).collect();
+    if listed != manifest {
+        let only_binary: Vec<_> = listed.difference(&manifest).cloned().collect();
+        let only_manifest: Vec<_> = manifest.difference(&listed).cloned().collect();
+        return Err(crate::Error::Manifest {
+            path: suite_dir.join("suite.toml"),
+            message: format!(
+                "the {tier} tests in the manifest and in {tier}.rs differ: only in {tier}.rs: {only_binary:?}; \
+                 only in suite.toml: {only_manifest:?}"
+            ),
+        });
+    }
+    Ok(())
 }

@@ -1,0 +1,83 @@
+//! Shared helpers of the CLI tests: fixture submissions made from a lesson's reference solution with a
+//! few lines changed, and running `cargo xtask grade` on them.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::path::{Path, PathBuf};
+
+/// The course root (xtask lives at `<root>/xtask`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// A submission directory holding a copy of `lesson_dir`'s reference `src/`, with each
+/// `(tier, old, new)` edit applied once. Panics when an `old` text is not found, so a fixture can
+/// never silently stop testing what it claims to.
+pub fn submission(lesson_dir: &str, edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for entry in std::fs::read_dir(root().join("solutions").join(lesson_dir).join("src")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), src.join(entry.file_name())).unwrap();
+    }
+    for (tier, old, new) in edits {
+        let path = src.join(format!("{tier}.rs"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(old), "fixture edit not found in {tier}.rs: {old}");
+        std::fs::write(&path, text.replacen(old, new, 1)).unwrap();
+    }
+    dir
+}
+
+/// A submission directory holding the starters that `cargo xtask sync` would generate.
+pub fn starters(lesson: &grader::Lesson) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let course = grader::Course::new(root());
+    for (name, text) in grader::starter::expected_files(&course, lesson).unwrap() {
+        let path = dir.path().join("src").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// `cargo xtask grade` with `args`.
+pub fn xtask(args: &[&str]) -> assert_cmd::Command {
+    let mut command = assert_cmd::cargo::cargo_bin_cmd!("xtask");
+    command.args(args).env("NO_COLOR", "1");
+    command
+}
+
+/// Grades `dir` as a submission of `lesson` and returns the JSON report (exit code 0 required).
+pub fn grade_json(lesson: &str, dir: &Path) -> serde_json::Value {
+    let output = xtask(&["grade", lesson, "--format", "json", "--submission", dir.to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "grade failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// `(score, status)` of each tier, in report order.
+pub fn tiers(report: &serde_json::Value) -> Vec<(u64, String)> {
+    report["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["score"].as_u64().unwrap(), t["status"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// One test's entry in the report.
+pub fn test<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["tests"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap_or_else(|| panic!("no test {name}"))
+}
+
+/// The names of the tests that did not pass.
+pub fn not_passed(report: &serde_json::Value) -> Vec<String> {
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] != "passed")
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect()
+}
