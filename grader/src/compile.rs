@@ -35,7 +35,11 @@ pub fn build(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<Built> {
     }
     let all = run_cargo(staged, suite, tiers)?;
     built.binaries.extend(all.binaries);
-    let missing: Vec<Tier> = tiers.iter().copied().filter(|t| !built.binaries.contains_key(t)).collect();
+    let missing: Vec<Tier> = tiers
+        .iter()
+        .copied()
+        .filter(|t| !built.binaries.contains_key(t))
+        .collect();
     if missing.is_empty() {
         return Ok(built);
     }
@@ -47,7 +51,10 @@ pub fn build(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<Built> {
             }
             None => {
                 let text = if alone.errors.is_empty() {
-                    format!("cargo could not build the {tier} tier:\n{}", tail(&alone.stderr, 20))
+                    format!(
+                        "cargo could not build the {tier} tier:\n{}",
+                        tail(&alone.stderr, 20)
+                    )
                 } else {
                     shorten(&alone.errors)
                 };
@@ -133,10 +140,19 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
     }
     // The grader decides how the subject is built: flags from the caller's environment (an outer
     // `cargo test`, a CI's -D warnings) must not change it.
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"] {
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+    ] {
         command.env_remove(var);
     }
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let output = command.output().map_err(|e| Error::Cargo(e.to_string()))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -144,10 +160,14 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
     let mut binaries = BTreeMap::new();
     let mut errors = Vec::new();
     for line in stdout.lines() {
-        let Ok(message) = serde_json::from_str::<Message>(line) else { continue };
+        let Ok(message) = serde_json::from_str::<Message>(line) else {
+            continue;
+        };
         match message.reason.as_str() {
             "compiler-artifact" => {
-                let (Some(target), Some(exe), Some(profile)) = (message.target, message.executable, message.profile) else {
+                let (Some(target), Some(exe), Some(profile)) =
+                    (message.target, message.executable, message.profile)
+                else {
                     continue;
                 };
                 let tier = Tier::ALL.into_iter().find(|t| t.name() == target.name);
@@ -160,7 +180,10 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
                 if msg.level != "error" || msg.message.starts_with("aborting due to") {
                     continue;
                 }
-                let in_hidden_tests = msg.spans.iter().any(|s| s.is_primary && s.file_name.starts_with("tests/"));
+                let in_hidden_tests = msg
+                    .spans
+                    .iter()
+                    .any(|s| s.is_primary && s.file_name.starts_with("tests/"));
                 errors.push(Diagnostic {
                     rendered: msg.rendered.unwrap_or_else(|| msg.message.clone()),
                     in_hidden_tests,
@@ -171,9 +194,16 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
         }
     }
     if binaries.is_empty() && errors.is_empty() && !output.status.success() && !stderr.contains("error") {
-        return Err(Error::Cargo(format!("cargo failed without a diagnostic:\n{}", tail(&stderr, 20))));
+        return Err(Error::Cargo(format!(
+            "cargo failed without a diagnostic:\n{}",
+            tail(&stderr, 20)
+        )));
     }
-    Ok(CargoRun { binaries, errors, stderr })
+    Ok(CargoRun {
+        binaries,
+        errors,
+        stderr,
+    })
 }
 
 /// The first few errors, each cut to a few lines. Errors inside the hidden tests show only their

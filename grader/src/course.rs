@@ -81,10 +81,18 @@ impl Course {
     /// Resolves a learner's name for a lesson.
     pub fn resolve(&self, query: &str) -> Result<Lesson> {
         let lessons = self.lessons()?;
-        lessons.iter().find(|l| l.matches(query)).cloned().ok_or_else(|| Error::UnknownLesson {
-            given: query.to_owned(),
-            known: lessons.iter().map(|l| format!("{} ({})", l.id, l.topic)).collect::<Vec<_>>().join(", "),
-        })
+        lessons
+            .iter()
+            .find(|l| l.matches(query))
+            .cloned()
+            .ok_or_else(|| Error::UnknownLesson {
+                given: query.to_owned(),
+                known: lessons
+                    .iter()
+                    .map(|l| format!("{} ({})", l.id, l.topic))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// `lessons/lessonNN-topic`: the learner's crate.
@@ -109,7 +117,10 @@ impl Course {
 
     /// The path relative to the course root, for messages and reports.
     pub fn display_path(&self, path: &Path) -> String {
-        path.strip_prefix(&self.root).unwrap_or(path).display().to_string()
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
     }
 }
 
@@ -120,7 +131,10 @@ mod tests {
     #[test]
     fn a_lesson_answers_to_its_id_number_and_topic() {
         let lesson = Lesson::from_dir_name("lesson05-races").unwrap();
-        assert_eq!((lesson.id.as_str(), lesson.number, lesson.topic.as_str()), ("lesson05", 5, "races"));
+        assert_eq!(
+            (lesson.id.as_str(), lesson.number, lesson.topic.as_str()),
+            ("lesson05", 5, "races")
+        );
         for query in ["lesson05", "5", "05", "races", "Lesson05-Races", " races "] {
             assert!(lesson.matches(query), "{query:?} should name lesson05");
         }

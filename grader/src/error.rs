@@ -16,7 +16,11 @@ pub enum Error {
     )]
     NoTierFiles(PathBuf),
     #[error("cannot {action} {path}: {source}")]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid suite manifest {path}: {message}")]
     Manifest { path: PathBuf, message: String },
     #[error("invalid course file {path}: {message}")]
@@ -24,7 +28,11 @@ pub enum Error {
     #[error("cannot run cargo: {0}")]
     Cargo(String),
     #[error("{path}:{line}: {message}")]
-    Marker { path: PathBuf, line: usize, message: String },
+    Marker {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("cannot start a test process for {test}: {source}")]
     Spawn { test: String, source: std::io::Error },
 }

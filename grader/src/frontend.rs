@@ -34,7 +34,14 @@ pub fn grade_command(course: &Course, request: &Request, format: Format, fail_un
     let mut lesson_dir = String::new();
     let result = grade(course, request, &mut |event| {
         match (&event, format) {
-            (Event::Staged { lesson, title, subject }, Format::Terminal) => {
+            (
+                Event::Staged {
+                    lesson,
+                    title,
+                    subject,
+                },
+                Format::Terminal,
+            ) => {
                 lesson_dir = course.display_path(&course.lesson_dir(lesson));
                 let _ = terminal::header(&mut out, &lesson.id, title, subject);
                 let _ = terminal::note(&mut out, "building the hidden tests against your code...");
@@ -65,7 +72,11 @@ pub fn grade_command(course: &Course, request: &Request, format: Format, fail_un
     }
     match fail_under {
         Some(threshold) if report.percent() < threshold => {
-            let _ = writeln!(err, "score {:.1}% is below --fail-under {threshold}", report.percent());
+            let _ = writeln!(
+                err,
+                "score {:.1}% is below --fail-under {threshold}",
+                report.percent()
+            );
             exit::BELOW_THRESHOLD
         }
         _ => exit::REPORTED,
@@ -104,7 +115,10 @@ pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool) -> u8 {
         }
     }
     if check && drifted {
-        let _ = writeln!(err, "the starters differ from the solutions: run `cargo xtask sync`");
+        let _ = writeln!(
+            err,
+            "the starters differ from the solutions: run `cargo xtask sync`"
+        );
         return 1;
     }
     exit::REPORTED

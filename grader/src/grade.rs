@@ -26,9 +26,16 @@ pub struct Request {
 #[derive(Debug)]
 pub enum Event<'a> {
     /// The subject is staged; building starts.
-    Staged { lesson: &'a Lesson, title: &'a str, subject: &'a str },
+    Staged {
+        lesson: &'a Lesson,
+        title: &'a str,
+        subject: &'a str,
+    },
     /// A test finished.
-    TestDone { spec: &'a TestSpec, outcome: &'a Outcome },
+    TestDone {
+        spec: &'a TestSpec,
+        outcome: &'a Outcome,
+    },
 }
 
 /// Grades one subject against a lesson's hidden suite.
@@ -37,30 +44,46 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     let lesson = course.resolve(&request.lesson)?;
     let suite = Suite::load(&course.suite_dir(&lesson))?;
     let staged = stage::stage(course, &lesson, &suite, &request.subject)?;
-    on_event(Event::Staged { lesson: &lesson, title: &suite.title, subject: &staged.subject_label });
+    on_event(Event::Staged {
+        lesson: &lesson,
+        title: &suite.title,
+        subject: &staged.subject_label,
+    });
 
     let mut refused: BTreeMap<Tier, String> = BTreeMap::new();
     if suite.facade {
         for (tier, text) in &staged.tier_text {
             let found = lint::facade_violations(text);
             if !found.is_empty() {
-                let lines: Vec<String> =
-                    found.iter().map(|v| format!("src/{}:{}: {}", tier.file_name(), v.line, v.message)).collect();
+                let lines: Vec<String> = found
+                    .iter()
+                    .map(|v| format!("src/{}:{}: {}", tier.file_name(), v.line, v.message))
+                    .collect();
                 refused.insert(*tier, format!("refused before building:\n{}", lines.join("\n")));
             }
         }
     }
-    let to_build: Vec<Tier> = Tier::ALL.into_iter().filter(|t| !refused.contains_key(t)).collect();
+    let to_build: Vec<Tier> = Tier::ALL
+        .into_iter()
+        .filter(|t| !refused.contains_key(t))
+        .collect();
     let built = compile::build(&staged, &suite, &to_build)?;
     let tier_message = |tier: Tier| -> String {
-        refused.get(&tier).or_else(|| built.errors.get(&tier)).cloned().unwrap_or_default()
+        refused
+            .get(&tier)
+            .or_else(|| built.errors.get(&tier))
+            .cloned()
+            .unwrap_or_default()
     };
 
     for (tier, binary) in &built.binaries {
         check_binary_lists_suite(&suite, *tier, binary, &course.suite_dir(&lesson))?;
     }
 
-    let run_root = course.work_dir().join("runs").join(staged.dir.file_name().unwrap_or_default());
+    let run_root = course
+        .work_dir()
+        .join("runs")
+        .join(staged.dir.file_name().unwrap_or_default());
     let mut jobs = Vec::new();
     let mut job_of_test = Vec::new();
     let mut outcomes: Vec<Option<Outcome>> = Vec::new();
@@ -78,20 +101,34 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             }
             None => {
                 job_of_test.push(None);
-                let why = if refused.contains_key(&spec.tier) { "was refused before building" } else { "does not compile" };
+                let why = if refused.contains_key(&spec.tier) {
+                    "was refused before building"
+                } else {
+                    "does not compile"
+                };
                 let outcome = Outcome::new(
                     Status::CompileError,
-                    format!("src/{} {why}, so this test did not run (the tier's message says why)", spec.tier.file_name()),
+                    format!(
+                        "src/{} {why}, so this test did not run (the tier's message says why)",
+                        spec.tier.file_name()
+                    ),
                 );
                 outcomes.push(Some(outcome));
             }
         }
     }
-    let specs_of_jobs: Vec<&TestSpec> =
-        suite.tests.iter().zip(&job_of_test).filter_map(|(spec, job)| job.map(|_| spec)).collect();
+    let specs_of_jobs: Vec<&TestSpec> = suite
+        .tests
+        .iter()
+        .zip(&job_of_test)
+        .filter_map(|(spec, job)| job.map(|_| spec))
+        .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let ran = run::run_all(&jobs, workers, &mut |index, outcome| {
-        on_event(Event::TestDone { spec: specs_of_jobs[index], outcome });
+        on_event(Event::TestDone {
+            spec: specs_of_jobs[index],
+            outcome,
+        });
     })?;
     let mut ran = ran.into_iter();
     let mut outcomes: Vec<Outcome> = outcomes
@@ -100,7 +137,11 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .collect();
     for (spec, outcome) in suite.tests.iter().zip(&mut outcomes) {
         if let Some(TierSource::MissingFile(path)) = staged.tiers.get(&spec.tier) {
-            outcome.message = format!("{} is missing, so this tier was graded as the starter: {}", path.display(), outcome.message);
+            outcome.message = format!(
+                "{} is missing, so this tier was graded as the starter: {}",
+                path.display(),
+                outcome.message
+            );
         }
     }
 
@@ -120,14 +161,25 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
 
 /// A hidden test binary must hold exactly its tier's tests in the manifest: a test missing from the
 /// manifest would never run, one missing from the binary could never pass.
-fn check_binary_lists_suite(suite: &Suite, tier: Tier, binary: &std::path::Path, suite_dir: &std::path::Path) -> Result<()> {
+fn check_binary_lists_suite(
+    suite: &Suite,
+    tier: Tier,
+    binary: &std::path::Path,
+    suite_dir: &std::path::Path,
+) -> Result<()> {
     let output = std::process::Command::new(binary)
         .arg("--list")
         .output()
-        .map_err(|source| crate::Error::Spawn { test: format!("{tier} --list"), source })?;
-    let listed: std::collections::BTreeSet<String> =
-        String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
-    let manifest: std::collections::BTreeSet<String> = suite.tier_tests(tier).map(|t| t.name.clone()).collect();
+        .map_err(|source| crate::Error::Spawn {
+            test: format!("{tier} --list"),
+            source,
+        })?;
+    let listed: std::collections::BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let manifest: std::collections::BTreeSet<String> =
+        suite.tier_tests(tier).map(|t| t.name.clone()).collect();
     if listed != manifest {
         let only_binary: Vec<_> = listed.difference(&manifest).cloned().collect();
         let only_manifest: Vec<_> = manifest.difference(&listed).cloned().collect();

@@ -49,6 +49,11 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn new(status: Status, message: impl Into<String>) -> Outcome {
-        Outcome { status, message: message.into(), output: String::new(), duration: Duration::ZERO }
+        Outcome {
+            status,
+            message: message.into(),
+            output: String::new(),
+            duration: Duration::ZERO,
+        }
     }
 }

@@ -64,12 +64,18 @@ pub fn run_all(jobs: &[Job], workers: usize, done: &mut dyn FnMut(usize, &Outcom
         }
         Ok::<(), Error>(())
     })?;
-    Ok(outcomes.into_iter().map(|o| o.expect("every job reports once")).collect())
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.expect("every job reports once"))
+        .collect())
 }
 
 /// Runs one test in its own process group and decides its outcome.
 pub fn run_one(job: &Job) -> Result<Outcome> {
-    let spawn_error = |source| Error::Spawn { test: job.test.clone(), source };
+    let spawn_error = |source| Error::Spawn {
+        test: job.test.clone(),
+        source,
+    };
     let _ = std::fs::remove_dir_all(&job.dir);
     std::fs::create_dir_all(&job.dir).map_err(spawn_error)?;
     let result_file = job.dir.join(".threadlab-result");
@@ -90,9 +96,17 @@ pub fn run_one(job: &Job) -> Result<Outcome> {
     // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
     unsafe {
         command.pre_exec(|| {
-            let memory = libc::rlimit { rlim_cur: MEMORY_LIMIT, rlim_max: MEMORY_LIMIT };
-            let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            if libc::setrlimit(libc::RLIMIT_DATA, &memory) != 0 || libc::setrlimit(libc::RLIMIT_CORE, &no_core) != 0 {
+            let memory = libc::rlimit {
+                rlim_cur: MEMORY_LIMIT,
+                rlim_max: MEMORY_LIMIT,
+            };
+            let no_core = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::setrlimit(libc::RLIMIT_DATA, &memory) != 0
+                || libc::setrlimit(libc::RLIMIT_CORE, &no_core) != 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -103,14 +117,17 @@ pub fn run_one(job: &Job) -> Result<Outcome> {
     let pgid = child.id() as libc::pid_t;
 
     let output = Arc::new(Mutex::new(Capture::default()));
-    let readers: Vec<_> = [child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>), child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>)]
-        .into_iter()
-        .flatten()
-        .map(|stream| {
-            let output = Arc::clone(&output);
-            std::thread::spawn(move || drain(stream, &output))
-        })
-        .collect();
+    let readers: Vec<_> = [
+        child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>),
+        child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|stream| {
+        let output = Arc::clone(&output);
+        std::thread::spawn(move || drain(stream, &output))
+    })
+    .collect();
     if let Some(mut stdin) = child.stdin.take() {
         // The harness reads this line before any learner code runs; a test that never reads it
         // cannot block us, since the line fits in the pipe buffer.
@@ -130,7 +147,10 @@ pub fn run_one(job: &Job) -> Result<Outcome> {
     unsafe {
         libc::killpg(pgid, libc::SIGKILL);
     }
-    let status = waiter.join().map_err(|_| Error::Cargo("the wait thread panicked".into()))?.map_err(spawn_error)?;
+    let status = waiter
+        .join()
+        .map_err(|_| Error::Cargo("the wait thread panicked".into()))?
+        .map_err(spawn_error)?;
     let duration = started.elapsed();
     for reader in readers {
         let _ = reader.join();
@@ -140,7 +160,12 @@ pub fn run_one(job: &Job) -> Result<Outcome> {
 
     let record = read_record(&result_file, &token);
     let (status, message) = decide(job, timed_out, status, record, &output);
-    Ok(Outcome { status, message, output, duration })
+    Ok(Outcome {
+        status,
+        message,
+        output,
+        duration,
+    })
 }
 
 /// The harness's verdict, if a genuine one was written.
@@ -181,7 +206,10 @@ fn decide(
         (_, Some(Record::Failed(message)), _) => (Status::Failed, message),
         (_, Some(Record::Passed), _) => (
             Status::Crashed,
-            format!("the test finished, but the process then died ({}) before it could exit", describe(status)),
+            format!(
+                "the test finished, but the process then died ({}) before it could exit",
+                describe(status)
+            ),
         ),
         (true, None, _) => (
             Status::TimedOut,
@@ -199,12 +227,23 @@ fn decide(
         ),
         (false, None, None) if output.contains("memory allocation of") => (
             Status::Crashed,
-            format!("ran out of memory: a test process may allocate at most {} GiB ({})", MEMORY_LIMIT >> 30, describe(status)),
+            format!(
+                "ran out of memory: a test process may allocate at most {} GiB ({})",
+                MEMORY_LIMIT >> 30,
+                describe(status)
+            ),
         ),
-        (false, None, None) if output.contains("has overflowed its stack") => {
-            (Status::Crashed, format!("a thread overflowed its stack: look for endless recursion ({})", describe(status)))
-        }
-        (false, None, None) => (Status::Crashed, format!("the test process crashed: {}", describe(status))),
+        (false, None, None) if output.contains("has overflowed its stack") => (
+            Status::Crashed,
+            format!(
+                "a thread overflowed its stack: look for endless recursion ({})",
+                describe(status)
+            ),
+        ),
+        (false, None, None) => (
+            Status::Crashed,
+            format!("the test process crashed: {}", describe(status)),
+        ),
     }
 }
 
@@ -222,7 +261,9 @@ fn describe(status: std::process::ExitStatus) -> String {
 /// A secret the test process learns only through its stdin.
 fn fresh_token() -> String {
     let mut hasher = RandomState::new().build_hasher();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     hasher.write_u128(now.as_nanos());
     hasher.write_u32(std::process::id());
     let high = hasher.finish();
@@ -240,7 +281,10 @@ impl Capture {
     fn text(&self) -> String {
         let mut text = String::from_utf8_lossy(&self.kept).into_owned();
         if self.dropped > 0 {
-            text.push_str(&format!("\n[... {} more bytes of output not kept]\n", self.dropped));
+            text.push_str(&format!(
+                "\n[... {} more bytes of output not kept]\n",
+                self.dropped
+            ));
         }
         text
     }
@@ -271,10 +315,88 @@ mod tests {
         std::fs::write(&path, format!("{RESULT_MAGIC}\ntoken abc\noutcome passed\n")).unwrap();
         assert_eq!(read_record(&path, "abc"), Some(Record::Passed));
         assert_eq!(read_record(&path, "abd"), None);
-        std::fs::write(&path, format!("{RESULT_MAGIC}\ntoken abc\noutcome failed\nexpected 4, got 3\nmore")).unwrap();
-        assert_eq!(read_record(&path, "abc"), Some(Record::Failed("expected 4, got 3\nmore".into())));
+        std::fs::write(
+            &path,
+            format!("{RESULT_MAGIC}\ntoken abc\noutcome failed\nexpected 4, got 3\nmore"),
+        )
+        .unwrap();
+        assert_eq!(
+            read_record(&path, "abc"),
+            Some(Record::Failed("expected 4, got 3\nmore".into()))
+        );
         std::fs::write(&path, "test x ... ok\n").unwrap();
         assert_eq!(read_record(&path, "abc"), None);
+    }
+
+    /// A stand-in test binary: a shell script (it ignores the `--run NAME` arguments).
+    fn script(dir: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("fake-test");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn job(dir: &Path, body: &str, timeout_ms: u64) -> Job {
+        Job {
+            test: "t".into(),
+            binary: script(dir, body),
+            timeout: Duration::from_millis(timeout_ms),
+            dir: dir.join("run"),
+        }
+    }
+
+    #[test]
+    fn a_timeout_kills_the_whole_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("grandchild.pid");
+        let body = format!("sleep 30 &\necho $! > {}\nsleep 30", pid_file.display());
+        let outcome = run_one(&job(dir.path(), &body, 300)).unwrap();
+        assert_eq!(outcome.status, Status::TimedOut);
+        assert!(outcome.message.contains("did not finish within"), "{}", outcome.message);
+        let pid: libc::pid_t = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // SAFETY: signal 0 only checks whether the process exists.
+        while unsafe { libc::kill(pid, 0) } == 0 {
+            assert!(Instant::now() < deadline, "the grandchild {pid} outlived the timeout");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn exiting_early_or_forging_a_result_is_no_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let forged = format!(
+            "printf '{RESULT_MAGIC}\\ntoken 0123\\noutcome passed\\n' > .threadlab-result\n\
+             echo 'test t ... ok'\necho 'test result: ok. 1 passed; 0 failed'\nexit 0"
+        );
+        let outcome = run_one(&job(dir.path(), &forged, 5_000)).unwrap();
+        assert_eq!(outcome.status, Status::Failed, "{outcome:?}");
+        assert!(outcome.message.contains("exited with code 0 before the test finished"), "{}", outcome.message);
+        assert!(outcome.output.contains("test result: ok"), "the output is kept for the report");
+
+        let aborted = run_one(&job(dir.path(), "kill -ABRT $$", 5_000)).unwrap();
+        assert_eq!(aborted.status, Status::Crashed);
+        assert!(aborted.message.contains("SIGABRT"), "{}", aborted.message);
+    }
+
+    #[test]
+    fn a_flood_of_output_is_capped_and_the_test_still_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let outcome = run_one(&job(dir.path(), "yes flooding | head -c 5000000\nexit 3", 10_000)).unwrap();
+        assert_eq!(outcome.status, Status::Failed);
+        assert!(outcome.output.len() < OUTPUT_CAP + 100);
+        assert!(outcome.output.contains("more bytes of output not kept"));
+    }
+
+    #[test]
+    fn the_harness_gets_its_token_on_stdin_and_a_matching_record_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!(
+            "read token file\nprintf '{RESULT_MAGIC}\\ntoken %s\\noutcome passed\\n' \"$token\" > \"$file\"\nexit 0"
+        );
+        let outcome = run_one(&job(dir.path(), &body, 5_000)).unwrap();
+        assert_eq!((outcome.status, outcome.message.as_str()), (Status::Passed, ""));
     }
 
     #[test]
@@ -287,9 +409,16 @@ mod tests {
     #[test]
     fn output_beyond_the_cap_is_counted_not_kept() {
         let capture = Mutex::new(Capture::default());
-        drain(Box::new(std::io::repeat(b'x').take(OUTPUT_CAP as u64 + 10)), &capture);
+        drain(
+            Box::new(std::io::repeat(b'x').take(OUTPUT_CAP as u64 + 10)),
+            &capture,
+        );
         let capture = capture.into_inner().unwrap();
         assert_eq!((capture.kept.len(), capture.dropped), (OUTPUT_CAP, 10));
-        assert!(capture.text().ends_with("[... 10 more bytes of output not kept]\n"));
+        assert!(
+            capture
+                .text()
+                .ends_with("[... 10 more bytes of output not kept]\n")
+        );
     }
 }

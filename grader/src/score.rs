@@ -47,7 +47,11 @@ pub struct TierReport {
 
 /// Scores each tier's tests. `outcomes` is in manifest order; `tier_messages` holds the reason for
 /// each tier that did not build.
-pub fn score(suite: &Suite, outcomes: &[Outcome], tier_message: impl Fn(Tier) -> String) -> (Vec<TierReport>, Vec<TestReport>) {
+pub fn score(
+    suite: &Suite,
+    outcomes: &[Outcome],
+    tier_message: impl Fn(Tier) -> String,
+) -> (Vec<TierReport>, Vec<TestReport>) {
     let tests: Vec<TestReport> = suite
         .tests
         .iter()
@@ -64,7 +68,11 @@ pub fn score(suite: &Suite, outcomes: &[Outcome], tier_message: impl Fn(Tier) ->
                 hint: if passed { String::new() } else { spec.hint.clone() },
                 duration_ms: outcome.duration.as_millis() as u64,
                 visibility: spec.visibility,
-                output: if passed { String::new() } else { outcome.output.clone() },
+                output: if passed {
+                    String::new()
+                } else {
+                    outcome.output.clone()
+                },
             }
         })
         .collect();
@@ -74,9 +82,23 @@ pub fn score(suite: &Suite, outcomes: &[Outcome], tier_message: impl Fn(Tier) ->
             let of_tier: Vec<&TestReport> = tests.iter().filter(|t| t.tier == tier).collect();
             let score = of_tier.iter().map(|t| t.score).sum();
             let max_score = of_tier.iter().map(|t| t.max_score).sum();
-            let status = tier_status(&of_tier.iter().map(|t| t.status).collect::<Vec<_>>(), score, max_score);
-            let message = if status == TierStatus::CompileError { tier_message(tier) } else { String::new() };
-            TierReport { tier, score, max_score, status, message }
+            let status = tier_status(
+                &of_tier.iter().map(|t| t.status).collect::<Vec<_>>(),
+                score,
+                max_score,
+            );
+            let message = if status == TierStatus::CompileError {
+                tier_message(tier)
+            } else {
+                String::new()
+            };
+            TierReport {
+                tier,
+                score,
+                max_score,
+                status,
+                message,
+            }
         })
         .collect();
     (tiers, tests)
@@ -105,8 +127,14 @@ mod tests {
 
     #[test]
     fn tier_status_follows_the_design() {
-        assert_eq!(tier_status(&[CompileError, CompileError], 0, 5), TierStatus::CompileError);
-        assert_eq!(tier_status(&[NotStarted, NotStarted], 0, 5), TierStatus::NotStarted);
+        assert_eq!(
+            tier_status(&[CompileError, CompileError], 0, 5),
+            TierStatus::CompileError
+        );
+        assert_eq!(
+            tier_status(&[NotStarted, NotStarted], 0, 5),
+            TierStatus::NotStarted
+        );
         assert_eq!(tier_status(&[NotStarted, Failed], 0, 5), TierStatus::Failed);
         assert_eq!(tier_status(&[Passed, Passed], 5, 5), TierStatus::Passed);
         assert_eq!(tier_status(&[Passed, TimedOut], 2, 5), TierStatus::Partial);
@@ -121,12 +149,22 @@ mod tests {
              [[tests]]\nname = \"c\"\ntier = \"advanced\"\npoints = 4\nhint = \"h\"\n",
         )
         .unwrap();
-        let outcomes = [Outcome::new(Passed, ""), Outcome::new(Failed, "expected 2, got 1"), Outcome::new(CompileError, "")];
+        let outcomes = [
+            Outcome::new(Passed, ""),
+            Outcome::new(Failed, "expected 2, got 1"),
+            Outcome::new(CompileError, ""),
+        ];
         let (tiers, tests) = score(&suite, &outcomes, |tier| format!("{tier} broke"));
         assert_eq!(tests.iter().map(|t| t.score).collect::<Vec<_>>(), [3, 0, 0]);
         assert_eq!((tests[0].hint.as_str(), tests[1].hint.as_str()), ("", "see"));
-        assert_eq!((tiers[0].score, tiers[0].max_score, tiers[0].status), (3, 5, TierStatus::Partial));
+        assert_eq!(
+            (tiers[0].score, tiers[0].max_score, tiers[0].status),
+            (3, 5, TierStatus::Partial)
+        );
         assert_eq!(tiers[1].max_score, 0, "a tier without tests scores 0 of 0");
-        assert_eq!((tiers[2].status, tiers[2].message.as_str()), (TierStatus::CompileError, "advanced broke"));
+        assert_eq!(
+            (tiers[2].status, tiers[2].message.as_str()),
+            (TierStatus::CompileError, "advanced broke")
+        );
     }
 }

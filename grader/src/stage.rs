@@ -71,11 +71,20 @@ pub fn subject_src(course: &Course, lesson: &Lesson, subject: &Subject) -> Resul
 pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject) -> Result<Staged> {
     let subject_dir = subject_src(course, lesson, subject)?;
     let (key, subject_label) = match subject {
-        Subject::Learner => ("learner".to_owned(), course.display_path(&course.lesson_dir(lesson))),
+        Subject::Learner => (
+            "learner".to_owned(),
+            course.display_path(&course.lesson_dir(lesson)),
+        ),
         Subject::Reference => ("reference".to_owned(), "reference".to_owned()),
         Subject::Submission(_) => {
             let canonical = subject_dir.canonicalize().map_err(io("resolve", &subject_dir))?;
-            (format!("submission-{:016x}", fnv1a(canonical.to_string_lossy().as_bytes())), course.display_path(&canonical))
+            (
+                format!(
+                    "submission-{:016x}",
+                    fnv1a(canonical.to_string_lossy().as_bytes())
+                ),
+                course.display_path(&canonical),
+            )
         }
     };
     let work = course.work_dir();
@@ -87,12 +96,20 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
     for entry in std::fs::read_dir(&solution_src).map_err(io("read", &solution_src))? {
         let path = entry.map_err(io("read", &solution_src))?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         if !name.ends_with(".rs") || Tier::ALL.iter().any(|t| t.file_name() == name) {
             continue;
         }
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
-        let text = if name == "lib.rs" { gate_tiers(&text, &path)? } else { text };
+        let text = if name == "lib.rs" {
+            gate_tiers(&text, &path)?
+        } else {
+            text
+        };
         files.insert(PathBuf::from("src").join(name), text);
     }
 
@@ -118,7 +135,10 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     }
 
     let package_name = format!("threadlab-stage-{}-{key}", lesson.id);
-    files.insert(PathBuf::from("Cargo.toml"), manifest(course, lesson, suite, &package_name)?);
+    files.insert(
+        PathBuf::from("Cargo.toml"),
+        manifest(course, lesson, suite, &package_name)?,
+    );
     let lock = course.root().join("Cargo.lock");
     if let Ok(text) = std::fs::read_to_string(&lock) {
         // The course's lock file pins the same dependency versions the course was tested with.
@@ -128,7 +148,13 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         write_if_changed(&dir.join(relative), text)?;
     }
     remove_strays(&dir, &files)?;
-    Ok(Staged { dir, target_dir: work.join("build"), subject_label, tiers, tier_text })
+    Ok(Staged {
+        dir,
+        target_dir: work.join("build"),
+        subject_label,
+        tiers,
+        tier_text,
+    })
 }
 
 /// `pub mod beginner;` becomes `#[cfg(feature = "beginner")] pub mod beginner;` so that a tier that
@@ -137,7 +163,9 @@ fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
     let mut out = String::new();
     let mut seen = Vec::new();
     for line in lib.lines() {
-        let tier = Tier::ALL.into_iter().find(|t| line.trim() == format!("pub mod {};", t.name()));
+        let tier = Tier::ALL
+            .into_iter()
+            .find(|t| line.trim() == format!("pub mod {};", t.name()));
         if let Some(tier) = tier {
             out.push_str(&format!("#[cfg(feature = \"{tier}\")]\n"));
             seen.push(tier);
@@ -148,9 +176,10 @@ fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
     if seen.len() != Tier::ALL.len() {
         return Err(Error::Course {
             path: path.to_owned(),
-            message: "lib.rs must declare `pub mod beginner;`, `pub mod intermediate;` and `pub mod advanced;` \
+            message:
+                "lib.rs must declare `pub mod beginner;`, `pub mod intermediate;` and `pub mod advanced;` \
                       each on a line of its own"
-                .to_owned(),
+                    .to_owned(),
         });
     }
     Ok(out)
@@ -165,7 +194,10 @@ fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
 fn manifest(course: &Course, lesson: &Lesson, suite: &Suite, package_name: &str) -> Result<String> {
     let read = |path: PathBuf| -> Result<toml::Table> {
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
-        text.parse::<toml::Table>().map_err(|e| Error::Course { path, message: e.to_string() })
+        text.parse::<toml::Table>().map_err(|e| Error::Course {
+            path,
+            message: e.to_string(),
+        })
     };
     let lesson_manifest = read(course.lesson_dir(lesson).join("Cargo.toml"))?;
     let root_manifest = read(course.root().join("Cargo.toml"))?;
@@ -182,12 +214,24 @@ fn manifest(course: &Course, lesson: &Lesson, suite: &Suite, package_name: &str)
             dependencies.insert(name.clone(), resolve_dependency(course, name, spec, &shared));
         }
     }
-    let mut features = lesson_manifest.get("features").and_then(|f| f.as_table()).cloned().unwrap_or_default();
+    let mut features = lesson_manifest
+        .get("features")
+        .and_then(|f| f.as_table())
+        .cloned()
+        .unwrap_or_default();
     for tier in Tier::ALL {
         features.insert(tier.name().to_owned(), toml::Value::Array(Vec::new()));
     }
     let mut harness = toml::Table::new();
-    harness.insert("path".into(), course.root().join("harness").to_string_lossy().into_owned().into());
+    harness.insert(
+        "path".into(),
+        course
+            .root()
+            .join("harness")
+            .to_string_lossy()
+            .into_owned()
+            .into(),
+    );
     harness.insert("features".into(), suite.harness_features.clone().into());
     let mut dev_dependencies = toml::Table::new();
     dev_dependencies.insert("threadlab-harness".into(), harness.into());
@@ -196,10 +240,15 @@ fn manifest(course: &Course, lesson: &Lesson, suite: &Suite, package_name: &str)
         if !shared.contains_key(name) {
             return Err(Error::Manifest {
                 path: course.suite_dir(lesson).join("suite.toml"),
-                message: format!("dev dependency `{name}` is not in the workspace's [workspace.dependencies]"),
+                message: format!(
+                    "dev dependency `{name}` is not in the workspace's [workspace.dependencies]"
+                ),
             });
         }
-        dev_dependencies.insert(name.clone(), resolve_dependency(course, name, &from_workspace, &shared));
+        dev_dependencies.insert(
+            name.clone(),
+            resolve_dependency(course, name, &from_workspace, &shared),
+        );
     }
 
     let tests: Vec<toml::Value> = Tier::ALL
@@ -236,18 +285,27 @@ fn manifest(course: &Course, lesson: &Lesson, suite: &Suite, package_name: &str)
         ("dev-dependencies".to_owned(), dev_dependencies.into()),
         ("test".to_owned(), tests.into()),
         ("workspace".to_owned(), toml::Table::new().into()),
-        ("profile".to_owned(), toml::Table::from_iter([("dev".to_owned(), dev_profile.into())]).into()),
+        (
+            "profile".to_owned(),
+            toml::Table::from_iter([("dev".to_owned(), dev_profile.into())]).into(),
+        ),
     ]);
-    Ok(format!("# Staged by the threadlab grader; rewritten on every grade.\n{manifest}"))
+    Ok(format!(
+        "# Staged by the threadlab grader; rewritten on every grade.\n{manifest}"
+    ))
 }
 
 /// Replaces `{ workspace = true, .. }` by the workspace's entry (with the local keys merged in) and
 /// makes path dependencies absolute.
 fn resolve_dependency(course: &Course, name: &str, spec: &toml::Value, shared: &toml::Table) -> toml::Value {
-    let Some(table) = spec.as_table() else { return spec.clone() };
+    let Some(table) = spec.as_table() else {
+        return spec.clone();
+    };
     let mut resolved = if table.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
         match shared.get(name) {
-            Some(toml::Value::String(version)) => toml::Table::from_iter([("version".to_owned(), version.clone().into())]),
+            Some(toml::Value::String(version)) => {
+                toml::Table::from_iter([("version".to_owned(), version.clone().into())])
+            }
             Some(toml::Value::Table(t)) => t.clone(),
             _ => toml::Table::new(),
         }
@@ -259,7 +317,11 @@ fn resolve_dependency(course: &Course, name: &str, spec: &toml::Value, shared: &
             continue;
         }
         if key == "features" {
-            let mut merged = resolved.get("features").and_then(|f| f.as_array()).cloned().unwrap_or_default();
+            let mut merged = resolved
+                .get("features")
+                .and_then(|f| f.as_array())
+                .cloned()
+                .unwrap_or_default();
             merged.extend(value.as_array().cloned().unwrap_or_default());
             resolved.insert(key.clone(), merged.into());
         } else {
@@ -287,12 +349,18 @@ pub(crate) fn write_if_changed(path: &Path, text: &str) -> Result<()> {
 /// Deletes files left in `src/` and `tests/` by an earlier staging that this one does not have.
 fn remove_strays(dir: &Path, keep: &BTreeMap<PathBuf, String>) -> Result<()> {
     for sub in ["src", "tests"] {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let relative = PathBuf::from(sub).join(entry.file_name());
             if !keep.contains_key(&relative) {
                 let path = entry.path();
-                let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
                 removed.map_err(io("remove", &path))?;
             }
         }
@@ -302,7 +370,9 @@ fn remove_strays(dir: &Path, keep: &BTreeMap<PathBuf, String>) -> Result<()> {
 
 /// A stable 64-bit hash (FNV-1a) for naming a submission's stage directory.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

@@ -43,14 +43,21 @@ enum Kind {
 
 /// Turns one solution file into its starter. `path` is only for error messages.
 pub fn generate(solution: &str, path: &Path) -> Result<String> {
-    let marker = |line: usize, message: String| Error::Marker { path: path.to_owned(), line, message };
+    let marker = |line: usize, message: String| Error::Marker {
+        path: path.to_owned(),
+        line,
+        message,
+    };
     let mut out = String::new();
     let mut lines = solution.lines().enumerate().map(|(i, l)| (i + 1, l));
     let mut had_region = false;
     while let Some((number, line)) = lines.next() {
         let trimmed = line.trim_start();
         if trimmed.starts_with(END) || trimmed.starts_with(STARTER) {
-            return Err(marker(number, format!("`{}` without a `{BEGIN}` before it", trimmed)));
+            return Err(marker(
+                number,
+                format!("`{}` without a `{BEGIN}` before it", trimmed),
+            ));
         }
         let Some(spec) = trimmed.strip_prefix(BEGIN) else {
             out.push_str(line);
@@ -60,7 +67,10 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
         had_region = true;
         let indent = &line[..line.len() - trimmed.len()];
         let (kind, what) = parse_spec(spec).ok_or_else(|| {
-            marker(number, format!("expected `{BEGIN}: what to do` or `{BEGIN} (comment|starter): what to do`"))
+            marker(
+                number,
+                format!("expected `{BEGIN}: what to do` or `{BEGIN} (comment|starter): what to do`"),
+            )
         })?;
         let mut starter = Vec::new();
         let mut in_starter = false;
@@ -75,13 +85,23 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
                 return Err(marker(inner_number, "regions cannot nest".to_owned()));
             } else if inner_trimmed.starts_with(STARTER) {
                 if kind != Kind::Starter {
-                    return Err(marker(inner_number, "`// STARTER` belongs in a `(starter)` region".to_owned()));
+                    return Err(marker(
+                        inner_number,
+                        "`// STARTER` belongs in a `(starter)` region".to_owned(),
+                    ));
                 }
                 in_starter = true;
             } else if in_starter {
-                let code = inner_trimmed.strip_prefix("// ").or_else(|| inner_trimmed.strip_prefix("//"));
-                let code = code.ok_or_else(|| marker(inner_number, "starter lines must be commented out".to_owned()))?;
-                starter.push(if code.is_empty() { String::new() } else { format!("{indent}{code}") });
+                let code = inner_trimmed
+                    .strip_prefix("// ")
+                    .or_else(|| inner_trimmed.strip_prefix("//"));
+                let code = code
+                    .ok_or_else(|| marker(inner_number, "starter lines must be commented out".to_owned()))?;
+                starter.push(if code.is_empty() {
+                    String::new()
+                } else {
+                    format!("{indent}{code}")
+                });
             }
         }
         out.push_str(&format!("{indent}// TODO: {what}\n"));
@@ -94,7 +114,10 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
             Kind::Comment => {}
             Kind::Starter => {
                 if starter.is_empty() {
-                    return Err(marker(number, "a `(starter)` region needs `// STARTER` lines".to_owned()));
+                    return Err(marker(
+                        number,
+                        "a `(starter)` region needs `// STARTER` lines".to_owned(),
+                    ));
                 }
                 for line in starter {
                     out.push_str(&line);
@@ -103,7 +126,11 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
             }
         }
     }
-    if had_region { Ok(format!("{STUB_HEADER}{out}")) } else { Ok(out) }
+    if had_region {
+        Ok(format!("{STUB_HEADER}{out}"))
+    } else {
+        Ok(out)
+    }
 }
 
 fn parse_spec(spec: &str) -> Option<(Kind, String)> {
@@ -160,7 +187,10 @@ pub fn sync_lesson(course: &Course, lesson: &Lesson, check: bool) -> Result<Vec<
             Ok(_) => "differs from what the solution generates",
             Err(_) => "is missing",
         };
-        drift.push(Drift { path: course.display_path(&path), what });
+        drift.push(Drift {
+            path: course.display_path(&path),
+            what,
+        });
         if !check {
             std::fs::create_dir_all(&src).map_err(io("create", &src))?;
             std::fs::write(&path, contents).map_err(io("write", &path))?;
@@ -179,7 +209,8 @@ mod tests {
 
     #[test]
     fn a_solution_region_becomes_a_todo_with_its_message() {
-        let solution = "fn f() -> u32 {\n    // BEGIN SOLUTION: return the answer\n    41 + 1\n    // END SOLUTION\n}\n";
+        let solution =
+            "fn f() -> u32 {\n    // BEGIN SOLUTION: return the answer\n    41 + 1\n    // END SOLUTION\n}\n";
         let stub = gen_text(solution).unwrap();
         assert!(stub.starts_with(STUB_HEADER));
         assert!(stub.ends_with(
@@ -211,12 +242,22 @@ mod tests {
             ("a\n// END SOLUTION\n", "without a", 2),
             ("// BEGIN SOLUTION x\n// END SOLUTION\n", "expected", 1),
             ("// BEGIN SOLUTION: x\n// BEGIN SOLUTION: y\n", "cannot nest", 2),
-            ("// BEGIN SOLUTION (starter): x\ngood\n// END SOLUTION\n", "needs", 1),
-            ("// BEGIN SOLUTION (starter): x\n// STARTER\nbad\n// END SOLUTION\n", "commented out", 3),
+            (
+                "// BEGIN SOLUTION (starter): x\ngood\n// END SOLUTION\n",
+                "needs",
+                1,
+            ),
+            (
+                "// BEGIN SOLUTION (starter): x\n// STARTER\nbad\n// END SOLUTION\n",
+                "commented out",
+                3,
+            ),
         ];
         for (text, expected, line) in cases {
             match gen_text(text) {
-                Err(Error::Marker { line: got, message, .. }) => {
+                Err(Error::Marker {
+                    line: got, message, ..
+                }) => {
                     assert!(message.contains(expected), "{text:?}: {message}");
                     assert_eq!(got, line, "{text:?}");
                 }

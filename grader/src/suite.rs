@@ -67,9 +67,13 @@ impl Suite {
     pub fn load(dir: &Path) -> Result<Suite> {
         let path = dir.join("suite.toml");
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
-        let suite: Suite =
-            toml::from_str(&text).map_err(|e| Error::Manifest { path: path.clone(), message: e.to_string() })?;
-        suite.validate().map_err(|message| Error::Manifest { path, message })?;
+        let suite: Suite = toml::from_str(&text).map_err(|e| Error::Manifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        suite
+            .validate()
+            .map_err(|message| Error::Manifest { path, message })?;
         Ok(suite)
     }
 
@@ -142,17 +146,41 @@ visibility = "hidden"
         assert_eq!(suite.timeout(&suite.tests[0]), Duration::from_secs(10));
         assert_eq!(suite.timeout(&suite.tests[1]), Duration::from_millis(50));
         assert_eq!(suite.tests[2].visibility, Visibility::Hidden);
-        assert_eq!(suite.tier_tests(Tier::Intermediate).map(|t| t.points).sum::<u32>(), 3);
+        assert_eq!(
+            suite
+                .tier_tests(Tier::Intermediate)
+                .map(|t| t.points)
+                .sum::<u32>(),
+            3
+        );
     }
 
     #[test]
     fn a_manifest_with_a_missing_tier_duplicate_or_hintless_test_is_refused() {
         let no_advanced = TIERS.split("[[tests]]\nname = \"a\"").next().unwrap();
-        assert!(parse(&format!("title = \"T\"\n{no_advanced}")).unwrap_err().contains("advanced tier has no tests"));
-        let twice = format!("title = \"T\"\n{TIERS}{}", TIERS.split("[[tests]]").nth(1).map(|t| format!("[[tests]]{t}")).unwrap());
+        assert!(
+            parse(&format!("title = \"T\"\n{no_advanced}"))
+                .unwrap_err()
+                .contains("advanced tier has no tests")
+        );
+        let twice = format!(
+            "title = \"T\"\n{TIERS}{}",
+            TIERS
+                .split("[[tests]]")
+                .nth(1)
+                .map(|t| format!("[[tests]]{t}"))
+                .unwrap()
+        );
         assert!(parse(&twice).unwrap_err().contains("listed twice"));
         let hintless = TIERS.replacen("hint = \"h\"", "hint = \" \"", 1);
-        assert!(parse(&format!("title = \"T\"\n{hintless}")).unwrap_err().contains("no hint"));
-        assert!(parse(&format!("title = \"T\"\nbogus = 1\n{TIERS}")).is_err(), "unknown keys are refused");
+        assert!(
+            parse(&format!("title = \"T\"\n{hintless}"))
+                .unwrap_err()
+                .contains("no hint")
+        );
+        assert!(
+            parse(&format!("title = \"T\"\nbogus = 1\n{TIERS}")).is_err(),
+            "unknown keys are refused"
+        );
     }
 }

@@ -100,7 +100,11 @@ fn run_one(body: fn()) {
         Ok(()) => ("passed", String::new(), 0),
         Err(payload) => {
             let message = verdict(&payload_text(&*payload));
-            let outcome = if SAW_TODO.load(Ordering::SeqCst) { "not_started" } else { "failed" };
+            let outcome = if SAW_TODO.load(Ordering::SeqCst) {
+                "not_started"
+            } else {
+                "failed"
+            };
             (outcome, message, 101)
         }
     };
@@ -133,7 +137,11 @@ fn install_panic_recorder() {
             .map(|l| format!(" (at {}:{})", l.file(), l.line()))
             .unwrap_or_default();
         let expected = EXPECTING_PANIC.load(Ordering::SeqCst);
-        PANICS.lock().unwrap_or_else(|e| e.into_inner()).push(Panic { text, place: format!("{who}{at}"), expected });
+        PANICS.lock().unwrap_or_else(|e| e.into_inner()).push(Panic {
+            text,
+            place: format!("{who}{at}"),
+            expected,
+        });
         default(info);
     }));
 }
@@ -180,7 +188,11 @@ pub fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, String> {
 pub fn child_command(name: &str, dir: &std::path::Path) -> std::process::Command {
     let exe = std::env::current_exe().expect("a test binary knows its own path");
     let mut command = std::process::Command::new(exe);
-    command.arg("--child").arg(name).current_dir(dir).stdin(std::process::Stdio::null());
+    command
+        .arg("--child")
+        .arg(name)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null());
     command
 }
 

@@ -19,11 +19,20 @@ fn a_lost_update_costs_beginner_points_only() {
         )],
     );
     let report = grade_json("lesson05", dir.path());
-    assert_eq!(tiers(&report)[1..], [(20, "passed".to_owned()), (20, "passed".to_owned())]);
+    assert_eq!(
+        tiers(&report)[1..],
+        [(20, "passed".to_owned()), (20, "passed".to_owned())]
+    );
     let records = test(&report, "records_from_two_threads_are_all_kept");
     assert_eq!(records["status"], "failed");
-    assert!(records["message"].as_str().unwrap().contains("expected 4, got"), "{records}");
-    assert!(records["hint"].as_str().unwrap().contains("fetch_add"), "{records}");
+    assert!(
+        records["message"].as_str().unwrap().contains("expected 4, got"),
+        "{records}"
+    );
+    assert!(
+        records["hint"].as_str().unwrap().contains("fetch_add"),
+        "{records}"
+    );
     assert_eq!(tiers(&report)[0].1, "partial");
 }
 
@@ -39,7 +48,10 @@ fn check_then_act_costs_intermediate_points_only() {
         )],
     );
     let report = grade_json("lesson05", dir.path());
-    assert_eq!(not_passed(&report), ["add_capped_never_overshoots_under_contention"]);
+    assert_eq!(
+        not_passed(&report),
+        ["add_capped_never_overshoots_under_contention"]
+    );
     assert_eq!(tiers(&report)[1], (16, "partial".to_owned()));
 }
 
@@ -57,10 +69,16 @@ fn locking_from_then_to_deadlocks_and_costs_advanced_points_only() {
         )],
     );
     let report = grade_json("lesson05", dir.path());
-    assert_eq!(tiers(&report)[..2], [(20, "passed".to_owned()), (20, "passed".to_owned())]);
+    assert_eq!(
+        tiers(&report)[..2],
+        [(20, "passed".to_owned()), (20, "passed".to_owned())]
+    );
     let deadlock = test(&report, "opposite_transfers_never_deadlock");
     assert_eq!(deadlock["status"], "failed");
-    assert!(deadlock["message"].as_str().unwrap().starts_with("deadlock:"), "{deadlock}");
+    assert!(
+        deadlock["message"].as_str().unwrap().starts_with("deadlock:"),
+        "{deadlock}"
+    );
 }
 
 #[test]
@@ -83,29 +101,58 @@ fn a_total_summed_one_account_at_a_time_costs_advanced_points_only() {
 fn reaching_std_sync_directly_is_refused_in_that_tier_only() {
     let dir = submission(
         LESSON,
-        &[("intermediate", "use crate::sync::Mutex;", "use std::sync::Mutex;\nuse crate::sync::MutexGuard as _Unused;")],
+        &[(
+            "intermediate",
+            "use crate::sync::Mutex;",
+            "use std::sync::Mutex;\nuse crate::sync::MutexGuard as _Unused;",
+        )],
     );
     let report = grade_json("lesson05", dir.path());
     let intermediate = &report["tiers"][1];
     assert_eq!(intermediate["status"], "compile_error");
-    assert!(intermediate["message"].as_str().unwrap().contains("src/intermediate.rs:"), "{intermediate}");
-    assert!(intermediate["message"].as_str().unwrap().contains("crate::sync"), "{intermediate}");
+    assert!(
+        intermediate["message"]
+            .as_str()
+            .unwrap()
+            .contains("src/intermediate.rs:"),
+        "{intermediate}"
+    );
+    assert!(
+        intermediate["message"].as_str().unwrap().contains("crate::sync"),
+        "{intermediate}"
+    );
     assert_eq!(tiers(&report)[0], (20, "passed".to_owned()));
     assert_eq!(tiers(&report)[2], (20, "passed".to_owned()));
 }
 
 #[test]
 fn a_compile_error_in_advanced_costs_the_advanced_tier_only() {
-    let dir = submission(LESSON, &[("advanced", "self.accounts.len()\n", "self.accounts.len() + \"one\"\n")]);
-    let output = xtask(&["grade", "5", "--submission", dir.path().to_str().unwrap()]).output().unwrap();
+    let dir = submission(
+        LESSON,
+        &[(
+            "advanced",
+            "self.accounts.len()\n",
+            "self.accounts.len() + \"one\"\n",
+        )],
+    );
+    let output = xtask(&["grade", "5", "--submission", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0));
     assert!(text.contains("does not compile"), "{text}");
-    assert!(text.contains("src/advanced.rs"), "the diagnostics point into the learner's file:\n{text}");
+    assert!(
+        text.contains("src/advanced.rs"),
+        "the diagnostics point into the learner's file:\n{text}"
+    );
     let report = grade_json("lesson05", dir.path());
     assert_eq!(
         tiers(&report),
-        [(20, "passed".to_owned()), (20, "passed".to_owned()), (0, "compile_error".to_owned())]
+        [
+            (20, "passed".to_owned()),
+            (20, "passed".to_owned()),
+            (0, "compile_error".to_owned())
+        ]
     );
 }
 
@@ -116,7 +163,11 @@ fn cheats_hangs_crashes_and_floods_never_pass_and_never_stop_the_grader() {
         LESSON,
         &[
             // exit(0) from learner code.
-            ("beginner", "let total = Mutex::new(0u64);", "std::process::exit(0);\n    #[allow(unreachable_code)]\n    let total = Mutex::new(0u64);"),
+            (
+                "beginner",
+                "let total = Mutex::new(0u64);",
+                "std::process::exit(0);\n    #[allow(unreachable_code)]\n    let total = Mutex::new(0u64);",
+            ),
             // A forged result file and fake test-runner output, then exit(0).
             (
                 "beginner",
@@ -126,13 +177,29 @@ fn cheats_hangs_crashes_and_floods_never_pass_and_never_stop_the_grader() {
                  std::process::exit(0);\n    #[allow(unreachable_code)]\n    let counter = HitCounter::new();\n    // A scope",
             ),
             // An 8 GiB allocation.
-            ("intermediate", "f.debug_struct(\"ThreadSafeCounter\")", "let hog = std::hint::black_box(vec![1u8; 8 << 30]);\n        let _ = hog.len();\n        f.debug_struct(\"ThreadSafeCounter\")"),
+            (
+                "intermediate",
+                "f.debug_struct(\"ThreadSafeCounter\")",
+                "let hog = std::hint::black_box(vec![1u8; 8 << 30]);\n        let _ = hog.len();\n        f.debug_struct(\"ThreadSafeCounter\")",
+            ),
             // Megabytes of output, then a panic.
-            ("intermediate", "*self.lock() = 0;", "for _ in 0..200_000 {\n            println!(\"flooding the grader with output\");\n        }\n        panic!(\"reset gave up\");"),
+            (
+                "intermediate",
+                "*self.lock() = 0;",
+                "for _ in 0..200_000 {\n            println!(\"flooding the grader with output\");\n        }\n        panic!(\"reset gave up\");",
+            ),
             // An endless loop, only for a zero-amount transfer.
-            ("advanced", "if from == to {", "while amount == 0 {\n            std::hint::spin_loop();\n        }\n        if from == to {"),
+            (
+                "advanced",
+                "if from == to {",
+                "while amount == 0 {\n            std::hint::spin_loop();\n        }\n        if from == to {",
+            ),
             // abort() for an empty bank.
-            ("advanced", "self.accounts.len()\n", "if self.accounts.is_empty() {\n            std::process::abort();\n        }\n        self.accounts.len()\n"),
+            (
+                "advanced",
+                "self.accounts.len()\n",
+                "if self.accounts.is_empty() {\n            std::process::abort();\n        }\n        self.accounts.len()\n",
+            ),
         ],
     );
     let report = grade_json("lesson05", dir.path());
@@ -140,19 +207,36 @@ fn cheats_hangs_crashes_and_floods_never_pass_and_never_stop_the_grader() {
     let message = |name: &str| test(&report, name)["message"].as_str().unwrap().to_owned();
 
     assert_eq!(status("count_with_mutex_totals_every_thread"), "failed");
-    assert!(message("count_with_mutex_totals_every_thread").contains("exited with code 0 before the test finished"));
-    assert_eq!(status("count_hits_totals_every_thread"), "failed", "a forged result and fake output are no pass");
+    assert!(
+        message("count_with_mutex_totals_every_thread")
+            .contains("exited with code 0 before the test finished")
+    );
+    assert_eq!(
+        status("count_hits_totals_every_thread"),
+        "failed",
+        "a forged result and fake output are no pass"
+    );
     assert_eq!(status("new_counter_counts_each_record"), "passed");
 
     assert_eq!(status("default_is_zero_and_debug_shows_the_value"), "crashed");
     assert!(message("default_is_zero_and_debug_shows_the_value").contains("ran out of memory"));
     assert_eq!(status("basic_operations_follow_the_spec"), "failed");
-    let flooded = test(&report, "basic_operations_follow_the_spec")["output"].as_str().unwrap().to_owned();
-    assert!(flooded.len() <= 64 * 1024 + 100, "output kept: {} bytes", flooded.len());
+    let flooded = test(&report, "basic_operations_follow_the_spec")["output"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        flooded.len() <= 64 * 1024 + 100,
+        "output kept: {} bytes",
+        flooded.len()
+    );
     assert!(flooded.contains("more bytes of output not kept"));
     assert_eq!(status("add_capped_never_overshoots_under_contention"), "passed");
 
-    assert_eq!(status("transfer_checks_in_order_and_refusals_change_nothing"), "timed_out");
+    assert_eq!(
+        status("transfer_checks_in_order_and_refusals_change_nothing"),
+        "timed_out"
+    );
     assert!(message("transfer_checks_in_order_and_refusals_change_nothing").contains("deadlock"));
     assert_eq!(status("new_bank_reports_accounts_and_balances"), "crashed");
     assert!(message("new_bank_reports_accounts_and_balances").contains("SIGABRT"));
@@ -164,11 +248,23 @@ fn a_submission_is_its_tier_files_only() {
     // A manifest and build script of the submission's own are never used; `src/` itself works too.
     let dir = submission(LESSON, &[]);
     std::fs::write(dir.path().join("Cargo.toml"), "this is not toml [").unwrap();
-    std::fs::write(dir.path().join("build.rs"), "fn main() { panic!(\"build scripts never run\") }").unwrap();
-    std::fs::write(dir.path().join("src/lib.rs"), "compile_error!(\"the course's lib.rs is used\");").unwrap();
+    std::fs::write(
+        dir.path().join("build.rs"),
+        "fn main() { panic!(\"build scripts never run\") }",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "compile_error!(\"the course's lib.rs is used\");",
+    )
+    .unwrap();
     let report = grade_json("races", &dir.path().join("src"));
     assert_eq!(report["score"], report["max_score"]);
-    assert!(report["subject"].as_str().unwrap().ends_with("src"), "{}", report["subject"]);
+    assert!(
+        report["subject"].as_str().unwrap().ends_with("src"),
+        "{}",
+        report["subject"]
+    );
 }
 
 #[test]
@@ -181,30 +277,43 @@ fn the_terminal_report_of_the_starters_says_where_to_start() {
         .stdout(predicate::str::contains("Grading lesson05 (Race conditions)"))
         .stdout(predicate::str::contains("not started"))
         .stdout(predicate::str::contains("0/60"))
-        .stdout(predicate::str::contains("Next: read lessons/lesson05-races/README.md"))
+        .stdout(predicate::str::contains(
+            "Next: read lessons/lesson05-races/README.md",
+        ))
         .stdout(predicate::str::contains("\u{1b}[").not());
-    xtask(&["grade", "lesson05", "--submission", dir.path().to_str().unwrap(), "--fail-under", "50"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("below --fail-under 50"));
+    xtask(&[
+        "grade",
+        "lesson05",
+        "--submission",
+        dir.path().to_str().unwrap(),
+        "--fail-under",
+        "50",
+    ])
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("below --fail-under 50"));
 }
 
 #[test]
 fn bad_input_gets_a_clear_message_and_exit_code() {
-    xtask(&["grade", "lesson42"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unknown lesson `lesson42`").and(predicate::str::contains("lesson05 (races)")));
+    xtask(&["grade", "lesson42"]).assert().code(2).stderr(
+        predicate::str::contains("unknown lesson `lesson42`")
+            .and(predicate::str::contains("lesson05 (races)")),
+    );
     xtask(&["grade", "5", "--submission", "/nonexistent/threadlab"])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("submission directory /nonexistent/threadlab does not exist"));
+        .stderr(predicate::str::contains(
+            "submission directory /nonexistent/threadlab does not exist",
+        ));
     let empty = tempfile::tempdir().unwrap();
     xtask(&["grade", "5", "--submission", empty.path().to_str().unwrap()])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("holds no exercise files"));
-    xtask(&["grade", "5", "--reference", "--submission", "x"]).assert().code(2);
+    xtask(&["grade", "5", "--reference", "--submission", "x"])
+        .assert()
+        .code(2);
     xtask(&["grade", "5", "--format", "xml"]).assert().code(2);
     xtask(&["grade", "5", "--fail-under", "120"]).assert().code(2);
 }

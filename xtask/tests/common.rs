@@ -51,8 +51,22 @@ pub fn xtask(args: &[&str]) -> assert_cmd::Command {
 
 /// Grades `dir` as a submission of `lesson` and returns the JSON report (exit code 0 required).
 pub fn grade_json(lesson: &str, dir: &Path) -> serde_json::Value {
-    let output = xtask(&["grade", lesson, "--format", "json", "--submission", dir.to_str().unwrap()]).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "grade failed: {}", String::from_utf8_lossy(&output.stderr));
+    let output = xtask(&[
+        "grade",
+        lesson,
+        "--format",
+        "json",
+        "--submission",
+        dir.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "grade failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -62,13 +76,23 @@ pub fn tiers(report: &serde_json::Value) -> Vec<(u64, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["score"].as_u64().unwrap(), t["status"].as_str().unwrap().to_owned()))
+        .map(|t| {
+            (
+                t["score"].as_u64().unwrap(),
+                t["status"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
 /// One test's entry in the report.
 pub fn test<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["tests"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap_or_else(|| panic!("no test {name}"))
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no test {name}"))
 }
 
 /// The names of the tests that did not pass.

@@ -14,13 +14,29 @@ fn lessons() -> Vec<grader::Lesson> {
 #[test]
 fn every_reference_scores_full_marks() {
     for lesson in lessons() {
-        let output = xtask(&["grade", &lesson.id, "--reference", "--format", "json"]).output().unwrap();
-        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        let output = xtask(&["grade", &lesson.id, "--reference", "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(not_passed(&report), Vec::<String>::new(), "{}: reference tests that did not pass", lesson.id);
+        assert_eq!(
+            not_passed(&report),
+            Vec::<String>::new(),
+            "{}: reference tests that did not pass",
+            lesson.id
+        );
         assert_eq!(report["score"], report["max_score"], "{}", lesson.id);
         for (score, status) in tiers(&report) {
-            assert!(score > 0 && status == "passed", "{}: tier {status} with {score}", lesson.id);
+            assert!(
+                score > 0 && status == "passed",
+                "{}: tier {status} with {score}",
+                lesson.id
+            );
         }
     }
 }
@@ -31,7 +47,12 @@ fn every_starter_scores_zero_with_every_tier_not_started() {
         let dir = starters(&lesson);
         let report = grade_json(&lesson.id, dir.path());
         assert_eq!(report["score"], 0, "{}", lesson.id);
-        assert_eq!(tiers(&report), vec![(0, "not_started".to_owned()); 3], "{}", lesson.id);
+        assert_eq!(
+            tiers(&report),
+            vec![(0, "not_started".to_owned()); 3],
+            "{}",
+            lesson.id
+        );
         for test in report["tests"].as_array().unwrap() {
             assert_eq!(test["status"], "not_started", "{}: {}", lesson.id, test["name"]);
         }
@@ -50,7 +71,12 @@ fn every_suite_lists_at_least_three_tests_per_tier_each_with_a_hint() {
         let suite = grader::suite::Suite::load(&course.suite_dir(&lesson)).unwrap();
         for tier in grader::Tier::ALL {
             let tests: Vec<_> = suite.tier_tests(tier).collect();
-            assert!(tests.len() >= 3, "{} {tier}: only {} tests", lesson.id, tests.len());
+            assert!(
+                tests.len() >= 3,
+                "{} {tier}: only {} tests",
+                lesson.id,
+                tests.len()
+            );
         }
         // The binaries must hold exactly the manifest's tests: checked by grading the reference above,
         // where a test missing from a binary would not pass.

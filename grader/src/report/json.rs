@@ -25,7 +25,13 @@ mod tests {
             score: 5,
             max_score: 10,
             duration_ms: 12,
-            tiers: vec![TierReport { tier: Tier::Beginner, score: 5, max_score: 10, status: TierStatus::NotStarted, message: String::new() }],
+            tiers: vec![TierReport {
+                tier: Tier::Beginner,
+                score: 5,
+                max_score: 10,
+                status: TierStatus::NotStarted,
+                message: String::new(),
+            }],
             tests: vec![TestReport {
                 name: "t".into(),
                 tier: Tier::Beginner,
@@ -40,13 +46,33 @@ mod tests {
             }],
         };
         let value: serde_json::Value = serde_json::from_str(&render(&report)).unwrap();
-        for key in ["format_version", "lesson", "title", "subject", "score", "max_score", "duration_ms", "tiers", "tests"] {
+        for key in [
+            "format_version",
+            "lesson",
+            "title",
+            "subject",
+            "score",
+            "max_score",
+            "duration_ms",
+            "tiers",
+            "tests",
+        ] {
             assert!(value.get(key).is_some(), "missing {key}");
         }
         assert_eq!(value["tiers"][0]["status"], "not_started");
         assert_eq!(value["tiers"][0]["tier"], "beginner");
         let test = &value["tests"][0];
-        for key in ["name", "tier", "score", "max_score", "status", "message", "hint", "duration_ms", "visibility"] {
+        for key in [
+            "name",
+            "tier",
+            "score",
+            "max_score",
+            "status",
+            "message",
+            "hint",
+            "duration_ms",
+            "visibility",
+        ] {
             assert!(test.get(key).is_some(), "missing tests[].{key}");
         }
         assert_eq!(test["status"], "timed_out");

@@ -26,6 +26,10 @@ pub struct Report {
 impl Report {
     /// The score as a percentage of the maximum (100 for an empty suite).
     pub fn percent(&self) -> f64 {
-        if self.max_score == 0 { 100.0 } else { f64::from(self.score) * 100.0 / f64::from(self.max_score) }
+        if self.max_score == 0 {
+            100.0
+        } else {
+            f64::from(self.score) * 100.0 / f64::from(self.max_score)
+        }
     }
 }

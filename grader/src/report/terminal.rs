@@ -66,7 +66,11 @@ pub fn test_line(out: &mut dyn Write, spec: &TestSpec, outcome: &Outcome) -> io:
         Status::Passed => String::new(),
         other => format!(" ({other})"),
     };
-    let points = if outcome.status == Status::Passed { spec.points } else { 0 };
+    let points = if outcome.status == Status::Passed {
+        spec.points
+    } else {
+        0
+    };
     writeln!(
         out,
         "  {s}{mark}{s:#} {:<12} {} {points}/{}{s}{label}{s:#} [{} ms]",
@@ -82,8 +86,11 @@ pub fn summary(out: &mut dyn Write, report: &Report, lesson_dir: &str) -> io::Re
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
     for tier in &report.tiers {
-        let failures: Vec<_> =
-            report.tests.iter().filter(|t| t.tier == tier.tier && t.status != Status::Passed).collect();
+        let failures: Vec<_> = report
+            .tests
+            .iter()
+            .filter(|t| t.tier == tier.tier && t.status != Status::Passed)
+            .collect();
         if tier.status == TierStatus::Passed || tier.status == TierStatus::NotStarted {
             continue;
         }
@@ -99,7 +106,11 @@ pub fn summary(out: &mut dyn Write, report: &Report, lesson_dir: &str) -> io::Re
         }
         for test in failures {
             let s = status_style(test.status);
-            writeln!(out, "  {s}{}{s:#} {} ({}/{})", test.status, test.name, test.score, test.max_score)?;
+            writeln!(
+                out,
+                "  {s}{}{s:#} {} ({}/{})",
+                test.status, test.name, test.score, test.max_score
+            )?;
             for line in test.message.lines().take(12) {
                 writeln!(out, "      {line}")?;
             }
@@ -110,7 +121,11 @@ pub fn summary(out: &mut dyn Write, report: &Report, lesson_dir: &str) -> io::Re
     }
     writeln!(out)?;
     for tier in &report.tiers {
-        let filled = if tier.max_score == 0 { 0 } else { (tier.score as usize * BAR_WIDTH) / tier.max_score as usize };
+        let filled = if tier.max_score == 0 {
+            0
+        } else {
+            (tier.score as usize * BAR_WIDTH) / tier.max_score as usize
+        };
         let s = tier_style(tier.status);
         writeln!(
             out,
@@ -140,7 +155,10 @@ pub fn summary(out: &mut dyn Write, report: &Report, lesson_dir: &str) -> io::Re
 /// Where the learner should look next.
 fn next_step(report: &Report, lesson_dir: &str) -> String {
     if report.score == report.max_score {
-        return format!("All {} points: every tier passes. On to the next lesson!", report.max_score);
+        return format!(
+            "All {} points: every tier passes. On to the next lesson!",
+            report.max_score
+        );
     }
     let Some(tier) = report.tiers.iter().find(|t| t.status != TierStatus::Passed) else {
         return String::new();
@@ -153,7 +171,10 @@ fn next_step(report: &Report, lesson_dir: &str) -> String {
             report.lesson
         ),
         TierStatus::CompileError => {
-            format!("Next: make src/{} compile (the errors are above), then grade again.", tier.tier.file_name())
+            format!(
+                "Next: make src/{} compile (the errors are above), then grade again.",
+                tier.tier.file_name()
+            )
         }
         _ => format!(
             "Next: fix the failing {} tests above (each says what was expected and what happened), then grade again.",

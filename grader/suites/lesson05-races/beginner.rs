@@ -10,10 +10,19 @@ use threadlab_harness::{expect_eq, explore};
 fn main() {
     threadlab_harness::main(&[
         ("new_counter_counts_each_record", new_counter_counts_each_record),
-        ("records_from_two_threads_are_all_kept", records_from_two_threads_are_all_kept),
-        ("records_from_many_threads_are_all_kept", records_from_many_threads_are_all_kept),
+        (
+            "records_from_two_threads_are_all_kept",
+            records_from_two_threads_are_all_kept,
+        ),
+        (
+            "records_from_many_threads_are_all_kept",
+            records_from_many_threads_are_all_kept,
+        ),
         ("count_hits_totals_every_thread", count_hits_totals_every_thread),
-        ("count_with_mutex_totals_every_thread", count_with_mutex_totals_every_thread),
+        (
+            "count_with_mutex_totals_every_thread",
+            count_with_mutex_totals_every_thread,
+        ),
     ]);
 }
 
@@ -26,7 +35,11 @@ fn new_counter_counts_each_record() {
         expect_eq!(counter.hits(), 0, "HitCounter::new().hits()");
         for expected in 1..=3 {
             counter.record();
-            expect_eq!(counter.hits(), expected, "hits() after {expected} record() calls on one thread");
+            expect_eq!(
+                counter.hits(),
+                expected,
+                "hits() after {expected} record() calls on one thread"
+            );
         }
         expect_eq!(HitCounter::default().hits(), 0, "HitCounter::default().hits()");
     });
@@ -49,7 +62,11 @@ fn records_from_two_threads_are_all_kept() {
         for worker in workers {
             worker.join().unwrap();
         }
-        expect_eq!(counter.hits(), 4, "hits() after 2 threads each called record() twice");
+        expect_eq!(
+            counter.hits(),
+            4,
+            "hits() after 2 threads each called record() twice"
+        );
     });
 }
 
@@ -67,7 +84,11 @@ fn records_from_many_threads_are_all_kept() {
                 });
             }
         });
-        expect_eq!(counter.hits(), 40, "hits() after 4 threads started together and each recorded 10 hits");
+        expect_eq!(
+            counter.hits(),
+            40,
+            "hits() after 4 threads started together and each recorded 10 hits"
+        );
     });
 }
 
@@ -76,7 +97,11 @@ fn count_hits_totals_every_thread() {
         expect_eq!(count_hits(3, 4), 12, "count_hits(3, 4)");
         expect_eq!(count_hits(1, 5), 5, "count_hits(1, 5)");
         expect_eq!(count_hits(0, 5), 0, "count_hits(0, 5) (no threads)");
-        expect_eq!(count_hits(2, 0), 0, "count_hits(2, 0) (threads that record nothing)");
+        expect_eq!(
+            count_hits(2, 0),
+            0,
+            "count_hits(2, 0) (threads that record nothing)"
+        );
     });
 }
 
@@ -85,6 +110,10 @@ fn count_with_mutex_totals_every_thread() {
         expect_eq!(count_with_mutex(3, 4), 12, "count_with_mutex(3, 4)");
         expect_eq!(count_with_mutex(1, 5), 5, "count_with_mutex(1, 5)");
         expect_eq!(count_with_mutex(0, 5), 0, "count_with_mutex(0, 5) (no threads)");
-        expect_eq!(count_with_mutex(2, 0), 0, "count_with_mutex(2, 0) (threads that add nothing)");
+        expect_eq!(
+            count_with_mutex(2, 0),
+            0,
+            "count_with_mutex(2, 0) (threads that add nothing)"
+        );
     });
 }

@@ -59,13 +59,7 @@ fn move_ordered(bins: &[Mutex<u64>], from: usize, to: usize, amount: u64) -> u64
 }
 
 /// The bug: source first, destination second, so opposite moves take the locks in opposite orders.
-fn move_naive(
-    bins: &[Mutex<u64>],
-    from: usize,
-    to: usize,
-    amount: u64,
-    meet: Option<&Barrier>,
-) -> u64 {
+fn move_naive(bins: &[Mutex<u64>], from: usize, to: usize, amount: u64, meet: Option<&Barrier>) -> u64 {
     let mut source = bins[from].lock().unwrap();
     if let Some(barrier) = meet {
         barrier.wait(); // now each thread holds the lock the other one is about to ask for
@@ -130,11 +124,7 @@ fn main() {
         }
     }
 
-    let stock: Vec<u64> = warehouse
-        .bins
-        .iter()
-        .map(|bin| *bin.lock().unwrap())
-        .collect();
+    let stock: Vec<u64> = warehouse.bins.iter().map(|bin| *bin.lock().unwrap()).collect();
     let total: u64 = stock.iter().sum();
     println!(
         "finished {} moves in {:.0?}; bins now hold {stock:?}, total {total} (started with {})",

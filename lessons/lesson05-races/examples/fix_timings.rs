@@ -87,10 +87,7 @@ fn best_of(rounds: u32, expected: u64, count: impl Fn() -> u64) -> Duration {
             let started = Instant::now();
             let total = count();
             let took = started.elapsed();
-            assert_eq!(
-                total, expected,
-                "a correct variant lost updates: this is a bug"
-            );
+            assert_eq!(total, expected, "a correct variant lost updates: this is a bug");
             took
         })
         .min()
@@ -150,16 +147,11 @@ fn main() {
     println!("{:<12} {:>12} {:>16}", "variant", "time", "vs fastest");
     for (name, took) in results {
         let ratio = took.as_secs_f64() / fastest.as_secs_f64().max(1e-9);
-        println!(
-            "{name:<12} {:>9.2} ms {ratio:>15.1}x",
-            took.as_secs_f64() * 1e3
-        );
+        println!("{name:<12} {:>9.2} ms {ratio:>15.1}x", took.as_secs_f64() * 1e3);
     }
     println!();
     println!("These ratios were measured just now; run again and they can move a lot.");
     if cpus == 1 {
-        println!(
-            "With one CPU the threads never run at the same time, so contention costs little here."
-        );
+        println!("With one CPU the threads never run at the same time, so contention costs little here.");
     }
 }

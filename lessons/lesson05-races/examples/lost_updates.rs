@@ -106,9 +106,7 @@ fn main() {
     }
     let expected = threads as u64 * iterations;
 
-    println!(
-        "{threads} threads x {iterations} increments = {expected} expected (CPUs available: {cpus})"
-    );
+    println!("{threads} threads x {iterations} increments = {expected} expected (CPUs available: {cpus})");
     println!();
     println!("{:<14} {:>12} {:>12}", "variant", "got", "lost");
 

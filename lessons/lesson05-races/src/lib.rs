@@ -10,6 +10,6 @@
 pub mod sync;
 pub mod thread;
 
+pub mod advanced;
 pub mod beginner;
 pub mod intermediate;
-pub mod advanced;

@@ -8,12 +8,10 @@
 
 #[cfg(not(feature = "threadlab-check"))]
 pub use std::thread::{
-    Builder, JoinHandle, Result, Scope, ScopedJoinHandle, current, panicking, scope, sleep, spawn,
-    yield_now,
+    Builder, JoinHandle, Result, Scope, ScopedJoinHandle, current, panicking, scope, sleep, spawn, yield_now,
 };
 
 #[cfg(feature = "threadlab-check")]
 pub use shuttle::thread::{
-    Builder, JoinHandle, Result, Scope, ScopedJoinHandle, current, panicking, scope, sleep, spawn,
-    yield_now,
+    Builder, JoinHandle, Result, Scope, ScopedJoinHandle, current, panicking, scope, sleep, spawn, yield_now,
 };

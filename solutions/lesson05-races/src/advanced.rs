@@ -35,7 +35,9 @@ impl Bank {
     /// A bank with one account per entry of `balances`; account `i` opens with `balances[i]`.
     pub fn new(balances: &[u64]) -> Self {
         // BEGIN SOLUTION: create one account per opening balance
-        Self { accounts: balances.iter().map(|&b| Mutex::new(b)).collect() }
+        Self {
+            accounts: balances.iter().map(|&b| Mutex::new(b)).collect(),
+        }
         // END SOLUTION
     }
 
@@ -71,9 +73,16 @@ impl Bank {
         let (first, second) = (from.min(to), from.max(to));
         let mut low = lock(&self.accounts[first]);
         let mut high = lock(&self.accounts[second]);
-        let (source, target) = if from < to { (&mut *low, &mut *high) } else { (&mut *high, &mut *low) };
+        let (source, target) = if from < to {
+            (&mut *low, &mut *high)
+        } else {
+            (&mut *high, &mut *low)
+        };
         if *source < amount {
-            return Err(TransferError::InsufficientFunds { needed: amount, available: *source });
+            return Err(TransferError::InsufficientFunds {
+                needed: amount,
+                available: *source,
+            });
         }
         *source -= amount;
         *target += amount;

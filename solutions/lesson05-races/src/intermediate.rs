@@ -21,7 +21,9 @@ impl ThreadSafeCounter {
     /// A counter starting at `initial`.
     pub fn new(initial: i64) -> Self {
         // BEGIN SOLUTION: create a counter holding `initial`
-        Self { value: Mutex::new(initial) }
+        Self {
+            value: Mutex::new(initial),
+        }
         // END SOLUTION
     }
 
@@ -90,7 +92,9 @@ impl fmt::Debug for ThreadSafeCounter {
     /// Shows the current value, e.g. `ThreadSafeCounter { value: 3 }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // BEGIN SOLUTION: show the current value, e.g. `ThreadSafeCounter { value: 3 }`
-        f.debug_struct("ThreadSafeCounter").field("value", &self.value()).finish()
+        f.debug_struct("ThreadSafeCounter")
+            .field("value", &self.value())
+            .finish()
         // END SOLUTION
     }
 }
