@@ -80,10 +80,12 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         check_binary_lists_suite(&suite, *tier, binary, &course.suite_dir(&lesson))?;
     }
 
+    // One directory per grading process, so two grades of the same subject never share test dirs.
     let run_root = course
         .work_dir()
         .join("runs")
-        .join(staged.dir.file_name().unwrap_or_default());
+        .join(staged.dir.file_name().unwrap_or_default())
+        .join(std::process::id().to_string());
     let mut jobs = Vec::new();
     let mut job_of_test = Vec::new();
     let mut outcomes: Vec<Option<Outcome>> = Vec::new();
@@ -130,6 +132,8 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             outcome,
         });
     })?;
+    // What the tests left behind is of no further use; a failure to remove it is harmless.
+    let _ = std::fs::remove_dir_all(&run_root);
     let mut ran = ran.into_iter();
     let mut outcomes: Vec<Outcome> = outcomes
         .into_iter()

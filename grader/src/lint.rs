@@ -156,7 +156,10 @@ mod tests {
         ];
         for case in cases {
             let found = lines(case);
-            assert!(!found.is_empty() && found.iter().all(|&line| line == 1), "{case}: {found:?}");
+            assert!(
+                !found.is_empty() && found.iter().all(|&line| line == 1),
+                "{case}: {found:?}"
+            );
         }
     }
 

@@ -353,12 +353,23 @@ mod tests {
         let body = format!("sleep 30 &\necho $! > {}\nsleep 30", pid_file.display());
         let outcome = run_one(&job(dir.path(), &body, 300)).unwrap();
         assert_eq!(outcome.status, Status::TimedOut);
-        assert!(outcome.message.contains("did not finish within"), "{}", outcome.message);
-        let pid: libc::pid_t = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        assert!(
+            outcome.message.contains("did not finish within"),
+            "{}",
+            outcome.message
+        );
+        let pid: libc::pid_t = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(5);
         // SAFETY: signal 0 only checks whether the process exists.
         while unsafe { libc::kill(pid, 0) } == 0 {
-            assert!(Instant::now() < deadline, "the grandchild {pid} outlived the timeout");
+            assert!(
+                Instant::now() < deadline,
+                "the grandchild {pid} outlived the timeout"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -372,8 +383,17 @@ mod tests {
         );
         let outcome = run_one(&job(dir.path(), &forged, 5_000)).unwrap();
         assert_eq!(outcome.status, Status::Failed, "{outcome:?}");
-        assert!(outcome.message.contains("exited with code 0 before the test finished"), "{}", outcome.message);
-        assert!(outcome.output.contains("test result: ok"), "the output is kept for the report");
+        assert!(
+            outcome
+                .message
+                .contains("exited with code 0 before the test finished"),
+            "{}",
+            outcome.message
+        );
+        assert!(
+            outcome.output.contains("test result: ok"),
+            "the output is kept for the report"
+        );
 
         let aborted = run_one(&job(dir.path(), "kill -ABRT $$", 5_000)).unwrap();
         assert_eq!(aborted.status, Status::Crashed);

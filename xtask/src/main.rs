@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "threadlab: grade lessons and keep starters in sync")]
+#[command(
+    name = "cargo xtask",
+    about = "threadlab: grade lessons and keep starters in sync"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -64,7 +67,12 @@ fn percent(text: &str) -> Result<f64, String> {
 
 fn course() -> Course {
     // xtask lives at <root>/xtask.
-    Course::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent").to_owned())
+    Course::new(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask has a parent")
+            .to_owned(),
+    )
 }
 
 impl GradeCmd {
@@ -78,7 +86,15 @@ impl GradeCmd {
             FormatArg::Terminal => Format::Terminal,
             FormatArg::Json => Format::Json,
         };
-        frontend::grade_command(&course(), &Request { lesson: self.lesson, subject }, format, self.fail_under)
+        frontend::grade_command(
+            &course(),
+            &Request {
+                lesson: self.lesson,
+                subject,
+            },
+            format,
+            self.fail_under,
+        )
     }
 }
 
