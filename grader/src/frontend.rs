@@ -4,7 +4,7 @@
 use crate::course::Course;
 use crate::error::Error;
 use crate::grade::{Event, Request, grade};
-use crate::report::{json, terminal};
+use crate::report::{gradescope, json, terminal};
 use crate::starter;
 use std::io::Write;
 
@@ -13,6 +13,8 @@ use std::io::Write;
 pub enum Format {
     Terminal,
     Json,
+    /// Gradescope's `results.json`.
+    Gradescope,
 }
 
 /// Exit codes of `cargo xtask grade` (DESIGN.md).
@@ -49,7 +51,7 @@ pub fn grade_command(course: &Course, request: &Request, format: Format, fail_un
             (Event::TestDone { spec, outcome }, Format::Terminal) => {
                 let _ = terminal::test_line(&mut out, spec, outcome);
             }
-            (_, Format::Json) => {}
+            (_, Format::Json | Format::Gradescope) => {}
         }
         let _ = out.flush();
     });
@@ -66,6 +68,7 @@ pub fn grade_command(course: &Course, request: &Request, format: Format, fail_un
     let printed = match format {
         Format::Terminal => terminal::summary(&mut out, &report, &lesson_dir),
         Format::Json => writeln!(out, "{}", json::render(&report)),
+        Format::Gradescope => writeln!(out, "{}", gradescope::render(&report)),
     };
     if printed.is_err() {
         return exit::CANNOT_GRADE;

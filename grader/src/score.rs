@@ -17,6 +17,19 @@ pub enum TierStatus {
     CompileError,
 }
 
+impl TierStatus {
+    /// The JSON contract's string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TierStatus::Passed => "passed",
+            TierStatus::Partial => "partial",
+            TierStatus::Failed => "failed",
+            TierStatus::NotStarted => "not_started",
+            TierStatus::CompileError => "compile_error",
+        }
+    }
+}
+
 /// One test's line in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct TestReport {

@@ -47,6 +47,8 @@ struct GradeCmd {
 enum FormatArg {
     Terminal,
     Json,
+    /// Gradescope's results.json
+    Gradescope,
 }
 
 #[derive(clap::Args)]
@@ -85,6 +87,7 @@ impl GradeCmd {
         let format = match self.format {
             FormatArg::Terminal => Format::Terminal,
             FormatArg::Json => Format::Json,
+            FormatArg::Gradescope => Format::Gradescope,
         };
         frontend::grade_command(
             &course(),

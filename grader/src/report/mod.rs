@@ -1,5 +1,6 @@
 //! The graded result and its renderings: a terminal view and the JSON contract of DESIGN.md.
 
+pub mod gradescope;
 pub mod json;
 pub mod terminal;
 
