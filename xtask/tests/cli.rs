@@ -57,16 +57,21 @@ fn check_then_act_costs_intermediate_points_only() {
 
 #[test]
 fn locking_from_then_to_deadlocks_and_costs_advanced_points_only() {
+    // Lock `from` first, then `to`: the two locks are taken in the order the money moves.
     let dir = submission(
         LESSON,
-        &[(
-            "advanced",
-            "let (first, second) = (from.min(to), from.max(to));\n        let mut low = lock(&self.accounts[first]);\n        \
-             let mut high = lock(&self.accounts[second]);\n        \
-             let (source, target) = if from < to { (&mut *low, &mut *high) } else { (&mut *high, &mut *low) };",
-            "let mut source = lock(&self.accounts[from]);\n        let mut target = lock(&self.accounts[to]);\n        \
-             let (source, target) = (&mut *source, &mut *target);",
-        )],
+        &[
+            (
+                "advanced",
+                "let (first, second) = (from.min(to), from.max(to));",
+                "let (first, second) = (from, to);",
+            ),
+            (
+                "advanced",
+                "let (source, target) = if from < to {",
+                "let (source, target) = if first == from {",
+            ),
+        ],
     );
     let report = grade_json("lesson05", dir.path());
     assert_eq!(
