@@ -1,0 +1,190 @@
+//! Hidden tests, intermediate tier: `sum_chunks` and `check_all`.
+//!
+//! `sum_chunks` is fed powers of two, so a sum that drops or repeats any element is wrong in a way
+//! the message can name. `check_all`'s checks meet at a rendezvous that only opens when every check
+//! is running at the same moment; checks run one by one give up after a short wait instead of hanging.
+
+use lesson01::intermediate::{check_all, sum_chunks};
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+use threadlab_harness::{catch_panic, expect, expect_eq};
+
+fn main() {
+    threadlab_harness::main(&[
+        ("sum_chunks_even_splits", sum_chunks_even_splits),
+        ("sum_chunks_uneven_splits", sum_chunks_uneven_splits),
+        (
+            "sum_chunks_zero_threads_and_more_threads_than_items",
+            sum_chunks_zero_threads_and_more_threads_than_items,
+        ),
+        ("check_all_reports_every_host", check_all_reports_every_host),
+        (
+            "check_all_runs_the_checks_concurrently",
+            check_all_runs_the_checks_concurrently,
+        ),
+    ]);
+}
+
+/// `[1, 2, 4, 8, ...]`: every subset has its own sum, so the sum tells which elements were added.
+fn powers(len: usize) -> Vec<u64> {
+    (0..len).map(|i| 1u64 << i).collect()
+}
+
+/// Calls `sum_chunks` and explains a wrong answer in terms of the elements it missed or added twice.
+fn check_sum(data: &[u64], threads: usize) {
+    let call = format!("sum_chunks(&data, {threads}) with data.len() == {}", data.len());
+    let got = match catch_panic(|| sum_chunks(data, threads)) {
+        Ok(got) => got,
+        Err(message) => panic!(
+            "{call}: expected {}, but it panicked: {message}",
+            data.iter().sum::<u64>()
+        ),
+    };
+    let want: u64 = data.iter().sum();
+    if got == want {
+        return;
+    }
+    let mut message = format!("{call}: expected {want}, got {got}");
+    if got < want && data.iter().all(|v| v.is_power_of_two()) && (want - got) & got == 0 {
+        let missing: Vec<usize> = (0..data.len()).filter(|&i| (want - got) >> i & 1 == 1).collect();
+        message.push_str(&format!(
+            " (the elements at indices {missing:?} were never added)"
+        ));
+    } else if got > want {
+        message.push_str(" (some elements were added more than once)");
+    }
+    panic!("{message}");
+}
+
+fn sum_chunks_even_splits() {
+    let data = powers(12);
+    for threads in [1, 2, 3, 4, 6, 12] {
+        check_sum(&data, threads);
+    }
+    let big: Vec<u64> = (1..=100_000).collect();
+    for threads in [1, 2, 4, 8] {
+        check_sum(&big, threads);
+    }
+}
+
+fn sum_chunks_uneven_splits() {
+    for len in 1..=20 {
+        let data = powers(len);
+        for threads in 1..=len {
+            check_sum(&data, threads);
+        }
+    }
+    let big: Vec<u64> = (1..=100_003).collect();
+    for threads in [3, 7, 16] {
+        check_sum(&big, threads);
+    }
+}
+
+fn sum_chunks_zero_threads_and_more_threads_than_items() {
+    check_sum(&[], 0);
+    check_sum(&[], 1);
+    check_sum(&[], 4);
+    check_sum(&[7], 0);
+    check_sum(&powers(5), 0);
+    for len in 1..=6 {
+        let data = powers(len);
+        for threads in [len + 1, len + 2, 2 * len + 1, 64] {
+            check_sum(&data, threads);
+        }
+    }
+}
+
+fn check_all_reports_every_host() {
+    let hosts = [
+        "example.org",
+        "down.invalid",
+        "rust-lang.org",
+        "timeout.invalid",
+        "python.org",
+    ];
+    let got = check_all(&hosts, |host| !host.ends_with(".invalid"));
+    let want: HashMap<String, bool> = hosts
+        .iter()
+        .map(|h| (h.to_string(), !h.ends_with(".invalid")))
+        .collect();
+    expect_eq!(
+        got,
+        want,
+        "check_all(&{hosts:?}, |host| !host.ends_with(\".invalid\"))"
+    );
+
+    let calls = Mutex::new(Vec::new());
+    let one = check_all(&["solo.example"], |host| {
+        calls.lock().unwrap().push(host.to_owned());
+        false
+    });
+    expect_eq!(
+        one,
+        HashMap::from([("solo.example".to_owned(), false)]),
+        "check_all(&[\"solo.example\"], |_| false)"
+    );
+    expect_eq!(
+        *calls.lock().unwrap(),
+        vec!["solo.example".to_owned()],
+        "hosts passed to check by check_all(&[\"solo.example\"], ..)"
+    );
+
+    let empty = check_all(&[], |_| {
+        panic!("check must not be called when there are no hosts")
+    });
+    expect_eq!(empty, HashMap::new(), "check_all(&[], ..) (no hosts)");
+}
+
+/// Every check waits at a meeting point until all of them are inside `check` at once.
+fn check_all_runs_the_checks_concurrently() {
+    const PATIENCE: Duration = Duration::from_secs(2);
+    struct Meeting {
+        inside: usize,
+        peak: usize,
+        gave_up: bool,
+    }
+    let hosts = ["a.example", "b.example", "c.example", "d.example", "e.example"];
+    let state = Mutex::new(Meeting {
+        inside: 0,
+        peak: 0,
+        gave_up: false,
+    });
+    let changed = Condvar::new();
+    let got = check_all(&hosts, |host| {
+        let mut meeting = state.lock().unwrap();
+        meeting.inside += 1;
+        meeting.peak = meeting.peak.max(meeting.inside);
+        changed.notify_all();
+        let deadline = Instant::now() + PATIENCE;
+        while meeting.peak < hosts.len() && !meeting.gave_up {
+            let now = Instant::now();
+            if now >= deadline {
+                // One check gave up: the others do not wait any more, so the test ends quickly.
+                meeting.gave_up = true;
+                changed.notify_all();
+                break;
+            }
+            meeting = changed.wait_timeout(meeting, deadline - now).unwrap().0;
+        }
+        meeting.inside -= 1;
+        host.starts_with(['a', 'c', 'e'])
+    });
+    let peak = state.lock().unwrap().peak;
+    expect!(
+        peak == hosts.len(),
+        "expected all {} checks to be running at the same time (each check waits for the others), but at most \
+         {peak} ran at once and they gave up after {PATIENCE:?}. Start a thread per host before waiting for any, \
+         and do not hold the map's lock while `check` runs",
+        hosts.len()
+    );
+    let want: HashMap<String, bool> = hosts
+        .iter()
+        .map(|h| (h.to_string(), h.starts_with(['a', 'c', 'e'])))
+        .collect();
+    expect_eq!(
+        got,
+        want,
+        "the map returned by check_all after the concurrent checks"
+    );
+}

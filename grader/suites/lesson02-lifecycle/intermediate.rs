@@ -1,0 +1,291 @@
+//! Hidden tests, intermediate tier: `ThreadContext` (sleep/wait/lock report `Blocked`) and the
+//! recorded history of `ManagedThread`.
+//!
+//! The test owns every event and mutex a body blocks on, so it knows the body is waiting while it
+//! reads `state()`; after each wait the body reports in on a plain channel and stays put until the
+//! test lets it go, so `state()` can be checked at a known point.
+
+use lesson02::intermediate::{Event, LifecycleError, ManagedThread, ThreadState};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+use threadlab_harness::{expect, expect_eq};
+
+use ThreadState::{Blocked, New, Running, Terminated};
+
+fn main() {
+    threadlab_harness::main(&[
+        (
+            "waiting_on_an_event_is_blocked_then_running",
+            waiting_on_an_event_is_blocked_then_running,
+        ),
+        (
+            "lock_is_blocked_while_another_thread_holds_it",
+            lock_is_blocked_while_another_thread_holds_it,
+        ),
+        ("sleep_is_recorded_as_blocked", sleep_is_recorded_as_blocked),
+        ("only_real_waits_are_blocked", only_real_waits_are_blocked),
+        ("lifecycle_rules_still_hold", lifecycle_rules_still_hold),
+    ]);
+}
+
+const PATIENCE: Duration = Duration::from_secs(2);
+
+/// Waits up to [`PATIENCE`] for `done` to hold, checking every millisecond.
+fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The body's side of a checkpoint: report `label`, then wait (not through the context) until the
+/// test says go on.
+#[derive(Clone)]
+struct Checkpoints {
+    reached: Sender<&'static str>,
+    go_on: Arc<Mutex<Receiver<()>>>,
+}
+
+impl Checkpoints {
+    fn reach(&self, label: &'static str) {
+        let _ = self.reached.send(label);
+        let _ = self.go_on.lock().unwrap().recv_timeout(PATIENCE);
+    }
+}
+
+/// The test's side.
+struct Controller {
+    reached: Receiver<&'static str>,
+    go_on: Sender<()>,
+}
+
+fn checkpoints() -> (Controller, Checkpoints) {
+    let (reached_tx, reached) = mpsc::channel();
+    let (go_on, go_on_rx) = mpsc::channel();
+    (
+        Controller { reached, go_on },
+        Checkpoints {
+            reached: reached_tx,
+            go_on: Arc::new(Mutex::new(go_on_rx)),
+        },
+    )
+}
+
+impl Controller {
+    fn expect_reached(&self, label: &str) {
+        match self.reached.recv_timeout(PATIENCE) {
+            Ok(got) => expect_eq!(got, label, "the checkpoint the body reached next"),
+            Err(_) => panic!("the body did not reach its checkpoint \"{label}\" within 2 s"),
+        }
+    }
+    fn go_on(&self) {
+        let _ = self.go_on.send(());
+    }
+}
+
+fn expect_blocked<T: Send + 'static>(thread: &ManagedThread<T>, while_what: &str) {
+    expect!(
+        eventually(|| thread.state() == Blocked),
+        "state() should be Blocked while the body {while_what}; it stayed {:?} for 2 s",
+        thread.state()
+    );
+    expect_eq!(thread.is_alive(), true, "is_alive() while the body {while_what}");
+}
+
+fn waiting_on_an_event_is_blocked_then_running() {
+    let event = Arc::new(Event::new());
+    let (test, body) = checkpoints();
+    let mut thread = {
+        let event = Arc::clone(&event);
+        ManagedThread::new("event-waiter", move |ctx| {
+            body.reach("started");
+            ctx.wait(&event);
+            body.reach("after wait");
+            "done"
+        })
+    };
+    expect_eq!(thread.start(), Ok(()), "start()");
+    test.expect_reached("started");
+    expect_eq!(
+        thread.state(),
+        Running,
+        "state() while the body runs (before its ctx.wait)"
+    );
+    test.go_on();
+    expect_blocked(&thread, "waits in ctx.wait(&event) for an event nobody has set");
+    event.set();
+    test.expect_reached("after wait");
+    expect_eq!(
+        thread.state(),
+        Running,
+        "state() after ctx.wait(&event) returned (the event was set)"
+    );
+    test.go_on();
+    expect_eq!(thread.join(), Ok("done"), "join()");
+    expect_eq!(thread.state(), Terminated, "state() after join()");
+    expect_eq!(
+        thread.history(),
+        vec![New, Running, Blocked, Running, Terminated],
+        "history() of a body that waited once on an event"
+    );
+}
+
+fn lock_is_blocked_while_another_thread_holds_it() {
+    let shared = Arc::new(Mutex::new(0u32));
+    let (test, body) = checkpoints();
+    let held = shared.lock().unwrap();
+    let mut thread = {
+        let shared = Arc::clone(&shared);
+        ManagedThread::new("lock-waiter", move |ctx| {
+            body.reach("started");
+            {
+                let mut value = ctx.lock(&shared).unwrap();
+                *value += 1;
+            }
+            body.reach("after lock");
+        })
+    };
+    expect_eq!(thread.start(), Ok(()), "start()");
+    test.expect_reached("started");
+    test.go_on();
+    expect_blocked(&thread, "waits in ctx.lock(&mutex) for a mutex the test holds");
+    drop(held);
+    test.expect_reached("after lock");
+    expect_eq!(
+        thread.state(),
+        Running,
+        "state() after ctx.lock(&mutex) got the lock and its guard was dropped"
+    );
+    expect_eq!(
+        *shared.lock().unwrap(),
+        1,
+        "the value after the body added 1 through the guard from ctx.lock"
+    );
+    test.go_on();
+    expect_eq!(thread.join(), Ok(()), "join()");
+    expect_eq!(
+        thread.history(),
+        vec![New, Running, Blocked, Running, Terminated],
+        "history() of a body that waited once for a mutex"
+    );
+}
+
+fn sleep_is_recorded_as_blocked() {
+    let (test, body) = checkpoints();
+    let mut thread = ManagedThread::new("sleeper", move |ctx| {
+        ctx.sleep(Duration::from_millis(20));
+        body.reach("after sleep");
+        ctx.sleep(Duration::from_millis(1));
+    });
+    expect_eq!(thread.start(), Ok(()), "start()");
+    test.expect_reached("after sleep");
+    expect_eq!(thread.state(), Running, "state() after ctx.sleep(20 ms) returned");
+    expect_eq!(
+        thread.history(),
+        vec![New, Running, Blocked, Running],
+        "history() after one ctx.sleep"
+    );
+    test.go_on();
+    expect_eq!(thread.join(), Ok(()), "join()");
+    expect_eq!(
+        thread.history(),
+        vec![New, Running, Blocked, Running, Blocked, Running, Terminated],
+        "history() of a body that slept twice"
+    );
+}
+
+fn only_real_waits_are_blocked() {
+    let ready = Arc::new(Event::new());
+    ready.set();
+    let free = Arc::new(Mutex::new(String::from("free")));
+    let mut thread = {
+        let (ready, free) = (Arc::clone(&ready), Arc::clone(&free));
+        ManagedThread::new("no-wait", move |ctx| {
+            ctx.wait(&ready);
+            let text = ctx.lock(&free).unwrap().clone();
+            ctx.sleep(Duration::from_millis(1));
+            text
+        })
+    };
+    expect_eq!(thread.start(), Ok(()), "start()");
+    expect_eq!(
+        thread.join(),
+        Ok(String::from("free")),
+        "join() (the body returns the text it read through ctx.lock)"
+    );
+    expect_eq!(
+        thread.history(),
+        vec![New, Running, Blocked, Running, Terminated],
+        "history() of a body that waited on an event that was already set, locked a free mutex, then slept \
+         once (only the sleep waits)"
+    );
+}
+
+fn lifecycle_rules_still_hold() {
+    let event = Arc::new(Event::new());
+    let mut thread = {
+        let event = Arc::clone(&event);
+        ManagedThread::new("rules", move |ctx| {
+            ctx.wait(&event);
+            thread::current().name().map(str::to_owned)
+        })
+    };
+    expect_eq!(thread.state(), New, "state() right after ManagedThread::new");
+    expect_eq!(
+        thread.history(),
+        vec![New],
+        "history() right after ManagedThread::new"
+    );
+    expect_eq!(thread.is_alive(), false, "is_alive() before start()");
+    expect_eq!(
+        thread.join(),
+        Err(LifecycleError::NotStarted),
+        "join() before start()"
+    );
+    expect_eq!(thread.start(), Ok(()), "the first start()");
+    expect_blocked(&thread, "waits in ctx.wait(&event)");
+    expect_eq!(
+        thread.start(),
+        Err(LifecycleError::AlreadyStarted),
+        "a second start() while the body is Blocked"
+    );
+    event.set();
+    expect!(
+        eventually(|| !thread.is_alive()),
+        "is_alive() should turn false once the body returned, before join(); state() is still {:?} after 2 s",
+        thread.state()
+    );
+    expect_eq!(
+        thread.state(),
+        Terminated,
+        "state() after the body returned, before join()"
+    );
+    expect_eq!(
+        thread.join(),
+        Ok(Some(String::from("rules"))),
+        "join() (the body returns its thread's name)"
+    );
+    expect_eq!(
+        thread.join(),
+        Err(LifecycleError::AlreadyJoined),
+        "a second join()"
+    );
+    expect_eq!(
+        thread.start(),
+        Err(LifecycleError::AlreadyStarted),
+        "start() after join()"
+    );
+    expect_eq!(
+        thread.history(),
+        vec![New, Running, Blocked, Running, Terminated],
+        "history() at the end"
+    );
+}

@@ -1,0 +1,393 @@
+//! Hidden tests, advanced tier: `LogWriter`.
+//!
+//! The exit tests run a child process of this binary (a "scenario") that logs and then returns from
+//! `main` right away, the way a learner's program ends: any thread still running is killed. The sink
+//! is a file in the test's working directory whose first write takes 200 ms, so when `main` returns,
+//! lines are provably still queued unless `close`/`drop` waited for the writer. A detached writer in
+//! the same setup (`detached_then_exit`) loses them, and the failure messages say how many.
+
+use lesson03::advanced::LogWriter;
+use predicates::prelude::*;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+use threadlab_harness::{catch_panic, expect, expect_eq};
+
+fn main() {
+    threadlab_harness::main_with_children(
+        &[
+            (
+                "lines_arrive_in_order_and_close_counts_them",
+                lines_arrive_in_order_and_close_counts_them,
+            ),
+            (
+                "close_keeps_every_line_when_the_process_exits",
+                close_keeps_every_line_when_the_process_exits,
+            ),
+            (
+                "drop_keeps_every_line_when_the_process_exits",
+                drop_keeps_every_line_when_the_process_exits,
+            ),
+            ("threads_share_one_writer", threads_share_one_writer),
+            ("close_reports_a_failed_write", close_reports_a_failed_write),
+        ],
+        &[
+            ("close_then_exit", close_then_exit),
+            ("drop_then_exit", drop_then_exit),
+            ("detached_then_exit", detached_then_exit),
+        ],
+    );
+}
+
+/// Lines each exit scenario logs.
+const EXIT_LINES: usize = 40;
+/// The file the exit scenarios write, in their working directory.
+const EXIT_FILE: &str = "exit.log";
+
+/// Line `i` of the exit scenarios: long (10 kB), so a buffered writer still hands most of each line
+/// straight to the sink instead of collecting all of them in memory first.
+fn exit_line(i: usize) -> String {
+    format!("line {i:02} {}", "x".repeat(10_000))
+}
+
+/// A file whose first write takes 200 ms and every later write 0.2 ms: a writer that is not waited
+/// for is still busy when `main` returns.
+#[derive(Debug)]
+struct SlowFile {
+    file: File,
+    writes: usize,
+}
+
+impl SlowFile {
+    fn create() -> SlowFile {
+        SlowFile {
+            file: File::create(EXIT_FILE).expect("create exit.log in the working directory"),
+            writes: 0,
+        }
+    }
+}
+
+impl Write for SlowFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writes += 1;
+        thread::sleep(if self.writes == 1 {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_micros(200)
+        });
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+// ---- child scenarios: each returns from `main` right after its last step ----
+
+fn close_then_exit() {
+    let writer = LogWriter::new(SlowFile::create());
+    for i in 0..EXIT_LINES {
+        writer.log(exit_line(i));
+    }
+    println!("close() returned {:?}", writer.close());
+}
+
+fn drop_then_exit() {
+    let writer = LogWriter::new(SlowFile::create());
+    for i in 0..EXIT_LINES {
+        writer.log(exit_line(i));
+    }
+    drop(writer);
+    println!("drop returned");
+}
+
+/// The control: a writer thread that nobody joins (a Rust thread left alone is a Python daemon).
+fn detached_then_exit() {
+    let (lines, queue) = mpsc::channel::<String>();
+    thread::spawn(move || {
+        let mut out = SlowFile::create();
+        for line in queue {
+            let _ = writeln!(out, "{line}");
+        }
+    });
+    for i in 0..EXIT_LINES {
+        lines.send(exit_line(i)).unwrap();
+    }
+    println!("main returns without joining the writer");
+}
+
+// ---- helpers ----
+
+/// Runs child scenario `name` in `dir` (10 s limit) and returns its stdout; fails with the child's
+/// stderr when it did not exit cleanly, and reports a `todo!()` in the child as not started.
+fn run_scenario(name: &str, dir: &Path) -> String {
+    let output = assert_cmd::Command::from_std(threadlab_harness::child_command(name, dir))
+        .timeout(Duration::from_secs(10))
+        .output()
+        .expect("start the child process");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if predicate::str::contains("not yet implemented").eval(&stderr) {
+        todo!("the child process hit a todo!(): {}", stderr.trim());
+    }
+    expect!(
+        output.status.success(),
+        "scenario `{name}` in a child process: expected it to exit normally, it ended with {} (killed after 10 s \
+         if it hung); its stderr: {}",
+        output.status,
+        stderr.trim()
+    );
+    stdout
+}
+
+/// The lines in the exit scenario's file, and how many of them are the expected ones in order.
+fn lines_kept(dir: &Path) -> (usize, bool) {
+    let text = std::fs::read_to_string(dir.join(EXIT_FILE)).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let in_order = lines.iter().enumerate().all(|(i, line)| *line == exit_line(i));
+    (lines.len(), in_order && (text.is_empty() || text.ends_with('\n')))
+}
+
+/// Runs the detached control in its own directory: how many lines a writer nobody waits for keeps.
+fn detached_control(dir: &Path) -> String {
+    let control = dir.join("detached");
+    std::fs::create_dir_all(&control).expect("create a directory for the control run");
+    run_scenario("detached_then_exit", &control);
+    let (kept, _) = lines_kept(&control);
+    format!("a detached writer thread in the same setup kept {kept} of {EXIT_LINES}")
+}
+
+/// A sink that collects everything written, readable by the test.
+#[derive(Debug, Clone, Default)]
+struct Collect(Arc<Mutex<Vec<u8>>>);
+
+impl Collect {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Collect {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+// ---- tests ----
+
+fn lines_arrive_in_order_and_close_counts_them() {
+    let sink = Collect::default();
+    let writer = LogWriter::new(sink.clone());
+    let mut expected = String::new();
+    for i in 0..100 {
+        if i % 2 == 0 {
+            writer.log(format!("event {i}"));
+        } else {
+            writer.log("a &str line");
+        }
+        expected.push_str(&if i % 2 == 0 {
+            format!("event {i}\n")
+        } else {
+            "a &str line\n".to_owned()
+        });
+    }
+    let closed = writer.close();
+    expect!(
+        closed.is_ok(),
+        "close() on a writer whose sink never fails: expected Ok(100), got {closed:?}"
+    );
+    expect_eq!(closed.unwrap(), 100, "close() after logging 100 lines");
+    expect!(
+        sink.text() == expected,
+        "the sink after logging \"event 0\", \"a &str line\", \"event 2\", ... (100 lines) and close(): expected \
+         each line followed by \\n, in order; got {} bytes starting {:?}",
+        sink.text().len(),
+        sink.text().chars().take(60).collect::<String>()
+    );
+
+    let empty = LogWriter::new(Collect::default()).close();
+    expect!(
+        matches!(empty, Ok(0)),
+        "close() on a writer that logged nothing: expected Ok(0), got {empty:?}"
+    );
+
+    let path = std::env::current_dir()
+        .expect("a working directory")
+        .join("created.log");
+    let writer = LogWriter::create(&path);
+    expect!(
+        writer.is_ok(),
+        "LogWriter::create({path:?}) in a writable directory: expected Ok, got {writer:?}"
+    );
+    let writer = writer.unwrap();
+    writer.log("first");
+    writer.log(String::from("second"));
+    let closed = writer.close();
+    expect!(
+        matches!(closed, Ok(2)),
+        "close() after logging 2 lines to a created file: expected Ok(2), got {closed:?}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    expect_eq!(
+        text,
+        "first\nsecond\n",
+        "the file written by LogWriter::create(path) after close()"
+    );
+}
+
+fn close_keeps_every_line_when_the_process_exits() {
+    // Not started until `LogWriter` exists at all.
+    let _ = LogWriter::new(io::sink()).close();
+    let dir = std::env::current_dir().expect("a working directory");
+    let stdout = run_scenario("close_then_exit", &dir);
+    let (kept, in_order) = lines_kept(&dir);
+    if kept != EXIT_LINES {
+        panic!(
+            "a child process logged {EXIT_LINES} lines, called close() and returned from main: expected the file to \
+             hold all {EXIT_LINES}, it held {kept} (close() returned before the writer thread had written them: \
+             {}). Child's stdout: {}",
+            detached_control(&dir),
+            stdout.trim()
+        );
+    }
+    expect!(
+        in_order,
+        "the file after close(): expected the {EXIT_LINES} lines in the order they were logged, each ending in \\n"
+    );
+    expect!(
+        predicate::str::contains(format!("close() returned Ok({EXIT_LINES})")).eval(&stdout),
+        "close() after logging {EXIT_LINES} lines: expected Ok({EXIT_LINES}); the child printed {:?}",
+        stdout.trim()
+    );
+}
+
+fn drop_keeps_every_line_when_the_process_exits() {
+    let _ = LogWriter::new(io::sink()).close();
+    let dir = std::env::current_dir().expect("a working directory");
+    let stdout = run_scenario("drop_then_exit", &dir);
+    let (kept, in_order) = lines_kept(&dir);
+    if kept != EXIT_LINES {
+        panic!(
+            "a child process logged {EXIT_LINES} lines, dropped the LogWriter without calling close() and returned \
+             from main: expected the file to hold all {EXIT_LINES}, it held {kept} (drop returned before the writer \
+             thread had written them: {}). Child's stdout: {}",
+            detached_control(&dir),
+            stdout.trim()
+        );
+    }
+    expect!(
+        in_order,
+        "the file after drop: expected the {EXIT_LINES} lines in the order they were logged, each ending in \\n"
+    );
+}
+
+/// Four threads log through one `&LogWriter`; every line arrives once, each thread's in its order.
+fn threads_share_one_writer() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<LogWriter>();
+    let sink = Collect::default();
+    let writer = LogWriter::new(sink.clone());
+    thread::scope(|s| {
+        for t in 0..4 {
+            let writer = &writer;
+            s.spawn(move || {
+                for i in 0..50 {
+                    writer.log(format!("{t} {i}"));
+                }
+            });
+        }
+    });
+    let closed = writer.close();
+    expect!(
+        matches!(closed, Ok(200)),
+        "close() after 4 threads logged 50 lines each: expected Ok(200), got {closed:?}"
+    );
+    let text = sink.text();
+    let mut next = [0u32; 4];
+    for line in text.lines() {
+        let parsed = line
+            .split_once(' ')
+            .and_then(|(t, i)| Some((t.parse::<usize>().ok()?, i.parse::<u32>().ok()?)));
+        let Some((t, i)) = parsed.filter(|(t, _)| *t < 4) else {
+            panic!("4 threads logged lines \"<thread> <n>\"; the sink held an unexpected line {line:?}")
+        };
+        expect_eq!(
+            i,
+            next[t],
+            "the next line number from thread {t} in the sink (each thread's lines keep their order)"
+        );
+        next[t] += 1;
+    }
+    expect_eq!(
+        next,
+        [50; 4],
+        "lines per thread in the sink after 4 threads logged 50 each"
+    );
+}
+
+/// A sink that refuses every write.
+#[derive(Debug)]
+struct Broken;
+
+impl Write for Broken {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::other("disk on fire"))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Err(io::Error::other("disk on fire"))
+    }
+}
+
+fn close_reports_a_failed_write() {
+    let writer = LogWriter::new(Broken);
+    let logged = catch_panic(|| {
+        for i in 0..20 {
+            writer.log(format!("line {i}"));
+            // Give the writer thread time to fail, so later lines meet a stopped writer.
+            if i == 0 {
+                thread::sleep(Duration::from_millis(50));
+            }
+        }
+    });
+    expect!(
+        logged.is_ok(),
+        "log() after the sink had failed: expected the line to be dropped quietly, but log() panicked: {}",
+        logged.unwrap_err()
+    );
+    match writer.close() {
+        Err(error) => expect!(
+            error.to_string().contains("disk on fire"),
+            "close() on a writer whose sink failed with \"disk on fire\": expected that error, got {error:?}"
+        ),
+        Ok(count) => panic!(
+            "close() on a writer whose every write failed: expected Err(the write error), got Ok({count})"
+        ),
+    }
+    let dropped = catch_panic(|| drop(LogWriter::new(Broken)));
+    expect!(
+        dropped.is_ok(),
+        "dropping a LogWriter whose sink fails: expected no panic, got {}",
+        dropped.unwrap_err()
+    );
+    let dropped = catch_panic(|| {
+        let writer = LogWriter::new(Broken);
+        writer.log("lost");
+        drop(writer);
+    });
+    expect!(
+        dropped.is_ok(),
+        "dropping a LogWriter after its sink failed: expected no panic, got {}",
+        dropped.unwrap_err()
+    );
+}

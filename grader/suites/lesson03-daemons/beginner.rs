@@ -1,0 +1,302 @@
+//! Hidden tests, beginner tier: `Event` and `Heartbeat`.
+//!
+//! Blocking calls run on helper threads and are awaited with a 2 s limit, so a wait that never
+//! returns fails with a message instead of hanging until the grader's timeout.
+
+use lesson03::beginner::{Event, Heartbeat};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::thread;
+use std::time::{Duration, Instant};
+use threadlab_harness::{expect, expect_eq};
+
+fn main() {
+    threadlab_harness::main(&[
+        ("event_set_clear_and_timeouts", event_set_clear_and_timeouts),
+        (
+            "event_wait_sees_a_set_made_before_it",
+            event_wait_sees_a_set_made_before_it,
+        ),
+        ("event_set_wakes_every_waiter", event_set_wakes_every_waiter),
+        (
+            "heartbeat_beats_and_stop_counts_them",
+            heartbeat_beats_and_stop_counts_them,
+        ),
+        ("heartbeat_stop_is_prompt", heartbeat_stop_is_prompt),
+        (
+            "heartbeat_stop_and_drop_join_the_thread",
+            heartbeat_stop_and_drop_join_the_thread,
+        ),
+    ]);
+}
+
+/// How long a call that should return at once may take before the test calls it stuck.
+const PATIENCE: Duration = Duration::from_secs(2);
+
+/// Runs `f` on a helper thread and waits up to [`PATIENCE`] for its result; `None` when it is still
+/// running (the helper is left behind; the test process ends soon after).
+fn within_patience<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+    let (done, result) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done.send(f());
+    });
+    match result.recv_timeout(PATIENCE) {
+        Ok(value) => Some(value),
+        Err(RecvTimeoutError::Timeout) => None,
+        // The helper panicked (its panic is recorded): surface it as this test's failure.
+        Err(RecvTimeoutError::Disconnected) => {
+            panic!("the call panicked on its helper thread (see the first panic)")
+        }
+    }
+}
+
+/// Receives everything left in `beats` once its sender is gone; fails if the sender is still alive.
+fn drain_closed(beats: &Receiver<u64>, what: &str) -> Vec<u64> {
+    let mut seen = Vec::new();
+    loop {
+        match beats.try_recv() {
+            Ok(beat) => seen.push(beat),
+            Err(TryRecvError::Disconnected) => return seen,
+            Err(TryRecvError::Empty) => panic!(
+                "{what}: expected the heartbeat thread to have finished (and dropped on_beat), but on_beat \
+                 was still alive: the thread was signalled but not joined"
+            ),
+        }
+    }
+}
+
+fn event_set_clear_and_timeouts() {
+    let event = Event::new();
+    expect_eq!(event.is_set(), false, "Event::new().is_set()");
+    expect_eq!(Event::default().is_set(), false, "Event::default().is_set()");
+    let started = Instant::now();
+    expect_eq!(
+        event.wait_timeout(Duration::from_millis(20)),
+        false,
+        "wait_timeout(20 ms) on a clear event"
+    );
+    expect!(
+        started.elapsed() >= Duration::from_millis(20),
+        "wait_timeout(20 ms) on a clear event should wait the whole 20 ms; it returned after {:?}",
+        started.elapsed()
+    );
+    event.set();
+    expect_eq!(event.is_set(), true, "is_set() after set()");
+    expect_eq!(
+        event.wait_timeout(Duration::from_millis(20)),
+        true,
+        "wait_timeout(20 ms) on a set event"
+    );
+    event.set();
+    expect_eq!(event.is_set(), true, "is_set() after a second set()");
+    event.clear();
+    expect_eq!(event.is_set(), false, "is_set() after set() then clear()");
+    expect_eq!(
+        event.wait_timeout(Duration::from_millis(20)),
+        false,
+        "wait_timeout(20 ms) after set() then clear()"
+    );
+}
+
+/// `set` happens before anyone waits: `wait` and `wait_timeout` must see the raised flag and return
+/// at once. A bare `Condvar::wait` misses it, because the notification went out to nobody.
+fn event_wait_sees_a_set_made_before_it() {
+    let event = Arc::new(Event::new());
+    event.set();
+
+    let waiter = Arc::clone(&event);
+    let returned = within_patience(move || waiter.wait());
+    expect!(
+        returned.is_some(),
+        "wait() on an event that was set before the call: expected it to return at once, but it was still \
+         blocked after {PATIENCE:?} (it slept without checking the flag first)"
+    );
+
+    let waiter = Arc::clone(&event);
+    let flag = within_patience(move || waiter.wait_timeout(Duration::from_secs(30)));
+    expect!(
+        flag.is_some(),
+        "wait_timeout(30 s) on an event that was set before the call: expected it to return at once, but it \
+         was still blocked after {PATIENCE:?}"
+    );
+    expect_eq!(
+        flag,
+        Some(true),
+        "wait_timeout(30 s) on an event set before the call"
+    );
+}
+
+/// Three threads wait on one event; one `set` must release all three.
+fn event_set_wakes_every_waiter() {
+    let event = Arc::new(Event::new());
+    let (report, reports) = mpsc::channel();
+    let (started, starts) = mpsc::channel();
+    for waiter in 0..3 {
+        let (event, report, started) = (Arc::clone(&event), report.clone(), started.clone());
+        thread::spawn(move || {
+            started.send(()).unwrap();
+            if waiter == 2 {
+                let flag = event.wait_timeout(Duration::from_secs(30));
+                let _ = report.send(format!("wait_timeout(30 s) returned {flag}"));
+            } else {
+                event.wait();
+                let _ = report.send("wait() returned".to_owned());
+            }
+        });
+    }
+    for _ in 0..3 {
+        starts.recv().unwrap();
+    }
+    // Not needed for correctness: it just makes it very likely that all three are asleep in the
+    // Condvar when `set` comes, which is the case this test is about.
+    thread::sleep(Duration::from_millis(50));
+    event.set();
+    let mut woken = Vec::new();
+    let deadline = Instant::now() + PATIENCE;
+    while woken.len() < 3 {
+        match reports.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => woken.push(line),
+            Err(_) => break,
+        }
+    }
+    expect!(
+        woken.len() == 3,
+        "3 threads waited on one event (2 in wait(), 1 in wait_timeout(30 s)), then set() was called: \
+         expected all 3 to return within {PATIENCE:?}, but only {} did: {woken:?} (set must wake every waiter)",
+        woken.len()
+    );
+    expect!(
+        woken
+            .iter()
+            .any(|line| line == "wait_timeout(30 s) returned true"),
+        "the waiter in wait_timeout(30 s) should return true once set() was called; it reported {woken:?}"
+    );
+}
+
+/// Beats are counted structurally: `on_beat` reports each beat number through a channel.
+fn heartbeat_beats_and_stop_counts_them() {
+    let (beat, beats) = mpsc::channel();
+    let heartbeat = Heartbeat::start(Duration::from_millis(2), move |n| {
+        let _ = beat.send(n);
+    });
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        match beats.recv_timeout(PATIENCE) {
+            Ok(n) => seen.push(n),
+            Err(_) => panic!(
+                "Heartbeat::start(2 ms interval): expected a beat every 2 ms, but after {seen:?} no beat came \
+                 within {PATIENCE:?}"
+            ),
+        }
+    }
+    expect_eq!(
+        seen,
+        vec![1, 2, 3],
+        "the numbers on_beat received for the first 3 beats"
+    );
+    let count = within_patience(move || heartbeat.stop());
+    let Some(count) = count else {
+        panic!(
+            "stop() on a heartbeat with a 2 ms interval: expected it to return at once, still blocked after {PATIENCE:?}"
+        )
+    };
+    seen.extend(beats.try_iter());
+    expect_eq!(
+        count,
+        seen.len() as u64,
+        "stop() should return how many times on_beat was called (on_beat received {seen:?}); stop() returned"
+    );
+    let expected: Vec<u64> = (1..=count).collect();
+    expect_eq!(
+        seen,
+        expected,
+        "beat numbers passed to on_beat, in order, until stop()"
+    );
+}
+
+/// A 10 s interval and an immediate stop: `stop` must return long before the first beat is due.
+fn heartbeat_stop_is_prompt() {
+    let (beat, beats) = mpsc::channel();
+    let heartbeat = Heartbeat::start(Duration::from_secs(10), move |n| {
+        let _ = beat.send(n);
+    });
+    let started = Instant::now();
+    let count = within_patience(move || heartbeat.stop());
+    let Some(count) = count else {
+        panic!(
+            "Heartbeat::start(10 s interval) then stop(): expected stop() to return within {PATIENCE:?}, but it \
+             was still blocked (the thread does not hear the stop until its interval is over: it sleeps instead \
+             of waiting on the event)"
+        )
+    };
+    expect_eq!(
+        count,
+        0,
+        "stop() right after start with a 10 s interval (the first beat is due after 10 s)"
+    );
+    expect!(
+        beats.try_recv().is_err(),
+        "on_beat was called although stop() came right after start with a 10 s interval"
+    );
+    // Also prompt when the thread is already in the middle of its wait, not just starting it.
+    let heartbeat = Heartbeat::start(Duration::from_secs(10), |_| {});
+    thread::sleep(Duration::from_millis(50));
+    let count = within_patience(move || heartbeat.stop());
+    expect!(
+        count.is_some(),
+        "Heartbeat::start(10 s), 50 ms pause, then stop(): expected stop() to return within {PATIENCE:?}, but it \
+         was still blocked (took over {:?})",
+        started.elapsed()
+    );
+}
+
+/// `stop` must wait for the beat in progress, and after `stop` or `drop` the thread must be gone.
+fn heartbeat_stop_and_drop_join_the_thread() {
+    let (in_beat, in_beats) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    let heartbeat = Heartbeat::start(Duration::from_millis(1), move |n| {
+        if n == 1 {
+            in_beat.send(()).unwrap();
+            // The first beat takes as long as the test wants.
+            let _ = released.recv();
+        }
+    });
+    expect!(
+        in_beats.recv_timeout(PATIENCE).is_ok(),
+        "Heartbeat::start(1 ms interval): no beat came within {PATIENCE:?}"
+    );
+    let (done, stopped) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done.send(heartbeat.stop());
+    });
+    match stopped.recv_timeout(Duration::from_millis(300)) {
+        Ok(count) => panic!(
+            "stop() returned {count} while on_beat(1) was still running: expected stop() to wait for the beat in \
+             progress (join the thread)"
+        ),
+        Err(RecvTimeoutError::Disconnected) => panic!("stop() panicked (see the first panic)"),
+        Err(RecvTimeoutError::Timeout) => {}
+    }
+    release.send(()).unwrap();
+    match stopped.recv_timeout(PATIENCE) {
+        Ok(count) => expect_eq!(count, 1, "stop() after exactly one beat had started"),
+        Err(_) => panic!(
+            "stop(): expected it to return once the beat in progress ended; still blocked after {PATIENCE:?}"
+        ),
+    }
+
+    let (beat, beats) = mpsc::channel();
+    let heartbeat = Heartbeat::start(Duration::from_millis(1), move |n| {
+        let _ = beat.send(n);
+    });
+    expect!(
+        beats.recv_timeout(PATIENCE).is_ok(),
+        "Heartbeat::start(1 ms interval): no beat came within {PATIENCE:?}"
+    );
+    let dropped = within_patience(move || drop(heartbeat));
+    expect!(
+        dropped.is_some(),
+        "dropping a running Heartbeat: expected drop to return at once; still blocked after {PATIENCE:?}"
+    );
+    drain_closed(&beats, "right after dropping a running Heartbeat");
+}

@@ -1,0 +1,332 @@
+//! Hidden tests, intermediate tier: `Runtime`, `Context` and Python's exit rules.
+//!
+//! Thread bodies block on channels the test controls, so "shutdown must not return yet" is checked
+//! at a moment when the body provably has not finished. `shutdown` runs on a helper thread and is
+//! awaited with a time limit, so a shutdown that waits for a daemon fails with a message.
+
+use lesson03::intermediate::{Runtime, ShutdownReport};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
+use threadlab_harness::{expect, expect_eq};
+
+fn main() {
+    threadlab_harness::main(&[
+        (
+            "shutdown_waits_for_non_daemon_threads",
+            shutdown_waits_for_non_daemon_threads,
+        ),
+        ("shutdown_abandons_daemons", shutdown_abandons_daemons),
+        (
+            "threads_started_by_daemons_are_daemons",
+            threads_started_by_daemons_are_daemons,
+        ),
+        (
+            "children_of_non_daemon_threads_are_joined",
+            children_of_non_daemon_threads_are_joined,
+        ),
+        (
+            "a_panicking_thread_does_not_stop_shutdown",
+            a_panicking_thread_does_not_stop_shutdown,
+        ),
+    ]);
+}
+
+/// How long a call that should return at once may take before the test calls it stuck.
+const PATIENCE: Duration = Duration::from_secs(2);
+/// How long the test watches a shutdown that must *not* return yet.
+const WATCH: Duration = Duration::from_millis(300);
+
+/// Starts `runtime.shutdown()` on a helper thread; the receiver gets the report.
+fn shutdown_in_background(runtime: Runtime) -> Receiver<ShutdownReport> {
+    let (done, report) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done.send(runtime.shutdown());
+    });
+    report
+}
+
+/// Waits up to [`PATIENCE`] for shutdown's report.
+fn expect_shutdown_returns(report: &Receiver<ShutdownReport>, situation: &str) -> ShutdownReport {
+    match report.recv_timeout(PATIENCE) {
+        Ok(report) => report,
+        Err(RecvTimeoutError::Timeout) => panic!(
+            "shutdown() with {situation}: expected it to return within {PATIENCE:?}, but it was still blocked \
+             (is it waiting for a daemon thread?)"
+        ),
+        Err(RecvTimeoutError::Disconnected) => {
+            panic!("shutdown() panicked with {situation} (see the first panic)")
+        }
+    }
+}
+
+/// Fails if shutdown returns within [`WATCH`], a moment when a non-daemon thread is provably still
+/// blocked.
+fn expect_shutdown_still_waiting(report: &Receiver<ShutdownReport>, situation: &str) {
+    match report.recv_timeout(WATCH) {
+        Ok(report) => panic!(
+            "shutdown() returned {report:?} while {situation}: expected it to wait for every non-daemon thread"
+        ),
+        Err(RecvTimeoutError::Disconnected) => {
+            panic!("shutdown() panicked while {situation} (see the first panic)")
+        }
+        Err(RecvTimeoutError::Timeout) => {}
+    }
+}
+
+/// A non-daemon body that waits for the test's signal: shutdown must not return before it finishes.
+fn shutdown_waits_for_non_daemon_threads() {
+    let runtime = Runtime::new();
+    let (release, released) = mpsc::channel::<()>();
+    let (kind, kinds) = mpsc::channel();
+    let finished = Arc::new(AtomicBool::new(false));
+    let finished_in_body = Arc::clone(&finished);
+    runtime.spawn(move |ctx| {
+        kind.send(ctx.is_daemon()).unwrap();
+        let _ = released.recv();
+        finished_in_body.store(true, Ordering::SeqCst);
+    });
+    expect_eq!(
+        kinds.recv_timeout(PATIENCE).ok(),
+        Some(false),
+        "ctx.is_daemon() inside a thread started with Runtime::spawn"
+    );
+
+    let (done, report) = mpsc::channel();
+    let finished_at_return = Arc::clone(&finished);
+    thread::spawn(move || {
+        let report = runtime.shutdown();
+        let _ = done.send((report, finished_at_return.load(Ordering::SeqCst)));
+    });
+    match report.recv_timeout(WATCH) {
+        Ok((report, _)) => panic!(
+            "shutdown() returned {report:?} while a non-daemon thread was still waiting for the test's signal: \
+             expected shutdown to join it first"
+        ),
+        Err(RecvTimeoutError::Disconnected) => panic!("shutdown() panicked (see the first panic)"),
+        Err(RecvTimeoutError::Timeout) => {}
+    }
+    release.send(()).unwrap();
+    let (report, finished) = match report.recv_timeout(PATIENCE) {
+        Ok(outcome) => outcome,
+        Err(_) => panic!(
+            "shutdown(): expected it to return once its only non-daemon thread finished; still blocked after \
+             {PATIENCE:?}"
+        ),
+    };
+    expect!(
+        finished,
+        "shutdown() returned before its non-daemon thread had finished its body"
+    );
+    expect_eq!(
+        report,
+        ShutdownReport {
+            joined: 1,
+            panicked: 0
+        },
+        "shutdown() of a runtime with one non-daemon thread"
+    );
+
+    let empty = shutdown_in_background(Runtime::new());
+    let report = expect_shutdown_returns(&empty, "no threads at all");
+    expect_eq!(
+        report,
+        ShutdownReport {
+            joined: 0,
+            panicked: 0
+        },
+        "Runtime::new().shutdown()"
+    );
+}
+
+/// A daemon blocked forever must not hold up shutdown; a short non-daemon is still joined.
+fn shutdown_abandons_daemons() {
+    let runtime = Runtime::default();
+    let (never, forever) = mpsc::channel::<()>();
+    let (kind, kinds) = mpsc::channel();
+    runtime.spawn_daemon(move |ctx| {
+        kind.send(ctx.is_daemon()).unwrap();
+        // Blocks for the rest of the process: the test never sends and never drops `never`.
+        let _ = forever.recv();
+    });
+    expect_eq!(
+        kinds.recv_timeout(PATIENCE).ok(),
+        Some(true),
+        "ctx.is_daemon() inside a thread started with Runtime::spawn_daemon"
+    );
+    let (work, works) = mpsc::channel();
+    runtime.spawn(move |_| work.send("non-daemon finished").unwrap());
+    let report = shutdown_in_background(runtime);
+    let report = expect_shutdown_returns(
+        &report,
+        "one daemon blocked forever and one short non-daemon thread",
+    );
+    expect_eq!(
+        works.try_recv().ok(),
+        Some("non-daemon finished"),
+        "the short non-daemon thread's message, read right after shutdown() returned"
+    );
+    expect_eq!(
+        report,
+        ShutdownReport {
+            joined: 1,
+            panicked: 0
+        },
+        "shutdown() with one daemon (never joined) and one non-daemon"
+    );
+    drop(never);
+}
+
+/// A daemon starts a child with `ctx.spawn` (and another with `ctx.spawn_daemon`); both are daemons
+/// and both block forever, so shutdown must return without them.
+fn threads_started_by_daemons_are_daemons() {
+    let runtime = Runtime::new();
+    let (kind, kinds) = mpsc::channel();
+    let (never, forever) = mpsc::channel::<()>();
+    let forever = Arc::new(std::sync::Mutex::new(forever));
+    runtime.spawn_daemon(move |ctx| {
+        for (how, explicit) in [("ctx.spawn", false), ("ctx.spawn_daemon", true)] {
+            let (kind, forever) = (kind.clone(), Arc::clone(&forever));
+            let body = move |child: &lesson03::intermediate::Context| {
+                kind.send((how, child.is_daemon())).unwrap();
+                let _ = forever.lock().map(|rx| rx.recv());
+            };
+            if explicit {
+                ctx.spawn_daemon(body)
+            } else {
+                ctx.spawn(body)
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        match kinds.recv_timeout(PATIENCE) {
+            Ok(report) => seen.push(report),
+            Err(_) => {
+                panic!("a daemon started two children; expected both to run, but only {seen:?} reported")
+            }
+        }
+    }
+    seen.sort();
+    expect_eq!(
+        seen,
+        vec![("ctx.spawn", true), ("ctx.spawn_daemon", true)],
+        "(how the child of a daemon was started, ctx.is_daemon() in the child)"
+    );
+    let report = shutdown_in_background(runtime);
+    let report = expect_shutdown_returns(&report, "a daemon and its two children, all blocked forever");
+    expect_eq!(
+        report,
+        ShutdownReport {
+            joined: 0,
+            panicked: 0
+        },
+        "shutdown() when every thread is a daemon (threads started by a daemon are daemons)"
+    );
+    drop(never);
+}
+
+/// A non-daemon parent starts a child only after shutdown has begun; the child waits for the test.
+/// Shutdown must join it too, and a daemon child of the parent must not be joined.
+fn children_of_non_daemon_threads_are_joined() {
+    let runtime = Runtime::new();
+    let (go, goes) = mpsc::channel::<()>();
+    let (release, released) = mpsc::channel::<()>();
+    let (event, events) = mpsc::channel();
+    let (never, forever) = mpsc::channel::<()>();
+    let finished = Arc::new(AtomicBool::new(false));
+    let finished_in_child = Arc::clone(&finished);
+    runtime.spawn(move |ctx| {
+        let _ = goes.recv();
+        let to_test = event.clone();
+        ctx.spawn(move |child| {
+            to_test
+                .send(format!("child started, is_daemon {}", child.is_daemon()))
+                .unwrap();
+            let _ = released.recv();
+            finished_in_child.store(true, Ordering::SeqCst);
+        });
+        ctx.spawn_daemon(move |_| {
+            let _ = forever.recv();
+        });
+        event.send("parent finished".to_owned()).unwrap();
+    });
+    let report = shutdown_in_background(runtime);
+    // Give shutdown time to start joining the parent before the parent starts its children.
+    thread::sleep(Duration::from_millis(100));
+    go.send(()).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        match events.recv_timeout(PATIENCE) {
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                panic!("a non-daemon parent started a child; expected both to report, got only {seen:?}")
+            }
+        }
+    }
+    seen.sort();
+    expect_eq!(
+        seen,
+        vec![
+            "child started, is_daemon false".to_owned(),
+            "parent finished".to_owned()
+        ],
+        "reports of a non-daemon parent and the child it started with ctx.spawn"
+    );
+    expect_shutdown_still_waiting(
+        &report,
+        "the parent had finished but the non-daemon child it started during shutdown was still running",
+    );
+    release.send(()).unwrap();
+    let report = expect_shutdown_returns(
+        &report,
+        "a finished parent, its finished non-daemon child and a daemon child",
+    );
+    expect!(
+        finished.load(Ordering::SeqCst),
+        "shutdown() returned before the non-daemon child had finished"
+    );
+    expect_eq!(
+        report,
+        ShutdownReport {
+            joined: 2,
+            panicked: 0
+        },
+        "shutdown() of a parent, its non-daemon child (joined) and its daemon child (not joined)"
+    );
+    drop(never);
+}
+
+/// One non-daemon panics; shutdown must still join the other one and report the panic.
+fn a_panicking_thread_does_not_stop_shutdown() {
+    let runtime = Runtime::new();
+    let (release, released) = mpsc::channel::<()>();
+    let finished = Arc::new(AtomicBool::new(false));
+    let finished_in_body = Arc::clone(&finished);
+    runtime.spawn(|_| panic!("this thread panics on purpose (the test expects it)"));
+    runtime.spawn(move |_| {
+        let _ = released.recv();
+        finished_in_body.store(true, Ordering::SeqCst);
+    });
+    let report = shutdown_in_background(runtime);
+    expect_shutdown_still_waiting(
+        &report,
+        "one non-daemon thread had panicked and another was still running",
+    );
+    release.send(()).unwrap();
+    let report = expect_shutdown_returns(&report, "one panicked and one finished non-daemon thread");
+    expect!(
+        finished.load(Ordering::SeqCst),
+        "shutdown() returned before the thread that did not panic had finished"
+    );
+    expect_eq!(
+        report,
+        ShutdownReport {
+            joined: 2,
+            panicked: 1
+        },
+        "shutdown() after one of two non-daemon threads panicked"
+    );
+}

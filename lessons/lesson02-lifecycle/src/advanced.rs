@@ -1,0 +1,123 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (Generated from the reference solution by `cargo xtask sync`; your edits here are yours to keep.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Advanced: a registry of live threads, like Python's `threading.enumerate()`, `active_count()`
+//! and `current_thread()`. A thread is listed from the moment it is spawned until its body returns
+//! *or panics*; a panic is reported, with its message, by `join`.
+//!
+//! The registry is a value, not a global: every `Registry::new()` is a separate list, and clones of
+//! one registry share its list. So tests (and libraries) that each make their own registry never
+//! see each other's threads. Use `std::thread` and `std::sync` directly.
+
+use std::any::Any;
+use std::fmt;
+use std::thread::{JoinHandle, ThreadId};
+
+// TODO: import what you need (Arc, Mutex, thread::Builder, ...)
+
+/// One registered thread: its name and its id (`thread::current().id()` inside its body).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadInfo {
+    /// The name given to [`Registry::spawn`]; the OS thread carries it too.
+    pub name: String,
+    /// The thread's id.
+    pub id: ThreadId,
+}
+
+/// What `join` reports when the body panicked: which thread, and the panic's message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadPanicked {
+    /// The thread's name.
+    pub name: String,
+    /// The panic's message: the text given to `panic!` (a `&str` or a `String` payload), or
+    /// `"Box<dyn Any>"` for any other payload.
+    pub message: String,
+}
+
+impl fmt::Display for ThreadPanicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "thread '{}' panicked: {}", self.name, self.message)
+    }
+}
+
+impl std::error::Error for ThreadPanicked {}
+
+/// The threads started through it that are still running. Cloning gives another handle to the same
+/// list (so a body can take a clone along); `Registry::new()` gives a new, empty list.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    // TODO: add a field that clones share and that threads can update
+}
+
+impl Registry {
+    /// A registry with no threads.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Spawns a thread called `name` running `f`, listed in this registry before `spawn` returns,
+    /// until `f` returns or panics (whether or not anyone joins it).
+    ///
+    /// # Panics
+    ///
+    /// If the OS cannot create a thread, like `thread::spawn`.
+    pub fn spawn<T, F>(&self, name: impl Into<String>, f: F) -> RegisteredThread<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        // TODO: list a named thread before returning; unlist it when its body returns or panics
+        todo!("list a named thread before returning; unlist it when its body returns or panics")
+    }
+
+    /// The threads of this registry that are still running, in the order they were spawned.
+    pub fn enumerate(&self) -> Vec<ThreadInfo> {
+        // TODO: a copy of the live threads
+        todo!("a copy of the live threads")
+    }
+
+    /// How many threads of this registry are still running.
+    pub fn active_count(&self) -> usize {
+        // TODO: the number of live threads
+        todo!("the number of live threads")
+    }
+
+    /// The entry of the thread that calls this, if it is a running thread of this registry; `None`
+    /// on any other thread (such as `main`).
+    pub fn current(&self) -> Option<ThreadInfo> {
+        // TODO: find the calling thread's id in the list
+        todo!("find the calling thread's id in the list")
+    }
+
+    // TODO: add private helpers here if you want them
+}
+
+/// A thread started by [`Registry::spawn`]. Dropping it detaches the thread; it still leaves the
+/// registry when its body ends.
+#[derive(Debug)]
+pub struct RegisteredThread<T> {
+    info: ThreadInfo,
+    handle: JoinHandle<T>,
+}
+
+impl<T> RegisteredThread<T> {
+    /// The thread's name and id, as the registry lists them.
+    pub fn info(&self) -> &ThreadInfo {
+        &self.info
+    }
+
+    /// Waits for the thread and returns the body's value, or the panic with its message.
+    pub fn join(self) -> Result<T, ThreadPanicked> {
+        // TODO: join the handle; turn a panic payload into a ThreadPanicked with its message
+        todo!("join the handle; turn a panic payload into a ThreadPanicked with its message")
+    }
+}
+
+/// The text of a panic payload: `panic!("literal")` gives a `&'static str`, `panic!("{x}")` a
+/// `String`, and `std::panic::panic_any` anything at all.
+pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    // TODO: downcast to &str, then String; anything else is "Box<dyn Any>"
+    todo!("downcast to &str, then String; anything else is \"Box<dyn Any>\"")
+}
+
+// TODO: add helper types here if you want them

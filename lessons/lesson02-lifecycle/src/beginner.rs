@@ -1,0 +1,124 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (Generated from the reference solution by `cargo xtask sync`; your edits here are yours to keep.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Beginner: a thread object with Python's lifecycle. `new` only records what to run; `start`
+//! creates the OS thread, exactly once; `state`, `is_alive` and `ident` report where the thread is.
+//!
+//! Use `std::thread` (a `thread::Builder` to name the thread) and `std::sync` directly.
+
+use std::fmt;
+use std::thread::ThreadId;
+
+// TODO: import what you need (Arc, Mutex, thread::Builder, JoinHandle, ...)
+
+/// Where a [`ManagedThread`] is in its life.
+///
+/// Python's tutorials list five states: New, Runnable, Running, Blocked, Terminated. This tier
+/// keeps three. Runnable and Running are one state, `Running`, because only the OS scheduler knows
+/// whether a started thread is on a CPU at this instant; and nothing here can tell when a thread
+/// waits (the intermediate tier adds `Blocked`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ThreadState {
+    /// Created, not started: no OS thread exists yet.
+    New,
+    /// Started, and the body has not finished yet (runnable or running: the OS decides).
+    Running,
+    /// The body has returned or panicked.
+    Terminated,
+}
+
+/// Why a lifecycle call was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LifecycleError {
+    /// `start` was called on a thread that was started before (Python raises `RuntimeError`).
+    AlreadyStarted,
+    /// `join` was called on a thread that was never started.
+    NotStarted,
+    /// `join` was called a second time: the result was already handed out.
+    AlreadyJoined,
+}
+
+impl fmt::Display for LifecycleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LifecycleError::AlreadyStarted => "threads can only be started once",
+            LifecycleError::NotStarted => "cannot join a thread before it is started",
+            LifecycleError::AlreadyJoined => "the thread was already joined",
+        })
+    }
+}
+
+impl std::error::Error for LifecycleError {}
+
+/// A thread that is created first and started later, like Python's `threading.Thread`.
+pub struct ManagedThread<T> {
+    /// The name the OS thread gets (`thread::current().name()` inside the body).
+    name: String,
+    /// The body, until `start` takes it out to run it.
+    body: Option<Box<dyn FnOnce() -> T + Send + 'static>>,
+    // TODO: add fields for the state (shared with the thread), the handle, the id
+}
+
+impl<T: Send + 'static> ManagedThread<T> {
+    /// Records `f` as the body of a thread called `name`. Creates no OS thread: the state is `New`.
+    pub fn new(name: impl Into<String>, f: impl FnOnce() -> T + Send + 'static) -> Self {
+        // TODO: keep the name and the body; start in the New state without spawning anything
+        todo!("keep the name and the body; start in the New state without spawning anything")
+    }
+
+    /// The thread's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Creates the OS thread (named after this thread) and runs the body on it. When this returns
+    /// `Ok`, the state is `Running`. A second call, at any time, returns
+    /// `Err(LifecycleError::AlreadyStarted)` and starts nothing.
+    ///
+    /// # Panics
+    ///
+    /// If the OS cannot create a thread, like `thread::spawn`.
+    pub fn start(&mut self) -> Result<(), LifecycleError> {
+        // TODO: refuse a 2nd start; mark Running; spawn a named thread that marks Terminated
+        todo!("refuse a 2nd start; mark Running; spawn a named thread that marks Terminated")
+    }
+
+    /// Where the thread is now.
+    pub fn state(&self) -> ThreadState {
+        // TODO: read the shared state
+        todo!("read the shared state")
+    }
+
+    /// `true` from the moment `start` succeeds until the body has returned or panicked; `false`
+    /// before `start` and after the end, whether or not anyone joined (Python's `is_alive()`).
+    pub fn is_alive(&self) -> bool {
+        // TODO: alive means started and not yet finished
+        todo!("alive means started and not yet finished")
+    }
+
+    /// The OS thread's id (`thread::current().id()` inside the body): `None` before `start`, then
+    /// `Some`, also after the thread has ended (Python's `ident`).
+    pub fn ident(&self) -> Option<ThreadId> {
+        // TODO: the id recorded by start
+        todo!("the id recorded by start")
+    }
+
+    /// Waits for the body to end and returns its value. `Err(NotStarted)` before `start`,
+    /// `Err(AlreadyJoined)` the second time. If the body panicked, `join` panics with the same payload.
+    /// Afterwards the state is `Terminated`.
+    pub fn join(&mut self) -> Result<T, LifecycleError> {
+        // TODO: NotStarted / AlreadyJoined, or join the handle for the value (resume a panic)
+        todo!("NotStarted / AlreadyJoined, or join the handle for the value (resume a panic)")
+    }
+}
+
+// TODO: add helper types and functions here if you want them
+
+impl<T> fmt::Debug for ManagedThread<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagedThread")
+            .field("name", &self.name)
+            .field("started", &self.body.is_none())
+            .finish_non_exhaustive()
+    }
+}
