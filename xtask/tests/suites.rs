@@ -14,16 +14,7 @@ fn lessons() -> Vec<grader::Lesson> {
 #[test]
 fn every_reference_scores_full_marks() {
     for lesson in lessons() {
-        let output = xtask(&["grade", &lesson.id, "--reference", "--format", "json"])
-            .output()
-            .unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let report = report(&["grade", &lesson.id, "--reference", "--format", "json"]);
         assert_eq!(
             not_passed(&report),
             Vec::<String>::new(),

@@ -49,9 +49,18 @@ pub fn xtask(args: &[&str]) -> assert_cmd::Command {
     command
 }
 
-/// Grades `dir` as a submission of `lesson` and returns the JSON report (exit code 0 required).
+/// Runs `cargo xtask` with `args` (a `--format json` grade) and returns the JSON report; the exit
+/// code must be 0.
+pub fn report(args: &[&str]) -> serde_json::Value {
+    let output = xtask(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{args:?} failed: {stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Grades `dir` as a submission of `lesson` and returns the JSON report.
 pub fn grade_json(lesson: &str, dir: &Path) -> serde_json::Value {
-    let output = xtask(&[
+    report(&[
         "grade",
         lesson,
         "--format",
@@ -59,15 +68,6 @@ pub fn grade_json(lesson: &str, dir: &Path) -> serde_json::Value {
         "--submission",
         dir.to_str().unwrap(),
     ])
-    .output()
-    .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "grade failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 /// `(score, status)` of each tier, in report order.
