@@ -199,7 +199,8 @@ fn manifest(course: &Course, lesson: &Lesson, suite: &Suite, package_name: &str)
             message: e.to_string(),
         })
     };
-    let lesson_manifest = read(course.lesson_dir(lesson).join("Cargo.toml"))?;
+    // The solution's manifest, not the learner's copy: a learner cannot add dependencies for grading.
+    let lesson_manifest = read(course.solution_dir(lesson).join("Cargo.toml"))?;
     let root_manifest = read(course.root().join("Cargo.toml"))?;
     let shared = root_manifest
         .get("workspace")

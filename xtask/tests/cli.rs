@@ -273,6 +273,20 @@ fn a_submission_is_its_tier_files_only() {
 }
 
 #[test]
+fn a_missing_tier_file_is_graded_as_its_starter() {
+    let dir = submission(LESSON, &[]);
+    std::fs::remove_file(dir.path().join("src/advanced.rs")).unwrap();
+    let report = grade_json("lesson05", dir.path());
+    assert_eq!(tiers(&report)[2], (0, "not_started".to_owned()));
+    assert_eq!(tiers(&report)[0], (20, "passed".to_owned()));
+    let message = test(&report, "opposite_transfers_never_deadlock")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("advanced.rs is missing"), "{message}");
+}
+
+#[test]
 fn the_terminal_report_of_the_starters_says_where_to_start() {
     let lesson = grader::Course::new(root()).resolve("5").unwrap();
     let dir = starters(&lesson);

@@ -73,3 +73,24 @@ fn every_suite_lists_at_least_three_tests_per_tier_each_with_a_hint() {
         // where a test missing from a binary would not pass.
     }
 }
+
+#[test]
+fn learner_and_solution_crates_declare_the_same_dependencies_and_features() {
+    // The grader builds with the solution's manifest; a learner's own build must match it.
+    let course = grader::Course::new(root());
+    for lesson in lessons() {
+        let read = |path: std::path::PathBuf| -> toml::Table {
+            std::fs::read_to_string(&path).unwrap().parse().unwrap()
+        };
+        let learner = read(course.lesson_dir(&lesson).join("Cargo.toml"));
+        let solution = read(course.solution_dir(&lesson).join("Cargo.toml"));
+        for section in ["dependencies", "features"] {
+            assert_eq!(
+                learner.get(section),
+                solution.get(section),
+                "{}: [{section}] differs",
+                lesson.id
+            );
+        }
+    }
+}
