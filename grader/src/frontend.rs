@@ -108,6 +108,9 @@ pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool) -> u8 {
                 for d in &drift {
                     let verb = if check { "out of date" } else { "regenerated" };
                     let _ = writeln!(err, "{verb}: {} {}", d.path, d.what);
+                    if let Some(saved) = &d.saved_to {
+                        let _ = writeln!(err, "  your version was saved as {saved}");
+                    }
                 }
                 drifted |= !drift.is_empty();
             }

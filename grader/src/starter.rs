@@ -27,7 +27,7 @@ const STARTER: &str = "// STARTER";
 /// The header every generated exercise file starts with.
 const STUB_HEADER: &str = "\
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
-// (Generated from the reference solution by `cargo xtask sync`; your edits here are yours to keep.)
+// (Generated from the reference solution by `cargo xtask sync`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 ";
 
@@ -172,6 +172,8 @@ pub struct Drift {
     /// Relative to the course root.
     pub path: String,
     pub what: &'static str,
+    /// Where the replaced file was saved (relative to the course root), when one was replaced.
+    pub saved_to: Option<String>,
 }
 
 /// Compares (and unless `check`, rewrites) the starters of one lesson. Returns the files that
@@ -179,22 +181,40 @@ pub struct Drift {
 pub fn sync_lesson(course: &Course, lesson: &Lesson, check: bool) -> Result<Vec<Drift>> {
     let src = course.lesson_dir(lesson).join("src");
     let expected = expected_files(course, lesson)?;
+    // A learner's edited starter is never lost: it is copied here before being replaced.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let saves = course
+        .work_dir()
+        .join("replaced")
+        .join(stamp.to_string())
+        .join(&lesson.dir_name);
     let mut drift = Vec::new();
     for (name, contents) in &expected {
         let path = src.join(name);
-        let what = match std::fs::read_to_string(&path) {
+        let (what, current) = match std::fs::read_to_string(&path) {
             Ok(current) if current == *contents => continue,
-            Ok(_) => "differs from what the solution generates",
-            Err(_) => "is missing",
+            Ok(current) => ("differs from what the solution generates", Some(current)),
+            Err(_) => ("is missing", None),
         };
-        drift.push(Drift {
-            path: course.display_path(&path),
-            what,
-        });
+        let mut saved_to = None;
         if !check {
+            if let Some(current) = current {
+                let save = saves.join(name);
+                std::fs::create_dir_all(&saves).map_err(io("create", &saves))?;
+                std::fs::write(&save, current).map_err(io("write", &save))?;
+                saved_to = Some(course.display_path(&save));
+            }
             std::fs::create_dir_all(&src).map_err(io("create", &src))?;
             std::fs::write(&path, contents).map_err(io("write", &path))?;
         }
+        drift.push(Drift {
+            path: course.display_path(&path),
+            what,
+            saved_to,
+        });
     }
     Ok(drift)
 }
@@ -227,6 +247,46 @@ mod tests {
         assert!(stub.contains("struct S {\n    // TODO: pick fields\n}\n"));
         assert!(stub.contains("fn g() {\n    // TODO: fix the join\n    bad();\n\n    worse();\n}\n"));
         assert!(!stub.contains("good()") && !stub.contains("x: u8"));
+    }
+
+    #[test]
+    fn sync_saves_a_learners_edited_starter_before_replacing_it() {
+        let root = tempfile::tempdir().unwrap();
+        let course = Course::new(root.path());
+        let lesson = Lesson::from_dir_name("lesson09-demo").unwrap();
+        let solution = course.solution_dir(&lesson).join("src");
+        std::fs::create_dir_all(&solution).unwrap();
+        std::fs::write(
+            solution.join("beginner.rs"),
+            "// BEGIN SOLUTION: answer\n1\n// END SOLUTION\n",
+        )
+        .unwrap();
+        let learner = course.lesson_dir(&lesson).join("src");
+        std::fs::create_dir_all(&learner).unwrap();
+        std::fs::write(learner.join("beginner.rs"), "my work in progress\n").unwrap();
+
+        let checked = sync_lesson(&course, &lesson, true).unwrap();
+        assert_eq!(checked.len(), 1);
+        assert_eq!(
+            std::fs::read_to_string(learner.join("beginner.rs")).unwrap(),
+            "my work in progress\n"
+        );
+
+        let drift = sync_lesson(&course, &lesson, false).unwrap();
+        let saved = root
+            .path()
+            .join(drift[0].saved_to.as_ref().expect("the edited file is saved"));
+        assert_eq!(std::fs::read_to_string(saved).unwrap(), "my work in progress\n");
+        assert!(
+            std::fs::read_to_string(learner.join("beginner.rs"))
+                .unwrap()
+                .contains("todo!(\"answer\")")
+        );
+        assert_eq!(
+            sync_lesson(&course, &lesson, true).unwrap(),
+            Vec::new(),
+            "in sync afterwards"
+        );
     }
 
     #[test]
