@@ -41,12 +41,19 @@ pub fn grade_command(course: &Course, request: &Request, format: Format, fail_un
                     lesson,
                     title,
                     subject,
+                    first_build,
                 },
                 Format::Terminal,
             ) => {
                 lesson_dir = course.display_path(&course.lesson_dir(lesson));
                 let _ = terminal::header(&mut out, &lesson.id, title, subject);
-                let _ = terminal::note(&mut out, "building the hidden tests against your code...");
+                let note = if *first_build {
+                    "building the hidden tests against your code (the first build also compiles the \
+                     grader's dependencies: about half a minute)..."
+                } else {
+                    "building the hidden tests against your code..."
+                };
+                let _ = terminal::note(&mut out, note);
             }
             (Event::TestDone { spec, outcome }, Format::Terminal) => {
                 let _ = terminal::test_line(&mut out, spec, outcome);

@@ -30,6 +30,8 @@ pub enum Event<'a> {
         lesson: &'a Lesson,
         title: &'a str,
         subject: &'a str,
+        /// Nothing has been built yet: this build compiles the dependencies too and takes longer.
+        first_build: bool,
     },
     /// A test finished.
     TestDone {
@@ -48,6 +50,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         lesson: &lesson,
         title: &suite.title,
         subject: &staged.subject_label,
+        first_build: !staged.target_dir.exists(),
     });
 
     let mut refused: BTreeMap<Tier, String> = BTreeMap::new();
