@@ -10,8 +10,13 @@
 //!   environment or the arguments. So `process::exit(0)`, `abort()` or printing "test ... ok" in learner
 //!   code can never pass a test.
 //!
+//! [`wait`] has the waiting tools tests share: a patience limit, a poll-until, a call with a time limit
+//! and a rendezvous that proves threads overlap.
+//!
 //! [`explore`] runs a body under shuttle's scheduler (with the `check` feature): many interleavings with
 //! a fixed seed, so a lost update or a lock-order deadlock is found on every run, even on one CPU.
+
+pub mod wait;
 
 use std::io::{BufRead, Write};
 use std::panic::{self, AssertUnwindSafe};

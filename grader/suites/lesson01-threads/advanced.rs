@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-use threadlab_harness::{catch_panic, expect, expect_eq};
+use threadlab_harness::{catch_panic, expect};
 
 fn main() {
     threadlab_harness::main(&[
@@ -141,7 +141,7 @@ fn join_timeout_returns_the_value() {
         describe(&answer)
     );
 
-    let words = vec!["spawn".to_owned(), "join".to_owned()];
+    let words = ["spawn".to_owned(), "join".to_owned()];
     let joined = spawn_timed(move || words.join(" and ")).join_timeout(Duration::from_secs(2));
     expect!(
         matches!(&joined, Ok(s) if s == "spawn and join"),

@@ -7,7 +7,8 @@
 use lesson01::beginner::{run_concurrently, spawn_named};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use threadlab_harness::wait::{PATIENCE, Rendezvous};
 use threadlab_harness::{catch_panic, expect, expect_eq};
 
 fn main() {
@@ -29,68 +30,7 @@ fn main() {
     ]);
 }
 
-/// How long a task waits at the rendezvous for the others before giving up.
-const PATIENCE: Duration = Duration::from_secs(2);
-
 type Task<T> = Box<dyn FnOnce() -> T + Send>;
-
-/// A meeting point for `expected` tasks. `arrive` blocks until all have arrived (true), or until the
-/// patience runs out (false). After one task gave up, later ones give up at once, so a solution that
-/// runs tasks one by one costs one wait, not one per task.
-struct Rendezvous {
-    expected: usize,
-    state: Mutex<Meeting>,
-    all_here: Condvar,
-}
-
-#[derive(Default)]
-struct Meeting {
-    /// Tasks inside `arrive` right now.
-    waiting: usize,
-    /// The most tasks that were inside `arrive` at one time.
-    peak: usize,
-    met: bool,
-    gave_up: bool,
-}
-
-impl Rendezvous {
-    fn new(expected: usize) -> Arc<Self> {
-        Arc::new(Self {
-            expected,
-            state: Mutex::new(Meeting::default()),
-            all_here: Condvar::new(),
-        })
-    }
-
-    fn arrive(&self) -> bool {
-        let mut state = self.state.lock().unwrap();
-        if state.gave_up {
-            return false;
-        }
-        state.waiting += 1;
-        state.peak = state.peak.max(state.waiting);
-        if state.waiting == self.expected {
-            state.met = true;
-            self.all_here.notify_all();
-        }
-        let deadline = Instant::now() + PATIENCE;
-        while !state.met && !state.gave_up {
-            let now = Instant::now();
-            if now >= deadline {
-                state.gave_up = true;
-                self.all_here.notify_all();
-                break;
-            }
-            state = self.all_here.wait_timeout(state, deadline - now).unwrap().0;
-        }
-        state.waiting -= 1;
-        state.met
-    }
-
-    fn peak(&self) -> usize {
-        self.state.lock().unwrap().peak
-    }
-}
 
 fn returns_every_result() {
     let none: Vec<Task<u32>> = Vec::new();
@@ -143,7 +83,7 @@ fn returns_every_result() {
 /// The results must still come back in input order.
 fn results_come_back_in_input_order() {
     const N: usize = 5;
-    let start = Rendezvous::new(N);
+    let start = Arc::new(Rendezvous::new(N));
     // Indices of the tasks that have finished, in finishing order.
     let finished = Arc::new((Mutex::new(Vec::<usize>::new()), Condvar::new()));
     let tasks: Vec<Task<String>> = (0..N)
@@ -178,7 +118,7 @@ fn results_come_back_in_input_order() {
 
 fn tasks_all_run_at_the_same_time() {
     const N: usize = 4;
-    let meeting = Rendezvous::new(N);
+    let meeting = Arc::new(Rendezvous::new(N));
     let tasks: Vec<Task<bool>> = (0..N)
         .map(|_| {
             let meeting = Arc::clone(&meeting);

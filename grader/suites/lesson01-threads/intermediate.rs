@@ -6,8 +6,9 @@
 
 use lesson01::intermediate::{check_all, sum_chunks};
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+
+use threadlab_harness::wait::{PATIENCE, Rendezvous};
 use threadlab_harness::{catch_panic, expect, expect_eq};
 
 fn main() {
@@ -138,39 +139,13 @@ fn check_all_reports_every_host() {
 
 /// Every check waits at a meeting point until all of them are inside `check` at once.
 fn check_all_runs_the_checks_concurrently() {
-    const PATIENCE: Duration = Duration::from_secs(2);
-    struct Meeting {
-        inside: usize,
-        peak: usize,
-        gave_up: bool,
-    }
     let hosts = ["a.example", "b.example", "c.example", "d.example", "e.example"];
-    let state = Mutex::new(Meeting {
-        inside: 0,
-        peak: 0,
-        gave_up: false,
-    });
-    let changed = Condvar::new();
+    let meeting = Rendezvous::new(hosts.len());
     let got = check_all(&hosts, |host| {
-        let mut meeting = state.lock().unwrap();
-        meeting.inside += 1;
-        meeting.peak = meeting.peak.max(meeting.inside);
-        changed.notify_all();
-        let deadline = Instant::now() + PATIENCE;
-        while meeting.peak < hosts.len() && !meeting.gave_up {
-            let now = Instant::now();
-            if now >= deadline {
-                // One check gave up: the others do not wait any more, so the test ends quickly.
-                meeting.gave_up = true;
-                changed.notify_all();
-                break;
-            }
-            meeting = changed.wait_timeout(meeting, deadline - now).unwrap().0;
-        }
-        meeting.inside -= 1;
+        meeting.arrive();
         host.starts_with(['a', 'c', 'e'])
     });
-    let peak = state.lock().unwrap().peak;
+    let peak = meeting.peak();
     expect!(
         peak == hosts.len(),
         "expected all {} checks to be running at the same time (each check waits for the others), but at most \

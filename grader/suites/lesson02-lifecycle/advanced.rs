@@ -8,7 +8,8 @@ use lesson02::advanced::{Registry, ThreadInfo, ThreadPanicked, panic_message};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
+
+use threadlab_harness::wait::{PATIENCE, eventually};
 use threadlab_harness::{expect, expect_eq};
 
 fn main() {
@@ -32,22 +33,6 @@ fn main() {
         ),
         ("registries_are_independent", registries_are_independent),
     ]);
-}
-
-const PATIENCE: Duration = Duration::from_secs(2);
-
-/// Waits up to [`PATIENCE`] for `done` to hold, checking every millisecond.
-fn eventually(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
 }
 
 fn names(infos: &[ThreadInfo]) -> Vec<String> {

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
-use std::time::{Duration, Instant};
+
+use threadlab_harness::wait::{PATIENCE, eventually};
 use threadlab_harness::{catch_panic, expect, expect_eq};
 
 fn main() {
@@ -30,26 +31,9 @@ fn main() {
     ]);
 }
 
-/// How long a test waits for something that a correct solution does within microseconds.
-const PATIENCE: Duration = Duration::from_secs(2);
-
 /// The number of OS threads in this process (Linux), or `None` where `/proc` is not available.
 fn os_threads() -> Option<usize> {
     std::fs::read_dir("/proc/self/task").ok().map(|dir| dir.count())
-}
-
-/// Waits up to [`PATIENCE`] for `done` to hold, checking every millisecond.
-fn eventually(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
 }
 
 /// A gate the body waits at: it reports `entered`, then waits until the test opens the gate (or gives

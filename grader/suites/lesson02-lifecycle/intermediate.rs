@@ -9,7 +9,8 @@ use lesson02::intermediate::{Event, LifecycleError, ManagedThread, ThreadState};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use threadlab_harness::wait::{PATIENCE, eventually};
 use threadlab_harness::{expect, expect_eq};
 
 use ThreadState::{Blocked, New, Running, Terminated};
@@ -28,22 +29,6 @@ fn main() {
         ("only_real_waits_are_blocked", only_real_waits_are_blocked),
         ("lifecycle_rules_still_hold", lifecycle_rules_still_hold),
     ]);
-}
-
-const PATIENCE: Duration = Duration::from_secs(2);
-
-/// Waits up to [`PATIENCE`] for `done` to hold, checking every millisecond.
-fn eventually(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
 }
 
 /// The body's side of a checkpoint: report `label`, then wait (not through the context) until the

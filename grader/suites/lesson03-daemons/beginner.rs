@@ -5,9 +5,10 @@
 
 use lesson03::beginner::{Event, Heartbeat};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
+use threadlab_harness::wait::{PATIENCE, within_patience};
 use threadlab_harness::{expect, expect_eq};
 
 fn main() {
@@ -28,41 +29,6 @@ fn main() {
             heartbeat_stop_and_drop_join_the_thread,
         ),
     ]);
-}
-
-/// How long a call that should return at once may take before the test calls it stuck.
-const PATIENCE: Duration = Duration::from_secs(2);
-
-/// Runs `f` on a helper thread and waits up to [`PATIENCE`] for its result; `None` when it is still
-/// running (the helper is left behind; the test process ends soon after).
-fn within_patience<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Option<R> {
-    let (done, result) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done.send(f());
-    });
-    match result.recv_timeout(PATIENCE) {
-        Ok(value) => Some(value),
-        Err(RecvTimeoutError::Timeout) => None,
-        // The helper panicked (its panic is recorded): surface it as this test's failure.
-        Err(RecvTimeoutError::Disconnected) => {
-            panic!("the call panicked on its helper thread (see the first panic)")
-        }
-    }
-}
-
-/// Receives everything left in `beats` once its sender is gone; fails if the sender is still alive.
-fn drain_closed(beats: &Receiver<u64>, what: &str) -> Vec<u64> {
-    let mut seen = Vec::new();
-    loop {
-        match beats.try_recv() {
-            Ok(beat) => seen.push(beat),
-            Err(TryRecvError::Disconnected) => return seen,
-            Err(TryRecvError::Empty) => panic!(
-                "{what}: expected the heartbeat thread to have finished (and dropped on_beat), but on_beat \
-                 was still alive: the thread was signalled but not joined"
-            ),
-        }
-    }
 }
 
 fn event_set_clear_and_timeouts() {
@@ -285,18 +251,36 @@ fn heartbeat_stop_and_drop_join_the_thread() {
         ),
     }
 
-    let (beat, beats) = mpsc::channel();
+    // Drop must also wait: hold the first beat, and drop may not return before it is released.
+    let (in_beat, in_beats) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
     let heartbeat = Heartbeat::start(Duration::from_millis(1), move |n| {
-        let _ = beat.send(n);
+        if n == 1 {
+            in_beat.send(()).unwrap();
+            let _ = released.recv();
+        }
     });
     expect!(
-        beats.recv_timeout(PATIENCE).is_ok(),
+        in_beats.recv_timeout(PATIENCE).is_ok(),
         "Heartbeat::start(1 ms interval): no beat came within {PATIENCE:?}"
     );
-    let dropped = within_patience(move || drop(heartbeat));
+    let (done, dropped) = mpsc::channel();
+    thread::spawn(move || {
+        drop(heartbeat);
+        let _ = done.send(());
+    });
+    match dropped.recv_timeout(Duration::from_millis(300)) {
+        Ok(()) => panic!(
+            "dropping a running Heartbeat returned while on_beat(1) was still running: expected drop to \
+             stop the thread and wait for it (join), as stop() does"
+        ),
+        Err(RecvTimeoutError::Disconnected) => panic!("dropping a Heartbeat panicked (see the first panic)"),
+        Err(RecvTimeoutError::Timeout) => {}
+    }
+    release.send(()).unwrap();
     expect!(
-        dropped.is_some(),
-        "dropping a running Heartbeat: expected drop to return at once; still blocked after {PATIENCE:?}"
+        dropped.recv_timeout(PATIENCE).is_ok(),
+        "dropping a running Heartbeat: expected drop to return once the beat in progress ended; still blocked \
+         after {PATIENCE:?}"
     );
-    drain_closed(&beats, "right after dropping a running Heartbeat");
 }

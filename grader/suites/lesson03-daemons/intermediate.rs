@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
+use threadlab_harness::wait::PATIENCE;
 use threadlab_harness::{expect, expect_eq};
 
 fn main() {
@@ -34,8 +35,6 @@ fn main() {
     ]);
 }
 
-/// How long a call that should return at once may take before the test calls it stuck.
-const PATIENCE: Duration = Duration::from_secs(2);
 /// How long the test watches a shutdown that must *not* return yet.
 const WATCH: Duration = Duration::from_millis(300);
 
