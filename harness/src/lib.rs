@@ -235,6 +235,24 @@ where
     }
 }
 
+/// Runs `f` inside an [`explore`] body and counts the threads it started (shuttle numbers its tasks
+/// in the order they are created, so two probe threads around `f` tell how many came in between).
+/// Lets a test tell "started `threads` threads" from an answer computed without any.
+#[cfg(feature = "check")]
+pub fn count_spawns<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    fn probe() -> usize {
+        let id = shuttle::thread::spawn(shuttle::current::get_current_task).join();
+        id.ok()
+            .flatten()
+            .map(usize::from)
+            .expect("count_spawns runs inside explore")
+    }
+    let before = probe();
+    let result = f();
+    let after = probe();
+    (result, after - before - 1)
+}
+
 /// Fails the test with "`what`: expected `want`, got `got`" unless the two are equal.
 #[macro_export]
 macro_rules! expect_eq {

@@ -37,6 +37,41 @@ fn a_lost_update_costs_beginner_points_only() {
 }
 
 #[test]
+fn totals_computed_without_starting_threads_do_not_pass() {
+    let dir = submission(
+        LESSON,
+        &[
+            (
+                "beginner",
+                "let counter = HitCounter::new();\n",
+                "return threads as u64 * per_thread;\n    #[allow(unreachable_code)]\n    let counter = HitCounter::new();\n",
+            ),
+            (
+                "beginner",
+                "let total = Mutex::new(0u64);",
+                "return threads as u64 * per_thread;\n    #[allow(unreachable_code)]\n    let total = Mutex::new(0u64);",
+            ),
+        ],
+    );
+    let report = grade_json("lesson05", dir.path());
+    assert_eq!(
+        not_passed(&report),
+        [
+            "count_hits_totals_every_thread",
+            "count_with_mutex_totals_every_thread"
+        ]
+    );
+    let message = test(&report, "count_hits_totals_every_thread")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("threads started by count_hits(3, 4): expected 3, got 0"),
+        "{message}"
+    );
+}
+
+#[test]
 fn check_then_act_costs_intermediate_points_only() {
     let dir = submission(
         LESSON,

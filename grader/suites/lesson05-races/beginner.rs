@@ -5,7 +5,7 @@
 use lesson05::beginner::{HitCounter, count_hits, count_with_mutex};
 use lesson05::sync::{Arc, Barrier};
 use lesson05::thread;
-use threadlab_harness::{expect_eq, explore};
+use threadlab_harness::{count_spawns, expect_eq, explore};
 
 fn main() {
     threadlab_harness::main(&[
@@ -94,7 +94,9 @@ fn records_from_many_threads_are_all_kept() {
 
 fn count_hits_totals_every_thread() {
     explore(100, || {
-        expect_eq!(count_hits(3, 4), 12, "count_hits(3, 4)");
+        let (total, started) = count_spawns(|| count_hits(3, 4));
+        expect_eq!(total, 12, "count_hits(3, 4)");
+        expect_eq!(started, 3, "threads started by count_hits(3, 4)");
         expect_eq!(count_hits(1, 5), 5, "count_hits(1, 5)");
         expect_eq!(count_hits(0, 5), 0, "count_hits(0, 5) (no threads)");
         expect_eq!(
@@ -107,7 +109,9 @@ fn count_hits_totals_every_thread() {
 
 fn count_with_mutex_totals_every_thread() {
     explore(100, || {
-        expect_eq!(count_with_mutex(3, 4), 12, "count_with_mutex(3, 4)");
+        let (total, started) = count_spawns(|| count_with_mutex(3, 4));
+        expect_eq!(total, 12, "count_with_mutex(3, 4)");
+        expect_eq!(started, 3, "threads started by count_with_mutex(3, 4)");
         expect_eq!(count_with_mutex(1, 5), 5, "count_with_mutex(1, 5)");
         expect_eq!(count_with_mutex(0, 5), 0, "count_with_mutex(0, 5) (no threads)");
         expect_eq!(
