@@ -216,8 +216,19 @@ fn heartbeat_stop_is_prompt() {
     );
 }
 
-/// `stop` must wait for the beat in progress, and after `stop` or `drop` the thread must be gone.
+/// `stop` and `drop` must both wait for the beat in progress (join the thread), not just signal it.
 fn heartbeat_stop_and_drop_join_the_thread() {
+    let count = end_during_first_beat("stop()", Heartbeat::stop);
+    expect_eq!(count, 1, "stop() after exactly one beat had started");
+    end_during_first_beat("dropping a running Heartbeat", drop);
+}
+
+/// Starts a heartbeat whose first beat lasts until the test releases it, calls `end` on it from
+/// another thread while that beat runs, and checks that `end` returns only after the release.
+fn end_during_first_beat<R: Send + 'static>(
+    what: &str,
+    end: impl FnOnce(Heartbeat) -> R + Send + 'static,
+) -> R {
     let (in_beat, in_beats) = mpsc::channel();
     let (release, released) = mpsc::channel::<()>();
     let heartbeat = Heartbeat::start(Duration::from_millis(1), move |n| {
@@ -231,56 +242,23 @@ fn heartbeat_stop_and_drop_join_the_thread() {
         in_beats.recv_timeout(PATIENCE).is_ok(),
         "Heartbeat::start(1 ms interval): no beat came within {PATIENCE:?}"
     );
-    let (done, stopped) = mpsc::channel();
+    let (done, ended) = mpsc::channel();
     thread::spawn(move || {
-        let _ = done.send(heartbeat.stop());
+        let _ = done.send(end(heartbeat));
     });
-    match stopped.recv_timeout(Duration::from_millis(300)) {
-        Ok(count) => panic!(
-            "stop() returned {count} while on_beat(1) was still running: expected stop() to wait for the beat in \
-             progress (join the thread)"
+    match ended.recv_timeout(Duration::from_millis(300)) {
+        Ok(_) => panic!(
+            "{what} returned while on_beat(1) was still running: expected it to stop the thread \
+             and wait for the beat in progress (join the thread)"
         ),
-        Err(RecvTimeoutError::Disconnected) => panic!("stop() panicked (see the first panic)"),
+        Err(RecvTimeoutError::Disconnected) => panic!("{what} panicked (see the first panic)"),
         Err(RecvTimeoutError::Timeout) => {}
     }
     release.send(()).unwrap();
-    match stopped.recv_timeout(PATIENCE) {
-        Ok(count) => expect_eq!(count, 1, "stop() after exactly one beat had started"),
+    match ended.recv_timeout(PATIENCE) {
+        Ok(result) => result,
         Err(_) => panic!(
-            "stop(): expected it to return once the beat in progress ended; still blocked after {PATIENCE:?}"
+            "{what}: expected it to return once the beat in progress ended; still blocked after {PATIENCE:?}"
         ),
     }
-
-    // Drop must also wait: hold the first beat, and drop may not return before it is released.
-    let (in_beat, in_beats) = mpsc::channel();
-    let (release, released) = mpsc::channel::<()>();
-    let heartbeat = Heartbeat::start(Duration::from_millis(1), move |n| {
-        if n == 1 {
-            in_beat.send(()).unwrap();
-            let _ = released.recv();
-        }
-    });
-    expect!(
-        in_beats.recv_timeout(PATIENCE).is_ok(),
-        "Heartbeat::start(1 ms interval): no beat came within {PATIENCE:?}"
-    );
-    let (done, dropped) = mpsc::channel();
-    thread::spawn(move || {
-        drop(heartbeat);
-        let _ = done.send(());
-    });
-    match dropped.recv_timeout(Duration::from_millis(300)) {
-        Ok(()) => panic!(
-            "dropping a running Heartbeat returned while on_beat(1) was still running: expected drop to \
-             stop the thread and wait for it (join), as stop() does"
-        ),
-        Err(RecvTimeoutError::Disconnected) => panic!("dropping a Heartbeat panicked (see the first panic)"),
-        Err(RecvTimeoutError::Timeout) => {}
-    }
-    release.send(()).unwrap();
-    expect!(
-        dropped.recv_timeout(PATIENCE).is_ok(),
-        "dropping a running Heartbeat: expected drop to return once the beat in progress ended; still blocked \
-         after {PATIENCE:?}"
-    );
 }
