@@ -63,13 +63,23 @@ impl Course {
 
     /// Every lesson that has a hidden suite, by number.
     pub fn lessons(&self) -> Result<Vec<Lesson>> {
-        let suites = self.root.join("grader/suites");
+        self.lessons_under("grader/suites", "suite.toml")
+    }
+
+    /// Every lesson that has a reference solution (a lesson may not have a suite yet), by number.
+    pub fn solution_lessons(&self) -> Result<Vec<Lesson>> {
+        self.lessons_under("solutions", "src")
+    }
+
+    /// The `lessonNN-topic` directories under `dir` that hold `marker`, by number.
+    fn lessons_under(&self, dir: &str, marker: &str) -> Result<Vec<Lesson>> {
+        let dir = self.root.join(dir);
         let mut lessons = Vec::new();
-        for entry in std::fs::read_dir(&suites).map_err(io("read", &suites))? {
-            let entry = entry.map_err(io("read", &suites))?;
+        for entry in std::fs::read_dir(&dir).map_err(io("read", &dir))? {
+            let entry = entry.map_err(io("read", &dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some(lesson) = Lesson::from_dir_name(&name) {
-                if entry.path().join("suite.toml").is_file() {
+                if entry.path().join(marker).exists() {
                     lessons.push(lesson);
                 }
             }

@@ -99,7 +99,7 @@ pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool) -> u8 {
     let mut err = anstream::stderr();
     let lessons = match lesson {
         Some(query) => course.resolve(query).map(|l| vec![l]),
-        None => solution_lessons(course),
+        None => course.solution_lessons(),
     };
     let lessons = match lessons {
         Ok(lessons) => lessons,
@@ -135,16 +135,4 @@ pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool) -> u8 {
         return 1;
     }
     exit::REPORTED
-}
-
-/// Every lesson that has a solution directory (a lesson may not have a suite yet).
-fn solution_lessons(course: &Course) -> crate::Result<Vec<crate::Lesson>> {
-    let dir = course.root().join("solutions");
-    let mut lessons: Vec<crate::Lesson> = std::fs::read_dir(&dir)
-        .map_err(crate::error::io("read", &dir))?
-        .flatten()
-        .filter_map(|e| crate::Lesson::from_dir_name(&e.file_name().to_string_lossy()))
-        .collect();
-    lessons.sort_by_key(|l| l.number);
-    Ok(lessons)
 }

@@ -89,58 +89,47 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .join("runs")
         .join(staged.dir.file_name().unwrap_or_default())
         .join(std::process::id().to_string());
-    let mut jobs = Vec::new();
-    let mut job_of_test = Vec::new();
-    let mut outcomes: Vec<Option<Outcome>> = Vec::new();
-    for spec in &suite.tests {
-        match built.binaries.get(&spec.tier) {
-            Some(binary) => {
-                job_of_test.push(Some(jobs.len()));
-                jobs.push(Job {
-                    test: spec.name.clone(),
-                    binary: binary.clone(),
-                    timeout: suite.timeout(spec),
-                    dir: run_root.join(&spec.name),
-                });
-                outcomes.push(None);
-            }
-            None => {
-                job_of_test.push(None);
-                let why = if refused.contains_key(&spec.tier) {
-                    "was refused before building"
-                } else {
-                    "does not compile"
-                };
-                let outcome = Outcome::new(
-                    Status::CompileError,
-                    format!(
-                        "src/{} {why}, so this test did not run (the tier's message says why)",
-                        spec.tier.file_name()
-                    ),
-                );
-                outcomes.push(Some(outcome));
-            }
-        }
-    }
-    let specs_of_jobs: Vec<&TestSpec> = suite
-        .tests
+    let runnable = |spec: &TestSpec| built.binaries.contains_key(&spec.tier);
+    let to_run: Vec<&TestSpec> = suite.tests.iter().filter(|spec| runnable(spec)).collect();
+    let jobs: Vec<Job> = to_run
         .iter()
-        .zip(&job_of_test)
-        .filter_map(|(spec, job)| job.map(|_| spec))
+        .map(|spec| Job {
+            test: spec.name.clone(),
+            binary: built.binaries[&spec.tier].clone(),
+            timeout: suite.timeout(spec),
+            dir: run_root.join(&spec.name),
+        })
         .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let ran = run::run_all(&jobs, workers, &mut |index, outcome| {
         on_event(Event::TestDone {
-            spec: specs_of_jobs[index],
+            spec: to_run[index],
             outcome,
         });
     })?;
     // What the tests left behind is of no further use; a failure to remove it is harmless.
     let _ = std::fs::remove_dir_all(&run_root);
     let mut ran = ran.into_iter();
-    let mut outcomes: Vec<Outcome> = outcomes
-        .into_iter()
-        .map(|slot| slot.unwrap_or_else(|| ran.next().expect("one outcome per job")))
+    let mut outcomes: Vec<Outcome> = suite
+        .tests
+        .iter()
+        .map(|spec| {
+            if runnable(spec) {
+                return ran.next().expect("one outcome per job");
+            }
+            let why = if refused.contains_key(&spec.tier) {
+                "was refused before building"
+            } else {
+                "does not compile"
+            };
+            Outcome::new(
+                Status::CompileError,
+                format!(
+                    "src/{} {why}, so this test did not run (the tier's message says why)",
+                    spec.tier.file_name()
+                ),
+            )
+        })
         .collect();
     for (spec, outcome) in suite.tests.iter().zip(&mut outcomes) {
         if let Some(TierSource::MissingFile(path)) = staged.tiers.get(&spec.tier) {

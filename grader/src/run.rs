@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,7 +35,7 @@ pub struct Job {
 /// Runs `jobs` on `workers` threads and calls `done` with each outcome as it arrives (in completion
 /// order); returns the outcomes in job order.
 pub fn run_all(jobs: &[Job], workers: usize, done: &mut dyn FnMut(usize, &Outcome)) -> Result<Vec<Outcome>> {
-    let next = Mutex::new(0usize);
+    let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Result<Outcome>)>();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
     std::thread::scope(|s| {
@@ -43,12 +44,7 @@ pub fn run_all(jobs: &[Job], workers: usize, done: &mut dyn FnMut(usize, &Outcom
             let next = &next;
             s.spawn(move || {
                 loop {
-                    let index = {
-                        let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
-                        let index = *next;
-                        *next += 1;
-                        index
-                    };
+                    let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(index) else { break };
                     if tx.send((index, run_one(job))).is_err() {
                         break;
