@@ -4,6 +4,19 @@
 use crate::error::{Error, Result, io};
 use std::path::{Path, PathBuf};
 
+/// Every lesson of the course's syllabus, written or not: number, directory name, title.
+pub const SYLLABUS: [(u32, &str, &str); 9] = [
+    (1, "lesson01-threads", "Spawning and joining"),
+    (2, "lesson02-lifecycle", "Thread lifecycle"),
+    (3, "lesson03-daemons", "Daemon threads and shutdown"),
+    (4, "lesson04-gil", "The GIL, and why Rust has none"),
+    (5, "lesson05-races", "Race conditions"),
+    (6, "lesson06-thread-local", "Thread-local storage"),
+    (7, "lesson07-executors", "Executors and pools"),
+    (8, "lesson08-pitfalls", "Common pitfalls"),
+    (9, "lesson09-downloader", "A concurrent downloader"),
+];
+
 /// The root of a threadlab checkout (the workspace directory).
 #[derive(Debug, Clone)]
 pub struct Course {
@@ -88,21 +101,56 @@ impl Course {
         Ok(lessons)
     }
 
-    /// Resolves a learner's name for a lesson.
+    /// Every lesson of the syllabus, each with whether it is written (has a hidden suite).
+    pub fn syllabus(&self) -> Result<Vec<(Lesson, bool)>> {
+        let written = self.lessons()?;
+        let mut all: Vec<(Lesson, bool)> = SYLLABUS
+            .iter()
+            .filter_map(|(_, dir, _)| Lesson::from_dir_name(dir))
+            .map(|l| {
+                let is_written = written.iter().any(|w| w.number == l.number);
+                (l, is_written)
+            })
+            .collect();
+        // A written lesson whose directory differs from the syllabus's name wins over it.
+        for lesson in written {
+            match all.iter_mut().find(|(l, _)| l.number == lesson.number) {
+                Some(entry) => *entry = (lesson, true),
+                None => all.push((lesson, true)),
+            }
+        }
+        all.sort_by_key(|(l, _)| l.number);
+        Ok(all)
+    }
+
+    /// Resolves a learner's name for a lesson. A lesson of the syllabus that is not written yet, and a
+    /// near miss such as `lesson5`, get their own errors.
     pub fn resolve(&self, query: &str) -> Result<Lesson> {
         let lessons = self.lessons()?;
-        lessons
-            .iter()
-            .find(|l| l.matches(query))
-            .cloned()
-            .ok_or_else(|| Error::UnknownLesson {
-                given: query.to_owned(),
-                known: lessons
-                    .iter()
-                    .map(|l| format!("{} ({})", l.id, l.topic))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+        if let Some(lesson) = lessons.iter().find(|l| l.matches(query)) {
+            return Ok(lesson.clone());
+        }
+        let syllabus = self.syllabus()?;
+        if let Some((lesson, _)) = syllabus.iter().find(|(l, written)| !written && l.matches(query)) {
+            return Err(Error::LessonNotWritten {
+                lesson: lesson.id.clone(),
+                title: title_of(lesson).to_owned(),
+                known: known(&lessons),
+            });
+        }
+        let suggestion = suggest(query, &syllabus)
+            .map(|l| format!(" (did you mean {}?)", l.id))
+            .unwrap_or_default();
+        Err(Error::UnknownLesson {
+            given: query.to_owned(),
+            suggestion,
+            known: known(&lessons),
+        })
+    }
+
+    /// The first written lesson after `lesson`.
+    pub fn next_lesson(&self, lesson: &Lesson) -> Result<Option<Lesson>> {
+        Ok(self.lessons()?.into_iter().find(|l| l.number > lesson.number))
     }
 
     /// `lessons/lessonNN-topic`: the learner's crate.
@@ -134,6 +182,58 @@ impl Course {
     }
 }
 
+/// The syllabus's title of a lesson (its topic when the syllabus does not list it).
+pub fn title_of(lesson: &Lesson) -> &str {
+    SYLLABUS
+        .iter()
+        .find(|(n, _, _)| *n == lesson.number)
+        .map_or(lesson.topic.as_str(), |(_, _, title)| title)
+}
+
+fn known(lessons: &[Lesson]) -> String {
+    lessons
+        .iter()
+        .map(|l| format!("{} ({})", l.id, l.topic))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A lesson the learner probably meant: `lesson5` or `l5` for lesson05, or a topic one or two
+/// keystrokes away (`race`, `deamons`).
+fn suggest<'a>(query: &str, syllabus: &'a [(Lesson, bool)]) -> Option<&'a Lesson> {
+    let query = query.trim().to_ascii_lowercase();
+    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+    let letters: String = query.chars().filter(|c| !c.is_ascii_digit()).collect();
+    if let Ok(number) = digits.parse::<u32>() {
+        if ["lesson", "l", "lesson-", "lesson_"].contains(&letters.as_str()) {
+            return syllabus.iter().map(|(l, _)| l).find(|l| l.number == number);
+        }
+    }
+    syllabus
+        .iter()
+        .map(|(l, _)| l)
+        .map(|l| (edit_distance(&query, &l.topic), l))
+        .filter(|(d, l)| *d <= 2 && *d < l.topic.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, l)| l)
+}
+
+/// Levenshtein distance, for suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +251,41 @@ mod tests {
         for query in ["lesson5x", "6", "race", ""] {
             assert!(!lesson.matches(query), "{query:?} should not name lesson05");
         }
+    }
+
+    #[test]
+    fn near_misses_are_suggested_and_unwritten_lessons_named() {
+        let root = tempfile::tempdir().unwrap();
+        for dir in ["lesson01-threads", "lesson05-races"] {
+            let suite = root.path().join("grader/suites").join(dir);
+            std::fs::create_dir_all(&suite).unwrap();
+            std::fs::write(suite.join("suite.toml"), "").unwrap();
+        }
+        let course = Course::new(root.path());
+        assert_eq!(course.resolve("races").unwrap().id, "lesson05");
+        for (query, expected) in [
+            ("lesson5", "did you mean lesson05?"),
+            ("race", "did you mean lesson05?"),
+            ("threds", "did you mean lesson01?"),
+        ] {
+            let message = course.resolve(query).unwrap_err().to_string();
+            assert!(message.contains(expected), "{query}: {message}");
+        }
+        let message = course.resolve("lesson04").unwrap_err().to_string();
+        assert!(
+            message.contains("not written yet") && message.contains("GIL"),
+            "{message}"
+        );
+        let message = course.resolve("lesson42").unwrap_err().to_string();
+        assert!(
+            !message.contains("did you mean") && message.contains("lesson01 (threads)"),
+            "{message}"
+        );
+        let next = course.next_lesson(&course.resolve("1").unwrap()).unwrap();
+        assert_eq!(next.map(|l| l.id), Some("lesson05".to_owned()));
+        let syllabus = course.syllabus().unwrap();
+        assert_eq!(syllabus.len(), 9);
+        assert_eq!(syllabus.iter().filter(|(_, written)| *written).count(), 2);
     }
 
     #[test]

@@ -6,8 +6,21 @@ use std::path::PathBuf;
 /// Why grading (or starter generation) could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("unknown lesson `{given}`; the lessons are: {known}")]
-    UnknownLesson { given: String, known: String },
+    #[error("unknown lesson `{given}`{suggestion}; the lessons are: {known}")]
+    UnknownLesson {
+        given: String,
+        /// ` (did you mean lesson05?)` or empty.
+        suggestion: String,
+        known: String,
+    },
+    #[error(
+        "{lesson} ({title}) is part of the course but not written yet; the lessons you can grade are: {known}"
+    )]
+    LessonNotWritten {
+        lesson: String,
+        title: String,
+        known: String,
+    },
     #[error("submission directory {0} does not exist")]
     MissingSubmission(PathBuf),
     #[error(

@@ -1,11 +1,15 @@
 //! What the `cargo xtask` commands do, minus flag parsing: grade with streaming output and exit
 //! codes, and keep the starters in sync. xtask only parses flags and calls these.
 
-use crate::course::Course;
+use crate::course::{Course, title_of};
 use crate::error::Error;
 use crate::grade::{Event, Request, grade};
-use crate::report::{gradescope, json, terminal};
-use crate::starter;
+use crate::report::terminal::SummaryView;
+use crate::report::{Report, gradescope, json, terminal};
+use crate::stage::{self, Subject};
+use crate::starter::{self, SyncMode};
+use crate::study::backup::Backup;
+use crate::study::progress::Progress;
 use std::io::Write;
 
 /// How the grade is shown.
@@ -29,11 +33,50 @@ pub mod exit {
     pub const CANNOT_GRADE: u8 = 3;
 }
 
-/// Grades and prints; returns the process exit code.
-pub fn grade_command(course: &Course, request: &Request, format: Format, fail_under: Option<f64>) -> u8 {
+/// How `grade` runs and reports.
+#[derive(Debug, Clone, Copy)]
+pub struct GradeOptions {
+    pub format: Format,
+    /// Exit with [`exit::BELOW_THRESHOLD`] when the score is below this percentage.
+    pub fail_under: Option<f64>,
+}
+
+/// Grades and prints; returns the process exit code. A grade of the learner's own files is recorded
+/// in their progress (`cargo xtask list`, `hint`).
+pub fn grade_command(course: &Course, request: &Request, options: GradeOptions) -> u8 {
+    let mut err = anstream::stderr();
+    let report = match grade_and_print(course, request, options.format, false) {
+        Ok(report) => report,
+        Err(code) => return code,
+    };
+    match options.fail_under {
+        Some(threshold) if report.percent() < threshold => {
+            let _ = writeln!(
+                err,
+                "score {:.1}% is below --fail-under {threshold}",
+                report.percent()
+            );
+            exit::BELOW_THRESHOLD
+        }
+        _ => exit::REPORTED,
+    }
+}
+
+/// One grade, streamed and summarised in `format`; `focus` shows only the first unfinished tier's
+/// details (for `watch`). On failure the error is printed and the exit code returned.
+pub fn grade_and_print(
+    course: &Course,
+    request: &Request,
+    format: Format,
+    focus: bool,
+) -> Result<Report, u8> {
     let mut out = anstream::stdout();
     let mut err = anstream::stderr();
-    let mut lesson_dir = String::new();
+    let mut view = SummaryView {
+        focus,
+        offer_hints: request.subject == Subject::Learner,
+        ..SummaryView::default()
+    };
     let result = grade(course, request, &mut |event| {
         match (&event, format) {
             (
@@ -45,7 +88,10 @@ pub fn grade_command(course: &Course, request: &Request, format: Format, fail_un
                 },
                 Format::Terminal,
             ) => {
-                lesson_dir = course.display_path(&course.lesson_dir(lesson));
+                view.readme = course.display_path(&course.lesson_dir(lesson).join("README.md"));
+                view.subject_src = stage::subject_src(course, lesson, &request.subject)
+                    .map(|src| course.display_path(&src))
+                    .unwrap_or_else(|_| "src".to_owned());
                 let _ = terminal::header(&mut out, &lesson.id, title, subject);
                 let note = if *first_build {
                     "building the hidden tests against your code (the first build also compiles the \
@@ -66,36 +112,59 @@ pub fn grade_command(course: &Course, request: &Request, format: Format, fail_un
         Ok(report) => report,
         Err(error) => {
             let _ = writeln!(err, "error: {error}");
-            if let Error::UnknownLesson { .. } = error {
-                return exit::USAGE;
-            }
-            return exit::CANNOT_GRADE;
+            return Err(error_code(&error));
         }
     };
+    if request.subject == Subject::Learner {
+        let mut progress = Progress::load(course);
+        progress.record(&report);
+        if let Err(error) = progress.save(course) {
+            let _ = writeln!(err, "warning: your progress was not saved: {error}");
+        }
+    }
     let printed = match format {
-        Format::Terminal => terminal::summary(&mut out, &report, &lesson_dir),
+        Format::Terminal => {
+            view.next_lesson = course
+                .resolve(&report.lesson)
+                .and_then(|lesson| course.next_lesson(&lesson))
+                .ok()
+                .flatten()
+                .map(|l| (l.id.clone(), title_of(&l).to_owned()));
+            terminal::summary(&mut out, &report, &view)
+        }
         Format::Json => writeln!(out, "{}", json::render(&report)),
         Format::Gradescope => writeln!(out, "{}", gradescope::render(&report)),
     };
+    let _ = out.flush();
     if printed.is_err() {
-        return exit::CANNOT_GRADE;
+        return Err(exit::CANNOT_GRADE);
     }
-    match fail_under {
-        Some(threshold) if report.percent() < threshold => {
-            let _ = writeln!(
-                err,
-                "score {:.1}% is below --fail-under {threshold}",
-                report.percent()
-            );
-            exit::BELOW_THRESHOLD
-        }
-        _ => exit::REPORTED,
+    Ok(report)
+}
+
+/// The exit code for a grader error: wrong names are usage errors, the rest mean grading could not run.
+pub fn error_code(error: &Error) -> u8 {
+    match error {
+        Error::UnknownLesson { .. } | Error::LessonNotWritten { .. } => exit::USAGE,
+        _ => exit::CANNOT_GRADE,
     }
 }
 
-/// Regenerates (or with `check`, compares) the starters of every lesson, or of one. Returns the exit
-/// code: 1 when `check` found drift.
-pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool) -> u8 {
+/// `cargo xtask grade` without a lesson: the lessons, and how to name one.
+pub fn grade_without_lesson(course: &Course) -> u8 {
+    let mut out = anstream::stdout();
+    let _ = crate::study::list::print(course, &mut out);
+    let _ = writeln!(
+        out,
+        "\nName the lesson to grade: `cargo xtask grade lesson01` (or `1`, or `threads`)."
+    );
+    exit::USAGE
+}
+
+/// Regenerates (or with `check`, compares) the starters of every lesson, or of one: a course
+/// author's command. With no lesson named, a starter with uncommitted edits (a learner's work) is left
+/// alone unless `force`. Returns the exit code: 1 when `check` found drift or a file was left alone.
+pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool, force: bool) -> u8 {
     let mut err = anstream::stderr();
     let lessons = match lesson {
         Some(query) => course.resolve(query).map(|l| vec![l]),
@@ -105,34 +174,47 @@ pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool) -> u8 {
         Ok(lessons) => lessons,
         Err(error) => {
             let _ = writeln!(err, "error: {error}");
-            return exit::CANNOT_GRADE;
+            return error_code(&error);
         }
     };
-    let mut drifted = false;
+    let mode = match (check, lesson.is_some() || force) {
+        (true, _) => SyncMode::Check,
+        (false, true) => SyncMode::Write,
+        (false, false) => SyncMode::WriteKeepingEdits,
+    };
+    let mut backup = Backup::new(course);
+    let mut unresolved = false;
     for lesson in &lessons {
-        match starter::sync_lesson(course, lesson, check) {
-            Ok(drift) => {
-                for d in &drift {
-                    let verb = if check { "out of date" } else { "regenerated" };
-                    let _ = writeln!(err, "{verb}: {} {}", d.path, d.what);
-                    if let Some(saved) = &d.saved_to {
-                        let _ = writeln!(err, "  your version was saved as {saved}");
-                    }
-                }
-                drifted |= !drift.is_empty();
-            }
+        let drift = match starter::sync_lesson(course, lesson, mode, &mut backup) {
+            Ok(drift) => drift,
             Err(error) => {
                 let _ = writeln!(err, "error: {error}");
                 return exit::CANNOT_GRADE;
             }
+        };
+        for d in &drift {
+            let verb = match (mode, d.kept) {
+                (SyncMode::Check, _) => "out of date",
+                (_, true) => "left alone",
+                (_, false) => "regenerated",
+            };
+            let _ = writeln!(err, "{verb}: {} {}", d.path, d.what);
+            if let Some(saved) = &d.saved_to {
+                let _ = writeln!(err, "  the replaced version was saved as {saved}");
+            }
+            unresolved |= mode == SyncMode::Check || d.kept;
         }
     }
-    if check && drifted {
-        let _ = writeln!(
-            err,
-            "the starters differ from the solutions: run `cargo xtask sync`"
-        );
-        return 1;
+    if !unresolved {
+        return exit::REPORTED;
     }
-    exit::REPORTED
+    let advice = match mode {
+        SyncMode::Check => "the starters differ from the solutions: run `cargo xtask sync` (course authors)",
+        _ => {
+            "some files were left alone: those with uncommitted edits are kept unless you name the lesson \
+             or pass --force (each replaced file is saved first); a Cargo.toml is fixed by hand"
+        }
+    };
+    let _ = writeln!(err, "{advice}");
+    1
 }

@@ -4,6 +4,7 @@ use crate::compile;
 use crate::course::{Course, Lesson};
 use crate::error::Result;
 use crate::lint;
+use crate::location;
 use crate::outcome::{Outcome, Status};
 use crate::report::{FORMAT_VERSION, Report};
 use crate::run::{self, Job};
@@ -71,12 +72,11 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .filter(|t| !refused.contains_key(t))
         .collect();
     let built = compile::build(&staged, &suite, &to_build)?;
+    // Places in messages name the learner's own files from the course root.
+    let subject_src = course.display_path(&stage::subject_src(course, &lesson, &request.subject)?);
     let tier_message = |tier: Tier| -> String {
-        refused
-            .get(&tier)
-            .or_else(|| built.errors.get(&tier))
-            .cloned()
-            .unwrap_or_default()
+        let message = refused.get(&tier).or_else(|| built.errors.get(&tier));
+        location::for_learner(message.map_or("", String::as_str), &subject_src)
     };
 
     for (tier, binary) in &built.binaries {
@@ -117,13 +117,13 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             if runnable(spec) {
                 return ran.next().expect("one outcome per job");
             }
-            let why = if refused.contains_key(&spec.tier) {
-                "was refused before building"
+            let (status, why) = if refused.contains_key(&spec.tier) {
+                (Status::Refused, "was refused before building")
             } else {
-                "does not compile"
+                (Status::CompileError, "does not compile")
             };
             Outcome::new(
-                Status::CompileError,
+                status,
                 format!(
                     "src/{} {why}, so this test did not run (the tier's message says why)",
                     spec.tier.file_name()
@@ -132,6 +132,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         })
         .collect();
     for (spec, outcome) in suite.tests.iter().zip(&mut outcomes) {
+        outcome.message = location::for_learner(&outcome.message, &subject_src);
         if let Some(TierSource::MissingFile(path)) = staged.tiers.get(&spec.tier) {
             outcome.message = format!(
                 "{} is missing, so this tier was graded as the starter: {}",

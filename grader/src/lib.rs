@@ -6,18 +6,21 @@
 //! [`score`] turns outcomes into points, and [`report`] renders them. [`grade`] ties them together;
 //! [`starter`] generates the learners' starter files from the solutions.
 
+pub mod authoring;
 pub mod compile;
 pub mod course;
 pub mod error;
 pub mod frontend;
 pub mod grade;
 pub mod lint;
+pub mod location;
 pub mod outcome;
 pub mod report;
 pub mod run;
 pub mod score;
 pub mod stage;
 pub mod starter;
+pub mod study;
 pub mod suite;
 pub mod tier;
 

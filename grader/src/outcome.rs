@@ -15,6 +15,8 @@ pub enum Status {
     Crashed,
     NotStarted,
     CompileError,
+    /// The tier file was refused before building (it reached around the checked `sync` facade).
+    Refused,
 }
 
 impl Status {
@@ -26,6 +28,7 @@ impl Status {
             Status::Crashed => "crashed",
             Status::NotStarted => "not_started",
             Status::CompileError => "compile_error",
+            Status::Refused => "refused",
         }
     }
 }

@@ -4,10 +4,10 @@
 use crate::outcome::{Outcome, Status};
 use crate::suite::{Suite, Visibility};
 use crate::tier::Tier;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A tier's status in the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TierStatus {
     Passed,
@@ -15,6 +15,8 @@ pub enum TierStatus {
     Failed,
     NotStarted,
     CompileError,
+    /// The tier file was refused before building: it reached `std::sync`/`std::thread` directly.
+    Refused,
 }
 
 impl TierStatus {
@@ -26,6 +28,7 @@ impl TierStatus {
             TierStatus::Failed => "failed",
             TierStatus::NotStarted => "not_started",
             TierStatus::CompileError => "compile_error",
+            TierStatus::Refused => "refused",
         }
     }
 }
@@ -100,7 +103,7 @@ pub fn score(
                 score,
                 max_score,
             );
-            let message = if status == TierStatus::CompileError {
+            let message = if matches!(status, TierStatus::CompileError | TierStatus::Refused) {
                 tier_message(tier)
             } else {
                 String::new()
@@ -117,10 +120,13 @@ pub fn score(
     (tiers, tests)
 }
 
-/// A tier is `compile_error` when it did not build, `not_started` when every test hit a `todo!()`,
-/// `passed` with full marks, `failed` with none, `partial` in between.
+/// A tier is `refused` when the facade check turned it away, `compile_error` when it did not build,
+/// `not_started` when every test hit a `todo!()`, `passed` with full marks, `failed` with none,
+/// `partial` in between.
 pub fn tier_status(statuses: &[Status], score: u32, max_score: u32) -> TierStatus {
-    if statuses.iter().all(|s| *s == Status::CompileError) {
+    if !statuses.is_empty() && statuses.iter().all(|s| *s == Status::Refused) {
+        TierStatus::Refused
+    } else if statuses.iter().all(|s| *s == Status::CompileError) {
         TierStatus::CompileError
     } else if statuses.iter().all(|s| *s == Status::NotStarted) {
         TierStatus::NotStarted
@@ -144,6 +150,7 @@ mod tests {
             tier_status(&[CompileError, CompileError], 0, 5),
             TierStatus::CompileError
         );
+        assert_eq!(tier_status(&[Refused, Refused], 0, 5), TierStatus::Refused);
         assert_eq!(
             tier_status(&[NotStarted, NotStarted], 0, 5),
             TierStatus::NotStarted

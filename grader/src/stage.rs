@@ -163,6 +163,10 @@ fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
     let mut out = String::new();
     let mut seen = Vec::new();
     for line in lib.lines() {
+        // The README include names a path relative to solutions/; grading needs no crate docs.
+        if starter::is_readme_doc(line) {
+            continue;
+        }
         let tier = Tier::ALL
             .into_iter()
             .find(|t| line.trim() == format!("pub mod {};", t.name()));

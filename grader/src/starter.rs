@@ -13,10 +13,13 @@
 //! ```
 //!
 //! Every other line is copied as it is. Files without markers (the `sync` facade) are course code
-//! and copied whole; `lib.rs` also gets the lesson README as its crate docs.
+//! and copied whole. A solution's `lib.rs` takes the lesson README (under `lessons/`) as its crate
+//! docs, so `cargo test` runs the README's examples without compiling the learner's crate; the
+//! starter's `lib.rs` points the same line at its own `../README.md`.
 
 use crate::course::{Course, Lesson};
 use crate::error::{Error, Result, io};
+use crate::study::backup::Backup;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -27,12 +30,44 @@ const STARTER: &str = "// STARTER";
 /// The header every generated exercise file starts with.
 const STUB_HEADER: &str = "\
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
-// (Generated from the reference solution by `cargo xtask sync`, which keeps a copy of your version.)
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 ";
 
 /// The line that makes a lesson's README its crate docs, so every example in it is a doc test.
-const README_DOC: &str = "#![doc = include_str!(\"../README.md\")]\n";
+const README_DOC: &str = "#![doc = include_str!(\"../README.md\")]";
+
+/// Whether `line` is a crate-docs `include_str!` of a README (a solution's or a starter's).
+pub(crate) fn is_readme_doc(line: &str) -> bool {
+    let line = line.trim();
+    line.starts_with("#![doc = include_str!(") && line.ends_with("README.md\")]")
+}
+
+/// A solution `lib.rs` must name the lesson README as its crate docs (that is how `cargo test` runs the
+/// README's examples); the starter's `lib.rs` names its own copy instead.
+fn starter_lib(solution_lib: &str, generated: &str, path: &Path, lesson: &Lesson) -> Result<String> {
+    let wanted = format!(
+        "#![doc = include_str!(\"../../../lessons/{}/README.md\")]",
+        lesson.dir_name
+    );
+    if solution_lib.lines().next().map(str::trim) != Some(wanted.as_str()) {
+        return Err(Error::Marker {
+            path: path.to_owned(),
+            line: 1,
+            message: format!(
+                "a solution's lib.rs must start with `{wanted}` (the lesson README as crate docs)"
+            ),
+        });
+    }
+    let mut lines = generated.lines();
+    lines.next();
+    let mut out = format!("{README_DOC}\n");
+    for line in lines {
+        out.push_str(line);
+        out.push('\n');
+    }
+    Ok(out)
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -159,11 +194,22 @@ pub fn expected_files(course: &Course, lesson: &Lesson) -> Result<BTreeMap<PathB
         let name = PathBuf::from(path.file_name().unwrap_or_default());
         let mut generated = generate(&text, &path)?;
         if name == Path::new("lib.rs") {
-            generated = format!("{README_DOC}{generated}");
+            generated = starter_lib(&text, &generated, &path, lesson)?;
         }
         files.insert(name, generated);
     }
     Ok(files)
+}
+
+/// What `sync` does with starters that differ from what the solutions generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Only compare.
+    Check,
+    /// Rewrite every differing starter (each replaced file is saved first).
+    Write,
+    /// Rewrite differing starters, but leave alone a file with uncommitted edits: a learner's work.
+    WriteKeepingEdits,
 }
 
 /// What `sync` found or changed for one file.
@@ -174,23 +220,22 @@ pub struct Drift {
     pub what: &'static str,
     /// Where the replaced file was saved (relative to the course root), when one was replaced.
     pub saved_to: Option<String>,
+    /// Left as it is: it has uncommitted edits (`WriteKeepingEdits`), or it cannot be generated
+    /// (a manifest that declares other dependencies than the solution's).
+    pub kept: bool,
 }
 
-/// Compares (and unless `check`, rewrites) the starters of one lesson. Returns the files that
-/// differed; with `check` nothing is written.
-pub fn sync_lesson(course: &Course, lesson: &Lesson, check: bool) -> Result<Vec<Drift>> {
+/// Compares (and unless `mode` is `Check`, rewrites) the starters of one lesson, and checks that the
+/// learner's `Cargo.toml` declares the solution's dependencies and features (the grader builds with
+/// the solution's). Returns the files that differed. A replaced file is first copied into `backup`.
+pub fn sync_lesson(
+    course: &Course,
+    lesson: &Lesson,
+    mode: SyncMode,
+    backup: &mut Backup,
+) -> Result<Vec<Drift>> {
     let src = course.lesson_dir(lesson).join("src");
     let expected = expected_files(course, lesson)?;
-    // A learner's edited starter is never lost: it is copied here before being replaced.
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    let saves = course
-        .work_dir()
-        .join("replaced")
-        .join(stamp.to_string())
-        .join(&lesson.dir_name);
     let mut drift = Vec::new();
     for (name, contents) in &expected {
         let path = src.join(name);
@@ -199,13 +244,11 @@ pub fn sync_lesson(course: &Course, lesson: &Lesson, check: bool) -> Result<Vec<
             Ok(current) => ("differs from what the solution generates", Some(current)),
             Err(_) => ("is missing", None),
         };
+        let kept = mode == SyncMode::WriteKeepingEdits && current.is_some() && has_local_edits(course, &path);
         let mut saved_to = None;
-        if !check {
-            if let Some(current) = current {
-                let save = saves.join(name);
-                std::fs::create_dir_all(&saves).map_err(io("create", &saves))?;
-                std::fs::write(&save, current).map_err(io("write", &save))?;
-                saved_to = Some(course.display_path(&save));
+        if mode != SyncMode::Check && !kept {
+            if current.is_some() {
+                saved_to = Some(course.display_path(&backup.save(course, &path)?));
             }
             std::fs::create_dir_all(&src).map_err(io("create", &src))?;
             std::fs::write(&path, contents).map_err(io("write", &path))?;
@@ -214,9 +257,54 @@ pub fn sync_lesson(course: &Course, lesson: &Lesson, check: bool) -> Result<Vec<
             path: course.display_path(&path),
             what,
             saved_to,
+            kept,
+        });
+    }
+    if let Some(section) = manifest_difference(course, lesson)? {
+        drift.push(Drift {
+            path: course.display_path(&course.lesson_dir(lesson).join("Cargo.toml")),
+            what: section,
+            saved_to: None,
+            kept: true,
         });
     }
     Ok(drift)
+}
+
+/// Whether the learner's `Cargo.toml` declares other dependencies or features than the solution's.
+fn manifest_difference(course: &Course, lesson: &Lesson) -> Result<Option<&'static str>> {
+    let read = |path: PathBuf| -> Result<toml::Table> {
+        let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
+        text.parse().map_err(|e: toml::de::Error| Error::Course {
+            path,
+            message: e.to_string(),
+        })
+    };
+    let learner = read(course.lesson_dir(lesson).join("Cargo.toml"))?;
+    let solution = read(course.solution_dir(lesson).join("Cargo.toml"))?;
+    let differs = |section: &str| learner.get(section) != solution.get(section);
+    Ok(if differs("dependencies") {
+        Some("declares other [dependencies] than the solution's Cargo.toml (edit it by hand)")
+    } else if differs("features") {
+        Some("declares other [features] than the solution's Cargo.toml (edit it by hand)")
+    } else {
+        None
+    })
+}
+
+/// Whether git sees uncommitted changes to `path`. Without git (or outside a repository) every file
+/// counts as edited: better to leave a file alone than to overwrite someone's work.
+fn has_local_edits(course: &Course, path: &Path) -> bool {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(course.root())
+        .args(["status", "--porcelain", "--"])
+        .arg(path)
+        .output();
+    match output {
+        Ok(output) if output.status.success() => !output.stdout.is_empty(),
+        _ => true,
+    }
 }
 
 #[cfg(test)]
@@ -249,8 +337,9 @@ mod tests {
         assert!(!stub.contains("good()") && !stub.contains("x: u8"));
     }
 
-    #[test]
-    fn sync_saves_a_learners_edited_starter_before_replacing_it() {
+    /// A course in a temporary directory with one lesson (`lesson09-demo`): a solution tier file, a
+    /// lib.rs, manifests, and the learner's `beginner.rs` holding `learner`.
+    fn demo_course(learner: &str) -> (tempfile::TempDir, Course, Lesson) {
         let root = tempfile::tempdir().unwrap();
         let course = Course::new(root.path());
         let lesson = Lesson::from_dir_name("lesson09-demo").unwrap();
@@ -261,32 +350,91 @@ mod tests {
             "// BEGIN SOLUTION: answer\n1\n// END SOLUTION\n",
         )
         .unwrap();
-        let learner = course.lesson_dir(&lesson).join("src");
-        std::fs::create_dir_all(&learner).unwrap();
-        std::fs::write(learner.join("beginner.rs"), "my work in progress\n").unwrap();
+        std::fs::write(
+            solution.join("lib.rs"),
+            "#![doc = include_str!(\"../../../lessons/lesson09-demo/README.md\")]\npub mod beginner;\n",
+        )
+        .unwrap();
+        let learner_src = course.lesson_dir(&lesson).join("src");
+        std::fs::create_dir_all(&learner_src).unwrap();
+        std::fs::write(learner_src.join("beginner.rs"), learner).unwrap();
+        for dir in [course.solution_dir(&lesson), course.lesson_dir(&lesson)] {
+            std::fs::write(
+                dir.join("Cargo.toml"),
+                "[package]\nname = \"x\"\n[dependencies]\n",
+            )
+            .unwrap();
+        }
+        (root, course, lesson)
+    }
 
-        let checked = sync_lesson(&course, &lesson, true).unwrap();
-        assert_eq!(checked.len(), 1);
+    #[test]
+    fn sync_saves_a_learners_edited_starter_before_replacing_it() {
+        let (root, course, lesson) = demo_course("my work in progress\n");
+        let learner = course.lesson_dir(&lesson).join("src");
+        let mut backup = Backup::new(&course);
+        let checked = sync_lesson(&course, &lesson, SyncMode::Check, &mut backup).unwrap();
+        assert_eq!(checked.len(), 2, "beginner.rs differs, lib.rs is missing");
         assert_eq!(
             std::fs::read_to_string(learner.join("beginner.rs")).unwrap(),
             "my work in progress\n"
         );
 
-        let drift = sync_lesson(&course, &lesson, false).unwrap();
-        let saved = root
-            .path()
-            .join(drift[0].saved_to.as_ref().expect("the edited file is saved"));
-        assert_eq!(std::fs::read_to_string(saved).unwrap(), "my work in progress\n");
-        assert!(
-            std::fs::read_to_string(learner.join("beginner.rs"))
-                .unwrap()
-                .contains("todo!(\"answer\")")
+        // Not a git repository: every differing file counts as edited and is kept.
+        let kept = sync_lesson(&course, &lesson, SyncMode::WriteKeepingEdits, &mut backup).unwrap();
+        assert!(kept.iter().any(|d| d.kept && d.path.ends_with("beginner.rs")));
+        assert_eq!(
+            std::fs::read_to_string(learner.join("beginner.rs")).unwrap(),
+            "my work in progress\n"
+        );
+
+        let drift = sync_lesson(&course, &lesson, SyncMode::Write, &mut backup).unwrap();
+        let saved = drift
+            .iter()
+            .find_map(|d| d.saved_to.as_ref())
+            .expect("the edited file is saved");
+        assert!(saved.starts_with(".threadlab/backups/"), "{saved}");
+        assert_eq!(
+            std::fs::read_to_string(root.path().join(saved)).unwrap(),
+            "my work in progress\n"
+        );
+        let starter = std::fs::read_to_string(learner.join("beginner.rs")).unwrap();
+        assert!(starter.contains("todo!(\"answer\")"));
+        let lib = std::fs::read_to_string(learner.join("lib.rs")).unwrap();
+        assert_eq!(
+            lib,
+            "#![doc = include_str!(\"../README.md\")]\npub mod beginner;\n"
         );
         assert_eq!(
-            sync_lesson(&course, &lesson, true).unwrap(),
+            sync_lesson(&course, &lesson, SyncMode::Check, &mut backup).unwrap(),
             Vec::new(),
             "in sync afterwards"
         );
+    }
+
+    #[test]
+    fn a_learner_manifest_with_other_dependencies_is_reported_and_kept() {
+        let (_root, course, lesson) = demo_course("");
+        std::fs::write(
+            course.lesson_dir(&lesson).join("Cargo.toml"),
+            "[package]\nname = \"x\"\n[dependencies]\nrand = \"0.8\"\n",
+        )
+        .unwrap();
+        let drift = sync_lesson(&course, &lesson, SyncMode::Write, &mut Backup::new(&course)).unwrap();
+        let manifest = drift.iter().find(|d| d.path.ends_with("Cargo.toml")).unwrap();
+        assert!(manifest.kept && manifest.what.contains("[dependencies]"));
+    }
+
+    #[test]
+    fn a_solution_lib_without_the_readme_docs_is_refused() {
+        let (_root, course, lesson) = demo_course("");
+        std::fs::write(
+            course.solution_dir(&lesson).join("src/lib.rs"),
+            "pub mod beginner;\n",
+        )
+        .unwrap();
+        let error = expected_files(&course, &lesson).unwrap_err().to_string();
+        assert!(error.contains("must start with"), "{error}");
     }
 
     #[test]

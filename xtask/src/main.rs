@@ -2,15 +2,16 @@
 //! the `grader` crate.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use grader::frontend::{self, Format};
-use grader::{Course, Request, Subject};
+use grader::frontend::{self, Format, GradeOptions};
+use grader::{Course, Request, Subject, Tier, authoring, study};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "threadlab: grade lessons and keep starters in sync"
+    about = "threadlab: a Rust course on threads that grades itself",
+    after_help = "Learners: list, grade, hint, watch, reset. Course authors: sync."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -21,14 +22,22 @@ struct Cli {
 enum Cmd {
     /// Grade a lesson: your lessons/ code, a submission directory, or the reference solution
     Grade(GradeCmd),
-    /// Regenerate the starter files in lessons/ from solutions/
+    /// Every lesson, with your last and best score per tier, and what to do next
+    List,
+    /// A hint for a test that failed in your last grade, one level more each time
+    Hint(HintCmd),
+    /// Grade again every time you save a file of the lesson
+    Watch(WatchCmd),
+    /// Put a lesson's starter files back (your versions are saved first)
+    Reset(ResetCmd),
+    /// Course authors: regenerate the starter files in lessons/ from solutions/
     Sync(SyncCmd),
 }
 
 #[derive(clap::Args)]
 struct GradeCmd {
-    /// The lesson: `lesson05`, `5` or `races`
-    lesson: String,
+    /// The lesson: `lesson05`, `5` or `races` (without one, the lessons are listed)
+    lesson: Option<String>,
     /// Grade this directory (a crate holding src/, or src/ itself) instead of lessons/
     #[arg(long, value_name = "DIR", conflicts_with = "reference")]
     submission: Option<PathBuf>,
@@ -39,11 +48,14 @@ struct GradeCmd {
     #[arg(long, value_enum, default_value_t = FormatArg::Terminal)]
     format: FormatArg,
     /// Exit with code 1 when the score is below this percentage
-    #[arg(long, value_name = "PCT", value_parser = percent)]
+    #[arg(long, value_name = "PCT", value_parser = percent, conflicts_with = "repeat")]
     fail_under: Option<f64>,
+    /// Grade N times and name every test whose verdict changed (exit 1 if any did)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(2..))]
+    repeat: Option<u16>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FormatArg {
     Terminal,
     Json,
@@ -52,10 +64,46 @@ enum FormatArg {
 }
 
 #[derive(clap::Args)]
+struct HintCmd {
+    /// The lesson: `lesson05`, `5` or `races`
+    lesson: String,
+    /// The test (default: the first that did not pass in your last grade)
+    test: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct WatchCmd {
+    /// The lesson: `lesson05`, `5` or `races`
+    lesson: String,
+}
+
+#[derive(clap::Args)]
+struct ResetCmd {
+    /// The lesson: `lesson05`, `5` or `races`
+    lesson: String,
+    /// Only this tier's exercise file
+    #[arg(long, value_enum)]
+    tier: Option<TierArg>,
+    /// Do not ask for confirmation
+    #[arg(long, short)]
+    yes: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TierArg {
+    Beginner,
+    Intermediate,
+    Advanced,
+}
+
+#[derive(clap::Args)]
 struct SyncCmd {
     /// Only compare; exit 1 when a starter differs from what its solution generates
     #[arg(long)]
     check: bool,
+    /// With no lesson named, also replace starters that have uncommitted edits (saved first)
+    #[arg(long)]
+    force: bool,
     /// Only this lesson
     lesson: Option<String>,
 }
@@ -79,38 +127,48 @@ fn course() -> Course {
 
 impl GradeCmd {
     fn run(self) -> u8 {
+        let course = course();
+        let Some(lesson) = self.lesson else {
+            return frontend::grade_without_lesson(&course);
+        };
         let subject = match (self.submission, self.reference) {
             (Some(dir), _) => Subject::Submission(dir),
             (None, true) => Subject::Reference,
             (None, false) => Subject::Learner,
         };
+        let request = Request { lesson, subject };
+        if let Some(runs) = self.repeat {
+            let json = self.format == FormatArg::Json;
+            return authoring::repeat::command(&course, &request, usize::from(runs), json);
+        }
         let format = match self.format {
             FormatArg::Terminal => Format::Terminal,
             FormatArg::Json => Format::Json,
             FormatArg::Gradescope => Format::Gradescope,
         };
-        frontend::grade_command(
-            &course(),
-            &Request {
-                lesson: self.lesson,
-                subject,
-            },
+        let options = GradeOptions {
             format,
-            self.fail_under,
-        )
-    }
-}
-
-impl SyncCmd {
-    fn run(self) -> u8 {
-        frontend::sync_command(&course(), self.lesson.as_deref(), self.check)
+            fail_under: self.fail_under,
+        };
+        frontend::grade_command(&course, &request, options)
     }
 }
 
 fn main() -> ExitCode {
     let code = match Cli::parse().cmd {
         Cmd::Grade(cmd) => cmd.run(),
-        Cmd::Sync(cmd) => cmd.run(),
+        Cmd::List => study::list::command(&course()),
+        Cmd::Hint(cmd) => study::hint::command(&course(), &cmd.lesson, cmd.test.as_deref()),
+        Cmd::Watch(cmd) => study::watch::watch_command(&course(), &cmd.lesson),
+        Cmd::Reset(cmd) => {
+            let tier = cmd.tier.map(|t| match t {
+                TierArg::Beginner => Tier::Beginner,
+                TierArg::Intermediate => Tier::Intermediate,
+                TierArg::Advanced => Tier::Advanced,
+            });
+            study::reset::command(&course(), &cmd.lesson, tier, cmd.yes)
+        }
+        Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
     };
     ExitCode::from(code)
 }

@@ -1,5 +1,7 @@
 //! Every lesson's hidden suite gives its reference full marks and its starters nothing, with every
-//! tier `not_started`; and the committed starters are what the solutions generate.
+//! tier `not_started`. The starters graded here are generated afresh from the solutions, never read
+//! from `lessons/`: a learner's edits there must not fail `cargo test`. Whether the committed
+//! starters (and the learners' manifests) match the solutions is `cargo xtask sync --check`, in CI.
 
 mod common;
 
@@ -51,11 +53,6 @@ fn every_starter_scores_zero_with_every_tier_not_started() {
 }
 
 #[test]
-fn committed_starters_match_the_solutions() {
-    xtask(&["sync", "--check"]).assert().success();
-}
-
-#[test]
 fn every_suite_lists_at_least_three_tests_per_tier_each_with_a_hint() {
     let course = grader::Course::new(root());
     for lesson in lessons() {
@@ -71,26 +68,5 @@ fn every_suite_lists_at_least_three_tests_per_tier_each_with_a_hint() {
         }
         // The binaries must hold exactly the manifest's tests: checked by grading the reference above,
         // where a test missing from a binary would not pass.
-    }
-}
-
-#[test]
-fn learner_and_solution_crates_declare_the_same_dependencies_and_features() {
-    // The grader builds with the solution's manifest; a learner's own build must match it.
-    let course = grader::Course::new(root());
-    for lesson in lessons() {
-        let read = |path: std::path::PathBuf| -> toml::Table {
-            std::fs::read_to_string(&path).unwrap().parse().unwrap()
-        };
-        let learner = read(course.lesson_dir(&lesson).join("Cargo.toml"));
-        let solution = read(course.solution_dir(&lesson).join("Cargo.toml"));
-        for section in ["dependencies", "features"] {
-            assert_eq!(
-                learner.get(section),
-                solution.get(section),
-                "{}: [{section}] differs",
-                lesson.id
-            );
-        }
     }
 }

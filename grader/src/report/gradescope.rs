@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> String {
             let mut output = String::new();
             if test.status != Status::Passed {
                 output.push_str(&format!("{}: {}", test.status, test.message));
-                if test.status == Status::CompileError {
+                if matches!(test.status, Status::CompileError | Status::Refused) {
                     if let Some(tier) = report.tiers.iter().find(|t| t.tier == test.tier) {
                         output.push_str(&format!("\n\n{}", tier.message));
                     }

@@ -28,7 +28,7 @@ fn tier_style(status: TierStatus) -> Style {
     match status {
         TierStatus::Passed => style(AnsiColor::Green).bold(),
         TierStatus::Partial | TierStatus::NotStarted => style(AnsiColor::Yellow),
-        TierStatus::Failed | TierStatus::CompileError => style(AnsiColor::Red).bold(),
+        TierStatus::Failed | TierStatus::CompileError | TierStatus::Refused => style(AnsiColor::Red).bold(),
     }
 }
 
@@ -39,6 +39,7 @@ fn tier_status_text(status: TierStatus) -> &'static str {
         TierStatus::Failed => "failed",
         TierStatus::NotStarted => "not started",
         TierStatus::CompileError => "compile error",
+        TierStatus::Refused => "refused",
     }
 }
 
@@ -81,11 +82,34 @@ pub fn test_line(out: &mut dyn Write, spec: &TestSpec, outcome: &Outcome) -> io:
     )
 }
 
+/// What the summary needs besides the report.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryView {
+    /// The lesson's README (`lessons/lesson05-races/README.md`).
+    pub readme: String,
+    /// The graded `src/` as the learner names it (`lessons/lesson05-races/src`).
+    pub subject_src: String,
+    /// The next written lesson and its title, named at full marks.
+    pub next_lesson: Option<(String, String)>,
+    /// Show only the first unfinished tier's details (`watch` keeps the screen short).
+    pub focus: bool,
+    /// The learner's own files were graded: suggest `cargo xtask hint`.
+    pub offer_hints: bool,
+}
+
 /// Everything after the test lines.
-pub fn summary(out: &mut dyn Write, report: &Report, lesson_dir: &str) -> io::Result<()> {
+pub fn summary(out: &mut dyn Write, report: &Report, view: &SummaryView) -> io::Result<()> {
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
+    let first_unfinished = report
+        .tiers
+        .iter()
+        .find(|t| t.status != TierStatus::Passed)
+        .map(|t| t.tier);
     for tier in &report.tiers {
+        if view.focus && Some(tier.tier) != first_unfinished {
+            continue;
+        }
         let failures: Vec<_> = report
             .tests
             .iter()
@@ -96,9 +120,14 @@ pub fn summary(out: &mut dyn Write, report: &Report, lesson_dir: &str) -> io::Re
         }
         writeln!(out)?;
         writeln!(out, "{bold}{} tier{bold:#}", tier.tier)?;
-        if tier.status == TierStatus::CompileError {
+        if matches!(tier.status, TierStatus::CompileError | TierStatus::Refused) {
             let red = style(AnsiColor::Red).bold();
-            writeln!(out, "  {red}does not compile{red:#}; its tests did not run:")?;
+            let what = if tier.status == TierStatus::Refused {
+                "was refused before building (an import goes around the checked facade)"
+            } else {
+                "does not compile"
+            };
+            writeln!(out, "  {red}{what}{red:#}; its tests did not run:")?;
             for line in tier.message.lines() {
                 writeln!(out, "    {line}")?;
             }
@@ -149,35 +178,52 @@ pub fn summary(out: &mut dyn Write, report: &Report, lesson_dir: &str) -> io::Re
         width = BAR_WIDTH + 4
     )?;
     writeln!(out)?;
-    writeln!(out, "{}", next_step(report, lesson_dir))
+    writeln!(out, "{}", next_step(report, view))
 }
 
 /// Where the learner should look next.
-fn next_step(report: &Report, lesson_dir: &str) -> String {
+fn next_step(report: &Report, view: &SummaryView) -> String {
     if report.score == report.max_score {
+        let next = match &view.next_lesson {
+            Some((id, title)) => {
+                format!("Next: {id} ({title}): read its README, then `cargo xtask grade {id}`.")
+            }
+            None => {
+                "That was the last lesson written so far: `cargo xtask list` shows the course.".to_owned()
+            }
+        };
         return format!(
-            "All {} points: every tier passes. On to the next lesson!",
-            report.max_score
+            "All {} points: every tier of {} passes. {next}",
+            report.max_score, report.lesson
         );
     }
     let Some(tier) = report.tiers.iter().find(|t| t.status != TierStatus::Passed) else {
         return String::new();
     };
+    let file = format!("{}/{}", view.subject_src, tier.tier.file_name());
+    let hints = if view.offer_hints {
+        format!(
+            " Stuck? `cargo xtask hint {}` gives a hint at a time.",
+            report.lesson
+        )
+    } else {
+        String::new()
+    };
     match tier.status {
         TierStatus::NotStarted => format!(
-            "Next: read {lesson_dir}/README.md, then replace the todo!()s in {lesson_dir}/src/{} and run \
-             `cargo xtask grade {}` again.",
-            tier.tier.file_name(),
-            report.lesson
+            "Next: read {}, then replace the todo!()s in {file} and run `cargo xtask grade {}` again.",
+            view.readme, report.lesson
         ),
         TierStatus::CompileError => {
-            format!(
-                "Next: make src/{} compile (the errors are above), then grade again.",
-                tier.tier.file_name()
-            )
+            format!("Next: make {file} compile (the errors are above), then grade again.")
         }
+        TierStatus::Refused => format!(
+            "Next: in {file}, take locks, atomics and threads from `crate::sync` and `crate::thread` \
+             instead of `std` (the lines are above), then grade again."
+        ),
         _ => format!(
-            "Next: fix the failing {} tests above (each says what was expected and what happened), then grade again.",
+            "Next: fix the failing {} tests above (each says what was expected and what happened), then \
+             grade again.{hints}",
             tier.tier
         ),
     }

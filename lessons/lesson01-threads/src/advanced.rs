@@ -1,5 +1,5 @@
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
-// (Generated from the reference solution by `cargo xtask sync`, which keeps a copy of your version.)
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 //! Advanced: Python's `thread.join(timeout)` done right. Waiting gives up on time, and the answer
 //! says *why* it came back: the value, a timeout (with the handle, to wait again), or a panic (with

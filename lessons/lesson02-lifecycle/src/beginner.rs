@@ -1,5 +1,5 @@
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
-// (Generated from the reference solution by `cargo xtask sync`, which keeps a copy of your version.)
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 //! Beginner: a thread object with Python's lifecycle. `new` only records what to run; `start`
 //! creates the OS thread, exactly once; `state`, `is_alive` and `ident` report where the thread is.

@@ -1,5 +1,5 @@
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
-// (Generated from the reference solution by `cargo xtask sync`, which keeps a copy of your version.)
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 //! Advanced: a log writer whose lines survive the end of the program. Callers hand lines to a
 //! channel and carry on; one writer thread takes them off the channel and writes them out. `close`

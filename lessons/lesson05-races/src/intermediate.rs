@@ -1,5 +1,5 @@
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
-// (Generated from the reference solution by `cargo xtask sync`, which keeps a copy of your version.)
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 //! Intermediate: a counter with several operations that must each be atomic, including one that
 //! checks and then acts, and a guard that resets the counter when it goes out of scope.

@@ -1,3 +1,4 @@
+#![doc = include_str!("../../../lessons/lesson01-threads/README.md")]
 //! Lesson 01: spawning and joining.
 //!
 //! The exercises live in `beginner.rs`, `intermediate.rs` and `advanced.rs`; each tier stands alone.

@@ -1,3 +1,4 @@
+#![doc = include_str!("../../../lessons/lesson02-lifecycle/README.md")]
 //! Lesson 02: the thread lifecycle.
 //!
 //! The exercises live in `beginner.rs`, `intermediate.rs` and `advanced.rs`; each tier stands alone.

@@ -1,3 +1,4 @@
+#![doc = include_str!("../../../lessons/lesson03-daemons/README.md")]
 //! Lesson 03: daemon threads and shutdown.
 //!
 //! The exercises live in `beginner.rs`, `intermediate.rs` and `advanced.rs`; each tier stands alone.

@@ -1,3 +1,4 @@
+#![doc = include_str!("../../../lessons/lesson05-races/README.md")]
 //! Lesson 05: race conditions.
 //!
 //! The exercises live in `beginner.rs`, `intermediate.rs` and `advanced.rs`; each tier stands alone.

@@ -1,0 +1,117 @@
+//! `cargo xtask watch LESSON`: grade the learner's files again on every save, on a cleared screen,
+//! with only the first unfinished tier's details. Saves are debounced (an editor's save is often
+//! several writes) and only `.rs` files of the lesson's `src/` count.
+
+use crate::course::Course;
+use crate::frontend::{Format, error_code, exit, grade_and_print};
+use crate::grade::Request;
+use crate::stage::Subject;
+use notify_debouncer_mini::notify::RecursiveMode;
+use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long the files must be quiet before a grade starts.
+pub const DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// Watches until interrupted (Ctrl-C) or until the watcher fails; returns the exit code.
+pub fn watch_command(course: &Course, lesson: &str) -> u8 {
+    let mut err = anstream::stderr();
+    let lesson = match course.resolve(lesson) {
+        Ok(lesson) => lesson,
+        Err(error) => {
+            let _ = writeln!(err, "error: {error}");
+            return error_code(&error);
+        }
+    };
+    let src = course.lesson_dir(&lesson).join("src");
+    let (sender, changes) = mpsc::channel::<DebounceEventResult>();
+    let mut debouncer = match new_debouncer(DEBOUNCE, sender) {
+        Ok(debouncer) => debouncer,
+        Err(error) => {
+            let _ = writeln!(err, "error: cannot watch files: {error}");
+            return exit::CANNOT_GRADE;
+        }
+    };
+    if let Err(error) = debouncer.watcher().watch(&src, RecursiveMode::NonRecursive) {
+        let _ = writeln!(err, "error: cannot watch {}: {error}", src.display());
+        return exit::CANNOT_GRADE;
+    }
+    let request = Request {
+        lesson: lesson.id.clone(),
+        subject: Subject::Learner,
+    };
+    let shown = course.display_path(&src);
+    let mut reason = "first grade".to_owned();
+    loop {
+        clear_screen();
+        let mut out = anstream::stdout();
+        let _ = writeln!(out, "watch {} ({reason})", lesson.id);
+        let _ = out.flush();
+        if let Err(code) = grade_and_print(course, &request, Format::Terminal, true) {
+            if code != exit::CANNOT_GRADE {
+                return code;
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\nWatching {shown} for changes: save a file to grade again (Ctrl-C to stop)."
+        );
+        let _ = out.flush();
+        // Wait for a save of an exercise file; other events (editor swap files, target/) are ignored.
+        let changed = loop {
+            match changes.recv() {
+                Ok(Ok(events)) => {
+                    if let Some(event) = events.iter().find(|e| is_source(&e.path)) {
+                        break event.path.clone();
+                    }
+                }
+                Ok(Err(error)) => {
+                    let _ = writeln!(err, "error: watching {shown} failed: {error}");
+                    return exit::CANNOT_GRADE;
+                }
+                Err(_) => return exit::CANNOT_GRADE,
+            }
+        };
+        reason = format!(
+            "{} changed",
+            changed.file_name().unwrap_or_default().to_string_lossy()
+        );
+    }
+}
+
+/// A Rust source file (not an editor's backup or swap file).
+fn is_source(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rs")
+        && !path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(['.', '#']))
+}
+
+fn clear_screen() {
+    let mut out = std::io::stdout();
+    if out.is_terminal() {
+        // Clear the screen and the scrollback, then home the cursor.
+        let _ = out.write_all(b"\x1b[2J\x1b[3J\x1b[H");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rust_sources_trigger_a_grade() {
+        assert!(is_source(Path::new("/x/src/beginner.rs")));
+        for path in [
+            "/x/src/.beginner.rs.swp",
+            "/x/src/beginner.rs~",
+            "/x/src/#beginner.rs#",
+            "/x/src/.#beginner.rs",
+        ] {
+            assert!(!is_source(Path::new(path)), "{path}");
+        }
+    }
+}
