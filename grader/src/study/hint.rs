@@ -157,9 +157,17 @@ pub fn command(course: &Course, lesson: &str, test: Option<&str>) -> u8 {
     if !hint.others.is_empty() {
         let _ = writeln!(
             out,
-            "Other tests that did not pass: {} (`cargo xtask hint {} TEST`).",
+            "Also not passing in the {} tier: {} (`cargo xtask hint {} TEST`).",
+            hint.tier,
             hint.others.join(", "),
             lesson.id
+        );
+    }
+    if hint.elsewhere > 0 {
+        let _ = writeln!(
+            out,
+            "{} more in other tiers; one tier at a time works best.",
+            hint.elsewhere
         );
     }
     exit::REPORTED

@@ -1,6 +1,7 @@
 //! `cargo xtask watch LESSON`: grade the learner's files again on every save, on a cleared screen,
 //! with only the first unfinished tier's details. Saves are debounced (an editor's save is often
-//! several writes) and only `.rs` files of the lesson's `src/` count.
+//! several writes), and only a change to the contents of a `.rs` file of the lesson's `src/` counts:
+//! the file watcher also reports reads (grading reads those files) and saves that changed nothing.
 
 use crate::course::Course;
 use crate::frontend::{Format, error_code, exit, grade_and_print};
@@ -8,8 +9,9 @@ use crate::grade::Request;
 use crate::stage::Subject;
 use notify_debouncer_mini::notify::RecursiveMode;
 use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -45,6 +47,7 @@ pub fn watch_command(course: &Course, lesson: &str) -> u8 {
     };
     let shown = course.display_path(&src);
     let mut reason = "first grade".to_owned();
+    let mut graded = sources(&src);
     loop {
         clear_screen();
         let mut out = anstream::stdout();
@@ -60,12 +63,20 @@ pub fn watch_command(course: &Course, lesson: &str) -> u8 {
             "\nWatching {shown} for changes: save a file to grade again (Ctrl-C to stop)."
         );
         let _ = out.flush();
-        // Wait for a save of an exercise file; other events (editor swap files, target/) are ignored.
+        // Wait for an exercise file whose contents differ from what was graded.
         let changed = loop {
             match changes.recv() {
                 Ok(Ok(events)) => {
-                    if let Some(event) = events.iter().find(|e| is_source(&e.path)) {
-                        break event.path.clone();
+                    if !events.iter().any(|e| is_source(&e.path)) {
+                        continue;
+                    }
+                    let now = sources(&src);
+                    let differs = now.iter().find(|(path, text)| graded.get(*path) != Some(*text));
+                    let removed = graded.keys().find(|path| !now.contains_key(*path));
+                    if let Some(path) = differs.map(|(p, _)| p).or(removed) {
+                        let path = path.clone();
+                        graded = now;
+                        break path;
                     }
                 }
                 Ok(Err(error)) => {
@@ -80,6 +91,19 @@ pub fn watch_command(course: &Course, lesson: &str) -> u8 {
             changed.file_name().unwrap_or_default().to_string_lossy()
         );
     }
+}
+
+/// The contents of every Rust source in `dir`.
+fn sources(dir: &Path) -> BTreeMap<PathBuf, String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| is_source(p))
+        .filter_map(|p| std::fs::read_to_string(&p).ok().map(|text| (p, text)))
+        .collect()
 }
 
 /// A Rust source file (not an editor's backup or swap file).

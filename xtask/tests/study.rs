@@ -1,0 +1,300 @@
+//! The learner's loop end to end: `list`, `grade`, `hint`, `reset` and `watch` (in a real terminal,
+//! through tmux). Every test works on a copy of the course (`THREADLAB_ROOT`), so running `cargo test`
+//! never touches a learner's own files or progress.
+
+mod common;
+
+use common::root;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const LESSON_DIR: &str = "lesson01-threads";
+
+/// A copy of the course holding lesson01 only, sharing the real build cache (so a grade builds in
+/// seconds) but not its staged crates, runs or progress.
+struct CourseCopy {
+    dir: tempfile::TempDir,
+}
+
+impl CourseCopy {
+    fn new() -> CourseCopy {
+        let dir = tempfile::tempdir().unwrap();
+        let real = root();
+        for part in [
+            format!("lessons/{LESSON_DIR}"),
+            format!("solutions/{LESSON_DIR}"),
+            format!("grader/suites/{LESSON_DIR}"),
+            "harness".to_owned(),
+        ] {
+            copy_dir(&real.join(&part), &dir.path().join(&part));
+        }
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            std::fs::copy(real.join(file), dir.path().join(file)).unwrap();
+        }
+        let build = real.join("target/threadlab/build");
+        std::fs::create_dir_all(&build).unwrap();
+        std::fs::create_dir_all(dir.path().join("target/threadlab")).unwrap();
+        std::os::unix::fs::symlink(&build, dir.path().join("target/threadlab/build")).unwrap();
+        CourseCopy { dir }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn learner_file(&self, tier: &str) -> PathBuf {
+        self.path(&format!("lessons/{LESSON_DIR}/src/{tier}.rs"))
+    }
+
+    /// The reference's tier file, copied over the learner's.
+    fn solve(&self, tier: &str) {
+        std::fs::copy(
+            root().join(format!("solutions/{LESSON_DIR}/src/{tier}.rs")),
+            self.learner_file(tier),
+        )
+        .unwrap();
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
+            .args(args)
+            .env("THREADLAB_ROOT", self.dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    /// Runs a command; returns (exit code, stdout + stderr).
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = self.command(args).output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&stdout),
+            String::from_utf8_lossy(&stderr)
+        );
+        (status.code().unwrap_or(-1), text)
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn naming_no_lesson_a_near_miss_or_an_unwritten_one_says_what_to_do() {
+    let course = CourseCopy::new();
+    let (code, text) = course.run(&["grade"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("lesson01") && text.contains("not written yet"),
+        "{text}"
+    );
+    let (code, text) = course.run(&["grade", "lesson1"]);
+    assert_eq!(code, 2);
+    assert!(text.contains("did you mean lesson01?"), "{text}");
+    let (code, text) = course.run(&["grade", "5"]);
+    assert_eq!(code, 2);
+    assert!(
+        text.contains("lesson05 (Race conditions) is part of the course but not written yet"),
+        "{text}"
+    );
+}
+
+#[test]
+fn list_and_hint_follow_the_learners_own_grades() {
+    let course = CourseCopy::new();
+    let (_, text) = course.run(&["list"]);
+    assert!(text.contains("not graded yet"), "{text}");
+    let (_, text) = course.run(&["hint", "1"]);
+    assert!(text.contains("cargo xtask grade lesson01` first"), "{text}");
+
+    course.solve("beginner");
+    let (code, text) = course.run(&["grade", "1"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("replace the todo!()s in lessons/lesson01-threads/src/intermediate.rs"),
+        "{text}"
+    );
+    let (_, text) = course.run(&["list"]);
+    let line = text.lines().find(|l| l.contains("lesson01")).unwrap();
+    assert!(
+        line.contains("beginner 20/20") && line.contains("intermediate 0/20"),
+        "{line}"
+    );
+
+    // The first test that did not pass is now an intermediate one; each call reveals one level more.
+    let (_, first) = course.run(&["hint", "lesson01"]);
+    assert!(
+        first.contains("(intermediate tier): hint 1 of 3") && first.contains("nudge:"),
+        "{first}"
+    );
+    assert!(!first.contains("concept:"), "{first}");
+    let (_, second) = course.run(&["hint", "lesson01"]);
+    assert!(
+        second.contains("hint 2 of 3") && second.contains("concept:"),
+        "{second}"
+    );
+    assert!(second.contains("Last grade: not started"), "{second}");
+    let (_, third) = course.run(&["hint", "lesson01"]);
+    assert!(
+        third.contains("hint 3 of 3") && third.contains("lessons/lesson01-threads/README.md, section"),
+        "{third}"
+    );
+    let (_, fourth) = course.run(&["hint", "lesson01"]);
+    assert!(fourth.contains("hint 3 of 3"), "the last level stays: {fourth}");
+
+    let (code, text) = course.run(&["hint", "1", "no_such_test"]);
+    assert_eq!(code, 2);
+    assert!(text.contains("has no test `no_such_test`"), "{text}");
+}
+
+#[test]
+fn reset_saves_the_learners_file_outside_target_and_restores_the_starter() {
+    let course = CourseCopy::new();
+    let advanced = course.learner_file("advanced");
+    let starter = std::fs::read_to_string(&advanced).unwrap();
+    std::fs::write(&advanced, "my attempt, not compiling {").unwrap();
+
+    let (code, text) = course.run(&["reset", "1", "--tier", "advanced"]);
+    assert_eq!(code, 2, "not a terminal and no --yes: {text}");
+    assert!(text.contains("--yes"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(&advanced).unwrap(),
+        "my attempt, not compiling {"
+    );
+
+    let (code, text) = course.run(&["reset", "1", "--tier", "advanced", "--yes"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(std::fs::read_to_string(&advanced).unwrap(), starter);
+    let saved_dir = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Your versions are in "))
+        .expect("the backup folder is named");
+    assert!(saved_dir.starts_with(".threadlab/backups/"), "{saved_dir}");
+    let saved = course.path(saved_dir).join("advanced.rs");
+    assert_eq!(
+        std::fs::read_to_string(saved).unwrap(),
+        "my attempt, not compiling {"
+    );
+    assert!(text.contains("To get them back: cp "), "{text}");
+
+    let (code, text) = course.run(&["reset", "1", "--yes"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("nothing to reset"), "{text}");
+}
+
+/// tmux on a private socket, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Tmux {
+        let socket = format!("threadlab-test-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "160",
+                "-y",
+                "60",
+                command,
+            ])
+            .status()
+            .expect("tmux is needed for this test (`apt-get install tmux`)");
+        assert!(status.success());
+        Tmux { socket }
+    }
+
+    fn screen(&self) -> String {
+        let output = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Waits for the screen to satisfy `ready`; panics with the screen after `limit`.
+    fn wait_for(&self, limit: Duration, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(start.elapsed() < limit, "timed out; the screen shows:\n{screen}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn watch_grades_again_on_save_in_a_real_terminal() {
+    let course = CourseCopy::new();
+    let command = format!(
+        "env THREADLAB_ROOT={} NO_COLOR=1 {} watch lesson01",
+        course.dir.path().display(),
+        env!("CARGO_BIN_EXE_xtask")
+    );
+    let tmux = Tmux::start(&command);
+    let first = tmux.wait_for(Duration::from_secs(300), |s| s.contains("Watching "));
+    assert!(first.contains("watch lesson01 (first grade)"), "{first}");
+    assert!(
+        first.contains("beginner     --------------------   0/20  not started"),
+        "{first}"
+    );
+
+    course.solve("beginner");
+    let saved = Instant::now();
+    tmux.wait_for(Duration::from_secs(120), |s| s.contains("beginner.rs changed"));
+    let graded = tmux.wait_for(Duration::from_secs(120), |s| {
+        s.contains("PASS beginner") || s.contains("FAIL beginner")
+    });
+    let first_line = saved.elapsed();
+    let screen = tmux.wait_for(Duration::from_secs(120), |s| s.contains("Watching "));
+    eprintln!(
+        "watch: first result line {} ms after the save",
+        first_line.as_millis()
+    );
+    assert!(
+        !graded.contains("(first grade)"),
+        "the screen was cleared:\n{graded}"
+    );
+    assert!(
+        screen.contains("beginner     ####################  20/20  passed"),
+        "{screen}"
+    );
+    // Only the first unfinished tier's details are shown.
+    assert!(
+        screen.contains("Next: read") && screen.contains("intermediate.rs"),
+        "{screen}"
+    );
+}
