@@ -228,3 +228,61 @@ fn next_step(report: &Report, view: &SummaryView) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Status;
+    use crate::study::progress::tests::report;
+    use crate::tier::Tier;
+
+    fn summary_text(report: &Report, view: &SummaryView) -> String {
+        let mut out = Vec::new();
+        summary(&mut out, report, view).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn full_marks_name_the_next_lesson() {
+        let full = report("lesson01", &[("a", Tier::Beginner, 5, 5, Status::Passed)]);
+        let view = SummaryView {
+            next_lesson: Some(("lesson02".into(), "Thread lifecycle".into())),
+            ..SummaryView::default()
+        };
+        let text = summary_text(&full, &view);
+        assert!(
+            text.contains(
+                "Next: lesson02 (Thread lifecycle): read its README, then `cargo xtask grade lesson02`."
+            ),
+            "{text}"
+        );
+        let last = summary_text(&full, &SummaryView::default());
+        assert!(last.contains("the last lesson written so far"), "{last}");
+    }
+
+    #[test]
+    fn watch_shows_only_the_first_unfinished_tier_and_failures_offer_hints() {
+        let partial = report(
+            "lesson05",
+            &[
+                ("a", Tier::Beginner, 0, 5, Status::Failed),
+                ("b", Tier::Advanced, 0, 5, Status::Failed),
+            ],
+        );
+        let view = SummaryView {
+            subject_src: "lessons/lesson05-races/src".into(),
+            offer_hints: true,
+            ..SummaryView::default()
+        };
+        let all = summary_text(&partial, &view);
+        assert!(
+            all.contains("b said why") && all.contains("cargo xtask hint lesson05"),
+            "{all}"
+        );
+        let focused = summary_text(&partial, &SummaryView { focus: true, ..view });
+        assert!(
+            focused.contains("a said why") && !focused.contains("b said why"),
+            "{focused}"
+        );
+    }
+}
