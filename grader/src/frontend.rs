@@ -5,7 +5,7 @@ use crate::course::{Course, title_of};
 use crate::error::Error;
 use crate::grade::{Event, Request, grade};
 use crate::report::terminal::SummaryView;
-use crate::report::{Report, gradescope, json, terminal};
+use crate::report::{Report, classroom, gradescope, json, junit, terminal};
 use crate::stage::{self, Subject};
 use crate::starter::{self, SyncMode};
 use crate::study::backup::Backup;
@@ -19,6 +19,10 @@ pub enum Format {
     Json,
     /// Gradescope's `results.json`.
     Gradescope,
+    /// GitHub Classroom's runner result (the grading reporter's input, before base64).
+    Classroom,
+    /// JUnit XML.
+    Junit,
 }
 
 /// Exit codes of `cargo xtask grade` (DESIGN.md).
@@ -104,7 +108,7 @@ pub fn grade_and_print(
             (Event::TestDone { spec, outcome }, Format::Terminal) => {
                 let _ = terminal::test_line(&mut out, spec, outcome);
             }
-            (_, Format::Json | Format::Gradescope) => {}
+            (_, _) => {}
         }
         let _ = out.flush();
     });
@@ -112,6 +116,10 @@ pub fn grade_and_print(
         Ok(report) => report,
         Err(error) => {
             let _ = writeln!(err, "error: {error}");
+            if format == Format::Classroom {
+                // The workflow still hands the reporter a result, so the student sees why.
+                let _ = writeln!(out, "{}", classroom::render_error(&error.to_string()));
+            }
             return Err(error_code(&error));
         }
     };
@@ -134,6 +142,8 @@ pub fn grade_and_print(
         }
         Format::Json => writeln!(out, "{}", json::render(&report)),
         Format::Gradescope => writeln!(out, "{}", gradescope::render(&report)),
+        Format::Classroom => writeln!(out, "{}", classroom::render(&report)),
+        Format::Junit => write!(out, "{}", junit::render(&report)),
     };
     let _ = out.flush();
     if printed.is_err() {

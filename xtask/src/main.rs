@@ -61,6 +61,10 @@ enum FormatArg {
     Json,
     /// Gradescope's results.json
     Gradescope,
+    /// GitHub Classroom's runner result (for autograding-grading-reporter)
+    Classroom,
+    /// JUnit XML (GitLab, Jenkins)
+    Junit,
 }
 
 #[derive(clap::Args)]
@@ -150,6 +154,8 @@ impl GradeCmd {
             FormatArg::Terminal => Format::Terminal,
             FormatArg::Json => Format::Json,
             FormatArg::Gradescope => Format::Gradescope,
+            FormatArg::Classroom => Format::Classroom,
+            FormatArg::Junit => Format::Junit,
         };
         let options = GradeOptions {
             format,

@@ -1,7 +1,9 @@
 //! The graded result and its renderings: a terminal view and the JSON contract of DESIGN.md.
 
+pub mod classroom;
 pub mod gradescope;
 pub mod json;
+pub mod junit;
 pub mod terminal;
 
 use crate::score::{TestReport, TierReport};
