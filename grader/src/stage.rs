@@ -134,7 +134,14 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         files.insert(PathBuf::from("tests").join(tier.file_name()), tests);
     }
 
-    let package_name = format!("threadlab-stage-{}-{key}", lesson.id);
+    // The staged directory's own path is in the name too: cargo keys a path package's artifacts and
+    // fingerprints by name and workspace-relative path, so two checkouts sharing one build directory
+    // (the CLI tests' course copies share the real one) would otherwise reuse each other's binaries.
+    let package_name = format!(
+        "threadlab-stage-{}-{key}-{:08x}",
+        lesson.id,
+        fnv1a(dir.to_string_lossy().as_bytes()) as u32
+    );
     files.insert(
         PathBuf::from("Cargo.toml"),
         manifest(course, lesson, suite, &package_name)?,

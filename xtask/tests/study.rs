@@ -298,3 +298,14 @@ fn watch_grades_again_on_save_in_a_real_terminal() {
         "{screen}"
     );
 }
+
+#[test]
+fn two_checkouts_sharing_a_build_directory_never_reuse_each_others_binaries() {
+    let solved = CourseCopy::new();
+    let stubs = CourseCopy::new();
+    solved.solve("beginner");
+    let (_, text) = solved.run(&["grade", "1"]);
+    assert!(text.contains("beginner     ####################  20/20"), "{text}");
+    let (_, text) = stubs.run(&["grade", "1"]);
+    assert!(text.contains("beginner     --------------------   0/20  not started"), "{text}");
+}
