@@ -301,11 +301,21 @@ fn watch_grades_again_on_save_in_a_real_terminal() {
 
 #[test]
 fn two_checkouts_sharing_a_build_directory_never_reuse_each_others_binaries() {
-    let solved = CourseCopy::new();
+    // The stubs are staged first, so their staged files are older than the solved copy's build.
     let stubs = CourseCopy::new();
+    let solved = CourseCopy::new();
+    let not_started = "beginner     --------------------   0/20  not started";
+    let (_, text) = stubs.run(&["grade", "1"]);
+    assert!(text.contains(not_started), "{text}");
     solved.solve("beginner");
     let (_, text) = solved.run(&["grade", "1"]);
-    assert!(text.contains("beginner     ####################  20/20"), "{text}");
+    assert!(
+        text.contains("beginner     ####################  20/20"),
+        "{text}"
+    );
     let (_, text) = stubs.run(&["grade", "1"]);
-    assert!(text.contains("beginner     --------------------   0/20  not started"), "{text}");
+    assert!(
+        text.contains(not_started),
+        "the stubs' own binaries are graded: {text}"
+    );
 }
