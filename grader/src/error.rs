@@ -21,6 +21,8 @@ pub enum Error {
         title: String,
         known: String,
     },
+    #[error("class directory {0} does not exist (it should hold one folder per student)")]
+    MissingClass(PathBuf),
     #[error("submission directory {0} does not exist")]
     MissingSubmission(PathBuf),
     #[error(

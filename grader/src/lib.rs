@@ -7,6 +7,7 @@
 //! [`starter`] generates the learners' starter files from the solutions.
 
 pub mod authoring;
+pub mod classroom;
 pub mod compile;
 pub mod course;
 pub mod error;

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use grader::frontend::{self, Format, GradeOptions};
-use grader::{Course, Request, Subject, Tier, authoring, study};
+use grader::{Course, Request, Subject, Tier, authoring, classroom, study};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,6 +53,12 @@ struct GradeCmd {
     /// Grade N times and name every test whose verdict changed (exit 1 if any did)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(2..))]
     repeat: Option<u16>,
+    /// Teachers: grade every folder in DIR as one student's work (needs --out)
+    #[arg(long, value_name = "DIR", requires = "out", conflicts_with_all = ["submission", "reference", "repeat", "fail_under"])]
+    class: Option<PathBuf>,
+    /// Where --class writes gradebook.csv and reports/
+    #[arg(long, value_name = "OUT", requires = "class")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -140,6 +146,9 @@ impl GradeCmd {
         let Some(lesson) = self.lesson else {
             return frontend::grade_without_lesson(&course);
         };
+        if let (Some(class), Some(out)) = (&self.class, &self.out) {
+            return classroom::batch::command(&course, &lesson, class, out);
+        }
         let subject = match (self.submission, self.reference) {
             (Some(dir), _) => Subject::Submission(dir),
             (None, true) => Subject::Reference,
