@@ -17,6 +17,9 @@ pub const SYLLABUS: [(u32, &str, &str); 9] = [
     (9, "lesson09-downloader", "A concurrent downloader"),
 ];
 
+/// Where a student copy keeps each lesson's pristine starters and manifest (it has no `solutions/`).
+pub const STUDENT_COURSE_FILES: &str = "grader/course";
+
 /// The root of a threadlab checkout (the workspace directory).
 #[derive(Debug, Clone)]
 pub struct Course {
@@ -158,9 +161,21 @@ impl Course {
         self.root.join("lessons").join(&lesson.dir_name)
     }
 
-    /// `solutions/lessonNN-topic`: the reference, and the source of every course file.
+    /// `solutions/lessonNN-topic`: the reference, and the source of every course file. A student copy
+    /// (`cargo xtask export`) has no solutions: there, `grader/course/lessonNN-topic` holds the pristine
+    /// starters and manifest instead, which is all grading needs of it.
     pub fn solution_dir(&self, lesson: &Lesson) -> PathBuf {
-        self.root.join("solutions").join(&lesson.dir_name)
+        if self.is_student_copy() {
+            self.root.join(STUDENT_COURSE_FILES).join(&lesson.dir_name)
+        } else {
+            self.root.join("solutions").join(&lesson.dir_name)
+        }
+    }
+
+    /// A student copy made by `cargo xtask export`: no `solutions/`, only the tests a suite marks
+    /// visible.
+    pub fn is_student_copy(&self) -> bool {
+        !self.root.join("solutions").is_dir() && self.root.join(STUDENT_COURSE_FILES).is_dir()
     }
 
     /// `grader/suites/lessonNN-topic`: the hidden tests and their manifest.

@@ -23,6 +23,12 @@ pub enum Error {
     },
     #[error("class directory {0} does not exist (it should hold one folder per student)")]
     MissingClass(PathBuf),
+    #[error("{0} is not empty: export writes into a new or empty directory")]
+    OutputNotEmpty(PathBuf),
+    #[error("this is a student copy of the course: it has no reference solution to grade")]
+    NoReference,
+    #[error("`sync` works on the full course; this student copy has no solutions (use `cargo xtask reset`)")]
+    NoSolutions,
     #[error("submission directory {0} does not exist")]
     MissingSubmission(PathBuf),
     #[error(

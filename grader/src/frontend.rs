@@ -10,6 +10,7 @@ use crate::stage::{self, Subject};
 use crate::starter::{self, SyncMode};
 use crate::study::backup::Backup;
 use crate::study::progress::Progress;
+use crate::suite::Suite;
 use std::io::Write;
 
 /// How the grade is shown.
@@ -93,6 +94,13 @@ pub fn grade_and_print(
                 Format::Terminal,
             ) => {
                 view.readme = course.display_path(&course.lesson_dir(lesson).join("README.md"));
+                view.held_back = Suite::load(&course.suite_dir(lesson))
+                    .ok()
+                    .filter(|s| !s.held_back.is_empty())
+                    .map(|s| {
+                        let tests = s.held_back.iter().map(|h| h.tests).sum();
+                        (tests, s.held_back.iter().map(|h| h.points).sum())
+                    });
                 view.subject_src = stage::subject_src(course, lesson, &request.subject)
                     .map(|src| course.display_path(&src))
                     .unwrap_or_else(|_| "src".to_owned());
@@ -177,6 +185,7 @@ pub fn grade_without_lesson(course: &Course) -> u8 {
 pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool, force: bool) -> u8 {
     let mut err = anstream::stderr();
     let lessons = match lesson {
+        _ if course.is_student_copy() => Err(Error::NoSolutions),
         Some(query) => course.resolve(query).map(|l| vec![l]),
         None => course.solution_lessons(),
     };

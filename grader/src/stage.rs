@@ -50,6 +50,7 @@ pub struct Staged {
 pub fn subject_src(course: &Course, lesson: &Lesson, subject: &Subject) -> Result<PathBuf> {
     match subject {
         Subject::Learner => Ok(course.lesson_dir(lesson).join("src")),
+        Subject::Reference if course.is_student_copy() => Err(Error::NoReference),
         Subject::Reference => Ok(course.solution_dir(lesson).join("src")),
         Subject::Submission(dir) => {
             if !dir.is_dir() {

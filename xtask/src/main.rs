@@ -32,6 +32,18 @@ enum Cmd {
     Reset(ResetCmd),
     /// Course authors: regenerate the starter files in lessons/ from solutions/
     Sync(SyncCmd),
+    /// Teachers: write a student copy (starters, READMEs, grader, visible tests only)
+    Export(ExportCmd),
+}
+
+#[derive(clap::Args)]
+struct ExportCmd {
+    /// A new or empty directory for the student copy
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Only these lessons, comma-separated (`01,05` or `threads,races`); default: every lesson
+    #[arg(long, value_delimiter = ',', value_name = "LESSONS")]
+    lessons: Option<Vec<String>>,
 }
 
 #[derive(clap::Args)]
@@ -188,6 +200,7 @@ fn main() -> ExitCode {
             });
             study::reset::command(&course(), &cmd.lesson, tier, cmd.yes)
         }
+        Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref()),
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
     };
     ExitCode::from(code)

@@ -1,4 +1,8 @@
-//! A teacher's tools: grading a whole class into a gradebook (`batch`).
+//! A teacher's tools: a student copy of the course (`export`, with its GitHub Classroom `workflow`),
+//! and grading a whole class into a gradebook (`batch`).
 
 pub mod batch;
+pub mod export;
 pub mod layout;
+pub mod strip;
+pub mod workflow;

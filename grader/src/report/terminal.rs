@@ -95,6 +95,8 @@ pub struct SummaryView {
     pub focus: bool,
     /// The learner's own files were graded: suggest `cargo xtask hint`.
     pub offer_hints: bool,
+    /// In a student copy: how many tests (and points) are held back until the work is handed in.
+    pub held_back: Option<(u32, u32)>,
 }
 
 /// Everything after the test lines.
@@ -177,6 +179,13 @@ pub fn summary(out: &mut dyn Write, report: &Report, view: &SummaryView) -> io::
         report.duration_ms as f64 / 1000.0,
         width = BAR_WIDTH + 4
     )?;
+    if let Some((tests, points)) = view.held_back {
+        writeln!(
+            out,
+            "  {dim}+ {tests} more tests ({points} points) are held back in this copy: they run when your \
+             work is handed in{dim:#}"
+        )?;
+    }
     writeln!(out)?;
     writeln!(out, "{}", next_step(report, view))
 }

@@ -1,0 +1,295 @@
+//! `cargo xtask export --out DIR [--lessons 01,05]`: a student copy of the course. It holds the
+//! lessons (READMEs, examples, starters generated afresh), the grader, the harness and the CLI, and of
+//! each hidden suite only the tests it marks `visible`: the others are cut from the test files (see
+//! [`super::strip`]) and counted in the suite's `held_back`, so a local grade says plainly that they run
+//! when the work is handed in. No `solutions/`, no authoring files, no git history.
+
+use super::strip::strip_tests;
+use crate::course::{Course, Lesson, STUDENT_COURSE_FILES};
+use crate::error::{Error, Result, io};
+use crate::frontend::{error_code, exit};
+use crate::starter;
+use crate::suite::{Suite, Visibility};
+use crate::tier::Tier;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What one exported lesson holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    pub lesson: Lesson,
+    /// Tests shipped in the copy.
+    pub visible: usize,
+    /// Tests left out (they run when the work is handed in).
+    pub held_back: usize,
+}
+
+/// Writes the student copy of `lessons` (all written lessons when `None`) into `out`, which must not
+/// exist or be empty.
+pub fn export(course: &Course, out: &Path, lessons: Option<&[String]>) -> Result<Vec<Exported>> {
+    if course.is_student_copy() {
+        return Err(Error::NoSolutions);
+    }
+    if out.exists() && std::fs::read_dir(out).map_err(io("read", out))?.next().is_some() {
+        return Err(Error::OutputNotEmpty(out.to_owned()));
+    }
+    let lessons: Vec<Lesson> = match lessons {
+        Some(queries) => queries.iter().map(|q| course.resolve(q)).collect::<Result<_>>()?,
+        None => course.lessons()?,
+    };
+    let root = course.root();
+    let manifest = read_table(&root.join("Cargo.toml"))?;
+    let path_members = path_dependencies(&manifest);
+    for member in path_members.iter().chain(["xtask".to_owned()].iter()) {
+        copy_tree(
+            &root.join(member),
+            &out.join(member),
+            &["target", "tests", "suites"],
+        )?;
+    }
+    for file in ["Cargo.lock", "rustfmt.toml", ".cargo/config.toml"] {
+        copy_file(&root.join(file), &out.join(file))?;
+    }
+    let mut exported = Vec::new();
+    for lesson in &lessons {
+        exported.push(export_lesson(course, lesson, out)?);
+    }
+    write(
+        &out.join("Cargo.toml"),
+        &workspace_manifest(manifest, &path_members, &lessons),
+    )?;
+    write(&out.join(".gitignore"), "/target\n/.threadlab\n")?;
+    write(&out.join("README.md"), &student_readme(&exported))?;
+    write(
+        &out.join(".github/workflows/classroom.yml"),
+        &super::workflow::classroom_yml(&lessons),
+    )?;
+    Ok(exported)
+}
+
+/// `cargo xtask export`; returns the exit code.
+pub fn command(course: &Course, out: &Path, lessons: Option<&[String]>) -> u8 {
+    match export(course, out, lessons) {
+        Ok(exported) => {
+            let mut stdout = anstream::stdout();
+            for e in &exported {
+                let _ = writeln!(
+                    stdout,
+                    "{}: starters, README, examples and {} visible tests ({} held back)",
+                    e.lesson.id, e.visible, e.held_back
+                );
+            }
+            let _ = writeln!(
+                stdout,
+                "student copy written to {} (no solutions, no held-back tests, no git history)",
+                out.display()
+            );
+            exit::REPORTED
+        }
+        Err(error) => {
+            let _ = writeln!(anstream::stderr(), "error: {error}");
+            error_code(&error)
+        }
+    }
+}
+
+fn export_lesson(course: &Course, lesson: &Lesson, out: &Path) -> Result<Exported> {
+    let starters = starter::expected_files(course, lesson)?;
+    let learner = course.lesson_dir(lesson);
+    let lesson_out = out.join("lessons").join(&lesson.dir_name);
+    let course_files = out.join(STUDENT_COURSE_FILES).join(&lesson.dir_name);
+    for dir in [&lesson_out, &course_files] {
+        copy_file(&learner.join("Cargo.toml"), &dir.join("Cargo.toml"))?;
+        for (name, text) in &starters {
+            write(&dir.join("src").join(name), text)?;
+        }
+    }
+    copy_file(&learner.join("README.md"), &lesson_out.join("README.md"))?;
+    if learner.join("examples").is_dir() {
+        copy_tree(&learner.join("examples"), &lesson_out.join("examples"), &[])?;
+    }
+
+    let suite_dir = course.suite_dir(lesson);
+    let suite = Suite::load(&suite_dir)?;
+    let held_back: BTreeSet<String> = suite
+        .tests
+        .iter()
+        .filter(|t| t.visibility != Visibility::Visible)
+        .map(|t| t.name.clone())
+        .collect();
+    let suite_out = out.join("grader/suites").join(&lesson.dir_name);
+    for tier in Tier::ALL {
+        let path = suite_dir.join(tier.file_name());
+        let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
+        let of_tier: BTreeSet<String> = suite
+            .tier_tests(tier)
+            .filter(|t| held_back.contains(&t.name))
+            .map(|t| t.name.clone())
+            .collect();
+        let stripped = strip_tests(&text, &of_tier).map_err(|message| Error::Course {
+            path: path.clone(),
+            message,
+        })?;
+        write(&suite_out.join(tier.file_name()), &stripped)?;
+    }
+    let manifest_path = suite_dir.join("suite.toml");
+    let mut manifest = read_table(&manifest_path)?;
+    if let Some(toml::Value::Array(tests)) = manifest.get_mut("tests") {
+        tests.retain(|t| {
+            t.get("name")
+                .and_then(|n| n.as_str())
+                .is_none_or(|name| !held_back.contains(name))
+        });
+    }
+    let counts: Vec<toml::Value> = Tier::ALL
+        .into_iter()
+        .filter_map(|tier| {
+            let back: Vec<_> = suite
+                .tier_tests(tier)
+                .filter(|t| held_back.contains(&t.name))
+                .collect();
+            (!back.is_empty()).then(|| {
+                toml::Value::Table(toml::Table::from_iter([
+                    ("tier".to_owned(), tier.name().into()),
+                    ("tests".to_owned(), (back.len() as i64).into()),
+                    (
+                        "points".to_owned(),
+                        i64::from(back.iter().map(|t| t.points).sum::<u32>()).into(),
+                    ),
+                ]))
+            })
+        })
+        .collect();
+    if !counts.is_empty() {
+        manifest.insert("held_back".to_owned(), counts.into());
+    }
+    write(
+        &suite_out.join("suite.toml"),
+        &format!(
+            "# The visible part of lesson {}'s suite, for a student copy of the course.\n{manifest}",
+            lesson.id
+        ),
+    )?;
+    Ok(Exported {
+        lesson: lesson.clone(),
+        visible: suite.tests.len() - held_back.len(),
+        held_back: held_back.len(),
+    })
+}
+
+/// The directories of the workspace's path dependencies (the grader, the harness, ...).
+fn path_dependencies(manifest: &toml::Table) -> Vec<String> {
+    manifest
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table())
+        .map(|deps| {
+            deps.values()
+                .filter_map(|d| d.get("path").and_then(|p| p.as_str()).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The course's root manifest with the student copy's members: the lessons, the path dependencies and
+/// xtask. `cargo test` there builds no lesson crate (as in the course).
+fn workspace_manifest(mut manifest: toml::Table, path_members: &[String], lessons: &[Lesson]) -> String {
+    let mut default_members: Vec<String> = path_members.to_vec();
+    default_members.push("xtask".to_owned());
+    let mut members: Vec<String> = lessons
+        .iter()
+        .map(|l| format!("lessons/{}", l.dir_name))
+        .collect();
+    members.extend(default_members.iter().cloned());
+    if let Some(toml::Value::Table(workspace)) = manifest.get_mut("workspace") {
+        workspace.insert("members".to_owned(), members.into());
+        workspace.insert("default-members".to_owned(), default_members.into());
+    }
+    format!("# A student copy of threadlab, made by `cargo xtask export`.\n{manifest}")
+}
+
+fn student_readme(exported: &[Exported]) -> String {
+    let mut lessons = String::new();
+    for e in exported {
+        lessons.push_str(&format!(
+            "| {} | {} | `lessons/{}/README.md` | {} here, {} more when handed in |\n",
+            e.lesson.id,
+            crate::course::title_of(&e.lesson),
+            e.lesson.dir_name,
+            e.visible,
+            e.held_back
+        ));
+    }
+    format!(
+        "# threadlab: your copy of the course\n\n\
+         A Rust course on threads that grades itself. Each lesson has a README that teaches, starter\n\
+         files to fill in, and tests that `cargo xtask grade` runs against your code, scoring three\n\
+         tiers: beginner, intermediate and advanced.\n\n\
+         | lesson | topic | read | tests |\n|---|---|---|---|\n{lessons}\n\
+         ## How to work\n\n\
+         ```sh\n\
+         cargo xtask list             # every lesson, your last and best score per tier, the next step\n\
+         cargo xtask grade lesson01   # grade your work on a lesson (also: `1` or `threads`)\n\
+         cargo xtask hint lesson01    # a hint for a test that failed, one level more each time\n\
+         cargo xtask watch lesson01   # grade again every time you save\n\
+         cargo xtask reset lesson01 --tier advanced   # start a file over (your version is saved first)\n\
+         ```\n\n\
+         1. Read the lesson's README, then open `src/beginner.rs` and replace each `todo!()`.\n\
+         2. Grade, fix what the report says, grade again; then `intermediate.rs` and `advanced.rs`.\n\n\
+         You need a Rust toolchain (1.85 or newer). The first grade builds the grader (about half a\n\
+         minute); after that a grade takes a second or two.\n\n\
+         ## What this copy grades\n\n\
+         This copy holds only the tests your teacher made visible. The other tests of each lesson are\n\
+         held back: they run when you hand your work in, and your grade comes from all of them. A local\n\
+         grade says how many tests and points are held back. Passing every visible test is a good sign,\n\
+         not a promise: write your code to do what the README and the starter's docs say, not just what\n\
+         the visible tests check.\n\n\
+         Only `src/beginner.rs`, `src/intermediate.rs` and `src/advanced.rs` of each lesson are graded;\n\
+         keep the names and signatures the starter declares. If your repository came from GitHub\n\
+         Classroom, every push is graded by `.github/workflows/classroom.yml` (visible tests only).\n\n\
+         `cargo test` checks the grader itself; it never builds your exercise files.\n"
+    )
+}
+
+fn read_table(path: &Path) -> Result<toml::Table> {
+    let text = std::fs::read_to_string(path).map_err(io("read", path))?;
+    text.parse().map_err(|e: toml::de::Error| Error::Course {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io("create", parent))?;
+    }
+    std::fs::write(path, text).map_err(io("write", path))
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(io("create", parent))?;
+    }
+    std::fs::copy(from, to).map_err(io("copy", from)).map(|_| ())
+}
+
+/// Copies a directory tree, leaving out subdirectories named in `skip` (at any depth) and hidden files.
+fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<()> {
+    for entry in std::fs::read_dir(from).map_err(io("read", from))? {
+        let entry = entry.map_err(io("read", from))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path: PathBuf = entry.path();
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            if !skip.contains(&name.as_str()) {
+                copy_tree(&path, &to.join(&name), skip)?;
+            }
+        } else {
+            copy_file(&path, &to.join(&name))?;
+        }
+    }
+    Ok(())
+}
