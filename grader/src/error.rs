@@ -32,8 +32,8 @@ pub enum Error {
     #[error("submission directory {0} does not exist")]
     MissingSubmission(PathBuf),
     #[error(
-        "{0} holds no exercise files: expected src/beginner.rs, src/intermediate.rs or src/advanced.rs \
-         (pass the crate directory or its src/ directory)"
+        "{0} holds no exercise files: expected beginner.rs, intermediate.rs or advanced.rs in \
+         lessons/<lesson dir>/src/, in src/, or in the directory itself"
     )]
     NoTierFiles(PathBuf),
     #[error("cannot {action} {path}: {source}")]

@@ -124,9 +124,15 @@ pub fn grade_and_print(
         Ok(report) => report,
         Err(error) => {
             let _ = writeln!(err, "error: {error}");
-            if format == Format::Classroom {
-                // The workflow still hands the reporter a result, so the student sees why.
-                let _ = writeln!(out, "{}", classroom::render_error(&error.to_string()));
+            // The platforms still get a result, so the student sees why.
+            match format {
+                Format::Classroom => {
+                    let _ = writeln!(out, "{}", classroom::render_error(&error.to_string()));
+                }
+                Format::Gradescope => {
+                    let _ = writeln!(out, "{}", gradescope::render_error(&error.to_string()));
+                }
+                _ => {}
             }
             return Err(error_code(&error));
         }

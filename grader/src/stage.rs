@@ -56,14 +56,8 @@ pub fn subject_src(course: &Course, lesson: &Lesson, subject: &Subject) -> Resul
             if !dir.is_dir() {
                 return Err(Error::MissingSubmission(dir.clone()));
             }
-            let has_tiers = |d: &Path| Tier::ALL.iter().any(|t| d.join(t.file_name()).is_file());
-            if has_tiers(&dir.join("src")) {
-                Ok(dir.join("src"))
-            } else if has_tiers(dir) {
-                Ok(dir.clone())
-            } else {
-                Err(Error::NoTierFiles(dir.clone()))
-            }
+            crate::classroom::layout::find_tier_files(dir, lesson)
+                .ok_or_else(|| Error::NoTierFiles(dir.clone()))
         }
     }
 }

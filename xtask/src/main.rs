@@ -34,6 +34,17 @@ enum Cmd {
     Sync(SyncCmd),
     /// Teachers: write a student copy (starters, READMEs, grader, visible tests only)
     Export(ExportCmd),
+    /// Teachers: write a Gradescope autograder zip for one lesson
+    Gradescope(GradescopeCmd),
+}
+
+#[derive(clap::Args)]
+struct GradescopeCmd {
+    /// The lesson: `lesson05`, `5` or `races`
+    lesson: String,
+    /// The zip file to write
+    #[arg(long, value_name = "FILE.zip")]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -200,6 +211,7 @@ fn main() -> ExitCode {
             });
             study::reset::command(&course(), &cmd.lesson, tier, cmd.yes)
         }
+        Cmd::Gradescope(cmd) => classroom::gradescope::command(&course(), &cmd.lesson, &cmd.out),
         Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref()),
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
     };

@@ -151,3 +151,92 @@ fn a_missing_class_folder_or_a_lone_flag_is_a_clear_error() {
     xtask(&["grade", "5", "--class", "/tmp"]).assert().code(2);
     xtask(&["grade", "5", "--out", "/tmp/x"]).assert().code(2);
 }
+
+#[test]
+fn the_gradescope_bundle_grades_a_submission_end_to_end() {
+    let work = tempfile::tempdir().unwrap();
+    let zip_path = work.path().join("autograder.zip");
+    xtask(&["gradescope", "lesson05", "--out", zip_path.to_str().unwrap()])
+        .assert()
+        .success();
+
+    // Unzip as Gradescope does, into $AUTOGRADER_ROOT/source.
+    let root_dir = work.path().join("autograder");
+    let source = root_dir.join("source");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    for name in ["setup.sh", "run_autograder"] {
+        let mode = archive.by_name(name).unwrap().unix_mode().unwrap();
+        assert_eq!(mode & 0o777, 0o755, "{name} is executable");
+    }
+    assert!(
+        archive
+            .by_name("solutions/lesson05-races/src/beginner.rs")
+            .is_err()
+    );
+    archive.extract(&source).unwrap();
+    let suite = grader::suite::Suite::load(&source.join("grader/suites/lesson05-races")).unwrap();
+    let all = grader::suite::Suite::load(&root().join("grader/suites/lesson05-races")).unwrap();
+    assert_eq!(
+        suite.tests.len(),
+        all.tests.len(),
+        "the bundle grades with every test"
+    );
+
+    // Share the course's build caches so the run takes seconds, not minutes.
+    std::fs::create_dir_all(source.join("target/threadlab")).unwrap();
+    let build = root().join("target/threadlab/build");
+    std::fs::create_dir_all(&build).unwrap();
+    std::os::unix::fs::symlink(&build, source.join("target/threadlab/build")).unwrap();
+    let run = |submission: Option<&tempfile::TempDir>| -> serde_json::Value {
+        let _ = std::fs::remove_dir_all(root_dir.join("submission"));
+        std::fs::create_dir_all(root_dir.join("submission")).unwrap();
+        if let Some(dir) = submission {
+            // A GitHub-submitted repository: the exported layout.
+            let target = root_dir.join("submission/lessons/lesson05-races");
+            std::fs::create_dir_all(&target).unwrap();
+            std::fs::rename(dir.path().join("src"), target.join("src")).unwrap();
+        }
+        let output = std::process::Command::new("bash")
+            .arg(source.join("run_autograder"))
+            .env("AUTOGRADER_ROOT", &root_dir)
+            .env("CARGO_TARGET_DIR", root().join("target/export-copy"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(root_dir.join("results/results.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let lost_update = submission(
+        LESSON,
+        &[(
+            "beginner",
+            "self.hits.fetch_add(1, Ordering::Relaxed);",
+            "let seen = self.hits.load(Ordering::Relaxed);\n        self.hits.store(seen + 1, Ordering::Relaxed);",
+        )],
+    );
+    let results = run(Some(&lost_update));
+    let tests = results["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), all.tests.len());
+    let score = results["score"].as_u64().unwrap();
+    assert!((40..60).contains(&score), "{results}");
+    for test in tests {
+        for field in ["name", "score", "max_score", "status", "output", "visibility"] {
+            assert!(test.get(field).is_some(), "{field} missing: {test}");
+        }
+    }
+    assert!(results["execution_time"].is_u64() && results["output"].is_string());
+
+    let empty = run(None);
+    assert_eq!(empty["score"], 0);
+    assert!(
+        empty["output"]
+            .as_str()
+            .unwrap()
+            .contains("holds no exercise files"),
+        "{empty}"
+    );
+}

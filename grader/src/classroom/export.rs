@@ -25,9 +25,28 @@ pub struct Exported {
     pub held_back: usize,
 }
 
+/// Which tests of each suite a copy holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tests {
+    /// Only those marked `visible` (a student copy).
+    Visible,
+    /// All of them (a grading bundle such as Gradescope's, which students never see).
+    All,
+}
+
 /// Writes the student copy of `lessons` (all written lessons when `None`) into `out`, which must not
 /// exist or be empty.
 pub fn export(course: &Course, out: &Path, lessons: Option<&[String]>) -> Result<Vec<Exported>> {
+    export_with(course, out, lessons, Tests::Visible)
+}
+
+/// [`export`], choosing which tests the copy holds.
+pub fn export_with(
+    course: &Course,
+    out: &Path,
+    lessons: Option<&[String]>,
+    tests: Tests,
+) -> Result<Vec<Exported>> {
     if course.is_student_copy() {
         return Err(Error::NoSolutions);
     }
@@ -53,7 +72,7 @@ pub fn export(course: &Course, out: &Path, lessons: Option<&[String]>) -> Result
     }
     let mut exported = Vec::new();
     for lesson in &lessons {
-        exported.push(export_lesson(course, lesson, out)?);
+        exported.push(export_lesson(course, lesson, out, tests)?);
     }
     write(
         &out.join("Cargo.toml"),
@@ -94,7 +113,7 @@ pub fn command(course: &Course, out: &Path, lessons: Option<&[String]>) -> u8 {
     }
 }
 
-fn export_lesson(course: &Course, lesson: &Lesson, out: &Path) -> Result<Exported> {
+fn export_lesson(course: &Course, lesson: &Lesson, out: &Path, tests: Tests) -> Result<Exported> {
     let starters = starter::expected_files(course, lesson)?;
     let learner = course.lesson_dir(lesson);
     let lesson_out = out.join("lessons").join(&lesson.dir_name);
@@ -115,7 +134,7 @@ fn export_lesson(course: &Course, lesson: &Lesson, out: &Path) -> Result<Exporte
     let held_back: BTreeSet<String> = suite
         .tests
         .iter()
-        .filter(|t| t.visibility != Visibility::Visible)
+        .filter(|t| tests == Tests::Visible && t.visibility != Visibility::Visible)
         .map(|t| t.name.clone())
         .collect();
     let suite_out = out.join("grader/suites").join(&lesson.dir_name);

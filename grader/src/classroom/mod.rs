@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod export;
+pub mod gradescope;
 pub mod layout;
 pub mod strip;
 pub mod workflow;

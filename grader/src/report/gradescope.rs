@@ -51,6 +51,16 @@ pub fn render(report: &Report) -> String {
     serde_json::to_string_pretty(&results).expect("a report always serializes")
 }
 
+/// Gradescope's results when grading could not run: no points, and why.
+pub fn render_error(message: &str) -> String {
+    let results = json!({
+        "score": 0,
+        "output": format!("The autograder could not grade this submission: {message}"),
+        "tests": [],
+    });
+    serde_json::to_string_pretty(&results).expect("always serializes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
