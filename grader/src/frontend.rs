@@ -1,5 +1,6 @@
-//! What the `cargo xtask` commands do, minus flag parsing: grade with streaming output and exit
-//! codes, and keep the starters in sync. xtask only parses flags and calls these.
+//! What `cargo xtask grade` and `sync` do, minus flag parsing: grade with streaming output, a summary
+//! and exit codes (the other commands live with their modules: `study`, `classroom`, `authoring`, and
+//! call back into [`grade_and_print`] and [`exit`]). xtask only parses flags and calls these.
 
 use crate::course::{Course, title_of};
 use crate::error::Error;
@@ -10,7 +11,6 @@ use crate::stage::{self, Subject};
 use crate::starter::{self, SyncMode};
 use crate::study::backup::Backup;
 use crate::study::progress::Progress;
-use crate::suite::Suite;
 use std::io::Write;
 
 /// How the grade is shown.
@@ -90,17 +90,12 @@ pub fn grade_and_print(
                     title,
                     subject,
                     first_build,
+                    held_back,
                 },
                 Format::Terminal,
             ) => {
                 view.readme = course.display_path(&course.lesson_dir(lesson).join("README.md"));
-                view.held_back = Suite::load(&course.suite_dir(lesson))
-                    .ok()
-                    .filter(|s| !s.held_back.is_empty())
-                    .map(|s| {
-                        let tests = s.held_back.iter().map(|h| h.tests).sum();
-                        (tests, s.held_back.iter().map(|h| h.points).sum())
-                    });
+                view.held_back = *held_back;
                 view.subject_src = stage::subject_src(course, lesson, &request.subject)
                     .map(|src| course.display_path(&src))
                     .unwrap_or_else(|_| "src".to_owned());

@@ -33,6 +33,8 @@ pub enum Event<'a> {
         subject: &'a str,
         /// Nothing has been built yet: this build compiles the dependencies too and takes longer.
         first_build: bool,
+        /// In a student copy: the tests (and points) held back until the work is handed in.
+        held_back: Option<(u32, u32)>,
     },
     /// A test finished.
     TestDone {
@@ -52,6 +54,10 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         title: &suite.title,
         subject: &staged.subject_label,
         first_build: !staged.target_dir.exists(),
+        held_back: (!suite.held_back.is_empty()).then(|| {
+            let tests = suite.held_back.iter().map(|h| h.tests).sum();
+            (tests, suite.held_back.iter().map(|h| h.points).sum())
+        }),
     });
 
     let mut refused: BTreeMap<Tier, String> = BTreeMap::new();
