@@ -48,7 +48,30 @@ pub struct TestReport {
     pub visibility: Visibility,
     /// The test process's output (capped), kept only when the test did not pass.
     pub output: String,
+    /// The interleaving that broke the test, when the checked facade recorded one: `focus`,
+    /// `threads`, `steps` (`step`, `thread`, `op`, `text`, `object`, `at`) and `deadlock` (`thread`,
+    /// `holds`, `waits_for`, `held_by`). The message carries the same drawn as lanes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<serde_json::Value>,
 }
+
+/// Splits the trace's JSON line (the harness appends it to a failure message) from the message.
+pub fn split_trace(message: &str) -> (String, Option<serde_json::Value>) {
+    let marker = format!("\n{}", TRACE_MARKER);
+    match message.rfind(&marker) {
+        Some(at) => {
+            let json = message[at + marker.len()..].lines().next().unwrap_or_default();
+            match serde_json::from_str(json) {
+                Ok(trace) => (message[..at].trim_end().to_owned(), Some(trace)),
+                Err(_) => (message.to_owned(), None),
+            }
+        }
+        None => (message.to_owned(), None),
+    }
+}
+
+/// What starts the trace's line in a message (`threadlab_trace::render::JSON_MARKER`).
+const TRACE_MARKER: &str = "threadlab-trace-json ";
 
 /// One tier's summary.
 #[derive(Debug, Clone, Serialize)]
@@ -74,13 +97,15 @@ pub fn score(
         .zip(outcomes)
         .map(|(spec, outcome)| {
             let passed = outcome.status == Status::Passed;
+            let (message, trace) = split_trace(&outcome.message);
             TestReport {
                 name: spec.name.clone(),
                 tier: spec.tier,
                 score: if passed { spec.points } else { 0 },
                 max_score: spec.points,
                 status: outcome.status,
-                message: outcome.message.clone(),
+                message,
+                trace,
                 hint: if passed { String::new() } else { spec.hint.clone() },
                 duration_ms: outcome.duration.as_millis() as u64,
                 visibility: spec.visibility,
@@ -143,6 +168,20 @@ pub fn tier_status(statuses: &[Status], score: u32, max_score: u32) -> TierStatu
 mod tests {
     use super::*;
     use Status::*;
+
+    #[test]
+    fn a_drawn_trace_leaves_the_message_as_json() {
+        let message = "hits(): expected 4, got 3\n\nThe schedule ...\n  1 load -> 0\nthreadlab-trace-json {\"focus\":\"x\",\"steps\":[]}";
+        let (text, trace) = split_trace(message);
+        assert_eq!(
+            text,
+            "hits(): expected 4, got 3\n\nThe schedule ...\n  1 load -> 0"
+        );
+        assert_eq!(trace.unwrap()["focus"], "x");
+        assert_eq!(split_trace("plain"), ("plain".to_owned(), None));
+        let broken = "x\nthreadlab-trace-json {not json";
+        assert_eq!(split_trace(broken), (broken.to_owned(), None));
+    }
 
     #[test]
     fn tier_status_follows_the_design() {

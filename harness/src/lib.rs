@@ -161,6 +161,18 @@ fn verdict(text: &str) -> String {
     if let Some(first) = first_other.filter(|_| own.is_none() || text.contains("Any {")) {
         message.push_str(&format!("\nfirst panic: {}{}", explain(&first.text), first.place));
     }
+    #[cfg(feature = "check")]
+    {
+        let deadlock = panics.iter().any(|p| p.text.starts_with("deadlock!"));
+        if let Some((drawing, json)) =
+            threadlab_trace::render::draw(&threadlab_trace::log::snapshot(), deadlock)
+        {
+            message.push_str(&format!(
+                "\n\n{drawing}{}{json}",
+                threadlab_trace::render::JSON_MARKER
+            ));
+        }
+    }
     message
 }
 
@@ -226,7 +238,11 @@ where
         // Learner code may keep bigger locals than shuttle's 60 KiB default stack allows.
         config.stack_size = 1 << 20;
         let scheduler = shuttle::scheduler::RandomScheduler::new_from_seed(SEED, iterations);
-        shuttle::Runner::new(scheduler, config).run(body);
+        // Each schedule starts a fresh log; the failing one is what is left when shuttle stops.
+        shuttle::Runner::new(scheduler, config).run(move || {
+            threadlab_trace::log::clear();
+            body();
+        });
     }
     #[cfg(not(feature = "check"))]
     {

@@ -37,6 +37,34 @@ fn a_lost_update_costs_beginner_points_only() {
         !records["message"].as_str().unwrap().contains("tests/"),
         "no place inside a hidden test file: {records}"
     );
+    // The interleaving that lost the update is drawn, and given as data.
+    let message = records["message"].as_str().unwrap();
+    assert!(message.contains("A lost update: thread "), "{message}");
+    assert!(
+        message.contains("load -> ") && message.contains("(beginner.rs:"),
+        "{message}"
+    );
+    let trace = &records["trace"];
+    assert!(
+        trace["focus"].as_str().unwrap().starts_with("AtomicU64 made at"),
+        "{trace}"
+    );
+    let steps = trace["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|s| s["op"] == "store"), "{trace}");
+    let threads: std::collections::BTreeSet<&str> =
+        steps.iter().map(|s| s["thread"].as_str().unwrap()).collect();
+    assert!(threads.len() >= 2, "two threads' lanes: {trace}");
+    assert!(
+        steps
+            .iter()
+            .all(|s| s["at"].is_null() || s["at"].as_str().unwrap().contains("/src/beginner.rs:")),
+        "places name the learner's own file: {trace}"
+    );
+    assert!(
+        test(&report, "new_counter_counts_each_record")
+            .get("trace")
+            .is_none()
+    );
     assert_eq!(tiers(&report)[0].1, "partial");
 }
 
@@ -123,6 +151,20 @@ fn locking_from_then_to_deadlocks_and_costs_advanced_points_only() {
         deadlock["message"].as_str().unwrap().starts_with("deadlock:"),
         "{deadlock}"
     );
+    // The lock-order cycle is named, with the learner's lines.
+    let message = deadlock["message"].as_str().unwrap();
+    assert!(
+        message.contains("thread 1 holds Mutex #") && message.contains("thread 2 holds Mutex #"),
+        "{message}"
+    );
+    assert!(
+        message.contains("and waits for Mutex #") && message.contains("(asked at advanced.rs:"),
+        "{message}"
+    );
+    let cycle = deadlock["trace"]["deadlock"].as_array().unwrap();
+    assert_eq!(cycle.len(), 2, "{deadlock}");
+    assert_eq!(cycle[0]["held_by"][0], "thread 2");
+    assert_eq!(cycle[1]["held_by"][0], "thread 1");
 }
 
 #[test]

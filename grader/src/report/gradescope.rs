@@ -85,6 +85,7 @@ mod tests {
             duration_ms: 1,
             visibility: Visibility::Hidden,
             output: String::new(),
+            trace: None,
         };
         let report = Report {
             format_version: 1,

@@ -43,6 +43,7 @@ mod tests {
                 duration_ms: 3,
                 visibility: Visibility::AfterDueDate,
                 output: String::new(),
+                trace: None,
             }],
         };
         let value: serde_json::Value = serde_json::from_str(&render(&report)).unwrap();

@@ -142,7 +142,8 @@ pub fn summary(out: &mut dyn Write, report: &Report, view: &SummaryView) -> io::
                 "  {s}{}{s:#} {} ({}/{})",
                 test.status, test.name, test.score, test.max_score
             )?;
-            for line in test.message.lines().take(12) {
+            // Room for a drawn interleaving: a dozen steps and the lines around them.
+            for line in test.message.lines().take(40) {
                 writeln!(out, "      {line}")?;
             }
             if !test.hint.is_empty() {

@@ -129,6 +129,7 @@ pub(crate) mod tests {
                 duration_ms: 1,
                 visibility: Visibility::Visible,
                 output: String::new(),
+                trace: None,
             })
             .collect();
         let tiers = Tier::ALL

@@ -12,6 +12,6 @@ pub use std::thread::{
 };
 
 #[cfg(feature = "threadlab-check")]
-pub use shuttle::thread::{
+pub use threadlab_trace::checked::thread::{
     Builder, JoinHandle, Result, Scope, ScopedJoinHandle, current, panicking, scope, sleep, spawn, yield_now,
 };
