@@ -68,6 +68,14 @@ pub enum Op {
     Notify {
         all: bool,
     },
+    /// A send; `delivered` is false when the receiver was gone.
+    Send {
+        delivered: bool,
+    },
+    /// A receive; `received` is false when every sender was gone (or a timeout passed).
+    Receive {
+        received: bool,
+    },
 }
 
 /// One recorded operation.

@@ -413,6 +413,8 @@ fn op_name(op: &Op) -> &'static str {
         Op::Wait => "wait",
         Op::Woken => "woken",
         Op::Notify { .. } => "notify",
+        Op::Send { .. } => "send",
+        Op::Receive { .. } => "receive",
     }
 }
 
@@ -436,6 +438,10 @@ fn cell(event: &Event, names: &ObjectNames, with_object: bool) -> String {
         Op::Woken => "wakes up".to_owned(),
         Op::Notify { all: false } => "notify_one".to_owned(),
         Op::Notify { all: true } => "notify_all".to_owned(),
+        Op::Send { delivered: true } => "sends".to_owned(),
+        Op::Send { delivered: false } => "sends, but the receiver is gone".to_owned(),
+        Op::Receive { received: true } => "receives".to_owned(),
+        Op::Receive { received: false } => "receives nothing: the senders are gone".to_owned(),
     };
     let object = match event.object {
         Some(o) if with_object => format!(" [{}]", names.label(&o)),

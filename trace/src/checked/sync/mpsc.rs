@@ -1,0 +1,205 @@
+//! Recorded channels: every send and receive with its thread and line (the values are the program's
+//! own types, so they are not shown).
+
+use super::super::{object, record};
+use crate::log::{Object, Op};
+use std::panic::Location;
+use std::time::Duration;
+
+pub use shuttle::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
+
+/// The channel's identity in the log: where it was made (shared by both ends).
+fn channel_object(made_at: &'static Location<'static>) -> Object {
+    object(made_at, "channel", made_at)
+}
+
+/// `std::sync::mpsc::channel` over shuttle's, recorded.
+#[track_caller]
+pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+    let made_at = Location::caller();
+    let (sender, receiver) = shuttle::sync::mpsc::channel();
+    (
+        Sender {
+            inner: sender,
+            made_at,
+        },
+        Receiver {
+            inner: receiver,
+            made_at,
+        },
+    )
+}
+
+/// `std::sync::mpsc::sync_channel` over shuttle's, recorded.
+#[track_caller]
+pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
+    let made_at = Location::caller();
+    let (sender, receiver) = shuttle::sync::mpsc::sync_channel(bound);
+    (
+        SyncSender {
+            inner: sender,
+            made_at,
+        },
+        Receiver {
+            inner: receiver,
+            made_at,
+        },
+    )
+}
+
+/// The sending end.
+pub struct Sender<T> {
+    inner: shuttle::sync::mpsc::Sender<T>,
+    made_at: &'static Location<'static>,
+}
+
+impl<T> Sender<T> {
+    #[track_caller]
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        let result = self.inner.send(value);
+        record(
+            Op::Send {
+                delivered: result.is_ok(),
+            },
+            Some(channel_object(self.made_at)),
+            Some(Location::caller()),
+        );
+        result
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Sender<T> {
+        Sender {
+            inner: self.inner.clone(),
+            made_at: self.made_at,
+        }
+    }
+}
+
+/// The sending end of a bounded channel: `send` blocks while it is full.
+pub struct SyncSender<T> {
+    inner: shuttle::sync::mpsc::SyncSender<T>,
+    made_at: &'static Location<'static>,
+}
+
+impl<T> SyncSender<T> {
+    #[track_caller]
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        let result = self.inner.send(value);
+        record(
+            Op::Send {
+                delivered: result.is_ok(),
+            },
+            Some(channel_object(self.made_at)),
+            Some(Location::caller()),
+        );
+        result
+    }
+
+    #[track_caller]
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let result = self.inner.try_send(value);
+        if result.is_ok() {
+            record(
+                Op::Send { delivered: true },
+                Some(channel_object(self.made_at)),
+                Some(Location::caller()),
+            );
+        }
+        result
+    }
+}
+
+impl<T> Clone for SyncSender<T> {
+    fn clone(&self) -> SyncSender<T> {
+        SyncSender {
+            inner: self.inner.clone(),
+            made_at: self.made_at,
+        }
+    }
+}
+
+/// The receiving end.
+pub struct Receiver<T> {
+    inner: shuttle::sync::mpsc::Receiver<T>,
+    made_at: &'static Location<'static>,
+}
+
+impl<T> Receiver<T> {
+    #[track_caller]
+    fn note(&self, received: bool) {
+        record(
+            Op::Receive { received },
+            Some(channel_object(self.made_at)),
+            Some(Location::caller()),
+        );
+    }
+
+    #[track_caller]
+    pub fn recv(&self) -> Result<T, RecvError> {
+        let result = self.inner.recv();
+        self.note(result.is_ok());
+        result
+    }
+
+    #[track_caller]
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        let result = self.inner.try_recv();
+        if result.is_ok() {
+            self.note(true);
+        }
+        result
+    }
+
+    #[track_caller]
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        let result = self.inner.recv_timeout(timeout);
+        self.note(result.is_ok());
+        result
+    }
+
+    /// Receives until every sender is gone; each receive is recorded.
+    pub fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        std::iter::from_fn(move || self.recv().ok())
+    }
+
+    /// Receives what is waiting, without blocking.
+    pub fn try_iter(&self) -> impl Iterator<Item = T> + '_ {
+        std::iter::from_fn(move || self.try_recv().ok())
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Box<dyn Iterator<Item = T> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl<T: 'static> IntoIterator for Receiver<T> {
+    type Item = T;
+    type IntoIter = Box<dyn Iterator<Item = T>>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(std::iter::from_fn(move || self.recv().ok()))
+    }
+}
+
+impl<T> std::fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sender { .. }")
+    }
+}
+
+impl<T> std::fmt::Debug for SyncSender<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncSender { .. }")
+    }
+}
+
+impl<T> std::fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Receiver { .. }")
+    }
+}
