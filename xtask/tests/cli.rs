@@ -69,6 +69,66 @@ fn a_lost_update_costs_beginner_points_only() {
 }
 
 #[test]
+fn a_buggy_submission_gets_the_same_verdicts_on_every_run() {
+    let dir = submission(
+        LESSON,
+        &[(
+            "intermediate",
+            "let mut value = self.lock();\n        match value.checked_add(amount) {",
+            "if self.value() + amount <= limit {\n            self.increment(amount);\n            return true;\n        }\n        \
+             let mut value = self.lock();\n        match value.checked_add(amount) {",
+        )],
+    );
+    let summary = repeat_json("lesson05", dir.path(), 3);
+    assert_eq!(summary["runs"], 3);
+    assert_eq!(summary["scores"], serde_json::json!([56, 56, 56]));
+    assert_eq!(summary["unstable"], serde_json::json!([]));
+}
+
+#[test]
+fn repeat_names_a_test_whose_verdict_changes_between_runs() {
+    // This submission fails `spawn_named` on every other grade: it counts its calls in a file.
+    let counter = tempfile::tempdir().unwrap();
+    // Writable by whichever user the tests run as.
+    std::fs::set_permissions(
+        counter.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let file = counter.path().join("calls");
+    let dir = submission(
+        "lesson01-threads",
+        &[(
+            "beginner",
+            "thread::Builder::new()",
+            &format!(
+                "let calls = std::fs::read_to_string({file:?}).map_or(0, |t| t.len()) + usize::from(name == \"worker\");\n    \
+                 std::fs::write({file:?}, \"x\".repeat(calls)).unwrap();\n    \
+                 assert!(name != \"worker\" || calls % 2 == 0, \"an odd call\");\n    \
+                 thread::Builder::new()"
+            ),
+        )],
+    );
+    let output = xtask(&[
+        "grade",
+        "lesson01",
+        "--repeat",
+        "3",
+        "--submission",
+        dir.path().to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("1 test(s) changed verdict between runs:")
+            && text.contains("spawn_named_sets_the_thread_name: failed, passed, failed"),
+        "{text}"
+    );
+}
+
+#[test]
 fn totals_computed_without_starting_threads_do_not_pass() {
     let dir = submission(
         LESSON,

@@ -105,3 +105,30 @@ pub fn not_passed(report: &serde_json::Value) -> Vec<String> {
         .map(|t| t["name"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Grades `dir` as a submission of `lesson` `runs` times (`--repeat`) and returns the summary; fails
+/// the calling test when any test's verdict changed between runs.
+pub fn repeat_json(lesson: &str, dir: &Path, runs: u32) -> serde_json::Value {
+    let runs = runs.to_string();
+    let output = xtask(&[
+        "grade",
+        lesson,
+        "--format",
+        "json",
+        "--repeat",
+        &runs,
+        "--submission",
+        dir.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "verdicts changed between runs: {}",
+        summary["unstable"]
+    );
+    summary
+}
