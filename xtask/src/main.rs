@@ -36,6 +36,24 @@ enum Cmd {
     Export(ExportCmd),
     /// Teachers: write a Gradescope autograder zip for one lesson
     Gradescope(GradescopeCmd),
+    /// Course authors: time the re-grade, the first result line and a batch (median and spread)
+    Bench(BenchCmd),
+}
+
+#[derive(clap::Args)]
+struct BenchCmd {
+    /// The lesson to measure
+    #[arg(default_value = "lesson05")]
+    lesson: String,
+    /// Runs of each measure
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Students in the batch measure
+    #[arg(long, default_value_t = 10)]
+    students: usize,
+    /// Also time a first grade in a fresh clone (builds everything: about a minute)
+    #[arg(long)]
+    cold: bool,
 }
 
 #[derive(clap::Args)]
@@ -211,6 +229,15 @@ fn main() -> ExitCode {
             });
             study::reset::command(&course(), &cmd.lesson, tier, cmd.yes)
         }
+        Cmd::Bench(cmd) => authoring::bench::command(
+            &course(),
+            &authoring::bench::BenchOptions {
+                lesson: cmd.lesson,
+                runs: cmd.runs,
+                students: cmd.students,
+                cold: cmd.cold,
+            },
+        ),
         Cmd::Gradescope(cmd) => classroom::gradescope::command(&course(), &cmd.lesson, &cmd.out),
         Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref()),
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),

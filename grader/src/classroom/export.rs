@@ -198,7 +198,7 @@ fn export_lesson(course: &Course, lesson: &Lesson, out: &Path, tests: Tests) -> 
 }
 
 /// The directories of the workspace's path dependencies (the grader, the harness, ...).
-fn path_dependencies(manifest: &toml::Table) -> Vec<String> {
+pub(crate) fn path_dependencies(manifest: &toml::Table) -> Vec<String> {
     manifest
         .get("workspace")
         .and_then(|w| w.get("dependencies"))
@@ -271,7 +271,7 @@ fn student_readme(exported: &[Exported]) -> String {
     )
 }
 
-fn read_table(path: &Path) -> Result<toml::Table> {
+pub(crate) fn read_table(path: &Path) -> Result<toml::Table> {
     let text = std::fs::read_to_string(path).map_err(io("read", path))?;
     text.parse().map_err(|e: toml::de::Error| Error::Course {
         path: path.to_owned(),
@@ -286,7 +286,7 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(io("write", path))
 }
 
-fn copy_file(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_file(from: &Path, to: &Path) -> Result<()> {
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent).map_err(io("create", parent))?;
     }
@@ -294,7 +294,7 @@ fn copy_file(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// Copies a directory tree, leaving out subdirectories named in `skip` (at any depth) and hidden files.
-fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<()> {
     for entry in std::fs::read_dir(from).map_err(io("read", from))? {
         let entry = entry.map_err(io("read", from))?;
         let name = entry.file_name().to_string_lossy().into_owned();

@@ -1,0 +1,317 @@
+//! `cargo xtask bench [LESSON]`: how long the learner's loop and a teacher's batch take, measured the
+//! way people run them (the real `cargo xtask` command, as a subprocess) on a scratch copy of the
+//! course under `target/threadlab/bench/`, so nothing of the learner's is touched. Each measure runs
+//! several times and is reported as a median with its spread:
+//!
+//! - the warm re-grade after a one-line edit of a solved tier file;
+//! - the time from that edit to the first streamed result line;
+//! - one student's share of a batch (`--class`), each student's crate built from cold but the
+//!   dependencies shared;
+//! - with `--cold`, a first grade in a fresh `git clone` (its own target directory, cargo's registry
+//!   warm): what a new learner waits for.
+
+use crate::classroom::export::{copy_file, copy_tree, path_dependencies, read_table};
+use crate::course::{Course, Lesson};
+use crate::error::{Error, Result, io};
+use crate::frontend::{error_code, exit};
+use crate::tier::Tier;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub lesson: String,
+    pub runs: usize,
+    /// Students in the batch measure.
+    pub students: usize,
+    /// Also time a first grade in a fresh clone (slow: it builds everything).
+    pub cold: bool,
+}
+
+/// One measure's samples.
+#[derive(Debug, Clone)]
+pub struct Measure {
+    pub name: &'static str,
+    pub samples: Vec<Duration>,
+}
+
+impl Measure {
+    fn sorted(&self) -> Vec<Duration> {
+        let mut samples = self.samples.clone();
+        samples.sort();
+        samples
+    }
+
+    pub fn median(&self) -> Duration {
+        let sorted = self.sorted();
+        sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+    }
+
+    pub fn min(&self) -> Duration {
+        self.sorted().first().copied().unwrap_or_default()
+    }
+
+    pub fn max(&self) -> Duration {
+        self.sorted().last().copied().unwrap_or_default()
+    }
+}
+
+/// A scratch copy of one lesson of the course, sharing the real build cache.
+struct Scratch {
+    root: PathBuf,
+    lesson: Lesson,
+}
+
+impl Scratch {
+    fn new(course: &Course, lesson: &Lesson) -> Result<Scratch> {
+        let root = course.work_dir().join("bench/course");
+        if root.exists() {
+            std::fs::remove_dir_all(&root).map_err(io("remove", &root))?;
+        }
+        let manifest = read_table(&course.root().join("Cargo.toml"))?;
+        let mut parts: Vec<String> = path_dependencies(&manifest);
+        parts.extend([
+            format!("lessons/{}", lesson.dir_name),
+            format!("solutions/{}", lesson.dir_name),
+            format!("grader/suites/{}", lesson.dir_name),
+        ]);
+        for part in &parts {
+            if part != "grader" {
+                copy_tree(&course.root().join(part), &root.join(part), &["target"])?;
+            }
+        }
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            copy_file(&course.root().join(file), &root.join(file))?;
+        }
+        let build = course.work_dir().join("build");
+        std::fs::create_dir_all(&build).map_err(io("create", &build))?;
+        let link = root.join("target/threadlab/build");
+        std::fs::create_dir_all(root.join("target/threadlab")).map_err(io("create", &root))?;
+        std::os::unix::fs::symlink(&build, &link).map_err(io("link", &link))?;
+        Ok(Scratch {
+            root,
+            lesson: lesson.clone(),
+        })
+    }
+
+    fn src(&self) -> PathBuf {
+        self.root.join("lessons").join(&self.lesson.dir_name).join("src")
+    }
+
+    /// The reference's tier files in place of the starters.
+    fn solve(&self, course: &Course) -> Result<()> {
+        for tier in Tier::ALL {
+            let from = course
+                .solution_dir(&self.lesson)
+                .join("src")
+                .join(tier.file_name());
+            copy_file(&from, &self.src().join(tier.file_name()))?;
+        }
+        Ok(())
+    }
+}
+
+/// `cargo xtask ARGS` from the course root with `THREADLAB_ROOT` set; returns the time to the first
+/// streamed test line (if any) and to the end.
+fn timed_xtask(course: &Course, root: &Path, args: &[&str]) -> Result<(Option<Duration>, Duration)> {
+    let started = Instant::now();
+    let mut child = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .arg("xtask")
+        .args(args)
+        .current_dir(course.root())
+        .env("THREADLAB_ROOT", root)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(io("run", "cargo"))?;
+    let mut first = None;
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line.map_err(io("read", "cargo xtask's output"))?;
+        let trimmed = line.trim_start();
+        if first.is_none() && ["PASS ", "FAIL ", "TODO "].iter().any(|m| trimmed.starts_with(m)) {
+            first = Some(started.elapsed());
+        }
+    }
+    child.wait().map_err(io("wait for", "cargo"))?;
+    Ok((first, started.elapsed()))
+}
+
+/// Runs every measure of `options`; `each` sees each sample as it comes.
+pub fn bench(
+    course: &Course,
+    options: &BenchOptions,
+    each: &mut dyn FnMut(&str, Duration),
+) -> Result<Vec<Measure>> {
+    let lesson = course.resolve(&options.lesson)?;
+    let scratch = Scratch::new(course, &lesson)?;
+    scratch.solve(course)?;
+    // One grade first: the scratch copy's own crate is built once, as a learner's is.
+    timed_xtask(course, &scratch.root, &["grade", &lesson.id])?;
+
+    let mut regrade = Measure {
+        name: "warm re-grade after a one-line edit",
+        samples: Vec::new(),
+    };
+    let mut first_line = Measure {
+        name: "edit to the first result line",
+        samples: Vec::new(),
+    };
+    let beginner = scratch.src().join(Tier::Beginner.file_name());
+    for run in 0..options.runs {
+        let mut text = std::fs::read_to_string(&beginner).map_err(io("read", &beginner))?;
+        text.push_str(&format!("// bench edit {run}\n"));
+        std::fs::write(&beginner, text).map_err(io("write", &beginner))?;
+        let (first, total) = timed_xtask(course, &scratch.root, &["grade", &lesson.id])?;
+        each(regrade.name, total);
+        regrade.samples.push(total);
+        if let Some(first) = first {
+            each(first_line.name, first);
+            first_line.samples.push(first);
+        }
+    }
+
+    let mut batch = Measure {
+        name: "one student's share of a batch",
+        samples: Vec::new(),
+    };
+    for run in 0..options.runs.min(3) {
+        let class = course.work_dir().join(format!("bench/class-{run}"));
+        let out = course.work_dir().join(format!("bench/grades-{run}"));
+        for dir in [&class, &out] {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir).map_err(io("remove", dir))?;
+            }
+        }
+        for student in 0..options.students {
+            copy_tree(
+                &scratch.src(),
+                &class.join(format!("student{student:02}/src")),
+                &[],
+            )?;
+        }
+        let (class_arg, out_arg) = (
+            class.to_string_lossy().into_owned(),
+            out.to_string_lossy().into_owned(),
+        );
+        let (_, total) = timed_xtask(
+            course,
+            &scratch.root,
+            &["grade", &lesson.id, "--class", &class_arg, "--out", &out_arg],
+        )?;
+        let share = total / options.students.max(1) as u32;
+        each(batch.name, share);
+        batch.samples.push(share);
+    }
+
+    let mut measures = vec![regrade, first_line, batch];
+    if options.cold {
+        measures.push(cold_grade(course, &lesson, each)?);
+    }
+    Ok(measures)
+}
+
+/// A first grade in a fresh clone of the course's committed state (its own target directory).
+fn cold_grade(course: &Course, lesson: &Lesson, each: &mut dyn FnMut(&str, Duration)) -> Result<Measure> {
+    let clone = course.work_dir().join("bench/clone");
+    if clone.exists() {
+        std::fs::remove_dir_all(&clone).map_err(io("remove", &clone))?;
+    }
+    let status = Command::new("git")
+        .args(["clone", "--quiet"])
+        .arg(course.root())
+        .arg(&clone)
+        .status()
+        .map_err(io("run", "git"))?;
+    if !status.success() {
+        return Err(Error::Cargo(format!(
+            "git clone of {} failed",
+            course.root().display()
+        )));
+    }
+    let started = Instant::now();
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["xtask", "grade", &lesson.id])
+        .current_dir(&clone)
+        .env_remove("CARGO_TARGET_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(io("run", "cargo"))?;
+    let took = started.elapsed();
+    if !status.success() {
+        return Err(Error::Cargo("the cold grade in a fresh clone failed".to_owned()));
+    }
+    each("cold grade in a fresh clone", took);
+    Ok(Measure {
+        name: "cold grade in a fresh clone",
+        samples: vec![took],
+    })
+}
+
+/// `cargo xtask bench`; returns the exit code.
+pub fn command(course: &Course, options: &BenchOptions) -> u8 {
+    let mut out = anstream::stdout();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(
+        out,
+        "threadlab bench: {} on {cores} cores, {} runs a measure",
+        options.lesson, options.runs
+    );
+    let result = bench(course, options, &mut |name, sample| {
+        let _ = writeln!(out, "  {name}: {:.2} s", sample.as_secs_f64());
+    });
+    match result {
+        Ok(measures) => {
+            let _ = writeln!(out, "\n{:<40} {:>9}  {:>17}", "measure", "median", "min - max");
+            for m in &measures {
+                let _ = writeln!(
+                    out,
+                    "{:<40} {:>7.2} s  {:>6.2} - {:>6.2} s",
+                    m.name,
+                    m.median().as_secs_f64(),
+                    m.min().as_secs_f64(),
+                    m.max().as_secs_f64()
+                );
+            }
+            exit::REPORTED
+        }
+        Err(error) => {
+            let _ = writeln!(anstream::stderr(), "error: {error}");
+            error_code(&error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_measure_reports_its_median_and_spread() {
+        let m = Measure {
+            name: "x",
+            samples: [3, 1, 2, 10, 4]
+                .iter()
+                .map(|s| Duration::from_millis(*s))
+                .collect(),
+        };
+        assert_eq!(
+            (m.median(), m.min(), m.max()),
+            (
+                Duration::from_millis(3),
+                Duration::from_millis(1),
+                Duration::from_millis(10)
+            )
+        );
+        let empty = Measure {
+            name: "y",
+            samples: Vec::new(),
+        };
+        assert_eq!(empty.median(), Duration::ZERO);
+    }
+}
