@@ -176,7 +176,8 @@ fn course() -> Course {
                 .expect("xtask has a parent")
                 .to_owned()
         },
-        PathBuf::from,
+        // Absolute, so staged manifests can name the course's path dependencies from anywhere.
+        |given| std::path::absolute(PathBuf::from(given)).unwrap_or_default(),
     );
     Course::new(root)
 }

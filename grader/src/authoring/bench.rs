@@ -115,7 +115,8 @@ impl Scratch {
 }
 
 /// `cargo xtask ARGS` from the course root with `THREADLAB_ROOT` set; returns the time to the first
-/// streamed test line (if any) and to the end.
+/// streamed test line (if any) and to the end. A grade must end with full marks (the scratch copy is
+/// solved): a benchmark of a broken build would time the wrong thing.
 fn timed_xtask(course: &Course, root: &Path, args: &[&str]) -> Result<(Option<Duration>, Duration)> {
     let started = Instant::now();
     let mut child = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -130,15 +131,27 @@ fn timed_xtask(course: &Course, root: &Path, args: &[&str]) -> Result<(Option<Du
         .spawn()
         .map_err(io("run", "cargo"))?;
     let mut first = None;
+    let mut full_marks = false;
     for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
         let line = line.map_err(io("read", "cargo xtask's output"))?;
         let trimmed = line.trim_start();
+        full_marks |= trimmed.starts_with("total") && trimmed.contains("(100%)")
+            || trimmed.contains(" students: ") && trimmed.contains(" 0 could not be graded");
         if first.is_none() && ["PASS ", "FAIL ", "TODO "].iter().any(|m| trimmed.starts_with(m)) {
             first = Some(started.elapsed());
         }
     }
     child.wait().map_err(io("wait for", "cargo"))?;
-    Ok((first, started.elapsed()))
+    let took = started.elapsed();
+    if !full_marks {
+        return Err(Error::Cargo(format!(
+            "`cargo xtask {}` on the bench's solved copy did not give full marks: run it with \
+             THREADLAB_ROOT={} to see why",
+            args.join(" "),
+            root.display()
+        )));
+    }
+    Ok((first, took))
 }
 
 /// Runs every measure of `options`; `each` sees each sample as it comes.
@@ -180,13 +193,14 @@ pub fn bench(
         samples: Vec::new(),
     };
     for run in 0..options.runs.min(3) {
-        let class = course.work_dir().join(format!("bench/class-{run}"));
-        let out = course.work_dir().join(format!("bench/grades-{run}"));
-        for dir in [&class, &out] {
-            if dir.exists() {
-                std::fs::remove_dir_all(dir).map_err(io("remove", dir))?;
-            }
-        }
+        // A class folder never graded before: each student's crate is built from cold, as in a real
+        // batch (staged crates are keyed by the submission's path).
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let class = course.work_dir().join(format!("bench/class-{stamp}-{run}"));
+        let out = course.work_dir().join(format!("bench/grades-{stamp}-{run}"));
         for student in 0..options.students {
             copy_tree(
                 &scratch.src(),
@@ -204,6 +218,10 @@ pub fn bench(
             &["grade", &lesson.id, "--class", &class_arg, "--out", &out_arg],
         )?;
         let share = total / options.students.max(1) as u32;
+        // The class, its staged crates and their runs are of no further use.
+        for dir in [&class, &out] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         each(batch.name, share);
         batch.samples.push(share);
     }
