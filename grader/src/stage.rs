@@ -139,7 +139,13 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     );
     files.insert(
         PathBuf::from("Cargo.toml"),
-        manifest(course, lesson, suite, &package_name)?,
+        manifest(
+            course,
+            lesson,
+            suite,
+            &package_name,
+            !matches!(subject, Subject::Submission(_)),
+        )?,
     );
     let lock = course.root().join("Cargo.lock");
     if let Ok(text) = std::fs::read_to_string(&lock) {
@@ -197,7 +203,17 @@ fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
 /// Each staged crate gets its own package name (its library is still called `lessonNN`): cargo names
 /// artifacts after the package and its path relative to its workspace, which is the same for every
 /// staged crate, so same-named packages would overwrite each other's binaries in the shared target.
-fn manifest(course: &Course, lesson: &Lesson, suite: &Suite, package_name: &str) -> Result<String> {
+///
+/// `incremental` keeps rustc's incremental caches: worth it for the learner's own crate, re-graded after
+/// every edit, but a submission is graded once or twice and its caches (tens of megabytes each) would
+/// only fill the disk, a class at a time.
+fn manifest(
+    course: &Course,
+    lesson: &Lesson,
+    suite: &Suite,
+    package_name: &str,
+    incremental: bool,
+) -> Result<String> {
     let read = |path: PathBuf| -> Result<toml::Table> {
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
         text.parse::<toml::Table>().map_err(|e| Error::Course {
@@ -283,6 +299,7 @@ fn manifest(course: &Course, lesson: &Lesson, suite: &Suite, package_name: &str)
     let mut dev_profile = toml::Table::new();
     // No debug info: linking the test binaries is most of a warm rebuild.
     dev_profile.insert("debug".into(), false.into());
+    dev_profile.insert("incremental".into(), incremental.into());
     let lib = toml::Table::from_iter([("name".to_owned(), lesson.id.clone().into())]);
     let manifest = toml::Table::from_iter([
         ("package".to_owned(), package.into()),
