@@ -35,6 +35,30 @@ pub enum Error {
     },
     #[error("cannot start a test process for {test}: {source}")]
     Spawn { test: String, source: std::io::Error },
+    #[error("cargo-mutants is not installed; install it with `cargo install cargo-mutants --locked`")]
+    CargoMutantsMissing,
+    #[error("cargo mutants failed: {0}")]
+    CargoMutants(String),
+    #[error(
+        "{path}: the equivalent mutant `{mutant}` in {file} matches no mutant cargo-mutants lists now \
+         (was the code changed? remove or update the entry)"
+    )]
+    UnknownEquivalent {
+        path: PathBuf,
+        file: String,
+        mutant: String,
+    },
+    #[error("cannot apply mutant `{mutant}`: {message}")]
+    Apply { mutant: String, message: String },
+    #[error(
+        "the reference solution of {lesson} scores {score} of {max_score}: every mutant would look caught, \
+         so fix the suite or the solution first"
+    )]
+    ReferenceNotFull {
+        lesson: String,
+        score: u32,
+        max_score: u32,
+    },
 }
 
 /// Shorthand for the grader's results.

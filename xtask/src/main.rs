@@ -3,14 +3,15 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use grader::frontend::{self, Format};
-use grader::{Course, Request, Subject};
+use grader::authoring::mutants::report as mutants;
+use grader::{Course, Request, Subject, Tier};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "threadlab: grade lessons and keep starters in sync"
+    about = "threadlab: grade lessons, keep starters in sync, measure hidden suites"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -23,6 +24,9 @@ enum Cmd {
     Grade(GradeCmd),
     /// Regenerate the starter files in lessons/ from solutions/
     Sync(SyncCmd),
+    /// Grade every cargo-mutants mutant of a lesson's solution: how many wrong solutions the hidden
+    /// suite rejects (slow: see AUTHORING.md)
+    Mutants(MutantsCmd),
 }
 
 #[derive(clap::Args)]
@@ -58,6 +62,37 @@ struct SyncCmd {
     check: bool,
     /// Only this lesson
     lesson: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct MutantsCmd {
+    /// The lesson: `lesson05`, `5` or `races`
+    lesson: String,
+    /// Exit with code 1 when the mutation score (caught of viable) is below this percentage
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    min: Option<f64>,
+    /// Mutate only this tier's file (repeatable; default: all three)
+    #[arg(long, value_enum, value_name = "TIER")]
+    tier: Vec<TierArg>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MutantsFormatArg::Terminal)]
+    format: MutantsFormatArg,
+    /// Use this recorded `cargo mutants --list --json` output instead of running cargo-mutants
+    #[arg(long, value_name = "FILE")]
+    mutants_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TierArg {
+    Beginner,
+    Intermediate,
+    Advanced,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MutantsFormatArg {
+    Terminal,
+    Json,
 }
 
 fn percent(text: &str) -> Result<f64, String> {
@@ -107,10 +142,39 @@ impl SyncCmd {
     }
 }
 
+impl MutantsCmd {
+    fn run(self) -> u8 {
+        let tiers = self
+            .tier
+            .iter()
+            .map(|t| match t {
+                TierArg::Beginner => Tier::Beginner,
+                TierArg::Intermediate => Tier::Intermediate,
+                TierArg::Advanced => Tier::Advanced,
+            })
+            .collect();
+        let format = match self.format {
+            MutantsFormatArg::Terminal => mutants::Format::Terminal,
+            MutantsFormatArg::Json => mutants::Format::Json,
+        };
+        mutants::command(
+            &course(),
+            &mutants::Options {
+                lesson: self.lesson,
+                tiers,
+                min: self.min,
+                format,
+                mutants_file: self.mutants_file,
+            },
+        )
+    }
+}
+
 fn main() -> ExitCode {
     let code = match Cli::parse().cmd {
         Cmd::Grade(cmd) => cmd.run(),
         Cmd::Sync(cmd) => cmd.run(),
+        Cmd::Mutants(cmd) => cmd.run(),
     };
     ExitCode::from(code)
 }
