@@ -40,13 +40,25 @@ pub enum Error {
     #[error("cargo mutants failed: {0}")]
     CargoMutants(String),
     #[error(
-        "{path}: the equivalent mutant `{mutant}` in {file} matches no mutant cargo-mutants lists now \
+        "{path}: the equivalent mutant `{mutant}` in {file}{at} matches no mutant cargo-mutants lists now \
          (was the code changed? remove or update the entry)"
     )]
     UnknownEquivalent {
         path: PathBuf,
         file: String,
+        /// ` at line N` when the entry names a line, else empty.
+        at: String,
         mutant: String,
+    },
+    #[error(
+        "{path}: the equivalent mutant `{mutant}` in {file} is ambiguous: mutants on lines {lines} are \
+         described so; add `line = N` to the entry to say which one is equivalent"
+    )]
+    AmbiguousEquivalent {
+        path: PathBuf,
+        file: String,
+        mutant: String,
+        lines: String,
     },
     #[error("cannot apply mutant `{mutant}`: {message}")]
     Apply { mutant: String, message: String },

@@ -71,6 +71,10 @@ pub struct EquivalentMutant {
     /// cargo-mutants' description without its `file:line:col: ` prefix:
     /// `replace < with <= in Bank::transfer`.
     pub mutant: String,
+    /// The mutant's line, needed only when several mutants of the file share the description
+    /// (`replace < with <= in Bank::transfer` can be two different comparisons).
+    #[serde(default)]
+    pub line: Option<usize>,
     /// Why no behaviour can differ.
     pub reason: String,
 }
@@ -234,6 +238,7 @@ reason = "from == to is refused earlier"
             vec![EquivalentMutant {
                 file: "src/advanced.rs".into(),
                 mutant: "replace < with <= in Bank::transfer".into(),
+                line: None,
                 reason: "from == to is refused earlier".into(),
             }]
         );
@@ -265,7 +270,12 @@ reason = "from == to is refused earlier"
                 .unwrap_err()
                 .contains("file must be")
         );
-        let unknown = EQUIVALENT.replace("reason =", "line = 3\nreason =");
+        let unknown = EQUIVALENT.replace("reason =", "lines = 3\nreason =");
         assert!(parse(&format!("{base}{unknown}")).is_err());
+        let with_line = EQUIVALENT.replace("reason =", "line = 76\nreason =");
+        assert_eq!(
+            parse(&format!("{base}{with_line}")).unwrap().equivalent_mutants[0].line,
+            Some(76)
+        );
     }
 }

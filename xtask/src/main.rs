@@ -2,8 +2,8 @@
 //! the `grader` crate.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use grader::frontend::{self, Format};
 use grader::authoring::mutants::report as mutants;
+use grader::frontend::{self, Format};
 use grader::{Course, Request, Subject, Tier};
 use std::path::PathBuf;
 use std::process::ExitCode;

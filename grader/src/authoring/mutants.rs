@@ -116,10 +116,22 @@ pub fn test_mutants(
     let suite_dir = course.suite_dir(lesson);
     let suite = Suite::load(&suite_dir)?;
     let equivalents = score::match_equivalents(&mutants, &suite.equivalent_mutants, &tier_files(tiers))
-        .map_err(|stale| Error::UnknownEquivalent {
-            path: suite_dir.join("suite.toml"),
-            file: stale.file.clone(),
-            mutant: stale.mutant.clone(),
+        .map_err(|mismatch| {
+            let path = suite_dir.join("suite.toml");
+            match mismatch {
+                score::EquivalentMismatch::Stale(entry) => Error::UnknownEquivalent {
+                    path,
+                    file: entry.file.clone(),
+                    at: entry.line.map(|l| format!(" at line {l}")).unwrap_or_default(),
+                    mutant: entry.mutant.clone(),
+                },
+                score::EquivalentMismatch::Ambiguous(entry, lines) => Error::AmbiguousEquivalent {
+                    path,
+                    file: entry.file.clone(),
+                    mutant: entry.mutant.clone(),
+                    lines: lines.iter().map(usize::to_string).collect::<Vec<_>>().join(", "),
+                },
+            }
         })?;
 
     let scratch = Scratch::new(course, lesson)?;

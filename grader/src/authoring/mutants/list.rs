@@ -27,7 +27,10 @@ pub struct Mutant {
 impl Mutant {
     /// `src/advanced.rs:118:48: replace == with != in Registry::current`.
     pub fn name(&self) -> String {
-        format!("{}:{}:{}: {}", self.file, self.line, self.column, self.description)
+        format!(
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.description
+        )
     }
 }
 
@@ -64,27 +67,31 @@ pub fn cargo_mutants_list(root: &Path, files: &[String]) -> Result<String> {
     for file in files {
         command.args(["-f", file]);
     }
-    let output = command
-        .output()
-        .map_err(|e| Error::Cargo(e.to_string()))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let output = command.output().map_err(|e| Error::Cargo(e.to_string()))?;
     if !output.status.success() {
-        // cargo's own words for an unknown subcommand.
-        if stderr.contains("no such command") {
-            return Err(Error::CargoMutantsMissing);
-        }
-        return Err(Error::CargoMutants(stderr.trim().to_owned()));
+        return Err(failure(&String::from_utf8_lossy(&output.stderr)));
     }
     String::from_utf8(output.stdout).map_err(|e| Error::CargoMutants(e.to_string()))
 }
 
-/// Reads cargo-mutants' JSON list. `crate_dir` is the lesson crate as cargo-mutants names it
-/// (`solutions/lesson05-races`); mutants outside its tier files are refused.
+/// The error for a failed `cargo mutants` run, from its stderr.
+fn failure(stderr: &str) -> Error {
+    // cargo's own words for a subcommand it cannot find: tell the author how to install it.
+    if stderr.contains("no such command") {
+        Error::CargoMutantsMissing
+    } else {
+        Error::CargoMutants(stderr.trim().to_owned())
+    }
+}
+
+/// Reads cargo-mutants' JSON list, in tier order (cargo-mutants' order within a file). `crate_dir`
+/// is the lesson crate as cargo-mutants names it (`solutions/lesson05-races`); mutants outside its
+/// tier files are refused.
 pub fn parse(json: &str, crate_dir: &str) -> Result<Vec<Mutant>> {
     let listed: Vec<Listed> =
         serde_json::from_str(json).map_err(|e| Error::CargoMutants(format!("unreadable list: {e}")))?;
     let prefix = format!("{}/", crate_dir.trim_end_matches('/'));
-    listed
+    let mut mutants = listed
         .into_iter()
         .map(|m| {
             let bad = |why: &str| Error::CargoMutants(format!("mutant `{}`: {why}", m.name));
@@ -115,7 +122,9 @@ pub fn parse(json: &str, crate_dir: &str) -> Result<Vec<Mutant>> {
                 span: m.span,
             })
         })
-        .collect()
+        .collect::<Result<Vec<Mutant>>>()?;
+    mutants.sort_by_key(|m| m.tier);
+    Ok(mutants)
 }
 
 /// `text` with `mutant`'s span replaced.
@@ -139,7 +148,12 @@ pub fn apply(text: &str, mutant: &Mutant) -> Result<String> {
     if end < start {
         return Err(fail("the span ends before it starts".to_owned()));
     }
-    Ok(format!("{}{}{}", &text[..start], mutant.replacement, &text[end..]))
+    Ok(format!(
+        "{}{}{}",
+        &text[..start],
+        mutant.replacement,
+        &text[end..]
+    ))
 }
 
 /// The byte offset of a 1-based line and character column; the column may point just past the
@@ -178,10 +192,31 @@ mod tests {
     ]"#;
 
     #[test]
+    fn a_missing_cargo_mutants_is_reported_with_how_to_install_it() {
+        let missing = failure("error: no such command: `mutants`\n\nhelp: view all installed commands");
+        assert!(matches!(missing, Error::CargoMutantsMissing));
+        assert!(
+            missing
+                .to_string()
+                .contains("cargo install cargo-mutants --locked")
+        );
+        assert!(
+            failure("error: unexpected argument 'x'")
+                .to_string()
+                .contains("unexpected argument 'x'")
+        );
+    }
+
+    #[test]
     fn a_listed_mutant_keeps_its_tier_file_position_description_and_replacement() {
         let mutants = parse(LISTED, "solutions/lesson05-races").unwrap();
         assert_eq!(mutants.len(), 2);
-        let first = &mutants[0];
+        assert_eq!(
+            mutants[0].tier,
+            Tier::Beginner,
+            "tier order, not cargo-mutants' file order"
+        );
+        let first = &mutants[1];
         assert_eq!(
             (first.file.as_str(), first.tier, first.line, first.column),
             ("src/advanced.rs", Tier::Advanced, 47, 9)
@@ -189,8 +224,8 @@ mod tests {
         assert_eq!(first.description, "replace Bank::accounts -> usize with 0");
         assert_eq!(first.replacement, "0");
         assert_eq!(first.span.end, LineColumn { line: 47, column: 28 });
-        assert_eq!(mutants[1].description, "replace < with <= in f");
-        assert_eq!(mutants[1].name(), "src/beginner.rs:3:7: replace < with <= in f");
+        assert_eq!(mutants[0].description, "replace < with <= in f");
+        assert_eq!(mutants[0].name(), "src/beginner.rs:3:7: replace < with <= in f");
     }
 
     #[test]

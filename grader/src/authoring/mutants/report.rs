@@ -104,13 +104,12 @@ pub fn summary(out: &mut dyn Write, report: &MutantsReport) -> io::Result<()> {
             )?;
         }
     }
-    let equivalents: Vec<&Graded> = report
-        .mutants
-        .iter()
-        .filter(|g| g.equivalent.is_some())
-        .collect();
+    let equivalents: Vec<&Graded> = report.mutants.iter().filter(|g| g.equivalent.is_some()).collect();
     if !equivalents.is_empty() {
-        writeln!(out, "\n{bold}equivalent{bold:#} (suite.toml; left out of the score)")?;
+        writeln!(
+            out,
+            "\n{bold}equivalent{bold:#} (suite.toml; left out of the score)"
+        )?;
         for g in equivalents {
             writeln!(
                 out,
@@ -196,11 +195,7 @@ pub fn command(course: &Course, options: &Options) -> u8 {
                     "the unmutated copy has full marks ({:.1} s); grading each mutant as a submission:",
                     duration_ms as f64 / 1000.0
                 ),
-                Event::Graded {
-                    index,
-                    total,
-                    graded,
-                } => mutant_line(&mut out, index, total, graded),
+                Event::Graded { index, total, graded } => mutant_line(&mut out, index, total, graded),
             };
             let _ = out.flush();
         })
@@ -269,7 +264,11 @@ mod tests {
     fn report() -> MutantsReport {
         let mutants = vec![
             graded("replace f -> u8 with 0", Verdict::Missed, None),
-            graded("replace < with <= in g", Verdict::Missed, Some("g refuses equal ids first")),
+            graded(
+                "replace < with <= in g",
+                Verdict::Missed,
+                Some("g refuses equal ids first"),
+            ),
             graded("replace + with - in h", Verdict::Caught, None),
         ];
         let (tiers, total) = figures(&mutants);
@@ -307,7 +306,13 @@ mod tests {
     #[test]
     fn a_line_per_mutant_shows_its_verdict_marks_and_time() {
         let mut out = Vec::new();
-        mutant_line(&mut out, 2, 12, &graded("replace + with - in h", Verdict::Caught, None)).unwrap();
+        mutant_line(
+            &mut out,
+            2,
+            12,
+            &graded("replace + with - in h", Verdict::Caught, None),
+        )
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("[ 3/12] "), "{text}");
         assert!(text.contains("caught"), "{text}");

@@ -72,30 +72,44 @@ pub struct Graded {
     pub duration_ms: u64,
 }
 
-/// For each mutant, the reason of the `[[equivalent_mutants]]` entry that names it; or the first entry that
-/// names no mutant (a stale entry would hide nothing and mislead). Entries for files outside
-/// `files` are not checked (the run covers only some tiers).
+/// Why the suite's equivalent-mutant list does not fit the current mutants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EquivalentMismatch<'a> {
+    /// The entry names no current mutant: a stale entry would hide nothing and mislead.
+    Stale(&'a EquivalentMutant),
+    /// The entry gives no line and several mutants (on these lines) share its description.
+    Ambiguous(&'a EquivalentMutant, Vec<usize>),
+}
+
+/// For each mutant, the reason of the `[[equivalent_mutants]]` entry that names it; or the first entry
+/// that names none or, without a `line`, more than one. Entries for files outside `files` are not
+/// checked (the run covers only some tiers).
 pub fn match_equivalents<'a>(
     mutants: &[Mutant],
     entries: &'a [EquivalentMutant],
     files: &[String],
-) -> Result<Vec<Option<String>>, &'a EquivalentMutant> {
-    let names = |m: &Mutant, e: &EquivalentMutant| m.file == e.file && m.description == e.mutant;
-    if let Some(stale) = entries
-        .iter()
-        .filter(|e| files.contains(&e.file))
-        .find(|e| !mutants.iter().any(|m| names(m, e)))
-    {
-        return Err(stale);
+) -> Result<Vec<Option<String>>, EquivalentMismatch<'a>> {
+    let names = |m: &Mutant, e: &EquivalentMutant| {
+        m.file == e.file && m.description == e.mutant && e.line.is_none_or(|line| line == m.line)
+    };
+    for entry in entries.iter().filter(|e| files.contains(&e.file)) {
+        let lines: Vec<usize> = mutants
+            .iter()
+            .filter(|m| names(m, entry))
+            .map(|m| m.line)
+            .collect();
+        if lines.is_empty() {
+            return Err(EquivalentMismatch::Stale(entry));
+        }
+        // cargo-mutants can list the same change twice on one line (rarely); different lines mean
+        // different code.
+        if lines.iter().any(|&l| l != lines[0]) {
+            return Err(EquivalentMismatch::Ambiguous(entry, lines));
+        }
     }
     Ok(mutants
         .iter()
-        .map(|m| {
-            entries
-                .iter()
-                .find(|e| names(m, e))
-                .map(|e| e.reason.clone())
-        })
+        .map(|m| entries.iter().find(|e| names(m, e)).map(|e| e.reason.clone()))
         .collect())
 }
 
@@ -260,6 +274,7 @@ mod tests {
         EquivalentMutant {
             file: file.into(),
             mutant: mutant.into(),
+            line: None,
             reason: "r".into(),
         }
     }
@@ -282,14 +297,48 @@ mod tests {
             entry("src/advanced.rs", "replace < with == in Bank::transfer"),
         ];
         assert_eq!(
-            match_equivalents(&mutants, &stale, &files).unwrap_err().mutant,
-            "replace < with == in Bank::transfer"
+            match_equivalents(&mutants, &stale, &files).unwrap_err(),
+            EquivalentMismatch::Stale(&stale[1])
         );
         // An entry for a tier this run does not cover is not checked.
         let other = [entry("src/intermediate.rs", "gone")];
         assert_eq!(
             match_equivalents(&mutants, &other, &files).unwrap(),
             vec![None; 3]
+        );
+    }
+
+    #[test]
+    fn an_entry_shared_by_mutants_on_several_lines_needs_its_line() {
+        let at = |line: usize, description: &str| Mutant {
+            line,
+            ..mutant(Tier::Advanced, description)
+        };
+        let mutants = [
+            at(76, "replace < with <= in Bank::transfer"),
+            at(81, "replace < with <= in Bank::transfer"),
+        ];
+        let files = vec!["src/advanced.rs".to_owned()];
+        let bare = [entry("src/advanced.rs", "replace < with <= in Bank::transfer")];
+        assert_eq!(
+            match_equivalents(&mutants, &bare, &files).unwrap_err(),
+            EquivalentMismatch::Ambiguous(&bare[0], vec![76, 81])
+        );
+        let lined = [EquivalentMutant {
+            line: Some(76),
+            ..bare[0].clone()
+        }];
+        assert_eq!(
+            match_equivalents(&mutants, &lined, &files).unwrap(),
+            vec![Some("r".to_owned()), None]
+        );
+        let moved = [EquivalentMutant {
+            line: Some(77),
+            ..bare[0].clone()
+        }];
+        assert_eq!(
+            match_equivalents(&mutants, &moved, &files).unwrap_err(),
+            EquivalentMismatch::Stale(&moved[0])
         );
     }
 
