@@ -2,7 +2,7 @@
 //! the `grader` crate.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use grader::authoring::mutants::report as mutants;
+use grader::authoring::mutants::command as mutants;
 use grader::frontend::{self, Format};
 use grader::{Course, Request, Subject, Tier};
 use std::path::PathBuf;

@@ -7,6 +7,7 @@
 //! incremental. A mutant that loses a point is caught; one with full marks is missed; one whose tier
 //! does not compile is unviable and, like the suite's listed equivalent mutants, left out of the score.
 
+pub mod command;
 pub mod list;
 pub mod report;
 pub mod score;
