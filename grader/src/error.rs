@@ -56,6 +56,42 @@ pub enum Error {
     },
     #[error("cannot start a test process for {test}: {source}")]
     Spawn { test: String, source: std::io::Error },
+    #[error("cargo-mutants is not installed; install it with `cargo install cargo-mutants --locked`")]
+    CargoMutantsMissing,
+    #[error("cargo mutants failed: {0}")]
+    CargoMutants(String),
+    #[error(
+        "{path}: the equivalent mutant `{mutant}` in {file}{at} matches no mutant cargo-mutants lists now \
+         (was the code changed? remove or update the entry)"
+    )]
+    UnknownEquivalent {
+        path: PathBuf,
+        file: String,
+        /// ` at line N` when the entry names a line, else empty.
+        at: String,
+        mutant: String,
+    },
+    #[error(
+        "{path}: the equivalent mutant `{mutant}` in {file} is ambiguous: mutants on lines {lines} are \
+         described so; add `line = N` to the entry to say which one is equivalent"
+    )]
+    AmbiguousEquivalent {
+        path: PathBuf,
+        file: String,
+        mutant: String,
+        lines: String,
+    },
+    #[error("cannot apply mutant `{mutant}`: {message}")]
+    Apply { mutant: String, message: String },
+    #[error(
+        "the reference solution of {lesson} scores {score} of {max_score}: every mutant would look caught, \
+         so fix the suite or the solution first"
+    )]
+    ReferenceNotFull {
+        lesson: String,
+        score: u32,
+        max_score: u32,
+    },
 }
 
 /// Shorthand for the grader's results.

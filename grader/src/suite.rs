@@ -60,6 +60,9 @@ pub struct Suite {
     /// work is handed in.
     #[serde(default)]
     pub held_back: Vec<HeldBack>,
+    /// Mutants of the solution that cannot change behaviour, left out of the mutation score.
+    #[serde(default)]
+    pub equivalent_mutants: Vec<EquivalentMutant>,
 }
 
 /// Tests of one tier that a student copy does not hold.
@@ -69,6 +72,24 @@ pub struct HeldBack {
     pub tier: Tier,
     pub tests: u32,
     pub points: u32,
+}
+
+/// A mutant of the reference solution that behaves exactly like it, so no test can catch it
+/// (`cargo xtask mutants` leaves it out of the score and checks that it still exists).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EquivalentMutant {
+    /// The tier file, relative to the lesson crate: `src/advanced.rs`.
+    pub file: String,
+    /// cargo-mutants' description without its `file:line:col: ` prefix:
+    /// `replace < with <= in Bank::transfer`.
+    pub mutant: String,
+    /// The mutant's line, needed only when several mutants of the file share the description
+    /// (`replace < with <= in Bank::transfer` can be two different comparisons).
+    #[serde(default)]
+    pub line: Option<usize>,
+    /// Why no behaviour can differ.
+    pub reason: String,
 }
 
 fn default_timeout_ms() -> u64 {
@@ -107,6 +128,24 @@ impl Suite {
             let held_back = self.held_back.iter().any(|h| h.tier == tier && h.tests > 0);
             if !held_back && !self.tests.iter().any(|t| t.tier == tier) {
                 return Err(format!("the {tier} tier has no tests"));
+            }
+        }
+        let mut equivalents = BTreeSet::new();
+        for entry in &self.equivalent_mutants {
+            let what = format!("equivalent mutant `{}` in {}", entry.mutant, entry.file);
+            if !Tier::ALL
+                .iter()
+                .any(|t| entry.file == format!("src/{}", t.file_name()))
+            {
+                return Err(format!(
+                    "{what}: file must be src/beginner.rs, src/intermediate.rs or src/advanced.rs"
+                ));
+            }
+            if entry.mutant.trim().is_empty() || entry.reason.trim().is_empty() {
+                return Err(format!("{what}: needs a mutant description and a reason"));
+            }
+            if !equivalents.insert((&entry.file, &entry.mutant)) {
+                return Err(format!("{what} is listed twice"));
             }
         }
         Ok(())
@@ -195,6 +234,62 @@ visibility = "hidden"
         assert!(
             parse(&format!("title = \"T\"\nbogus = 1\n{TIERS}")).is_err(),
             "unknown keys are refused"
+        );
+    }
+
+    const EQUIVALENT: &str = r#"
+[[equivalent_mutants]]
+file = "src/advanced.rs"
+mutant = "replace < with <= in Bank::transfer"
+reason = "from == to is refused earlier"
+"#;
+
+    #[test]
+    fn equivalent_mutants_are_read_with_their_file_description_and_reason() {
+        let suite = parse(&format!("title = \"T\"\n{TIERS}{EQUIVALENT}")).unwrap();
+        assert_eq!(
+            suite.equivalent_mutants,
+            vec![EquivalentMutant {
+                file: "src/advanced.rs".into(),
+                mutant: "replace < with <= in Bank::transfer".into(),
+                line: None,
+                reason: "from == to is refused earlier".into(),
+            }]
+        );
+        assert!(
+            parse(&format!("title = \"T\"\n{TIERS}"))
+                .unwrap()
+                .equivalent_mutants
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_equivalent_mutant_without_reason_twice_in_another_file_or_with_unknown_keys_is_refused() {
+        let base = format!("title = \"T\"\n{TIERS}");
+        let reasonless = EQUIVALENT.replace("from == to is refused earlier", " ");
+        assert!(
+            parse(&format!("{base}{reasonless}"))
+                .unwrap_err()
+                .contains("needs a mutant description and a reason")
+        );
+        assert!(
+            parse(&format!("{base}{EQUIVALENT}{EQUIVALENT}"))
+                .unwrap_err()
+                .contains("listed twice")
+        );
+        let elsewhere = EQUIVALENT.replace("src/advanced.rs", "src/lib.rs");
+        assert!(
+            parse(&format!("{base}{elsewhere}"))
+                .unwrap_err()
+                .contains("file must be")
+        );
+        let unknown = EQUIVALENT.replace("reason =", "lines = 3\nreason =");
+        assert!(parse(&format!("{base}{unknown}")).is_err());
+        let with_line = EQUIVALENT.replace("reason =", "line = 76\nreason =");
+        assert_eq!(
+            parse(&format!("{base}{with_line}")).unwrap().equivalent_mutants[0].line,
+            Some(76)
         );
     }
 }

@@ -2,6 +2,7 @@
 //! the `grader` crate.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use grader::authoring::mutants::command as mutants;
 use grader::frontend::{self, Format, GradeOptions};
 use grader::{Course, Request, Subject, Tier, authoring, classroom, study};
 use std::path::PathBuf;
@@ -11,7 +12,8 @@ use std::process::ExitCode;
 #[command(
     name = "cargo xtask",
     about = "threadlab: a Rust course on threads that grades itself",
-    after_help = "Learners: list, grade, hint, watch, reset. Course authors: sync."
+    after_help = "Learners: list, grade, hint, watch, reset. Teachers: export, gradescope, grade --class. \
+                  Course authors: sync, mutants, bench, grade --repeat."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,6 +40,33 @@ enum Cmd {
     Gradescope(GradescopeCmd),
     /// Course authors: time the re-grade, the first result line and a batch (median and spread)
     Bench(BenchCmd),
+    /// Course authors: grade every cargo-mutants mutant of a lesson's solution, to see how many wrong
+    /// solutions the hidden suite rejects (slow: see AUTHORING.md)
+    Mutants(MutantsCmd),
+}
+
+#[derive(clap::Args)]
+struct MutantsCmd {
+    /// The lesson: `lesson05`, `5` or `races`
+    lesson: String,
+    /// Exit with code 1 when the mutation score (caught of viable) is below this percentage
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    min: Option<f64>,
+    /// Mutate only this tier's file (repeatable; default: all three)
+    #[arg(long, value_enum, value_name = "TIER")]
+    tier: Vec<TierArg>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = MutantsFormatArg::Terminal)]
+    format: MutantsFormatArg,
+    /// Use this recorded `cargo mutants --list --json` output instead of running cargo-mutants
+    #[arg(long, value_name = "FILE")]
+    mutants_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MutantsFormatArg {
+    Terminal,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -147,6 +176,35 @@ enum TierArg {
     Advanced,
 }
 
+impl TierArg {
+    fn tier(self) -> Tier {
+        match self {
+            TierArg::Beginner => Tier::Beginner,
+            TierArg::Intermediate => Tier::Intermediate,
+            TierArg::Advanced => Tier::Advanced,
+        }
+    }
+}
+
+impl MutantsCmd {
+    fn run(self) -> u8 {
+        let format = match self.format {
+            MutantsFormatArg::Terminal => mutants::Format::Terminal,
+            MutantsFormatArg::Json => mutants::Format::Json,
+        };
+        mutants::command(
+            &course(),
+            &mutants::Options {
+                lesson: self.lesson,
+                tiers: self.tier.iter().map(|t| t.tier()).collect(),
+                min: self.min,
+                format,
+                mutants_file: self.mutants_file,
+            },
+        )
+    }
+}
+
 #[derive(clap::Args)]
 struct SyncCmd {
     /// Only compare; exit 1 when a starter differs from what its solution generates
@@ -223,13 +281,9 @@ fn main() -> ExitCode {
         Cmd::Hint(cmd) => study::hint::command(&course(), &cmd.lesson, cmd.test.as_deref()),
         Cmd::Watch(cmd) => study::watch::watch_command(&course(), &cmd.lesson),
         Cmd::Reset(cmd) => {
-            let tier = cmd.tier.map(|t| match t {
-                TierArg::Beginner => Tier::Beginner,
-                TierArg::Intermediate => Tier::Intermediate,
-                TierArg::Advanced => Tier::Advanced,
-            });
-            study::reset::command(&course(), &cmd.lesson, tier, cmd.yes)
+            study::reset::command(&course(), &cmd.lesson, cmd.tier.map(TierArg::tier), cmd.yes)
         }
+        Cmd::Mutants(cmd) => cmd.run(),
         Cmd::Bench(cmd) => authoring::bench::command(
             &course(),
             &authoring::bench::BenchOptions {

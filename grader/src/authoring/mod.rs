@@ -1,5 +1,7 @@
-//! Tools for course authors and teachers checking a suite: `repeat` (does a grade give the same
-//! verdicts every run?) and `bench` (how long the learner's loop and a batch take).
+//! Tools for course authors rather than learners: measuring how many wrong solutions a hidden suite
+//! rejects ([`mutants`]), whether a grade gives the same verdicts every run ([`repeat`]), and how long
+//! the learner's loop and a batch take ([`bench`]). Starter generation lives in [`crate::starter`].
 
 pub mod bench;
+pub mod mutants;
 pub mod repeat;
