@@ -169,7 +169,11 @@ fn values_of_ended_threads_are_kept() {
 
 fn threads_do_not_wait_for_each_other() {
     let (per_thread, _made) = counted();
-    expect_eq!(per_thread.with(add_one), 1, "the first with() on the test's thread");
+    expect_eq!(
+        per_thread.with(add_one),
+        1,
+        "the first with() on the test's thread"
+    );
     let meeting = Rendezvous::new(2);
     let met: Vec<bool> = thread::scope(|s| {
         let handles: Vec<_> = (0..2)
@@ -182,10 +186,7 @@ fn threads_do_not_wait_for_each_other() {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or(false))
-            .collect()
+        handles.into_iter().map(|h| h.join().unwrap_or(false)).collect()
     });
     expect!(
         met == vec![true, true],
@@ -211,6 +212,11 @@ fn separate_per_threads_are_independent() {
          100, on one thread, returned {got:?}; expected (1, 101, 2, 102): each PerThread keeps its \
          own value for the thread"
     );
+    let shown = format!("{a:?}");
+    expect!(
+        shown.starts_with("PerThread"),
+        "expected the Debug output of a PerThread to start with \"PerThread\", got {shown:?}"
+    );
     expect_eq!(
         (a.into_values(), b.into_values()),
         (vec![2], vec![102]),
@@ -220,7 +226,11 @@ fn separate_per_threads_are_independent() {
 
 fn with_inside_with_panics() {
     let per_thread = Arc::new(PerThread::new(|| 7u64));
-    expect_eq!(per_thread.with(|v| *v), 7, "with(|v| *v) of a PerThread::new(|| 7)");
+    expect_eq!(
+        per_thread.with(|v| *v),
+        7,
+        "with(|v| *v) of a PerThread::new(|| 7)"
+    );
     let outcome = within_patience(move || {
         let nested = per_thread.with(|_| catch_panic(|| per_thread.with(|v| *v)));
         (nested, per_thread.with(|v| *v))

@@ -90,7 +90,11 @@ fn threads_bumping_together_each_count_their_own() {
 
 fn a_spawned_thread_does_not_inherit_the_count() {
     let parent: Vec<u64> = (0..5).map(|_| bump()).collect();
-    expect_eq!(parent, vec![1, 2, 3, 4, 5], "five bump() calls on the parent thread");
+    expect_eq!(
+        parent,
+        vec![1, 2, 3, 4, 5],
+        "five bump() calls on the parent thread"
+    );
     let child = thread::spawn(|| (bump(), bump())).join();
     expect!(child.is_ok(), "bump() panicked on the child thread");
     let (first, second) = child.unwrap();
@@ -143,5 +147,9 @@ fn count_per_thread_leaves_the_caller_alone() {
         vec![5; 2],
         "count_per_thread(2, 5) called a second time"
     );
-    expect_eq!(bump(), 5, "the caller's next bump() after a second count_per_thread");
+    expect_eq!(
+        bump(),
+        5,
+        "the caller's next bump() after a second count_per_thread"
+    );
 }

@@ -130,7 +130,10 @@ fn a_panic_restores_the_previous_id() {
          while the panic unwinds)"
     );
     let caught = catch_panic(|| with_request_id("lonely", || -> () { panic!("boom") }));
-    expect!(caught.is_err(), "expected the panic inside with_request_id(\"lonely\", ..) to reach the caller");
+    expect!(
+        caught.is_err(),
+        "expected the panic inside with_request_id(\"lonely\", ..) to reach the caller"
+    );
     let now = current_request_id();
     expect!(
         now.is_none(),
@@ -163,7 +166,10 @@ fn request_ids_are_per_thread() {
         .collect();
     for (handle, id) in handles.into_iter().zip(["req-a", "req-b"]) {
         let seen = handle.join();
-        expect!(seen.is_ok(), "a thread inside with_request_id(\"{id}\", ..) panicked");
+        expect!(
+            seen.is_ok(),
+            "a thread inside with_request_id(\"{id}\", ..) panicked"
+        );
         let (current, line) = seen.unwrap();
         expect!(
             current == some(id) && line == format!("[{id}] working"),
@@ -188,16 +194,24 @@ fn request_ids_are_per_thread() {
 
 fn spawn_with_context_carries_the_id() {
     let bare = spawn_with_context(|| (current_request_id(), log_line("bare"))).join();
-    expect!(bare.is_ok(), "the thread started by spawn_with_context outside any request panicked");
+    expect!(
+        bare.is_ok(),
+        "the thread started by spawn_with_context outside any request panicked"
+    );
     expect_eq!(
         bare.unwrap(),
         (None, "[no-request] bare".to_owned()),
         "what a thread from spawn_with_context outside any request sees"
     );
     // Joined only after the request ended: the child must have its own copy of the id.
-    let handle = with_request_id("req-7", || spawn_with_context(|| (current_request_id(), log_line("child"))));
+    let handle = with_request_id("req-7", || {
+        spawn_with_context(|| (current_request_id(), log_line("child")))
+    });
     let seen = handle.join();
-    expect!(seen.is_ok(), "the thread started by spawn_with_context inside \"req-7\" panicked");
+    expect!(
+        seen.is_ok(),
+        "the thread started by spawn_with_context inside \"req-7\" panicked"
+    );
     let (current, line) = seen.unwrap();
     expect!(
         current == some("req-7") && line == "[req-7] child",
