@@ -60,6 +60,10 @@ fn sorted(mut values: Vec<u64>) -> Vec<u64> {
 }
 
 fn one_value_per_thread_that_uses_it() {
+    // A compile-time promise: PerThread<T> is Send + Sync as soon as T is Send, even when T is not
+    // Sync (a Cell), since each T is only ever used by its own thread.
+    fn send_and_sync<S: Send + Sync>() {}
+    send_and_sync::<PerThread<std::cell::Cell<u64>>>();
     let (per_thread, made) = counted();
     expect_eq!(
         made.load(Ordering::SeqCst),

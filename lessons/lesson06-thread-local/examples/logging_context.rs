@@ -64,7 +64,12 @@ fn handle(id: &str) {
 fn main() {
     // Keep the panic message short; the point is what happens to the context afterwards.
     panic::set_hook(Box::new(|info| {
-        println!("    (panic: {})", info.payload_as_str().unwrap_or("?"))
+        println!(
+            "    (panic: {})",
+            info.payload()
+                .downcast_ref::<String>()
+                .map_or("?", String::as_str)
+        )
     }));
     let server = thread::Builder::new()
         .name("server".into())

@@ -23,6 +23,8 @@ pub struct PerThread<T> {
     // and the map's lock is held just long enough to find it, never while `f` runs.
     values: Mutex<HashMap<ThreadId, Arc<Mutex<T>>>>,
     // STARTER
+    // // A placeholder that lets this file compile (and gives PerThread the Send + Sync of a
+    // // Mutex<T>); replace it with your fields.
     // _values: std::marker::PhantomData<std::sync::Mutex<T>>,
     // END SOLUTION
 }
