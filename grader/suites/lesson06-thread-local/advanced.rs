@@ -167,7 +167,8 @@ fn values_of_ended_threads_are_kept() {
         values == want,
         "4 threads pushed 3 numbers each into their own Vec and ended; the test's thread pushed 1000 \
          into its own. Expected into_values() (sorted) to be {want:?}, got {values:?} \
-         (the values of threads that have ended must still be collected)"
+         (a thread's pushes must all land in its one Vec, and the values of threads that have \
+         ended must still be collected)"
     );
 }
 
