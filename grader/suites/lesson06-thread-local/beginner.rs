@@ -1,0 +1,155 @@
+//! Hidden tests, beginner tier: the per-thread counter `bump` and `count_per_thread`.
+//!
+//! Each test first calls the learner's code on its own thread, so a `todo!()` is reported as not
+//! started before any helper thread could be left waiting at a barrier. Threads that must bump "at
+//! the same time" take turns through a `Barrier`: every round, all of them bump before any goes on,
+//! so a counter shared between threads gives wrong numbers on every run, also on one CPU.
+
+use lesson06::beginner::{bump, count_per_thread};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use threadlab_harness::{expect, expect_eq};
+
+fn main() {
+    threadlab_harness::main(&[
+        ("bump_counts_up_from_one", bump_counts_up_from_one),
+        (
+            "threads_bumping_together_each_count_their_own",
+            threads_bumping_together_each_count_their_own,
+        ),
+        (
+            "a_spawned_thread_does_not_inherit_the_count",
+            a_spawned_thread_does_not_inherit_the_count,
+        ),
+        (
+            "count_per_thread_gives_each_thread_its_own_count",
+            count_per_thread_gives_each_thread_its_own_count,
+        ),
+        (
+            "count_per_thread_leaves_the_caller_alone",
+            count_per_thread_leaves_the_caller_alone,
+        ),
+    ]);
+}
+
+fn bump_counts_up_from_one() {
+    let seen: Vec<u64> = (0..5).map(|_| bump()).collect();
+    expect_eq!(
+        seen,
+        vec![1, 2, 3, 4, 5],
+        "the first five bump() calls on a thread"
+    );
+    let other = thread::spawn(|| (0..3).map(|_| bump()).collect::<Vec<u64>>()).join();
+    expect!(other.is_ok(), "bump() panicked on a new thread");
+    expect_eq!(
+        other.unwrap(),
+        vec![1, 2, 3],
+        "the first three bump() calls on another thread (each thread counts from 1)"
+    );
+}
+
+fn threads_bumping_together_each_count_their_own() {
+    const THREADS: usize = 3;
+    const ROUNDS: u64 = 4;
+    expect_eq!(bump(), 1, "the first bump() on the test's thread");
+    let turns = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let turns = Arc::clone(&turns);
+            thread::spawn(move || {
+                (0..ROUNDS)
+                    .map(|_| {
+                        // Everyone bumps in this round before anyone starts the next one.
+                        turns.wait();
+                        let got = bump();
+                        turns.wait();
+                        got
+                    })
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let want: Vec<u64> = (1..=ROUNDS).collect();
+    for (i, handle) in handles.into_iter().enumerate() {
+        let got = handle.join();
+        expect!(got.is_ok(), "bump() panicked on thread {i}");
+        let got = got.unwrap();
+        expect!(
+            got == want,
+            "{THREADS} threads each called bump() {ROUNDS} times, taking turns round by round: \
+             expected every thread to see {want:?}, but thread {i} saw {got:?} \
+             (its count included other threads' bumps, so the counter is shared, not per thread)"
+        );
+    }
+    expect_eq!(
+        bump(),
+        2,
+        "bump() on the test's thread after the other threads bumped (it had bumped once before)"
+    );
+}
+
+fn a_spawned_thread_does_not_inherit_the_count() {
+    let parent: Vec<u64> = (0..5).map(|_| bump()).collect();
+    expect_eq!(
+        parent,
+        vec![1, 2, 3, 4, 5],
+        "five bump() calls on the parent thread"
+    );
+    let child = thread::spawn(|| (bump(), bump())).join();
+    expect!(child.is_ok(), "bump() panicked on the child thread");
+    let (first, second) = child.unwrap();
+    expect!(
+        (first, second) == (1, 2),
+        "after the parent bumped 5 times, a thread it spawned got {first} and {second} from its first \
+         two bump() calls: expected 1 and 2, because a new thread does not inherit its parent's count"
+    );
+    expect_eq!(
+        bump(),
+        6,
+        "the parent's next bump() after its child bumped twice (the child's bumps are not the parent's)"
+    );
+}
+
+fn count_per_thread_gives_each_thread_its_own_count() {
+    expect_eq!(
+        count_per_thread(0, 5),
+        Vec::<u64>::new(),
+        "count_per_thread(0, 5) (no threads)"
+    );
+    expect_eq!(count_per_thread(1, 0), vec![0], "count_per_thread(1, 0)");
+    expect_eq!(count_per_thread(3, 0), vec![0; 3], "count_per_thread(3, 0)");
+    expect_eq!(count_per_thread(2, 1), vec![1; 2], "count_per_thread(2, 1)");
+    expect_eq!(
+        count_per_thread(4, 1000),
+        vec![1000; 4],
+        "count_per_thread(4, 1000) (each of 4 threads bumps its own counter 1000 times)"
+    );
+    expect_eq!(
+        count_per_thread(6, 7),
+        vec![7; 6],
+        "count_per_thread(6, 7) called after earlier calls (new threads start from 0 again)"
+    );
+}
+
+fn count_per_thread_leaves_the_caller_alone() {
+    let before: Vec<u64> = (0..3).map(|_| bump()).collect();
+    expect_eq!(before, vec![1, 2, 3], "three bump() calls on the test's thread");
+    let counts = count_per_thread(4, 10);
+    expect_eq!(counts, vec![10; 4], "count_per_thread(4, 10)");
+    expect_eq!(
+        bump(),
+        4,
+        "the caller's next bump() after count_per_thread(4, 10) (its own count was 3 and must stay \
+         3: the 40 bumps belong to the new threads)"
+    );
+    expect_eq!(
+        count_per_thread(2, 5),
+        vec![5; 2],
+        "count_per_thread(2, 5) called a second time"
+    );
+    expect_eq!(
+        bump(),
+        5,
+        "the caller's next bump() after a second count_per_thread"
+    );
+}

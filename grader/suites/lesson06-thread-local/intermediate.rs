@@ -1,0 +1,262 @@
+//! Hidden tests, intermediate tier: the request context (`with_request_id`, `current_request_id`,
+//! `log_line`) and `spawn_with_context`.
+//!
+//! Each test calls the learner's code on its own thread first, so a `todo!()` is reported as not
+//! started before any helper thread waits at a barrier. Two threads that must hold requests "at the
+//! same time" both set their id before either reads it back (a `Barrier` in between), so a context
+//! shared by the whole process is caught on every run.
+
+use lesson06::intermediate::{current_request_id, log_line, spawn_with_context, with_request_id};
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use threadlab_harness::wait::{PATIENCE, within_patience};
+use threadlab_harness::{catch_panic, expect, expect_eq};
+
+fn main() {
+    threadlab_harness::main(&[
+        (
+            "log_line_tags_the_current_request",
+            log_line_tags_the_current_request,
+        ),
+        (
+            "nested_requests_restore_the_outer_id",
+            nested_requests_restore_the_outer_id,
+        ),
+        (
+            "a_panic_restores_the_previous_id",
+            a_panic_restores_the_previous_id,
+        ),
+        ("request_ids_are_per_thread", request_ids_are_per_thread),
+        (
+            "spawn_with_context_carries_the_id",
+            spawn_with_context_carries_the_id,
+        ),
+        (
+            "spawn_with_context_returns_at_once",
+            spawn_with_context_returns_at_once,
+        ),
+    ]);
+}
+
+fn some(id: &str) -> Option<String> {
+    Some(id.to_owned())
+}
+
+fn log_line_tags_the_current_request() {
+    expect_eq!(
+        current_request_id(),
+        None,
+        "current_request_id() outside of any request"
+    );
+    expect_eq!(
+        log_line("starting up"),
+        "[no-request] starting up",
+        "log_line(\"starting up\") outside of any request"
+    );
+    let inside = with_request_id("req-42", || (current_request_id(), log_line("saved")));
+    expect_eq!(
+        inside,
+        (some("req-42"), "[req-42] saved".to_owned()),
+        "current_request_id() and log_line(\"saved\") inside with_request_id(\"req-42\", ..)"
+    );
+    expect_eq!(
+        with_request_id("req-1", || 6 * 7),
+        42,
+        "the value returned by with_request_id(\"req-1\", || 6 * 7)"
+    );
+    expect_eq!(
+        (current_request_id(), log_line("done")),
+        (None, "[no-request] done".to_owned()),
+        "current_request_id() and log_line(\"done\") after with_request_id returned"
+    );
+}
+
+fn nested_requests_restore_the_outer_id() {
+    let seen = with_request_id("outer", || {
+        let inner = with_request_id("inner", current_request_id);
+        let after_inner = current_request_id();
+        let deeper = with_request_id("a", || with_request_id("b", || log_line("deep")));
+        let after_deeper = log_line("back");
+        (inner, after_inner, deeper, after_deeper)
+    });
+    let (inner, after_inner, deeper, after_deeper) = seen;
+    expect_eq!(
+        inner,
+        some("inner"),
+        "current_request_id() inside with_request_id(\"inner\", ..) nested in \"outer\""
+    );
+    expect!(
+        after_inner == some("outer"),
+        "expected the outer request's id Some(\"outer\") to be current again after the nested \
+         with_request_id(\"inner\", ..) returned, got {after_inner:?}"
+    );
+    expect_eq!(
+        deeper,
+        "[b] deep",
+        "log_line(\"deep\") inside \"b\" nested in \"a\" nested in \"outer\""
+    );
+    expect!(
+        after_deeper == "[outer] back",
+        "expected log_line(\"back\") to give \"[outer] back\" after two nested requests ended \
+         inside \"outer\", got {after_deeper:?}"
+    );
+    expect_eq!(
+        current_request_id(),
+        None,
+        "current_request_id() after the outer request ended"
+    );
+}
+
+fn a_panic_restores_the_previous_id() {
+    expect_eq!(
+        with_request_id("warm-up", current_request_id),
+        some("warm-up"),
+        "current_request_id() inside with_request_id(\"warm-up\", ..)"
+    );
+    let (caught, after) = with_request_id("outer", || {
+        let caught = catch_panic(|| with_request_id("inner", || panic!("handler failed")));
+        (caught, current_request_id())
+    });
+    expect!(
+        caught.as_ref().is_err_and(|m| m.contains("handler failed")),
+        "expected the panic inside with_request_id(\"inner\", ..) to reach the caller, but \
+         with_request_id returned normally"
+    );
+    expect!(
+        after == some("outer"),
+        "after a panic inside with_request_id(\"inner\", ..) nested in \"outer\", expected \
+         Some(\"outer\") to be current again, got {after:?} (the previous id must be put back \
+         while the panic unwinds)"
+    );
+    let caught = catch_panic(|| with_request_id("lonely", || -> () { panic!("boom") }));
+    expect!(
+        caught.is_err(),
+        "expected the panic inside with_request_id(\"lonely\", ..) to reach the caller"
+    );
+    let now = current_request_id();
+    expect!(
+        now.is_none(),
+        "after a panic inside with_request_id(\"lonely\", ..) outside any request, expected no \
+         request id, got {now:?}"
+    );
+}
+
+fn request_ids_are_per_thread() {
+    expect_eq!(
+        with_request_id("main", current_request_id),
+        some("main"),
+        "current_request_id() inside with_request_id(\"main\", ..)"
+    );
+    let both_set = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = ["req-a", "req-b"]
+        .into_iter()
+        .map(|id| {
+            let both_set = Arc::clone(&both_set);
+            thread::spawn(move || {
+                with_request_id(id, || {
+                    // Both threads are inside their request before either reads its id.
+                    both_set.wait();
+                    let seen = (current_request_id(), log_line("working"));
+                    both_set.wait();
+                    seen
+                })
+            })
+        })
+        .collect();
+    for (handle, id) in handles.into_iter().zip(["req-a", "req-b"]) {
+        let seen = handle.join();
+        expect!(
+            seen.is_ok(),
+            "a thread inside with_request_id(\"{id}\", ..) panicked"
+        );
+        let (current, line) = seen.unwrap();
+        expect!(
+            current == some(id) && line == format!("[{id}] working"),
+            "two threads ran with_request_id at the same time, one with \"req-a\" and one with \
+             \"req-b\": the \"{id}\" thread saw current_request_id() = {current:?} and \
+             log_line(\"working\") = {line:?}, expected Some({id:?}) and \"[{id}] working\" \
+             (the request id must be per thread)"
+        );
+    }
+    expect_eq!(
+        current_request_id(),
+        None,
+        "current_request_id() on the test's thread, which had no request while the others ran"
+    );
+    let plain = with_request_id("req-9", || thread::spawn(|| log_line("plain")).join());
+    expect!(
+        matches!(plain.as_deref(), Ok("[no-request] plain")),
+        "expected a thread started with plain thread::spawn inside with_request_id(\"req-9\", ..) \
+         to log \"[no-request] plain\" (thread-locals are not inherited), got {plain:?}"
+    );
+}
+
+fn spawn_with_context_carries_the_id() {
+    let bare = spawn_with_context(|| (current_request_id(), log_line("bare"))).join();
+    expect!(
+        bare.is_ok(),
+        "the thread started by spawn_with_context outside any request panicked"
+    );
+    expect_eq!(
+        bare.unwrap(),
+        (None, "[no-request] bare".to_owned()),
+        "what a thread from spawn_with_context outside any request sees"
+    );
+    // Joined only after the request ended: the child must have its own copy of the id.
+    let handle = with_request_id("req-7", || {
+        spawn_with_context(|| (current_request_id(), log_line("child")))
+    });
+    let seen = handle.join();
+    expect!(
+        seen.is_ok(),
+        "the thread started by spawn_with_context inside \"req-7\" panicked"
+    );
+    let (current, line) = seen.unwrap();
+    expect!(
+        current == some("req-7") && line == "[req-7] child",
+        "a thread started by spawn_with_context inside with_request_id(\"req-7\", ..) saw \
+         current_request_id() = {current:?} and log_line(\"child\") = {line:?}; expected \
+         Some(\"req-7\") and \"[req-7] child\" (read the id on the caller's thread, before spawning)"
+    );
+    expect_eq!(
+        current_request_id(),
+        None,
+        "current_request_id() on the caller after the request ended and the child was joined"
+    );
+    let (child, after) = with_request_id("outer", || {
+        let child = spawn_with_context(|| with_request_id("child-own", current_request_id)).join();
+        (child.ok().flatten(), current_request_id())
+    });
+    expect_eq!(
+        (child, after),
+        (some("child-own"), some("outer")),
+        "(the child's own nested id, the caller's id after joining it) when the child of \"outer\" \
+         starts a request of its own"
+    );
+}
+
+fn spawn_with_context_returns_at_once() {
+    expect_eq!(
+        spawn_with_context(|| 5).join().ok(),
+        Some(5),
+        "spawn_with_context(|| 5).join()"
+    );
+    let (go, wait_for_go) = mpsc::channel::<()>();
+    // The child waits until the caller has its handle, so a spawn_with_context that waits for the
+    // child before returning never returns.
+    let handle = within_patience(move || {
+        with_request_id("req-3", || spawn_with_context(move || wait_for_go.recv().is_ok()))
+    });
+    expect!(
+        handle.is_some(),
+        "spawn_with_context did not return within {PATIENCE:?} while the thread it started was still \
+         running: it must hand back the JoinHandle without waiting for the thread"
+    );
+    let _ = go.send(());
+    expect_eq!(
+        handle.unwrap().join().ok(),
+        Some(true),
+        "the result of the thread started by spawn_with_context"
+    );
+}
