@@ -1,5 +1,5 @@
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
-// (Generated from the reference solution by `cargo xtask sync`, which keeps a copy of your version.)
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 //! Advanced: `PerThread<T>`, one value per thread created on first use, that outlives the threads so
 //! their results can be merged at the end (the shape of a per-thread accumulator or a per-thread

@@ -1,5 +1,5 @@
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
-// (Generated from the reference solution by `cargo xtask sync`, which keeps a copy of your version.)
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 //! Intermediate: a request id that log lines pick up without being passed around, the way a web
 //! server tags every line it logs while handling one request.

@@ -1,3 +1,4 @@
+#![doc = include_str!("../../../lessons/lesson06-thread-local/README.md")]
 //! Lesson 06: thread-local storage.
 //!
 //! The exercises live in `beginner.rs`, `intermediate.rs` and `advanced.rs`; each tier stands alone.
