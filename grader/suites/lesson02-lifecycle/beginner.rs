@@ -4,10 +4,11 @@
 //! `state()`. Whether `new` or `start` created an OS thread is read from `/proc/self/task`.
 
 use lesson02::beginner::{LifecycleError, ManagedThread, ThreadState};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
+use std::time::Instant;
 
 use threadlab_harness::wait::{PATIENCE, eventually};
 use threadlab_harness::{catch_panic, expect, expect_eq};
@@ -18,6 +19,10 @@ fn main() {
         (
             "start_runs_the_body_on_its_own_named_thread",
             start_runs_the_body_on_its_own_named_thread,
+        ),
+        (
+            "state_is_running_as_soon_as_start_returns",
+            state_is_running_as_soon_as_start_returns,
         ),
         ("second_start_is_refused", second_start_is_refused),
         (
@@ -156,6 +161,56 @@ fn start_runs_the_body_on_its_own_named_thread() {
     );
 }
 
+/// How many threads [`state_is_running_as_soon_as_start_returns`] starts, each read at once.
+const QUICK_LOOKS: usize = 32;
+
+/// `state()` is read the instant `start()` returns, while every body is held at a gate. A `start`
+/// that leaves `Running` for the new thread to write is caught unless that thread wins the race
+/// against the caller's very next line on every one of the 32 starts (measured here: a new thread
+/// wins it about once in a thousand starts, normal or pinned to one CPU).
+fn state_is_running_as_soon_as_start_returns() {
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let mut threads = Vec::new();
+    let mut seen = Vec::new();
+    for i in 0..QUICK_LOOKS {
+        let gate = Arc::clone(&gate);
+        let mut thread = ManagedThread::new(format!("held-{i}"), move || {
+            let (open, changed) = &*gate;
+            // Bounded, so a test that fails early cannot leave threads waiting forever.
+            let _unused = changed
+                .wait_timeout_while(open.lock().unwrap(), PATIENCE, |open| !*open)
+                .unwrap();
+            i
+        });
+        let called = Instant::now();
+        let started = thread.start();
+        seen.push((thread.state(), thread.is_alive()));
+        expect_eq!(started, Ok(()), "start() of a new thread");
+        expect!(
+            called.elapsed() < PATIENCE,
+            "start() returned only when the body gave up waiting for the test: start() must not wait for the body"
+        );
+        threads.push(thread);
+    }
+    let (open, changed) = &*gate;
+    *open.lock().unwrap() = true;
+    changed.notify_all();
+    let early: Vec<usize> = (0..QUICK_LOOKS)
+        .filter(|&i| seen[i] != (ThreadState::Running, true))
+        .collect();
+    expect!(
+        early.is_empty(),
+        "state() and is_alive() read right after start() returned Ok, while the body was held: expected \
+         (Running, true) every time, got {:?} for {} of {QUICK_LOOKS} threads. start() itself must record \
+         Running before it returns; the new thread may not have run a single line yet",
+        early.first().map(|&i| seen[i]),
+        early.len()
+    );
+    for (i, mut thread) in threads.into_iter().enumerate() {
+        expect_eq!(thread.join(), Ok(i), "join() of a held body returning its index");
+    }
+}
+
 fn second_start_is_refused() {
     let runs = Arc::new(AtomicUsize::new(0));
     let (gate, pass) = gate();
@@ -238,6 +293,24 @@ fn finished_thread_is_terminated_before_join() {
 }
 
 fn join_returns_the_value_and_refuses_misuse() {
+    // The errors are for people, like Python's RuntimeError("threads can only be started once"):
+    // each Display is a message of its own.
+    let texts: Vec<String> = [
+        LifecycleError::AlreadyStarted,
+        LifecycleError::NotStarted,
+        LifecycleError::AlreadyJoined,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    expect!(
+        texts.iter().all(|t| !t.trim().is_empty())
+            && texts[0] != texts[1]
+            && texts[1] != texts[2]
+            && texts[0] != texts[2],
+        "the Display of AlreadyStarted, NotStarted and AlreadyJoined should be three different messages, got {texts:?}"
+    );
+
     let mut never_started = ManagedThread::new("unstarted", || 1);
     expect_eq!(
         never_started.join(),

@@ -24,7 +24,8 @@ pub struct ThreadInfo {
     pub id: ThreadId,
 }
 
-/// What `join` reports when the body panicked: which thread, and the panic's message.
+/// What `join` reports when the body panicked: which thread, and the panic's message. Its `Display`
+/// (given) names both: `thread '<name>' panicked: <message>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ThreadPanicked {
     /// The thread's name.

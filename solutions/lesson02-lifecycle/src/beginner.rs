@@ -28,7 +28,8 @@ pub enum ThreadState {
     Terminated,
 }
 
-/// Why a lifecycle call was refused.
+/// Why a lifecycle call was refused. Its `Display` (given) is a message for people, a different one
+/// for each case, like Python's `RuntimeError("threads can only be started once")`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LifecycleError {
     /// `start` was called on a thread that was started before (Python raises `RuntimeError`).
