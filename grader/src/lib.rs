@@ -4,8 +4,10 @@
 //! [`stage`] writes a pristine crate, [`lint`] keeps tier files inside the checked facade,
 //! [`compile`] builds one test binary per tier, [`run`] runs each test in its own process,
 //! [`score`] turns outcomes into points, and [`report`] renders them. [`grade`] ties them together;
-//! [`starter`] generates the learners' starter files from the solutions.
+//! [`starter`] generates the learners' starter files from the solutions; [`authoring`] holds the
+//! checks course authors run on a lesson (its promise list).
 
+pub mod authoring;
 pub mod compile;
 pub mod course;
 pub mod error;

@@ -94,3 +94,22 @@ fn learner_and_solution_crates_declare_the_same_dependencies_and_features() {
         }
     }
 }
+
+#[test]
+fn every_suite_has_a_valid_promise_list() {
+    // Set THREADLAB_PROMISE_LESSONS=lesson01,lesson02 to check some lessons only.
+    let only = std::env::var("THREADLAB_PROMISE_LESSONS").ok();
+    let course = grader::Course::new(root());
+    let mut failures = Vec::new();
+    for lesson in lessons() {
+        if only.as_deref().is_some_and(|only| !only.split(',').any(|id| id == lesson.id)) {
+            continue;
+        }
+        let dir = course.suite_dir(&lesson);
+        let suite = grader::suite::Suite::load(&dir).unwrap();
+        if let Err(error) = grader::authoring::promises::Promises::load(&dir, &suite) {
+            failures.push(format!("{}: {error}", lesson.id));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

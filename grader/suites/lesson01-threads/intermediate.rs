@@ -258,6 +258,28 @@ fn check_all_reports_every_host() {
         "hosts passed to check by check_all(&[\"solo.example\"], ..)"
     );
 
+    // A host listed twice is checked twice and has one entry.
+    let calls = Mutex::new(Vec::new());
+    let twice = check_all(&["dup.example", "other.example", "dup.example"], |host| {
+        calls.lock().unwrap().push(host.to_owned());
+        host.starts_with("dup")
+    });
+    expect_eq!(
+        twice,
+        HashMap::from([
+            ("dup.example".to_owned(), true),
+            ("other.example".to_owned(), false)
+        ]),
+        "check_all(&[\"dup.example\", \"other.example\", \"dup.example\"], ..) (a host listed twice)"
+    );
+    let mut calls = calls.into_inner().unwrap();
+    calls.sort();
+    expect_eq!(
+        calls,
+        ["dup.example", "dup.example", "other.example"],
+        "hosts passed to check (sorted) when \"dup.example\" is listed twice: it is checked twice"
+    );
+
     let empty = check_all(&[], |_| {
         panic!("check must not be called when there are no hosts")
     });

@@ -299,8 +299,18 @@ fn only_real_waits_are_blocked() {
     );
 }
 
+/// The number of OS threads in this process (Linux), or `None` where `/proc` is not available.
+fn os_threads() -> Option<usize> {
+    std::fs::read_dir("/proc/self/task").ok().map(|dir| dir.count())
+}
+
+/// How many threads are read the instant `start` returns (see the beginner suite: a new thread wins
+/// that race about once in a thousand starts, so 32 in a row do not happen).
+const QUICK_LOOKS: usize = 32;
+
 fn lifecycle_rules_still_hold() {
     let event = Arc::new(Event::new());
+    let before = os_threads();
     let mut thread = {
         let event = Arc::clone(&event);
         ManagedThread::new("rules", move |ctx| {
@@ -308,6 +318,13 @@ fn lifecycle_rules_still_hold() {
             thread::current().name().map(str::to_owned)
         })
     };
+    if let (Some(before), Some(after)) = (before, os_threads()) {
+        expect!(
+            after == before,
+            "ManagedThread::new must not create an OS thread (that is start()'s job): the process had \
+             {before} threads before new() and {after} after"
+        );
+    }
     expect_eq!(thread.state(), New, "state() right after ManagedThread::new");
     expect_eq!(
         thread.name(),
@@ -378,4 +395,47 @@ fn lifecycle_rules_still_hold() {
         vec![New, Running, Blocked, Running, Terminated],
         "history() at the end"
     );
+
+    // Running (or later: Blocked) the instant start() returns Ok, before the new thread ran a line.
+    let held = Arc::new(Event::new());
+    let mut early = Vec::new();
+    let mut threads = Vec::new();
+    for i in 0..QUICK_LOOKS {
+        let held = Arc::clone(&held);
+        let mut thread = ManagedThread::new(format!("held-{i}"), move |ctx| ctx.wait(&held));
+        expect_eq!(thread.start(), Ok(()), "start() of a new thread");
+        let state = thread.state();
+        if !matches!(state, Running | Blocked) {
+            early.push(state);
+        }
+        threads.push(thread);
+    }
+    held.set();
+    expect!(
+        early.is_empty(),
+        "state() read right after start() returned Ok: expected Running (or Blocked) every time, got {:?} for {} \
+         of {QUICK_LOOKS} threads; start() itself must record Running before it returns",
+        early.first(),
+        early.len()
+    );
+    for mut thread in threads {
+        expect_eq!(thread.join(), Ok(()), "join() of a held body");
+    }
+
+    // A body that panics: Terminated, and join() passes the panic on.
+    let mut failing = ManagedThread::new("failing", |_ctx| -> u8 { panic!("disk on fire") });
+    expect_eq!(failing.start(), Ok(()), "start() of a body that panics");
+    match catch_panic(|| failing.join()) {
+        Err(message) => expect!(
+            message.contains("disk on fire"),
+            "join() of a panicked body should panic with the body's own message \"disk on fire\"; it \
+             panicked with {message:?}"
+        ),
+        Ok(result) => panic!(
+            "join() of a body that panicked with \"disk on fire\" should panic with that payload \
+             (std::panic::resume_unwind); it returned {result:?}"
+        ),
+    }
+    expect_eq!(failing.state(), Terminated, "state() after the body panicked");
+    expect_eq!(failing.is_alive(), false, "is_alive() after the body panicked");
 }
