@@ -102,7 +102,10 @@ fn every_suite_has_a_valid_promise_list() {
     let course = grader::Course::new(root());
     let mut failures = Vec::new();
     for lesson in lessons() {
-        if only.as_deref().is_some_and(|only| !only.split(',').any(|id| id == lesson.id)) {
+        if only
+            .as_deref()
+            .is_some_and(|only| !only.split(',').any(|id| id == lesson.id))
+        {
             continue;
         }
         let dir = course.suite_dir(&lesson);
