@@ -11,10 +11,10 @@ use std::thread;
 // END SOLUTION
 
 /// Adds up `data` by splitting it into `threads` contiguous chunks, summing each chunk on its own
-/// scoped thread, and adding the partial sums: `sum_chunks_with(data, threads, |chunk| chunk.iter().sum())`.
+/// scoped thread, and adding the partial sums (given: it is [`sum_chunks_with`] with a plain sum per
+/// chunk, so the rules for splitting are that function's).
 ///
-/// The result always equals `data.iter().sum::<u64>()`. The rules for splitting are
-/// [`sum_chunks_with`]'s.
+/// The result always equals `data.iter().sum::<u64>()`.
 pub fn sum_chunks(data: &[u64], threads: usize) -> u64 {
     sum_chunks_with(data, threads, |chunk| chunk.iter().sum())
 }
