@@ -4,10 +4,11 @@
 //! Bodies are held on channels the test owns while it reads the registry; a thread that has ended is
 //! waited for with a deadline, never a blind sleep. Where the order of the list matters, each thread
 //! is seen running before the next is spawned, so the order never depends on which new thread the OS
-//! happens to run first; whether an entry is there *before* `spawn` returns is checked on its own, the
-//! instant `spawn` returns.
+//! happens to run first; whether an entry is there *before* `spawn` returns is checked on its own,
+//! while `lesson02::thread` holds the new threads back.
 
 use lesson02::advanced::{Registry, ThreadInfo, ThreadPanicked, panic_message};
+use lesson02::thread::hold;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
@@ -124,46 +125,36 @@ fn running_threads_are_listed_in_spawn_order() {
     );
 }
 
-/// How many threads [`listed_before_spawn_returns`] spawns, each looked up at once.
-const QUICK_LOOKS: usize = 32;
-
-/// The registry is read the instant `spawn` returns, while every body is held. A `spawn` that leaves
-/// the listing to the new thread is caught unless that thread wins the race against the caller's
-/// very next line on every one of the 32 spawns (measured here: a new thread wins it about once in a
-/// thousand spawns, normal or pinned to one CPU).
+/// The registry is read the instant `spawn` returns, while the course's `thread` module holds the
+/// new thread back before it runs any of the learner's code: an entry the new thread was meant to
+/// add itself is not there yet, on every run.
 fn listed_before_spawn_returns() {
     let registry = Registry::new();
-    let (release, release_rx) = mpsc::channel::<()>();
-    let release_rx = Arc::new(Mutex::new(release_rx));
     let mut workers = Vec::new();
-    let mut missing = Vec::new();
-    for i in 0..QUICK_LOOKS {
-        let release_rx = Arc::clone(&release_rx);
-        let worker = registry.spawn(format!("held-{i}"), move || {
-            let _ = release_rx.lock().unwrap().recv_timeout(PATIENCE);
-            i
-        });
-        let listed = registry.enumerate();
-        if !listed.contains(worker.info()) || registry.active_count() != i + 1 {
-            missing.push((i, names(&listed)));
+    let mut seen = Vec::new();
+    {
+        let _held = hold::new_threads();
+        for (i, name) in ["first", "second", "third"].into_iter().enumerate() {
+            let worker = registry.spawn(name, move || i);
+            seen.push((registry.enumerate(), registry.active_count()));
+            workers.push(worker);
         }
-        workers.push(worker);
+    } // the new threads go on from here
+    for (i, (listed, count)) in seen.iter().enumerate() {
+        let want: Vec<ThreadInfo> = workers[..=i].iter().map(|w| w.info().clone()).collect();
+        expect!(
+            *listed == want && *count == i + 1,
+            "enumerate() and active_count() the instant spawn({:?}, ..) returned, before the new thread had run any \
+             of your code: expected {:?} and {}, got {:?} and {count}. spawn() itself must list the thread \
+             before it returns",
+            want[i].name,
+            names(&want),
+            i + 1,
+            names(listed)
+        );
     }
-    for _ in 0..QUICK_LOOKS {
-        let _ = release.send(());
-    }
-    expect!(
-        missing.is_empty(),
-        "enumerate() and active_count() read right after spawn() returned, while every body was held: each new \
-         thread should already be listed, but {} of {QUICK_LOOKS} were not (first: right after spawning \
-         held-{}, enumerate() listed {:?}). spawn() itself must add the entry before it returns; the new \
-         thread may not have run a single line yet",
-        missing.len(),
-        missing.first().map_or(0, |m| m.0),
-        missing.first().map(|m| &m.1)
-    );
     for (i, worker) in workers.into_iter().enumerate() {
-        expect_eq!(worker.join(), Ok(i), "join() of a held body returning its index");
+        expect_eq!(worker.join(), Ok(i), "join() of a body returning its index");
     }
 }
 
