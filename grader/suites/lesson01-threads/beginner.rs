@@ -135,7 +135,8 @@ fn tasks_all_run_at_the_same_time() {
         met == vec![true; N],
         "expected all {N} tasks to be running at the same time (each waits for the others at a meeting point), \
          but at most {peak} of them were ever running together, and they gave up after {PATIENCE:?}. \
-         Start every thread before you join any"
+         Start every thread before you join any (a lazy .map(spawn).map(join) chain joins each before the next \
+         spawn)"
     );
 }
 
