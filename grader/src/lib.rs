@@ -5,7 +5,7 @@
 //! [`compile`] builds one test binary per tier, [`run`] runs each test in its own process,
 //! [`score`] turns outcomes into points, and [`report`] renders them. [`grade`] ties them together;
 //! [`starter`] generates the learners' starter files from the solutions; [`authoring`] holds the
-//! course authors' tools (`mutants`, `repeat`, `bench`); [`classroom`] the teachers' (export, batch,
+//! course authors' tools (`mutants`, `promises`, `repeat`, `bench`); [`classroom`] the teachers' (export, batch,
 //! Gradescope); [`study`] the learner's loop (progress, hint, reset, watch).
 
 pub mod authoring;

@@ -70,3 +70,25 @@ fn every_suite_lists_at_least_three_tests_per_tier_each_with_a_hint() {
         // where a test missing from a binary would not pass.
     }
 }
+
+#[test]
+fn every_suite_has_a_valid_promise_list() {
+    // Set THREADLAB_PROMISE_LESSONS=lesson01,lesson02 to check some lessons only.
+    let only = std::env::var("THREADLAB_PROMISE_LESSONS").ok();
+    let course = grader::Course::new(root());
+    let mut failures = Vec::new();
+    for lesson in lessons() {
+        if only
+            .as_deref()
+            .is_some_and(|only| !only.split(',').any(|id| id == lesson.id))
+        {
+            continue;
+        }
+        let dir = course.suite_dir(&lesson);
+        let suite = grader::suite::Suite::load(&dir).unwrap();
+        if let Err(error) = grader::authoring::promises::Promises::load(&dir, &suite) {
+            failures.push(format!("{}: {error}", lesson.id));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

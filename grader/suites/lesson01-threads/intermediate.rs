@@ -1,12 +1,15 @@
-//! Hidden tests, intermediate tier: `sum_chunks` and `check_all`.
+//! Hidden tests, intermediate tier: `sum_chunks`, `sum_chunks_with` and `check_all`.
 //!
 //! `sum_chunks` is fed powers of two, so a sum that drops or repeats any element is wrong in a way
-//! the message can name. `check_all`'s checks meet at a rendezvous that only opens when every check
-//! is running at the same moment; checks run one by one give up after a short wait instead of hanging.
+//! the message can name. The chunks themselves are seen through `sum_chunks_with`'s callback: where
+//! each starts, how long it is, and which thread handled it. The chunk callbacks, like `check_all`'s
+//! checks, meet at a rendezvous that only opens when all of them are running at the same moment;
+//! calls made one by one (or all on the caller's thread) give up after a short wait instead of hanging.
 
-use lesson01::intermediate::{check_all, sum_chunks};
+use lesson01::intermediate::{check_all, sum_chunks, sum_chunks_with};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::thread::{self, ThreadId};
 
 use threadlab_harness::wait::{PATIENCE, Rendezvous};
 use threadlab_harness::{catch_panic, expect, expect_eq};
@@ -14,6 +17,10 @@ use threadlab_harness::{catch_panic, expect, expect_eq};
 fn main() {
     threadlab_harness::main(&[
         ("sum_chunks_even_splits", sum_chunks_even_splits),
+        (
+            "sum_chunks_sums_every_chunk_on_its_own_thread",
+            sum_chunks_sums_every_chunk_on_its_own_thread,
+        ),
         ("sum_chunks_uneven_splits", sum_chunks_uneven_splits),
         (
             "sum_chunks_zero_threads_and_more_threads_than_items",
@@ -58,10 +65,79 @@ fn check_sum(data: &[u64], threads: usize) {
     panic!("{message}");
 }
 
+/// The chunks `sum_chunks_with(data, threads, ..)` hands to its callback, as `(start index, length)`
+/// sorted by start; the callback itself returns the plain sum, so the total is checked too.
+fn chunks_seen(data: &[u64], threads: usize) -> Vec<(usize, usize)> {
+    let seen = Mutex::new(Vec::new());
+    let call = format!(
+        "sum_chunks_with(&data, {threads}, ..) with data.len() == {}",
+        data.len()
+    );
+    let got = match catch_panic(|| {
+        sum_chunks_with(data, threads, |chunk| {
+            // Where the chunk starts inside `data` (it must be a piece of `data`, not a copy).
+            let start = (chunk.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize) / size_of::<u64>();
+            seen.lock().unwrap().push((start, chunk.len()));
+            chunk.iter().sum()
+        })
+    }) {
+        Ok(got) => got,
+        Err(message) => panic!("{call}: panicked: {message}"),
+    };
+    let want: u64 = data.iter().sum();
+    expect!(
+        got == want,
+        "{call} with a callback that sums its chunk: expected {want}, got {got}"
+    );
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort_unstable();
+    seen
+}
+
+/// Checks the split promised by the doc comment: `min(max(threads, 1), data.len())` chunks of
+/// contiguous elements, covering `data` in order, lengths differing by at most one, none empty.
+fn check_split(data: &[u64], threads: usize) {
+    let chunks = chunks_seen(data, threads);
+    let call = format!(
+        "sum_chunks_with(&data, {threads}, ..) with data.len() == {}",
+        data.len()
+    );
+    let workers = threads.max(1).min(data.len());
+    expect!(
+        chunks.len() == workers,
+        "{call}: expected the callback to be called for {workers} chunk(s), one per thread, but it was called \
+         {} time(s), with the chunks (start, length) {chunks:?}",
+        chunks.len()
+    );
+    let mut next = 0;
+    for &(start, len) in &chunks {
+        expect!(
+            start == next && len > 0,
+            "{call}: expected non-empty chunks that follow each other and cover every element once, got \
+             the chunks (start, length) {chunks:?} (each chunk must be a piece of `data` itself)"
+        );
+        next += len;
+    }
+    expect!(
+        next == data.len(),
+        "{call}: the chunks (start, length) {chunks:?} cover {next} of {} elements",
+        data.len()
+    );
+    let (shortest, longest) = (
+        chunks.iter().map(|c| c.1).min().unwrap_or(0),
+        chunks.iter().map(|c| c.1).max().unwrap_or(0),
+    );
+    expect!(
+        longest - shortest <= 1,
+        "{call}: expected chunk lengths that differ by at most one, got the chunks (start, length) {chunks:?}"
+    );
+}
+
 fn sum_chunks_even_splits() {
     let data = powers(12);
     for threads in [1, 2, 3, 4, 6, 12] {
         check_sum(&data, threads);
+        check_split(&data, threads);
     }
     let big: Vec<u64> = (1..=100_000).collect();
     for threads in [1, 2, 4, 8] {
@@ -74,6 +150,7 @@ fn sum_chunks_uneven_splits() {
         let data = powers(len);
         for threads in 1..=len {
             check_sum(&data, threads);
+            check_split(&data, threads);
         }
     }
     let big: Vec<u64> = (1..=100_003).collect();
@@ -92,7 +169,57 @@ fn sum_chunks_zero_threads_and_more_threads_than_items() {
         let data = powers(len);
         for threads in [len + 1, len + 2, 2 * len + 1, 64] {
             check_sum(&data, threads);
+            check_split(&data, threads);
         }
+    }
+    check_split(&powers(5), 0);
+    for threads in [0, 1, 4] {
+        expect_eq!(
+            chunks_seen(&[], threads),
+            Vec::<(usize, usize)>::new(),
+            "chunks passed to the callback by sum_chunks_with(&[], {threads}, ..) (empty data: no thread, no call)"
+        );
+    }
+}
+
+/// Every chunk's callback waits at a meeting point until all of them are running at once, and
+/// records the thread it runs on.
+fn sum_chunks_sums_every_chunk_on_its_own_thread() {
+    let caller = thread::current().id();
+    for (len, threads) in [(8, 4), (10, 3), (3, 3)] {
+        let data = powers(len);
+        let meeting = Rendezvous::new(threads);
+        let ran_on = Mutex::new(Vec::<ThreadId>::new());
+        let call = format!("sum_chunks_with(&data, {threads}, ..) with data.len() == {len}");
+        let got = sum_chunks_with(&data, threads, |chunk| {
+            ran_on.lock().unwrap().push(thread::current().id());
+            meeting.arrive();
+            chunk.iter().sum()
+        });
+        let ran_on = ran_on.into_inner().unwrap();
+        expect!(
+            !ran_on.contains(&caller),
+            "{call}: a chunk was summed on the thread that called sum_chunks_with; each chunk must be summed \
+             on a scoped thread of its own"
+        );
+        let mut distinct = ran_on.clone();
+        distinct.sort_by_key(|id| format!("{id:?}"));
+        distinct.dedup();
+        expect!(
+            distinct.len() == threads,
+            "{call}: expected {threads} chunks summed on {threads} different threads, but the callback ran {} \
+             time(s) on {} thread(s)",
+            ran_on.len(),
+            distinct.len()
+        );
+        let peak = meeting.peak();
+        expect!(
+            peak == threads,
+            "{call}: expected all {threads} chunks to be summed at the same time (each waits for the others), \
+             but at most {peak} were being summed at once, and they gave up after {PATIENCE:?}. Spawn every \
+             chunk's thread before joining any"
+        );
+        expect_eq!(got, data.iter().sum::<u64>(), "{call}'s result");
     }
 }
 
@@ -129,6 +256,28 @@ fn check_all_reports_every_host() {
         *calls.lock().unwrap(),
         vec!["solo.example".to_owned()],
         "hosts passed to check by check_all(&[\"solo.example\"], ..)"
+    );
+
+    // A host listed twice is checked twice and has one entry.
+    let calls = Mutex::new(Vec::new());
+    let twice = check_all(&["dup.example", "other.example", "dup.example"], |host| {
+        calls.lock().unwrap().push(host.to_owned());
+        host.starts_with("dup")
+    });
+    expect_eq!(
+        twice,
+        HashMap::from([
+            ("dup.example".to_owned(), true),
+            ("other.example".to_owned(), false)
+        ]),
+        "check_all(&[\"dup.example\", \"other.example\", \"dup.example\"], ..) (a host listed twice)"
+    );
+    let mut calls = calls.into_inner().unwrap();
+    calls.sort();
+    expect_eq!(
+        calls,
+        ["dup.example", "dup.example", "other.example"],
+        "hosts passed to check (sorted) when \"dup.example\" is listed twice: it is checked twice"
     );
 
     let empty = check_all(&[], |_| {

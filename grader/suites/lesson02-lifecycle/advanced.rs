@@ -2,9 +2,13 @@
 //! reported through `RegisteredThread::join`.
 //!
 //! Bodies are held on channels the test owns while it reads the registry; a thread that has ended is
-//! waited for with a deadline, never a blind sleep.
+//! waited for with a deadline, never a blind sleep. Where the order of the list matters, each thread
+//! is seen running before the next is spawned, so the order never depends on which new thread the OS
+//! happens to run first; whether an entry is there *before* `spawn` returns is checked on its own,
+//! while `lesson02::thread` holds the new threads back.
 
 use lesson02::advanced::{Registry, ThreadInfo, ThreadPanicked, panic_message};
+use lesson02::thread::hold;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
@@ -17,6 +21,11 @@ fn main() {
         (
             "running_threads_are_listed_in_spawn_order",
             running_threads_are_listed_in_spawn_order,
+        ),
+        ("listed_before_spawn_returns", listed_before_spawn_returns),
+        (
+            "enumerate_keeps_spawn_order_when_threads_end",
+            enumerate_keeps_spawn_order_when_threads_end,
         ),
         (
             "finished_threads_leave_without_join",
@@ -64,11 +73,10 @@ fn running_threads_are_listed_in_spawn_order() {
     let (ids_tx, ids) = mpsc::channel();
     let (release, release_rx) = mpsc::channel();
     let release_rx = Arc::new(Mutex::new(release_rx));
-    let workers: Vec<_> = ["alpha", "beta", "gamma"]
-        .into_iter()
-        .map(|name| registry.spawn(name, held_body(ids_tx.clone(), Arc::clone(&release_rx))))
-        .collect();
-    for _ in 0..3 {
+    let mut workers = Vec::new();
+    for name in ["alpha", "beta", "gamma"] {
+        workers.push(registry.spawn(name, held_body(ids_tx.clone(), Arc::clone(&release_rx))));
+        // Seen running before the next spawn: the order below is the spawn order, whatever the OS does.
         let (name, id) = ids
             .recv_timeout(PATIENCE)
             .expect("every spawned body starts within 2 s");
@@ -115,6 +123,88 @@ fn running_threads_are_listed_in_spawn_order() {
         Vec::<ThreadInfo>::new(),
         "enumerate() after every thread was joined"
     );
+}
+
+/// The registry is read the instant `spawn` returns, while the course's `thread` module holds the
+/// new thread back before it runs any of the learner's code: an entry the new thread was meant to
+/// add itself is not there yet, on every run.
+fn listed_before_spawn_returns() {
+    let registry = Registry::new();
+    let mut workers = Vec::new();
+    let mut seen = Vec::new();
+    {
+        let _held = hold::new_threads();
+        for (i, name) in ["first", "second", "third"].into_iter().enumerate() {
+            let worker = registry.spawn(name, move || i);
+            seen.push((registry.enumerate(), registry.active_count()));
+            workers.push(worker);
+        }
+    } // the new threads go on from here
+    for (i, (listed, count)) in seen.iter().enumerate() {
+        let want: Vec<ThreadInfo> = workers[..=i].iter().map(|w| w.info().clone()).collect();
+        expect!(
+            *listed == want && *count == i + 1,
+            "enumerate() and active_count() the instant spawn({:?}, ..) returned, before the new thread had run any \
+             of your code: expected {:?} and {}, got {:?} and {count}. spawn() itself must list the thread \
+             before it returns",
+            want[i].name,
+            names(&want),
+            i + 1,
+            names(listed)
+        );
+    }
+    for (i, worker) in workers.into_iter().enumerate() {
+        expect_eq!(worker.join(), Ok(i), "join() of a body returning its index");
+    }
+}
+
+/// Threads leave from the front and the middle of the list; the others keep their spawn order.
+fn enumerate_keeps_spawn_order_when_threads_end() {
+    let registry = Registry::new();
+    let mut releases = Vec::new();
+    let mut workers = Vec::new();
+    let (started_tx, started) = mpsc::channel();
+    for name in ["first", "second", "third", "fourth", "fifth"] {
+        let (release, release_rx) = mpsc::channel::<()>();
+        let started_tx = started_tx.clone();
+        workers.push(registry.spawn(name, move || {
+            let _ = started_tx.send(());
+            let _ = release_rx.recv_timeout(PATIENCE);
+        }));
+        releases.push(release);
+        // Seen running before the next spawn, so the list's order is the spawn order.
+        expect!(
+            started.recv_timeout(PATIENCE).is_ok(),
+            "the body of {name:?} did not start within 2 s"
+        );
+    }
+    let mut workers: Vec<_> = workers.into_iter().map(Some).collect();
+    let mut end = |index: usize, left: usize| {
+        let _ = releases[index].send(());
+        if let Some(worker) = workers[index].take() {
+            expect_eq!(worker.join(), Ok(()), "join() of a held body");
+        }
+        expect_eq!(
+            registry.active_count(),
+            left,
+            "active_count() after a thread ended and was joined"
+        );
+    };
+    end(0, 4);
+    expect_eq!(
+        names(&registry.enumerate()),
+        ["second", "third", "fourth", "fifth"],
+        "enumerate() after the first of 5 threads ended (the others in spawn order)"
+    );
+    end(2, 3);
+    expect_eq!(
+        names(&registry.enumerate()),
+        ["second", "fourth", "fifth"],
+        "enumerate() after \"first\" and \"third\" ended (the others in spawn order)"
+    );
+    for (index, left) in [(1, 2), (3, 1), (4, 0)] {
+        end(index, left);
+    }
 }
 
 fn finished_threads_leave_without_join() {
@@ -165,10 +255,16 @@ fn finished_threads_leave_without_join() {
 fn panicked_threads_leave_the_registry() {
     let registry = Registry::new();
     let (go, go_rx) = mpsc::channel::<()>();
+    let (started_tx, started) = mpsc::channel();
     let doomed = registry.spawn("doomed", move || -> u32 {
+        let _ = started_tx.send(());
         let _ = go_rx.recv_timeout(PATIENCE);
         panic!("out of cheese");
     });
+    expect!(
+        started.recv_timeout(PATIENCE).is_ok(),
+        "the body of \"doomed\" did not start within 2 s"
+    );
     expect_eq!(
         names(&registry.enumerate()),
         ["doomed"],
@@ -217,6 +313,16 @@ fn join_reports_the_panic_message() {
             message: "plain text panic".into()
         }),
         "join() of a body that ran panic!(\"plain text panic\") (a &str payload)"
+    );
+    let shown = ThreadPanicked {
+        name: "literal".into(),
+        message: "plain text panic".into(),
+    }
+    .to_string();
+    expect!(
+        shown.contains("'literal'") && shown.contains("plain text panic"),
+        "the Display of ThreadPanicked {{ name: \"literal\", message: \"plain text panic\" }} should name the \
+         thread and give the message, got {shown:?}"
     );
     let disk = 3;
     let formatted = registry.spawn("formatted", move || -> u8 { panic!("disk {disk} is full") });
@@ -312,6 +418,51 @@ fn current_names_the_calling_thread() {
     );
     let _ = release.send(());
     expect_eq!(outer.join(), Ok(()), "join() of \"outer\"");
+
+    // Two live threads with the same name: each must get its own entry (names are not unique, ids are).
+    let (go, go_rx) = mpsc::channel::<()>();
+    let go_rx = Arc::new(Mutex::new(go_rx));
+    let (seen_tx, seen) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel::<()>();
+    let release_rx = Arc::new(Mutex::new(release_rx));
+    let twins: Vec<_> = (0..2)
+        .map(|_| {
+            let (registry, go_rx, seen_tx, release_rx) = (
+                registry.clone(),
+                Arc::clone(&go_rx),
+                seen_tx.clone(),
+                Arc::clone(&release_rx),
+            );
+            registry.clone().spawn("twin", move || {
+                let _ = go_rx.lock().unwrap().recv_timeout(PATIENCE);
+                let _ = seen_tx.send((thread::current().id(), registry.current()));
+                let _ = release_rx.lock().unwrap().recv_timeout(PATIENCE);
+            })
+        })
+        .collect();
+    for _ in 0..2 {
+        let _ = go.send(());
+    }
+    for _ in 0..2 {
+        let (id, got) = seen
+            .recv_timeout(PATIENCE)
+            .expect("both \"twin\" bodies report within 2 s");
+        expect_eq!(
+            got,
+            Some(ThreadInfo {
+                name: "twin".into(),
+                id
+            }),
+            "registry.current() inside one of two live threads both named \"twin\" (it must be the caller's own \
+             entry: look it up by thread id, not by name)"
+        );
+    }
+    for _ in 0..2 {
+        let _ = release.send(());
+    }
+    for twin in twins {
+        expect_eq!(twin.join(), Ok(()), "join() of a \"twin\"");
+    }
 }
 
 fn registries_are_independent() {
@@ -320,13 +471,18 @@ fn registries_are_independent() {
     let (release, release_rx) = mpsc::channel::<()>();
     let release_rx = Arc::new(Mutex::new(release_rx));
     let (ids_tx, ids) = mpsc::channel();
-    let a = first.spawn("in-first", held_body(ids_tx.clone(), Arc::clone(&release_rx)));
-    let b = second.spawn("in-second", held_body(ids_tx.clone(), Arc::clone(&release_rx)));
-    let c = second.spawn("also-in-second", held_body(ids_tx, release_rx));
-    for _ in 0..3 {
+    let mut spawned = Vec::new();
+    for (registry, name) in [
+        (&first, "in-first"),
+        (&second, "in-second"),
+        (&second, "also-in-second"),
+    ] {
+        spawned.push(registry.spawn(name, held_body(ids_tx.clone(), Arc::clone(&release_rx))));
+        // Seen running before the next spawn, so the lists' order is the spawn order.
         ids.recv_timeout(PATIENCE)
             .expect("every spawned body starts within 2 s");
     }
+    let [a, b, c]: [_; 3] = spawned.try_into().unwrap_or_else(|_| unreachable!());
     expect_eq!(
         names(&first.enumerate()),
         ["in-first"],

@@ -1,13 +1,16 @@
 //! Hidden tests, beginner tier: `ManagedThread` (new/start/state/is_alive/ident/join).
 //!
 //! Bodies wait on channels the test owns, so the test knows where a thread is while it looks at
-//! `state()`. Whether `new` or `start` created an OS thread is read from `/proc/self/task`.
+//! `state()`. Whether `new` or `start` created an OS thread is read from `/proc/self/task`. What
+//! `start` recorded before it returned is read while `lesson02::thread` holds the new thread back.
 
 use lesson02::beginner::{LifecycleError, ManagedThread, ThreadState};
+use lesson02::thread::hold;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use threadlab_harness::wait::{PATIENCE, eventually};
 use threadlab_harness::{catch_panic, expect, expect_eq};
@@ -18,6 +21,10 @@ fn main() {
         (
             "start_runs_the_body_on_its_own_named_thread",
             start_runs_the_body_on_its_own_named_thread,
+        ),
+        (
+            "state_is_running_as_soon_as_start_returns",
+            state_is_running_as_soon_as_start_returns,
         ),
         ("second_start_is_refused", second_start_is_refused),
         (
@@ -156,6 +163,42 @@ fn start_runs_the_body_on_its_own_named_thread() {
     );
 }
 
+/// `state()` is read the instant `start()` returns, while the course's `thread` module holds the new
+/// thread back before it runs any of the learner's code: what `start` itself recorded is all there
+/// is to see, on every run.
+fn state_is_running_as_soon_as_start_returns() {
+    let (ran_tx, ran) = mpsc::channel();
+    let mut thread = ManagedThread::new("held-back", move || {
+        let _ = ran_tx.send(());
+        5
+    });
+    let seen = {
+        let _held = hold::new_threads();
+        let called = Instant::now();
+        let started = thread.start();
+        let seen = (thread.state(), thread.is_alive());
+        expect_eq!(started, Ok(()), "start() of a new thread");
+        expect!(
+            called.elapsed() < Duration::from_secs(2),
+            "start() returned only after {:?}, while the new thread was held back: start() must not wait for \
+             the new thread",
+            called.elapsed()
+        );
+        seen
+    }; // the new thread goes on from here
+    expect_eq!(
+        seen,
+        (ThreadState::Running, true),
+        "(state(), is_alive()) the instant start() returned Ok, before the new thread had run any of your code \
+         (start() itself must record Running; the new thread may not have run a line yet)"
+    );
+    expect!(
+        ran.recv_timeout(PATIENCE).is_ok(),
+        "the body did not run within 2 s once the new thread was let go"
+    );
+    expect_eq!(thread.join(), Ok(5), "join() of a body returning 5");
+}
+
 fn second_start_is_refused() {
     let runs = Arc::new(AtomicUsize::new(0));
     let (gate, pass) = gate();
@@ -238,6 +281,24 @@ fn finished_thread_is_terminated_before_join() {
 }
 
 fn join_returns_the_value_and_refuses_misuse() {
+    // The errors are for people, like Python's RuntimeError("threads can only be started once"):
+    // each Display is a message of its own.
+    let texts: Vec<String> = [
+        LifecycleError::AlreadyStarted,
+        LifecycleError::NotStarted,
+        LifecycleError::AlreadyJoined,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    expect!(
+        texts.iter().all(|t| !t.trim().is_empty())
+            && texts[0] != texts[1]
+            && texts[1] != texts[2]
+            && texts[0] != texts[2],
+        "the Display of AlreadyStarted, NotStarted and AlreadyJoined should be three different messages, got {texts:?}"
+    );
+
     let mut never_started = ManagedThread::new("unstarted", || 1);
     expect_eq!(
         never_started.join(),

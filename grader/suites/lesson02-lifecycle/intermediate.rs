@@ -6,12 +6,13 @@
 //! test lets it go, so `state()` can be checked at a known point.
 
 use lesson02::intermediate::{Event, LifecycleError, ManagedThread, ThreadState};
+use lesson02::thread::hold;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 use threadlab_harness::wait::{PATIENCE, eventually};
-use threadlab_harness::{expect, expect_eq};
+use threadlab_harness::{catch_panic, expect, expect_eq};
 
 use ThreadState::{Blocked, New, Running, Terminated};
 
@@ -24,6 +25,10 @@ fn main() {
         (
             "lock_is_blocked_while_another_thread_holds_it",
             lock_is_blocked_while_another_thread_holds_it,
+        ),
+        (
+            "lock_reports_a_poisoned_mutex_like_mutex_lock",
+            lock_reports_a_poisoned_mutex_like_mutex_lock,
         ),
         ("sleep_is_recorded_as_blocked", sleep_is_recorded_as_blocked),
         ("only_real_waits_are_blocked", only_real_waits_are_blocked),
@@ -163,6 +168,87 @@ fn lock_is_blocked_while_another_thread_holds_it() {
     );
 }
 
+/// A mutex whose holder panicked is poisoned: `mutex.lock()` then returns `Err` (with the guard
+/// inside), and `ctx.lock` must too, whether the poison was there before the call (no wait) or came
+/// while the body was waiting for the lock (after `Blocked`).
+fn lock_reports_a_poisoned_mutex_like_mutex_lock() {
+    const PLANNED: &str = "the test poisons the mutex while the body waits for it";
+    // Poisoned before the body locks it: the test panics on purpose while holding the lock.
+    let poisoned = Arc::new(Mutex::new(5u32));
+    let _ = catch_panic(|| {
+        let _held = poisoned.lock().unwrap();
+        panic!("the test poisons this mutex on purpose");
+    });
+    let mut thread = {
+        let poisoned = Arc::clone(&poisoned);
+        ManagedThread::new("poisoned-free", move |ctx| match ctx.lock(&poisoned) {
+            Ok(guard) => Ok(*guard),
+            Err(error) => Err(*error.into_inner()),
+        })
+    };
+    expect_eq!(thread.start(), Ok(()), "start()");
+    expect_eq!(
+        thread.join(),
+        Ok(Err(5)),
+        "join() of a body returning what ctx.lock gave for a free but poisoned mutex holding 5 (Ok(value) for \
+         Ok(guard), Err(value) for Err(poisoned)); mutex.lock() returns Err here"
+    );
+    expect_eq!(
+        thread.history(),
+        vec![New, Running, Terminated],
+        "history() of a body that locked a free (poisoned) mutex"
+    );
+
+    // Poisoned while the body waits for it: the test holds the lock, lets the body block on it, then
+    // panics while still holding it.
+    let shared = Arc::new(Mutex::new(7u32));
+    let (test, body) = checkpoints();
+    let mut thread = {
+        let shared = Arc::clone(&shared);
+        ManagedThread::new("poisoned-wait", move |ctx| {
+            body.reach("started");
+            let got = match ctx.lock(&shared) {
+                Ok(guard) => Ok(*guard),
+                Err(error) => Err(*error.into_inner()),
+            };
+            body.reach("after lock");
+            got
+        })
+    };
+    let holder = Arc::clone(&shared);
+    let outcome = catch_panic(|| {
+        let _held = holder.lock().unwrap();
+        expect_eq!(thread.start(), Ok(()), "start()");
+        test.expect_reached("started");
+        test.go_on();
+        expect_blocked(&thread, "waits in ctx.lock(&mutex) for a mutex the test holds");
+        panic!("{PLANNED}");
+    });
+    match outcome {
+        Err(message) if message == PLANNED => {}
+        Err(message) => panic!("{message}"),
+        Ok(()) => unreachable!("the closure always panics"),
+    }
+    test.expect_reached("after lock");
+    expect_eq!(
+        thread.state(),
+        Running,
+        "state() after ctx.lock returned for a mutex poisoned while the body waited"
+    );
+    test.go_on();
+    expect_eq!(
+        thread.join(),
+        Ok(Err(7)),
+        "join() of a body returning what ctx.lock gave for a mutex (holding 7) whose holder panicked while the \
+         body waited (Ok(value) for Ok(guard), Err(value) for Err(poisoned)); mutex.lock() returns Err here"
+    );
+    expect_eq!(
+        thread.history(),
+        vec![New, Running, Blocked, Running, Terminated],
+        "history() of a body that waited for a mutex that was then poisoned"
+    );
+}
+
 fn sleep_is_recorded_as_blocked() {
     let (test, body) = checkpoints();
     let mut thread = ManagedThread::new("sleeper", move |ctx| {
@@ -214,8 +300,14 @@ fn only_real_waits_are_blocked() {
     );
 }
 
+/// The number of OS threads in this process (Linux), or `None` where `/proc` is not available.
+fn os_threads() -> Option<usize> {
+    std::fs::read_dir("/proc/self/task").ok().map(|dir| dir.count())
+}
+
 fn lifecycle_rules_still_hold() {
     let event = Arc::new(Event::new());
+    let before = os_threads();
     let mut thread = {
         let event = Arc::clone(&event);
         ManagedThread::new("rules", move |ctx| {
@@ -223,7 +315,34 @@ fn lifecycle_rules_still_hold() {
             thread::current().name().map(str::to_owned)
         })
     };
+    if let (Some(before), Some(after)) = (before, os_threads()) {
+        expect!(
+            after == before,
+            "ManagedThread::new must not create an OS thread (that is start()'s job): the process had \
+             {before} threads before new() and {after} after"
+        );
+    }
     expect_eq!(thread.state(), New, "state() right after ManagedThread::new");
+    expect_eq!(
+        thread.name(),
+        "rules",
+        "name() of ManagedThread::new(\"rules\", ..)"
+    );
+    let texts: Vec<String> = [
+        LifecycleError::AlreadyStarted,
+        LifecycleError::NotStarted,
+        LifecycleError::AlreadyJoined,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    expect!(
+        texts.iter().all(|t| !t.trim().is_empty())
+            && texts[0] != texts[1]
+            && texts[1] != texts[2]
+            && texts[0] != texts[2],
+        "the Display of AlreadyStarted, NotStarted and AlreadyJoined should be three different messages, got {texts:?}"
+    );
     expect_eq!(
         thread.history(),
         vec![New],
@@ -273,4 +392,37 @@ fn lifecycle_rules_still_hold() {
         vec![New, Running, Blocked, Running, Terminated],
         "history() at the end"
     );
+
+    // Running the instant start() returns Ok, while the new thread is held back before any of the
+    // learner's code runs.
+    let mut held_back = ManagedThread::new("held-back", |_ctx| 3);
+    let seen = {
+        let _held = hold::new_threads();
+        expect_eq!(held_back.start(), Ok(()), "start() of a new thread");
+        held_back.state()
+    }; // the new thread goes on from here
+    expect_eq!(
+        seen,
+        Running,
+        "state() the instant start() returned Ok, before the new thread had run any of your code (start() \
+         itself must record Running)"
+    );
+    expect_eq!(held_back.join(), Ok(3), "join() of a body returning 3");
+
+    // A body that panics: Terminated, and join() passes the panic on.
+    let mut failing = ManagedThread::new("failing", |_ctx| -> u8 { panic!("disk on fire") });
+    expect_eq!(failing.start(), Ok(()), "start() of a body that panics");
+    match catch_panic(|| failing.join()) {
+        Err(message) => expect!(
+            message.contains("disk on fire"),
+            "join() of a panicked body should panic with the body's own message \"disk on fire\"; it \
+             panicked with {message:?}"
+        ),
+        Ok(result) => panic!(
+            "join() of a body that panicked with \"disk on fire\" should panic with that payload \
+             (std::panic::resume_unwind); it returned {result:?}"
+        ),
+    }
+    expect_eq!(failing.state(), Terminated, "state() after the body panicked");
+    expect_eq!(failing.is_alive(), false, "is_alive() after the body panicked");
 }

@@ -11,18 +11,35 @@ use std::collections::HashMap;
 // TODO: import what you need from std::sync and std::thread
 
 /// Adds up `data` by splitting it into `threads` contiguous chunks, summing each chunk on its own
-/// scoped thread (the threads borrow `data`: no copy, no `Arc`), and adding the partial sums.
+/// scoped thread, and adding the partial sums (given: it is [`sum_chunks_with`] with a plain sum per
+/// chunk, so the rules for splitting are that function's).
 ///
-/// The result always equals `data.iter().sum::<u64>()`. How the work is split:
+/// The result always equals `data.iter().sum::<u64>()`.
+pub fn sum_chunks(data: &[u64], threads: usize) -> u64 {
+    sum_chunks_with(data, threads, |chunk| chunk.iter().sum())
+}
+
+/// Splits `data` into `threads` contiguous chunks, calls `sum_chunk` on every chunk, each call on a
+/// scoped thread of its own (the threads borrow `data`: no copy, no `Arc`), all chunks at the same
+/// time, and returns the sum of what the calls returned.
 ///
-/// - The chunks differ in length by at most one, and together cover every element exactly once, also
-///   when `threads` does not divide `data.len()`.
+/// `sum_chunk` is the work done per chunk ([`sum_chunks`] passes a plain sum). Taking it as an
+/// argument is what lets a caller see that the chunks really are handled on threads of their own, at
+/// the same time, as `check_all`'s `check` does for hosts. How the work is split:
+///
+/// - The chunks differ in length by at most one, and together cover every element exactly once, in
+///   order, also when `threads` does not divide `data.len()`. `sum_chunk` is called once per chunk and
+///   never with an empty chunk.
 /// - `threads == 0` is treated as `1`: there is always at least one worker.
 /// - `threads > data.len()` starts only `data.len()` threads (one element each): a thread with
-///   nothing to add is never started. An empty `data` returns `0` without starting any thread.
-pub fn sum_chunks(data: &[u64], threads: usize) -> u64 {
-    // TODO: split `data` into chunks, one scoped thread per chunk, add up the partial sums
-    todo!("split `data` into chunks, one scoped thread per chunk, add up the partial sums")
+///   nothing to add is never started. An empty `data` returns `0` without starting any thread or
+///   calling `sum_chunk`.
+pub fn sum_chunks_with<F>(data: &[u64], threads: usize, sum_chunk: F) -> u64
+where
+    F: Fn(&[u64]) -> u64 + Sync,
+{
+    // TODO: split `data` into chunks; one scoped thread per chunk calls `sum_chunk`; add up
+    todo!("split `data` into chunks; one scoped thread per chunk calls `sum_chunk`; add up")
 }
 
 /// Runs `check` once for every entry of `hosts`, each on its own thread, all at the same time, and

@@ -11,34 +11,57 @@ use std::thread;
 // END SOLUTION
 
 /// Adds up `data` by splitting it into `threads` contiguous chunks, summing each chunk on its own
-/// scoped thread (the threads borrow `data`: no copy, no `Arc`), and adding the partial sums.
+/// scoped thread, and adding the partial sums (given: it is [`sum_chunks_with`] with a plain sum per
+/// chunk, so the rules for splitting are that function's).
 ///
-/// The result always equals `data.iter().sum::<u64>()`. How the work is split:
+/// The result always equals `data.iter().sum::<u64>()`.
+pub fn sum_chunks(data: &[u64], threads: usize) -> u64 {
+    sum_chunks_with(data, threads, |chunk| chunk.iter().sum())
+}
+
+/// Splits `data` into `threads` contiguous chunks, calls `sum_chunk` on every chunk, each call on a
+/// scoped thread of its own (the threads borrow `data`: no copy, no `Arc`), all chunks at the same
+/// time, and returns the sum of what the calls returned.
 ///
-/// - The chunks differ in length by at most one, and together cover every element exactly once, also
-///   when `threads` does not divide `data.len()`.
+/// `sum_chunk` is the work done per chunk ([`sum_chunks`] passes a plain sum). Taking it as an
+/// argument is what lets a caller see that the chunks really are handled on threads of their own, at
+/// the same time, as `check_all`'s `check` does for hosts. How the work is split:
+///
+/// - The chunks differ in length by at most one, and together cover every element exactly once, in
+///   order, also when `threads` does not divide `data.len()`. `sum_chunk` is called once per chunk and
+///   never with an empty chunk.
 /// - `threads == 0` is treated as `1`: there is always at least one worker.
 /// - `threads > data.len()` starts only `data.len()` threads (one element each): a thread with
-///   nothing to add is never started. An empty `data` returns `0` without starting any thread.
-pub fn sum_chunks(data: &[u64], threads: usize) -> u64 {
-    // BEGIN SOLUTION: split `data` into chunks, one scoped thread per chunk, add up the partial sums
+///   nothing to add is never started. An empty `data` returns `0` without starting any thread or
+///   calling `sum_chunk`.
+pub fn sum_chunks_with<F>(data: &[u64], threads: usize, sum_chunk: F) -> u64
+where
+    F: Fn(&[u64]) -> u64 + Sync,
+{
+    // BEGIN SOLUTION: split `data` into chunks; one scoped thread per chunk calls `sum_chunk`; add up
     let workers = threads.max(1).min(data.len());
     if workers == 0 {
         return 0;
     }
     // `base` elements for every worker, and one more for the first `extra` of them.
     let (base, extra) = (data.len() / workers, data.len() % workers);
+    let sum_chunk = &sum_chunk;
     thread::scope(|s| {
         let mut rest = data;
         let mut handles = Vec::with_capacity(workers);
         for i in 0..workers {
             let (chunk, tail) = rest.split_at(base + usize::from(i < extra));
             rest = tail;
-            handles.push(s.spawn(move || chunk.iter().sum::<u64>()));
+            handles.push(s.spawn(move || sum_chunk(chunk)));
         }
+        // Joined only after every thread was spawned, so the chunks are summed at the same time.
         handles
             .into_iter()
-            .map(|h| h.join().expect("summing a chunk cannot panic"))
+            .map(|h| match h.join() {
+                Ok(partial) => partial,
+                // Pass a panic of `sum_chunk` on unchanged.
+                Err(payload) => std::panic::resume_unwind(payload),
+            })
             .sum()
     })
     // END SOLUTION

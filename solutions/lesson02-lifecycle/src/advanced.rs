@@ -4,15 +4,16 @@
 //!
 //! The registry is a value, not a global: every `Registry::new()` is a separate list, and clones of
 //! one registry share its list. So tests (and libraries) that each make their own registry never
-//! see each other's threads. Use `std::thread` and `std::sync` directly.
+//! see each other's threads. Take threads from `crate::thread` and locks from `crate::sync` (`std`'s,
+//! re-exported).
 
+use crate::thread::{JoinHandle, ThreadId};
 use std::any::Any;
 use std::fmt;
-use std::thread::{JoinHandle, ThreadId};
 
-// BEGIN SOLUTION (comment): import what you need (Arc, Mutex, thread::Builder, ...)
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::{self, Builder};
+// BEGIN SOLUTION (comment): import what you need from crate::sync and crate::thread (Arc, Builder, ...)
+use crate::sync::{Arc, Mutex, MutexGuard};
+use crate::thread::{self, Builder};
 // END SOLUTION
 
 /// One registered thread: its name and its id (`thread::current().id()` inside its body).
@@ -24,7 +25,8 @@ pub struct ThreadInfo {
     pub id: ThreadId,
 }
 
-/// What `join` reports when the body panicked: which thread, and the panic's message.
+/// What `join` reports when the body panicked: which thread, and the panic's message. Its `Display`
+/// (given) names both: `thread '<name>' panicked: <message>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ThreadPanicked {
     /// The thread's name.

@@ -1,15 +1,16 @@
 //! Beginner: a thread object with Python's lifecycle. `new` only records what to run; `start`
 //! creates the OS thread, exactly once; `state`, `is_alive` and `ident` report where the thread is.
 //!
-//! Use `std::thread` (a `thread::Builder` to name the thread) and `std::sync` directly.
+//! Take threads from `crate::thread` (a `Builder` to name the thread) and locks from `crate::sync`:
+//! they are `std::thread` and `std::sync`, re-exported (see the crate docs for why).
 
+use crate::thread::ThreadId;
 use std::fmt;
-use std::thread::ThreadId;
 
-// BEGIN SOLUTION (comment): import what you need (Arc, Mutex, thread::Builder, JoinHandle, ...)
+// BEGIN SOLUTION (comment): import what you need from crate::sync and crate::thread (Arc, Mutex, Builder, ...)
+use crate::sync::{Arc, Mutex, MutexGuard};
+use crate::thread::{Builder, JoinHandle};
 use std::panic;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::{Builder, JoinHandle};
 // END SOLUTION
 
 /// Where a [`ManagedThread`] is in its life.
@@ -28,7 +29,8 @@ pub enum ThreadState {
     Terminated,
 }
 
-/// Why a lifecycle call was refused.
+/// Why a lifecycle call was refused. Its `Display` (given) is a message for people, a different one
+/// for each case, like Python's `RuntimeError("threads can only be started once")`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LifecycleError {
     /// `start` was called on a thread that was started before (Python raises `RuntimeError`).

@@ -2,16 +2,17 @@
 //! and `lock` mark the thread `Blocked` while it waits and `Running` again afterwards, and every
 //! change of state is recorded in a history that other threads can read.
 //!
-//! Use `std::thread` and `std::sync` directly. [`Event`] is given: you do not need to change it.
+//! Take threads from `crate::thread` and locks from `crate::sync` (`std`'s, re-exported). [`Event`]
+//! is given: you do not need to change it.
 
+use crate::sync::{Condvar, LockResult, Mutex, MutexGuard};
 use std::fmt;
-use std::sync::{Condvar, LockResult, Mutex, MutexGuard};
 use std::time::Duration;
 
-// BEGIN SOLUTION (comment): import what you need (Arc, TryLockError, thread::Builder, JoinHandle, ...)
+// BEGIN SOLUTION (comment): import what you need from crate::sync and crate::thread (Arc, Builder, ...)
+use crate::sync::{Arc, TryLockError};
+use crate::thread::{self, Builder, JoinHandle};
 use std::panic;
-use std::sync::{Arc, TryLockError};
-use std::thread::{self, Builder, JoinHandle};
 // END SOLUTION
 
 /// Where a [`ManagedThread`] is in its life. Runnable and Running are one state, `Running`: only the
@@ -28,7 +29,8 @@ pub enum ThreadState {
     Terminated,
 }
 
-/// Why a lifecycle call was refused.
+/// Why a lifecycle call was refused. Its `Display` (given) is a message for people, a different one
+/// for each case, like Python's `RuntimeError("threads can only be started once")`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LifecycleError {
     /// `start` was called on a thread that was started before (Python raises `RuntimeError`).
