@@ -63,8 +63,8 @@ fn scan(tokens: TokenStream, found: &mut Vec<Violation>) {
 /// What follows `std` (or `core`, `alloc`): a path into a guarded module, a group or glob that could
 /// bring one in, or a rename that would hide it.
 fn root_use(root: &str, rest: &[TokenTree]) -> Option<String> {
-    let facade_hint = "take it from `crate::sync` or `crate::thread` instead (the grader checks every \
-                       interleaving through them)";
+    let facade_hint = "take it from `crate::sync` or `crate::thread` instead (the grader swaps them for \
+                       checked versions: they are how it controls and watches your threads)";
     if is_ident(rest.first(), "as") {
         return Some(format!(
             "renaming `{root}` is not allowed in exercise files; {facade_hint}"
