@@ -7,7 +7,7 @@
 //! [[promise]]
 //! where = "src/beginner.rs: ManagedThread::start"
 //! says = "start() returns Err(AlreadyStarted) when called a second time"
-//! tests = ["second_start_is_refused"]
+//! tests = ["a_test_named_in_suite_toml"]
 //!
 //! [[promise]]
 //! where = "README: Coming from Python"
