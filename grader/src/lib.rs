@@ -15,6 +15,7 @@ pub mod lint;
 pub mod outcome;
 pub mod report;
 pub mod run;
+pub mod sandbox;
 pub mod score;
 pub mod stage;
 pub mod starter;

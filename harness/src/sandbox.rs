@@ -69,13 +69,16 @@ mod linux {
     /// The newest Landlock ABI this sandbox asks for; older kernels get what they support.
     const ABI_WANTED: ABI = ABI::V6;
 
-    const READ_ONLY: [&str; 9] = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/opt"];
+    const READ_ONLY: [&str; 9] = [
+        "/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/opt",
+    ];
     const DEVICES: [&str; 4] = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"];
 
     pub fn enter(children: bool) -> Result<String, String> {
         let all = AccessFs::from_all(ABI_WANTED);
         let read: BitFlags<AccessFs> = AccessFs::ReadFile | AccessFs::ReadDir;
-        let file_read_write: BitFlags<AccessFs> = AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::Truncate;
+        let file_read_write: BitFlags<AccessFs> =
+            AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::Truncate;
         let exec: BitFlags<AccessFs> = AccessFs::Execute | AccessFs::ReadFile;
 
         // Paths that exist only on some systems are skipped.
@@ -116,10 +119,17 @@ mod linux {
         }
         let status = created.restrict_self().map_err(|e| e.to_string())?;
         match (status.ruleset, status.landlock) {
-            (RulesetStatus::NotEnforced, LandlockStatus::NotEnabled) => Err("not enabled in this kernel".into()),
-            (RulesetStatus::NotEnforced, LandlockStatus::NotImplemented) => Err("not built into this kernel".into()),
+            (RulesetStatus::NotEnforced, LandlockStatus::NotEnabled) => {
+                Err("not enabled in this kernel".into())
+            }
+            (RulesetStatus::NotEnforced, LandlockStatus::NotImplemented) => {
+                Err("not built into this kernel".into())
+            }
             (RulesetStatus::NotEnforced, _) => Err("not enforced".into()),
-            (_, LandlockStatus::Available { effective_abi, .. }) => Ok(format!("landlock abi {}", effective_abi as i32)),
+            (_, LandlockStatus::Available { effective_abi, .. }) => {
+                // What was enforced: the features of the ABI asked for, or fewer on an older kernel.
+                Ok(format!("landlock abi {}", effective_abi.min(ABI_WANTED) as i32))
+            }
             (_, _) => Ok("landlock enforced".into()),
         }
     }

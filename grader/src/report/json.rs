@@ -32,6 +32,7 @@ mod tests {
                 status: TierStatus::NotStarted,
                 message: String::new(),
             }],
+            sandbox: Default::default(),
             tests: vec![TestReport {
                 name: "t".into(),
                 tier: Tier::Beginner,

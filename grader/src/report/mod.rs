@@ -4,6 +4,7 @@ pub mod gradescope;
 pub mod json;
 pub mod terminal;
 
+use crate::sandbox::Protections;
 use crate::score::{TestReport, TierReport};
 use serde::Serialize;
 
@@ -22,6 +23,9 @@ pub struct Report {
     pub duration_ms: u64,
     pub tiers: Vec<TierReport>,
     pub tests: Vec<TestReport>,
+    /// The protections that were active around the test processes (added in format 1; see
+    /// `SECURITY.md`).
+    pub sandbox: Protections,
 }
 
 impl Report {

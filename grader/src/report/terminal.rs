@@ -148,6 +148,7 @@ pub fn summary(out: &mut dyn Write, report: &Report, lesson_dir: &str) -> io::Re
         report.duration_ms as f64 / 1000.0,
         width = BAR_WIDTH + 4
     )?;
+    writeln!(out, "  {dim}{}{dim:#}", report.sandbox.summary())?;
     writeln!(out)?;
     writeln!(out, "{}", next_step(report, lesson_dir))
 }
