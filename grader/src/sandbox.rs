@@ -11,6 +11,9 @@
 //!   left, which also covers systems without PID namespaces.
 //! * Everywhere: a process group killed on timeout, `RLIMIT_DATA`, no core dumps (see `run.rs`).
 //!
+//! `THREADLAB_NO_LANDLOCK=1`, `THREADLAB_NO_PID_NAMESPACE=1` and `THREADLAB_NO_OWN_USER=1` in the
+//! grader's environment switch one layer off, so tests can show that each layer holds on its own.
+//!
 //! The chain of processes with a namespace: the grader spawns A (outside the namespace, so its exit
 //! status is what the grader waits for); A unshares and forks B (process 1 inside); B forks C, which
 //! drops privileges and execs the test binary. B passes C's wait status to A through a pipe and A
@@ -80,12 +83,18 @@ pub fn capabilities() -> Capabilities {
         } else {
             libc::CLONE_NEWUSER | libc::CLONE_NEWPID
         };
-        let disabled = std::env::var_os("THREADLAB_NO_PID_NAMESPACE").is_some_and(|v| v == "1");
+        let disabled = switched_off("THREADLAB_NO_PID_NAMESPACE");
         Capabilities {
             root,
             namespace_flags: (!disabled && probe_unshare(flags)).then_some(flags),
         }
     })
+}
+
+/// Whether the grader's environment switches a layer off (`NAME=1`): for testing the other layers
+/// alone. The report then shows the layer as inactive.
+pub fn switched_off(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| v == "1")
 }
 
 fn is_root() -> bool {
