@@ -22,6 +22,10 @@ pub const OUTPUT_CAP: usize = 64 * 1024;
 pub const MEMORY_LIMIT: u64 = 2 << 30;
 /// First line of a harness result file (must match `threadlab_harness::RESULT_MAGIC`).
 const RESULT_MAGIC: &str = "threadlab-result 2";
+/// How long to wait for the output pipes to close once the test process has ended.
+const READER_GRACE: Duration = Duration::from_secs(2);
+/// The largest result file read (a genuine one is a message of a few kilobytes).
+const RECORD_LIMIT: u64 = 1 << 20;
 /// Bytes of key per test (must match `threadlab_harness::verdict::KEY_LEN`).
 const KEY_LEN: usize = 16;
 
@@ -215,8 +219,16 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
         sandbox::sweep_user(uid);
     }
     let duration = started.elapsed();
+    // Every process of the test is gone where a namespace or a user of its own was used; elsewhere a
+    // process that left the group may still hold the output pipes, so wait for them only briefly.
+    let deadline = Instant::now() + READER_GRACE;
     for reader in readers {
-        let _ = reader.join();
+        while !reader.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if reader.is_finished() {
+            let _ = reader.join();
+        }
     }
     let capture = std::mem::take(&mut *output.lock().unwrap_or_else(|e| e.into_inner()));
     let output = capture.text();
@@ -248,7 +260,19 @@ enum Record {
 /// The verdict in `path` and the harness's sandbox line, if the record's MAC is right for this key
 /// and test.
 fn read_record(path: &Path, key: &[u8; KEY_LEN], test: &str) -> Option<(Record, String)> {
-    let text = std::fs::read_to_string(path).ok()?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Learner code may have put a symlink, a FIFO or a huge file there: read only a regular file of
+    // a sane size, never blocking.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(RECORD_LIMIT).read_to_string(&mut text).ok()?;
     let mut lines = text.splitn(5, '\n');
     if lines.next()? != RESULT_MAGIC {
         return None;
@@ -418,6 +442,23 @@ mod tests {
         assert_eq!(read_record(&path, &key, "t"), None, "a changed outcome");
         std::fs::write(&path, "test x ... ok\n").unwrap();
         assert_eq!(read_record(&path, &key, "t"), None);
+    }
+
+    #[test]
+    fn a_symlink_or_a_fifo_in_place_of_the_record_is_no_record_and_never_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = [3u8; KEY_LEN];
+        let real = dir.path().join("real");
+        std::fs::write(&real, record(&key, "t", "passed", "")).unwrap();
+        assert!(read_record(&real, &key, "t").is_some());
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert_eq!(read_record(&link, &key, "t"), None);
+        let fifo = dir.path().join("fifo");
+        let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads a NUL-terminated path we own.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        assert_eq!(read_record(&fifo, &key, "t"), None);
     }
 
     #[test]
