@@ -7,8 +7,8 @@
 //!   `setsid` or left the process group, before the grader sees the test end.
 //! * **A user of its own** (when the grader is root): the test runs under a user id no one else uses
 //!   (never root, not even `nobody`, so two tests cannot touch each other's files), its directory is
-//!   made its own, and afterwards every process of that user is killed with `kill(-1)` until none is
-//!   left, which also covers systems without PID namespaces.
+//!   made its own, and afterwards every process of that user is killed with `kill(-1)`, which also
+//!   covers systems without PID namespaces.
 //! * Everywhere: a process group killed on timeout, `RLIMIT_DATA`, no core dumps (see `run.rs`).
 //!
 //! `THREADLAB_NO_LANDLOCK=1`, `THREADLAB_NO_PID_NAMESPACE=1` and `THREADLAB_NO_OWN_USER=1` in the
@@ -159,8 +159,13 @@ pub fn reachable_by_others(path: &Path) -> bool {
     path.ancestors().skip(1).all(|dir| mode(dir) & 0o001 != 0) && mode(&path) & 0o005 == 0o005
 }
 
-/// Kills every process of `uid` (which only tests use) until none is left: a process of its own that
-/// takes that user id sends `kill(-1, SIGKILL)`, which reaches every process of the same user.
+/// Kills every process of `uid` (which only tests use): a process of its own that takes that user id
+/// sends `kill(-1, SIGKILL)`, which reaches every process the same user owns.
+///
+/// One call is enough: the kernel walks the process list under its task-list lock, and a process
+/// that forks while the signal is on its way gets a pending SIGKILL, which makes the fork fail. (The
+/// return value cannot tell whether anything was left: `kill(-1)` succeeds as soon as any other
+/// process exists, even one it may not signal.) It is sent twice for good measure.
 pub fn sweep_user(uid: u32) {
     // SAFETY: the child only makes system calls (setgid, setuid, kill, _exit).
     unsafe {
@@ -169,13 +174,9 @@ pub fn sweep_user(uid: u32) {
             if libc::setgid(uid) != 0 || libc::setuid(uid) != 0 {
                 libc::_exit(1);
             }
-            for _ in 0..10_000 {
-                if libc::kill(-1, libc::SIGKILL) != 0 {
-                    // ESRCH: nothing of this user is left (kill(-1) never signals the caller).
-                    libc::_exit(0);
-                }
-            }
-            libc::_exit(2);
+            libc::kill(-1, libc::SIGKILL);
+            libc::kill(-1, libc::SIGKILL);
+            libc::_exit(0);
         }
         if pid > 0 {
             let mut status = 0;
