@@ -462,6 +462,32 @@ mod tests {
     }
 
     #[test]
+    fn the_report_shows_the_weakest_protection_any_test_had() {
+        let ran = |sandbox: Option<&str>, pid_namespace| Ran {
+            outcome: Outcome::new(Status::Passed, ""),
+            sandbox: sandbox.map(str::to_owned),
+            pid_namespace,
+            own_user: true,
+        };
+        let all = protections(&[
+            ran(Some("landlock abi 6"), true),
+            ran(Some("landlock abi 5"), true),
+        ]);
+        assert_eq!(
+            (all.landlock.as_str(), all.pid_namespace, all.unprivileged_user),
+            ("abi 5", true, true)
+        );
+        let mixed = protections(&[
+            ran(Some("landlock abi 6"), true),
+            ran(Some("landlock unavailable: not built into this kernel"), false),
+            ran(None, true),
+        ]);
+        assert_eq!(mixed.landlock, "unavailable: not built into this kernel");
+        assert!(!mixed.pid_namespace);
+        assert_eq!(protections(&[ran(None, true)]).landlock, "");
+    }
+
+    #[test]
     fn the_mac_matches_the_harness_test_vector() {
         let key: [u8; KEY_LEN] = std::array::from_fn(|i| i as u8);
         assert_eq!(
