@@ -177,7 +177,8 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
     let pgid = child.id() as libc::pid_t;
 
     let output = Arc::new(Mutex::new(Capture::default()));
-    let readers: Vec<_> = [
+    let (drained_tx, drained) = mpsc::channel::<()>();
+    let readers = [
         child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>),
         child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>),
     ]
@@ -185,9 +186,14 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
     .flatten()
     .map(|stream| {
         let output = Arc::clone(&output);
-        std::thread::spawn(move || drain(stream, &output))
+        let drained_tx = drained_tx.clone();
+        std::thread::spawn(move || {
+            drain(stream, &output);
+            let _ = drained_tx.send(());
+        })
     })
-    .collect();
+    .count();
+    drop(drained_tx);
     if let Some(mut stdin) = child.stdin.take() {
         // The harness reads the key and this line before any learner code runs; a test that never
         // reads them cannot block us, since they fit in the pipe buffer.
@@ -222,12 +228,10 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
     // Every process of the test is gone where a namespace or a user of its own was used; elsewhere a
     // process that left the group may still hold the output pipes, so wait for them only briefly.
     let deadline = Instant::now() + READER_GRACE;
-    for reader in readers {
-        while !reader.is_finished() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        if reader.is_finished() {
-            let _ = reader.join();
+    for _ in 0..readers {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if drained.recv_timeout(left).is_err() {
+            break;
         }
     }
     let capture = std::mem::take(&mut *output.lock().unwrap_or_else(|e| e.into_inner()));
