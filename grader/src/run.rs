@@ -219,9 +219,9 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
         .join()
         .map_err(|_| Error::Cargo("the wait thread panicked".into()))?
         .map_err(spawn_error)?;
-    // As root, also kill whatever of the test's user is still running (a namespace already took
-    // care of it where there was one; this covers systems without).
-    if let Some(uid) = uid {
+    // As root without a namespace, kill whatever of the test's user is still running (a namespace
+    // already took care of it: its init leaves only after everything in it is gone).
+    if let Some(uid) = uid.filter(|_| capabilities.namespace_flags.is_none()) {
         sandbox::sweep_user(uid);
     }
     let duration = started.elapsed();

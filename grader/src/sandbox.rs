@@ -7,8 +7,8 @@
 //!   `setsid` or left the process group, before the grader sees the test end.
 //! * **A user of its own** (when the grader is root): the test runs under a user id no one else uses
 //!   (never root, not even `nobody`, so two tests cannot touch each other's files), its directory is
-//!   made its own, and afterwards every process of that user is killed with `kill(-1)`, which also
-//!   covers systems without PID namespaces.
+//!   made its own; where there is no PID namespace, every process of that user is killed with
+//!   `kill(-1)` after the test.
 //! * Everywhere: a process group killed on timeout, `RLIMIT_DATA`, no core dumps (see `run.rs`).
 //!
 //! `THREADLAB_NO_LANDLOCK=1`, `THREADLAB_NO_PID_NAMESPACE=1` and `THREADLAB_NO_OWN_USER=1` in the
@@ -326,9 +326,10 @@ unsafe fn wait_for(pid: libc::pid_t) -> libc::c_int {
 unsafe fn relay(init: libc::pid_t) -> ! {
     // SAFETY: system calls only; the status buffer is ours.
     unsafe {
+        // Wait first: the status stays in the pipe, and one wake-up is cheaper than two.
+        wait_for(init);
         let mut status: libc::c_int = 0;
         let got = libc::read(3, (&raw mut status).cast(), size_of::<libc::c_int>());
-        wait_for(init);
         if got != size_of::<libc::c_int>() as isize {
             libc::_exit(127);
         }

@@ -30,7 +30,7 @@
 //! What the grader adds around it (see `grader/src/sandbox.rs`): a PID namespace per test where the
 //! kernel allows one (as root, or unprivileged with user namespaces), so every process the test
 //! started, even after `setsid`, is killed before the result is read; as root, a user id of the test's
-//! own (never root), swept with `kill(-1)` afterwards; a process group, a timeout, an output cap and a
+//! own (never root), swept with `kill(-1)` afterwards where there is no namespace; a process group, a timeout, an output cap and a
 //! memory limit everywhere.
 //!
 //! What it can still do: pass or fail its own tests honestly; fill its own directory; use the network;
@@ -151,14 +151,16 @@ fn run_one(name: &str, body: fn(), children: bool) {
 fn read_key_and_path() -> Option<([u8; verdict::KEY_LEN], String)> {
     use std::os::fd::AsFd;
     let mut input = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
-    let mut key = [0u8; verdict::KEY_LEN];
-    input.read_exact(&mut key).ok()?;
-    let mut path = Vec::new();
-    let mut byte = [0u8; 1];
-    while input.read(&mut byte).ok()? == 1 && byte[0] != b'\n' {
-        path.push(byte[0]);
-    }
-    Some((key, String::from_utf8(path).ok()?))
+    // The grader closes stdin after the key and the line, so this ends.
+    let mut bytes = Vec::with_capacity(512);
+    input.take(64 * 1024).read_to_end(&mut bytes).ok()?;
+    let (key, line) = bytes.split_at_checked(verdict::KEY_LEN)?;
+    let key: [u8; verdict::KEY_LEN] = key.try_into().ok()?;
+    let path = String::from_utf8(line.split(|&b| b == b'\n').next()?.to_vec()).ok();
+    // No second copy of the key stays on the heap.
+    bytes.fill(0);
+    std::hint::black_box(&bytes);
+    Some((key, path?))
 }
 
 /// Records every panic (with where it happened) and whether a `todo!()` was hit.
