@@ -150,7 +150,7 @@ fn run_one(name: &str, body: fn(), children: bool) {
 /// The key (raw bytes) and the result file's path (a line) that the grader writes on stdin.
 fn read_key_and_path() -> Option<([u8; verdict::KEY_LEN], String)> {
     use std::os::fd::AsFd;
-    let mut input = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
+    let input = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
     // The grader closes stdin after the key and the line, so this ends.
     let mut bytes = Vec::with_capacity(512);
     input.take(64 * 1024).read_to_end(&mut bytes).ok()?;
