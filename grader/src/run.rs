@@ -8,6 +8,7 @@ use crate::outcome::{Outcome, Status};
 use crate::sandbox::{self, Capabilities, Launch, Protections};
 use siphasher::sip128::SipHasher24;
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -134,7 +135,13 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
     if let Some(uid) = uid {
         sandbox::give_dir(&job.dir, uid).map_err(spawn_error)?;
     }
-    let launch = Launch::new(capabilities, uid);
+    let mut launch = Launch::new(capabilities, uid);
+    // With a namespace the test's status comes from the namespace's init, through this pipe.
+    let status_pipe = match capabilities.namespace_flags {
+        Some(_) => Some(sandbox::status_pipe().map_err(spawn_error)?),
+        None => None,
+    };
+    launch.status_fd = status_pipe.as_ref().map(|(_, write)| write.as_raw_fd());
 
     let mut command = Command::new(&job.binary);
     command
@@ -175,6 +182,11 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
     let started = Instant::now();
     let mut child = command.spawn().map_err(spawn_error)?;
     let pgid = child.id() as libc::pid_t;
+    // Only the namespace's init may hold the write end, so its death is an end of file here.
+    let status_reader = status_pipe.map(|(read, write)| {
+        drop(write);
+        std::fs::File::from(read)
+    });
 
     let output = Arc::new(Mutex::new(Capture::default()));
     let (drained_tx, drained) = mpsc::channel::<()>();
@@ -204,7 +216,22 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
 
     let (tx, rx) = mpsc::channel();
     let waiter = std::thread::spawn(move || {
-        let status = child.wait();
+        let status = match status_reader {
+            Some(mut reader) => {
+                let mut raw = [0u8; 4];
+                let reported = reader.read_exact(&mut raw).is_ok();
+                // A exited right after starting the namespace; reap it.
+                child.wait().map(|_| {
+                    if reported {
+                        std::process::ExitStatus::from_raw(i32::from_ne_bytes(raw))
+                    } else {
+                        // The namespace's init was killed (a timeout): so was the test.
+                        std::process::ExitStatus::from_raw(libc::SIGKILL)
+                    }
+                })
+            }
+            None => child.wait(),
+        };
         let _ = tx.send(());
         status
     });

@@ -14,12 +14,13 @@
 //! `THREADLAB_NO_LANDLOCK=1`, `THREADLAB_NO_PID_NAMESPACE=1` and `THREADLAB_NO_OWN_USER=1` in the
 //! grader's environment switch one layer off, so tests can show that each layer holds on its own.
 //!
-//! The chain of processes with a namespace: the grader spawns A (outside the namespace, so its exit
-//! status is what the grader waits for); A unshares and forks B (process 1 inside); B forks C, which
-//! drops privileges and execs the test binary. B passes C's wait status to A through a pipe and A
-//! ends the same way, so exit codes and signals (a `SIGABRT` from `abort()`) reach the grader as if
-//! C had been its child. Everything between fork and exec only makes system calls, as `pre_exec`
-//! requires.
+//! The chain of processes with a namespace: the grader spawns A, which unshares, forks B (process 1
+//! of the new namespace) and exits; B forks C, which drops privileges and execs the test binary. C is
+//! not process 1, so its signals behave as usual (a `SIGABRT` from `abort()` kills it). When C ends,
+//! B kills and reaps everything else in the namespace and only then writes C's wait status to a pipe
+//! the grader reads: so the grader has the test's exit code or signal exactly, and nothing the test
+//! started is alive when the grader reads the result. Everything between fork and exec only makes
+//! system calls, as `pre_exec` requires.
 
 use serde::Serialize;
 use std::io;
@@ -195,6 +196,8 @@ pub struct Launch {
     pub uid: Option<u32>,
     /// `/proc/self/{setgroups,uid_map,gid_map}` contents for an unprivileged user namespace.
     maps: Option<[Vec<u8>; 3]>,
+    /// With a namespace: the write end of [`status_pipe`], where its init reports the test's status.
+    pub status_fd: Option<libc::c_int>,
 }
 
 impl Launch {
@@ -207,6 +210,7 @@ impl Launch {
         Launch {
             namespace_flags: capabilities.namespace_flags,
             uid,
+            status_fd: None,
             maps: user_namespace.then(|| {
                 [
                     b"deny\0".to_vec(),
@@ -234,32 +238,27 @@ impl Launch {
                     write_proc(c"/proc/self/uid_map", uid_map)?;
                     write_proc(c"/proc/self/gid_map", gid_map)?;
                 }
-                let mut pipe = [0; 2];
-                if libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
+                let Some(status_fd) = self.status_fd else {
+                    return Err(io::Error::other("a namespace needs a status pipe"));
+                };
                 let init = libc::fork();
                 if init < 0 {
                     return Err(io::Error::last_os_error());
                 }
                 if init > 0 {
-                    keep_only(pipe[0]);
-                    relay(init);
+                    // A: done; the grader learns the test's status from B through the pipe.
+                    libc::_exit(0);
                 }
-                // Process 1 of the namespace.
-                libc::close(pipe[0]);
+                // B, process 1 of the namespace. The test must not inherit the status pipe.
+                keep_only(status_fd);
+                libc::fcntl(3, libc::F_SETFD, libc::FD_CLOEXEC);
                 let test = libc::fork();
                 if test < 0 {
                     libc::_exit(127);
                 }
                 if test > 0 {
-                    keep_only(pipe[1]);
-                    let status = wait_for(test);
-                    libc::write(3, (&raw const status).cast(), size_of::<libc::c_int>());
-                    // Leaving kills everything else in the namespace before A learns the status.
-                    libc::_exit(0);
+                    end_namespace(test);
                 }
-                libc::close(pipe[1]);
             }
             if let Some(uid) = self.uid {
                 if libc::setgroups(0, std::ptr::null()) != 0
@@ -321,28 +320,34 @@ unsafe fn wait_for(pid: libc::pid_t) -> libc::c_int {
     status
 }
 
-/// Process A: waits for the namespace's init, reads the test's wait status from descriptor 3 and ends
-/// the same way.
-unsafe fn relay(init: libc::pid_t) -> ! {
+/// Process B (init of the namespace): waits for the test, kills and reaps everything else in the
+/// namespace, and only then hands the test's wait status to the grader on descriptor 3.
+unsafe fn end_namespace(test: libc::pid_t) -> ! {
     // SAFETY: system calls only; the status buffer is ours.
     unsafe {
-        // Wait first: the status stays in the pipe, and one wake-up is cheaper than two.
-        wait_for(init);
-        let mut status: libc::c_int = 0;
-        let got = libc::read(3, (&raw mut status).cast(), size_of::<libc::c_int>());
-        if got != size_of::<libc::c_int>() as isize {
-            libc::_exit(127);
+        let status = wait_for(test);
+        // From process 1, kill(-1) reaches every other process of the namespace.
+        libc::kill(-1, libc::SIGKILL);
+        let mut other = 0;
+        while libc::waitpid(-1, &mut other, libc::__WALL) > 0 || *libc::__errno_location() == libc::EINTR {}
+        libc::write(3, (&raw const status).cast(), size_of::<libc::c_int>());
+        libc::_exit(0);
+    }
+}
+
+/// Creates the pipe through which a namespace's init reports the test's wait status: (read, write),
+/// both closed on exec.
+pub fn status_pipe() -> io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills the array with two new descriptors that we then own.
+    unsafe {
+        if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+            return Err(io::Error::last_os_error());
         }
-        if libc::WIFSIGNALED(status) {
-            let signal = libc::WTERMSIG(status);
-            libc::signal(signal, libc::SIG_DFL);
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, signal);
-            libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-            libc::kill(libc::getpid(), signal);
-            libc::_exit(128 + signal);
-        }
-        libc::_exit(libc::WEXITSTATUS(status));
+        Ok((
+            std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        ))
     }
 }
