@@ -2,9 +2,9 @@
 //! does reaches the grader's files (Linux; the harness adds Landlock inside, see `SECURITY.md`).
 //!
 //! * **PID namespace** (as root, or unprivileged where user namespaces are allowed): the test runs as
-//!   process 2 of a namespace of its own, under a tiny init (process 1) that waits for it and then
-//!   exits; the kernel then kills every process left in the namespace, including ones that called
-//!   `setsid` or left the process group, before the grader sees the test end.
+//!   process 2 of a namespace of its own, under a tiny init (process 1) that waits for it, then kills
+//!   and reaps every process left in the namespace, including ones that called `setsid` or left the
+//!   process group, before the grader learns that the test ended.
 //! * **A user of its own** (when the grader is root): the test runs under a user id no one else uses
 //!   (never root, not even `nobody`, so two tests cannot touch each other's files), its directory is
 //!   made its own; where there is no PID namespace, every process of that user is killed with
