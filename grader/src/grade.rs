@@ -107,7 +107,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         })
         .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let ran = run::run_all(&jobs, workers, &mut |index, outcome| {
+    let (ran, sandbox) = run::run_all(&jobs, workers, &mut |index, outcome| {
         on_event(Event::TestDone {
             spec: to_run[index],
             outcome,
@@ -159,6 +159,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         duration_ms: started.elapsed().as_millis() as u64,
         tiers,
         tests,
+        sandbox,
     })
 }
 

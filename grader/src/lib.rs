@@ -20,6 +20,7 @@ pub mod location;
 pub mod outcome;
 pub mod report;
 pub mod run;
+pub mod sandbox;
 pub mod score;
 pub mod stage;
 pub mod starter;

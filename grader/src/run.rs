@@ -1,12 +1,14 @@
 //! Running hidden tests: one process per test, each with a timeout (its whole process group is
-//! killed), a cap on the output kept, a memory limit, and a secret token that only the harness knows,
-//! so that a pass can only come from the test itself returning.
+//! killed), a cap on the output kept, a memory limit, the protections of [`crate::sandbox`] (a PID
+//! namespace, a user of its own as root), and a fresh key per test that the harness uses to MAC its
+//! verdict, so that a pass can only come from the test itself returning (see `SECURITY.md`).
 
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, Status};
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
+use crate::sandbox::{self, Capabilities, Launch, Protections};
+use siphasher::sip128::SipHasher24;
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -20,7 +22,13 @@ pub const OUTPUT_CAP: usize = 64 * 1024;
 /// Memory a test process may allocate (`RLIMIT_DATA`; `RLIMIT_AS` would break thread stacks).
 pub const MEMORY_LIMIT: u64 = 2 << 30;
 /// First line of a harness result file (must match `threadlab_harness::RESULT_MAGIC`).
-const RESULT_MAGIC: &str = "threadlab-result 1";
+const RESULT_MAGIC: &str = "threadlab-result 2";
+/// How long to wait for the output pipes to close once the test process has ended.
+const READER_GRACE: Duration = Duration::from_secs(2);
+/// The largest result file read (a genuine one is a message of a few kilobytes).
+const RECORD_LIMIT: u64 = 1 << 20;
+/// Bytes of key per test (must match `threadlab_harness::verdict::KEY_LEN`).
+const KEY_LEN: usize = 16;
 
 /// One test to run.
 #[derive(Debug, Clone)]
@@ -33,11 +41,15 @@ pub struct Job {
 }
 
 /// Runs `jobs` on `workers` threads and calls `done` with each outcome as it arrives (in completion
-/// order); returns the outcomes in job order.
-pub fn run_all(jobs: &[Job], workers: usize, done: &mut dyn FnMut(usize, &Outcome)) -> Result<Vec<Outcome>> {
+/// order); returns the outcomes in job order and the protections that were active.
+pub fn run_all(
+    jobs: &[Job],
+    workers: usize,
+    done: &mut dyn FnMut(usize, &Outcome),
+) -> Result<(Vec<Outcome>, Protections)> {
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, Result<Outcome>)>();
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
+    let (tx, rx) = mpsc::channel::<(usize, Result<Ran>)>();
+    let mut outcomes: Vec<Option<Ran>> = vec![None; jobs.len()];
     std::thread::scope(|s| {
         for _ in 0..workers.max(1).min(jobs.len().max(1)) {
             let tx = tx.clone();
@@ -46,36 +58,90 @@ pub fn run_all(jobs: &[Job], workers: usize, done: &mut dyn FnMut(usize, &Outcom
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(index) else { break };
-                    if tx.send((index, run_one(job))).is_err() {
+                    if tx.send((index, run_sandboxed(job))).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        for (index, outcome) in rx {
-            let outcome = outcome?;
-            done(index, &outcome);
-            outcomes[index] = Some(outcome);
+        for (index, ran) in rx {
+            let ran = ran?;
+            done(index, &ran.outcome);
+            outcomes[index] = Some(ran);
         }
         Ok::<(), Error>(())
     })?;
-    Ok(outcomes
+    let ran: Vec<Ran> = outcomes
         .into_iter()
         .map(|o| o.expect("every job reports once"))
-        .collect())
+        .collect();
+    let protections = protections(&ran);
+    Ok((ran.into_iter().map(|r| r.outcome).collect(), protections))
+}
+
+/// One test's outcome and how it was protected.
+#[derive(Debug, Clone)]
+struct Ran {
+    outcome: Outcome,
+    /// The harness's sandbox line from a genuine record, if there was one.
+    sandbox: Option<String>,
+    pid_namespace: bool,
+    own_user: bool,
+}
+
+/// What held for every test of a grade.
+fn protections(ran: &[Ran]) -> Protections {
+    let reported: Vec<&str> = ran.iter().filter_map(|r| r.sandbox.as_deref()).collect();
+    let landlock = match reported.iter().find(|line| !line.starts_with("landlock abi ")) {
+        Some(other) => other.strip_prefix("landlock ").unwrap_or(other).to_owned(),
+        None => reported
+            .iter()
+            .filter_map(|line| line.strip_prefix("landlock "))
+            .min()
+            .unwrap_or("")
+            .to_owned(),
+    };
+    Protections {
+        landlock,
+        pid_namespace: !ran.is_empty() && ran.iter().all(|r| r.pid_namespace),
+        unprivileged_user: !ran.is_empty() && ran.iter().all(|r| r.own_user),
+        verdict: "siphash-2-4-128 mac, key per test",
+    }
 }
 
 /// Runs one test in its own process group and decides its outcome.
 pub fn run_one(job: &Job) -> Result<Outcome> {
+    run_sandboxed(job).map(|ran| ran.outcome)
+}
+
+fn run_sandboxed(job: &Job) -> Result<Ran> {
     let spawn_error = |source| Error::Spawn {
         test: job.test.clone(),
         source,
     };
     let _ = std::fs::remove_dir_all(&job.dir);
-    std::fs::create_dir_all(&job.dir).map_err(spawn_error)?;
+    let tmp = job.dir.join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(spawn_error)?;
     let result_file = job.dir.join(".threadlab-result");
-    let token = fresh_token();
+    let key = fresh_key().map_err(spawn_error)?;
+    let capabilities: Capabilities = sandbox::capabilities();
+    // As root, the test gets a user of its own, if that user can reach the binary and its directory.
+    let uid = (capabilities.root
+        && !sandbox::switched_off("THREADLAB_NO_OWN_USER")
+        && sandbox::reachable_by_others(&job.binary)
+        && job.dir.parent().is_some_and(sandbox::reachable_by_others))
+    .then(sandbox::fresh_uid);
+    if let Some(uid) = uid {
+        sandbox::give_dir(&job.dir, uid).map_err(spawn_error)?;
+    }
+    let mut launch = Launch::new(capabilities, uid);
+    // With a namespace the test's status comes from the namespace's init, through this pipe.
+    let status_pipe = match capabilities.namespace_flags {
+        Some(_) => Some(sandbox::status_pipe().map_err(spawn_error)?),
+        None => None,
+    };
+    launch.status_fd = status_pipe.as_ref().map(|(_, write)| write.as_raw_fd());
 
     let mut command = Command::new(&job.binary);
     command
@@ -85,13 +151,15 @@ pub fn run_one(job: &Job) -> Result<Outcome> {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("RUST_BACKTRACE", "0")
+        .env("TMPDIR", &tmp)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
+    // SAFETY: setrlimit and everything `Launch::in_child` does are plain system calls on memory the
+    // closure owns (prepared before the fork).
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             let memory = libc::rlimit {
                 rlim_cur: MEMORY_LIMIT,
                 rlim_max: MEMORY_LIMIT,
@@ -105,15 +173,24 @@ pub fn run_one(job: &Job) -> Result<Outcome> {
             {
                 return Err(std::io::Error::last_os_error());
             }
-            Ok(())
+            launch.in_child()
         });
+    }
+    if sandbox::switched_off("THREADLAB_NO_LANDLOCK") {
+        command.env("THREADLAB_LANDLOCK", "off");
     }
     let started = Instant::now();
     let mut child = command.spawn().map_err(spawn_error)?;
     let pgid = child.id() as libc::pid_t;
+    // Only the namespace's init may hold the write end, so its death is an end of file here.
+    let status_reader = status_pipe.map(|(read, write)| {
+        drop(write);
+        std::fs::File::from(read)
+    });
 
     let output = Arc::new(Mutex::new(Capture::default()));
-    let readers: Vec<_> = [
+    let (drained_tx, drained) = mpsc::channel::<()>();
+    let readers = [
         child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>),
         child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>),
     ]
@@ -121,18 +198,40 @@ pub fn run_one(job: &Job) -> Result<Outcome> {
     .flatten()
     .map(|stream| {
         let output = Arc::clone(&output);
-        std::thread::spawn(move || drain(stream, &output))
+        let drained_tx = drained_tx.clone();
+        std::thread::spawn(move || {
+            drain(stream, &output);
+            let _ = drained_tx.send(());
+        })
     })
-    .collect();
+    .count();
+    drop(drained_tx);
     if let Some(mut stdin) = child.stdin.take() {
-        // The harness reads this line before any learner code runs; a test that never reads it
-        // cannot block us, since the line fits in the pipe buffer.
-        let _ = writeln!(stdin, "{token} {}", result_file.display());
+        // The harness reads the key and this line before any learner code runs; a test that never
+        // reads them cannot block us, since they fit in the pipe buffer.
+        let mut input = key.to_vec();
+        input.extend_from_slice(format!("{}\n", result_file.display()).as_bytes());
+        let _ = stdin.write_all(&input);
     }
 
     let (tx, rx) = mpsc::channel();
     let waiter = std::thread::spawn(move || {
-        let status = child.wait();
+        let status = match status_reader {
+            Some(mut reader) => {
+                let mut raw = [0u8; 4];
+                let reported = reader.read_exact(&mut raw).is_ok();
+                // A exited right after starting the namespace; reap it.
+                child.wait().map(|_| {
+                    if reported {
+                        std::process::ExitStatus::from_raw(i32::from_ne_bytes(raw))
+                    } else {
+                        // The namespace's init was killed (a timeout): so was the test.
+                        std::process::ExitStatus::from_raw(libc::SIGKILL)
+                    }
+                })
+            }
+            None => child.wait(),
+        };
         let _ = tx.send(());
         status
     });
@@ -147,20 +246,37 @@ pub fn run_one(job: &Job) -> Result<Outcome> {
         .join()
         .map_err(|_| Error::Cargo("the wait thread panicked".into()))?
         .map_err(spawn_error)?;
+    // As root without a namespace, kill whatever of the test's user is still running (a namespace
+    // already took care of it: its init leaves only after everything in it is gone).
+    if let Some(uid) = uid.filter(|_| capabilities.namespace_flags.is_none()) {
+        sandbox::sweep_user(uid);
+    }
     let duration = started.elapsed();
-    for reader in readers {
-        let _ = reader.join();
+    // Every process of the test is gone where a namespace or a user of its own was used; elsewhere a
+    // process that left the group may still hold the output pipes, so wait for them only briefly.
+    let deadline = Instant::now() + READER_GRACE;
+    for _ in 0..readers {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if drained.recv_timeout(left).is_err() {
+            break;
+        }
     }
     let capture = std::mem::take(&mut *output.lock().unwrap_or_else(|e| e.into_inner()));
     let output = capture.text();
 
-    let record = read_record(&result_file, &token);
-    let (status, message) = decide(job, timed_out, status, record, &output);
-    Ok(Outcome {
-        status,
-        message,
-        output,
-        duration,
+    let record = read_record(&result_file, &key, &job.test);
+    let sandbox = record.as_ref().map(|(_, line)| line.clone());
+    let (status, message) = decide(job, timed_out, status, record.map(|(r, _)| r), &output);
+    Ok(Ran {
+        outcome: Outcome {
+            status,
+            message,
+            output,
+            duration,
+        },
+        sandbox,
+        pid_namespace: capabilities.namespace_flags.is_some(),
+        own_user: uid.is_some(),
     })
 }
 
@@ -172,20 +288,51 @@ enum Record {
     NotStarted(String),
 }
 
-fn read_record(path: &Path, token: &str) -> Option<Record> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut lines = text.splitn(4, '\n');
-    if lines.next()? != RESULT_MAGIC || lines.next()? != format!("token {token}") {
+/// The verdict in `path` and the harness's sandbox line, if the record's MAC is right for this key
+/// and test.
+fn read_record(path: &Path, key: &[u8; KEY_LEN], test: &str) -> Option<(Record, String)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Learner code may have put a symlink, a FIFO or a huge file there: read only a regular file of
+    // a sane size, never blocking.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
         return None;
     }
-    let outcome = lines.next()?.strip_prefix("outcome ")?.to_owned();
-    let message = lines.next().unwrap_or("").to_owned();
-    match outcome.as_str() {
-        "passed" => Some(Record::Passed),
-        "failed" => Some(Record::Failed(message)),
-        "not_started" => Some(Record::NotStarted(message)),
-        _ => None,
+    let mut text = String::new();
+    file.take(RECORD_LIMIT).read_to_string(&mut text).ok()?;
+    let mut lines = text.splitn(5, '\n');
+    if lines.next()? != RESULT_MAGIC {
+        return None;
     }
+    let sandbox = lines.next()?.strip_prefix("sandbox ")?.to_owned();
+    let outcome = lines.next()?.strip_prefix("outcome ")?.to_owned();
+    let tag = u128::from_str_radix(lines.next()?.strip_prefix("mac ")?, 16).ok()?;
+    let message = lines.next().unwrap_or("").to_owned();
+    if tag != mac(key, test, &sandbox, &outcome, &message) {
+        return None;
+    }
+    let record = match outcome.as_str() {
+        "passed" => Record::Passed,
+        "failed" => Record::Failed(message),
+        "not_started" => Record::NotStarted(message),
+        _ => return None,
+    };
+    Some((record, sandbox))
+}
+
+/// The harness's MAC (`threadlab_harness::verdict::mac`): SipHash-2-4-128 over the fields, each
+/// followed by a NUL.
+fn mac(key: &[u8; KEY_LEN], test: &str, sandbox: &str, outcome: &str, message: &str) -> u128 {
+    let mut bytes = b"threadlab-verdict\0".to_vec();
+    for field in [test, sandbox, outcome, message] {
+        bytes.extend_from_slice(field.as_bytes());
+        bytes.push(0);
+    }
+    SipHasher24::new_with_key(key).hash(&bytes).into()
 }
 
 fn decide(
@@ -254,17 +401,11 @@ fn describe(status: std::process::ExitStatus) -> String {
     }
 }
 
-/// A secret the test process learns only through its stdin.
-fn fresh_token() -> String {
-    let mut hasher = RandomState::new().build_hasher();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    hasher.write_u128(now.as_nanos());
-    hasher.write_u32(std::process::id());
-    let high = hasher.finish();
-    hasher.write_u64(RandomState::new().build_hasher().finish());
-    format!("{high:016x}{:016x}", hasher.finish())
+/// A key the test process learns only through its stdin, from the kernel's random source.
+fn fresh_key() -> std::io::Result<[u8; KEY_LEN]> {
+    let mut key = [0u8; KEY_LEN];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut key)?;
+    Ok(key)
 }
 
 #[derive(Default)]
@@ -304,24 +445,86 @@ fn drain(mut stream: Box<dyn Read + Send>, capture: &Mutex<Capture>) {
 mod tests {
     use super::*;
 
+    fn record(key: &[u8; KEY_LEN], test: &str, outcome: &str, message: &str) -> String {
+        let tag = mac(key, test, "landlock abi 6", outcome, message);
+        format!("{RESULT_MAGIC}\nsandbox landlock abi 6\noutcome {outcome}\nmac {tag:032x}\n{message}")
+    }
+
     #[test]
-    fn only_a_record_with_the_right_token_counts() {
+    fn only_a_record_with_the_right_mac_counts() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r");
-        std::fs::write(&path, format!("{RESULT_MAGIC}\ntoken abc\noutcome passed\n")).unwrap();
-        assert_eq!(read_record(&path, "abc"), Some(Record::Passed));
-        assert_eq!(read_record(&path, "abd"), None);
-        std::fs::write(
-            &path,
-            format!("{RESULT_MAGIC}\ntoken abc\noutcome failed\nexpected 4, got 3\nmore"),
-        )
-        .unwrap();
+        let key = [1u8; KEY_LEN];
+        std::fs::write(&path, record(&key, "t", "passed", "")).unwrap();
+        let sandbox = "landlock abi 6".to_owned();
         assert_eq!(
-            read_record(&path, "abc"),
-            Some(Record::Failed("expected 4, got 3\nmore".into()))
+            read_record(&path, &key, "t"),
+            Some((Record::Passed, sandbox.clone()))
         );
+        assert_eq!(read_record(&path, &[2u8; KEY_LEN], "t"), None, "another key");
+        assert_eq!(read_record(&path, &key, "u"), None, "another test's record");
+        std::fs::write(&path, record(&key, "t", "failed", "expected 4, got 3\nmore")).unwrap();
+        assert_eq!(
+            read_record(&path, &key, "t"),
+            Some((Record::Failed("expected 4, got 3\nmore".into()), sandbox))
+        );
+        let forged = record(&key, "t", "failed", "x").replace("outcome failed", "outcome passed");
+        std::fs::write(&path, forged).unwrap();
+        assert_eq!(read_record(&path, &key, "t"), None, "a changed outcome");
         std::fs::write(&path, "test x ... ok\n").unwrap();
-        assert_eq!(read_record(&path, "abc"), None);
+        assert_eq!(read_record(&path, &key, "t"), None);
+    }
+
+    #[test]
+    fn a_symlink_or_a_fifo_in_place_of_the_record_is_no_record_and_never_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = [3u8; KEY_LEN];
+        let real = dir.path().join("real");
+        std::fs::write(&real, record(&key, "t", "passed", "")).unwrap();
+        assert!(read_record(&real, &key, "t").is_some());
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert_eq!(read_record(&link, &key, "t"), None);
+        let fifo = dir.path().join("fifo");
+        let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads a NUL-terminated path we own.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        assert_eq!(read_record(&fifo, &key, "t"), None);
+    }
+
+    #[test]
+    fn the_report_shows_the_weakest_protection_any_test_had() {
+        let ran = |sandbox: Option<&str>, pid_namespace| Ran {
+            outcome: Outcome::new(Status::Passed, ""),
+            sandbox: sandbox.map(str::to_owned),
+            pid_namespace,
+            own_user: true,
+        };
+        let all = protections(&[
+            ran(Some("landlock abi 6"), true),
+            ran(Some("landlock abi 5"), true),
+        ]);
+        assert_eq!(
+            (all.landlock.as_str(), all.pid_namespace, all.unprivileged_user),
+            ("abi 5", true, true)
+        );
+        let mixed = protections(&[
+            ran(Some("landlock abi 6"), true),
+            ran(Some("landlock unavailable: not built into this kernel"), false),
+            ran(None, true),
+        ]);
+        assert_eq!(mixed.landlock, "unavailable: not built into this kernel");
+        assert!(!mixed.pid_namespace);
+        assert_eq!(protections(&[ran(None, true)]).landlock, "");
+    }
+
+    #[test]
+    fn the_mac_matches_the_harness_test_vector() {
+        let key: [u8; KEY_LEN] = std::array::from_fn(|i| i as u8);
+        assert_eq!(
+            format!("{:032x}", mac(&key, "t", "landlock abi 6", "passed", "")),
+            "de802ab6d8ffa4cd0a5c48e98c35a32d"
+        );
     }
 
     /// A stand-in test binary: a shell script (it ignores the `--run NAME` arguments).
@@ -345,8 +548,8 @@ mod tests {
     #[test]
     fn a_timeout_kills_the_whole_process_group() {
         let dir = tempfile::tempdir().unwrap();
-        let pid_file = dir.path().join("grandchild.pid");
-        let body = format!("sleep 30 &\necho $! > {}\nsleep 30", pid_file.display());
+        let marker = dir.path().join("run/late");
+        let body = format!("(sleep 1; touch {}) &\nsleep 30", marker.display());
         let outcome = run_one(&job(dir.path(), &body, 300)).unwrap();
         assert_eq!(outcome.status, Status::TimedOut);
         assert!(
@@ -354,20 +557,8 @@ mod tests {
             "{}",
             outcome.message
         );
-        let pid: libc::pid_t = std::fs::read_to_string(&pid_file)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        // SAFETY: signal 0 only checks whether the process exists.
-        while unsafe { libc::kill(pid, 0) } == 0 {
-            assert!(
-                Instant::now() < deadline,
-                "the grandchild {pid} outlived the timeout"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        std::thread::sleep(Duration::from_millis(1_500));
+        assert!(!marker.exists(), "a grandchild outlived the timeout");
     }
 
     #[test]
@@ -406,20 +597,59 @@ mod tests {
     }
 
     #[test]
-    fn the_harness_gets_its_token_on_stdin_and_a_matching_record_passes() {
+    fn the_key_arrives_as_raw_bytes_before_the_result_path() {
         let dir = tempfile::tempdir().unwrap();
+        // Written into the test's own directory: as root the test runs as another user.
+        let seen = dir.path().join("run/seen");
         let body = format!(
-            "read token file\nprintf '{RESULT_MAGIC}\\ntoken %s\\noutcome passed\\n' \"$token\" > \"$file\"\nexit 0"
+            "head -c 16 | od -An -tx1 | tr -d ' \\n' > {0}\nread file\necho \" $file\" >> {0}\nexit 0",
+            seen.display()
         );
         let outcome = run_one(&job(dir.path(), &body, 5_000)).unwrap();
-        assert_eq!((outcome.status, outcome.message.as_str()), (Status::Passed, ""));
+        assert_eq!(
+            outcome.status,
+            Status::Failed,
+            "no record is no pass: {outcome:?}"
+        );
+        let text = std::fs::read_to_string(&seen).unwrap_or_else(|e| panic!("{e}: {outcome:?}"));
+        let (hex, path) = text.trim().split_once(' ').unwrap();
+        assert_eq!(hex.len(), 32, "{text}");
+        assert!(path.ends_with("run/.threadlab-result"), "{text}");
     }
 
     #[test]
-    fn tokens_differ_every_time() {
-        let tokens: std::collections::BTreeSet<String> = (0..100).map(|_| fresh_token()).collect();
-        assert_eq!(tokens.len(), 100);
-        assert!(tokens.iter().all(|t| t.len() == 32));
+    fn keys_differ_every_time() {
+        let keys: std::collections::BTreeSet<[u8; KEY_LEN]> =
+            (0..100).map(|_| fresh_key().unwrap()).collect();
+        assert_eq!(keys.len(), 100);
+    }
+
+    #[test]
+    fn a_process_that_leaves_the_group_is_gone_when_the_test_ends() {
+        if sandbox::capabilities().namespace_flags.is_none() {
+            eprintln!("no PID namespace here: only the process group is killed");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("run/late");
+        let body = format!("setsid sh -c 'sleep 1; touch {}' &\nexit 0", marker.display());
+        let outcome = run_one(&job(dir.path(), &body, 5_000)).unwrap();
+        assert_eq!(outcome.status, Status::Failed);
+        std::thread::sleep(Duration::from_millis(1_500));
+        assert!(!marker.exists(), "a setsid grandchild outlived its test");
+    }
+
+    #[test]
+    fn exit_codes_and_signals_come_through_the_namespace() {
+        let dir = tempfile::tempdir().unwrap();
+        let outcome = run_one(&job(dir.path(), "exit 7", 5_000)).unwrap();
+        assert!(
+            outcome.message.contains("exited with code 7"),
+            "{}",
+            outcome.message
+        );
+        let outcome = run_one(&job(dir.path(), "kill -SEGV $$", 5_000)).unwrap();
+        assert!(outcome.message.contains("SIGSEGV"), "{}", outcome.message);
     }
 
     #[test]

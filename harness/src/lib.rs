@@ -4,11 +4,40 @@
 //! tests to [`main`]. The grader then runs each test in its own process:
 //!
 //! * `BINARY --list` prints the test names, one per line;
-//! * `BINARY --run NAME` reads one line from stdin, `<token> <result-file>`, runs the test, and writes
-//!   its outcome to the result file. Only a test that returned normally gets `passed` together with the
-//!   token, which learner code never sees: it is read before the test starts and it is not in the
-//!   environment or the arguments. So `process::exit(0)`, `abort()` or printing "test ... ok" in learner
-//!   code can never pass a test.
+//! * `BINARY --run NAME` reads a fresh key (16 raw bytes) and the result file's path from stdin,
+//!   enters the [`sandbox`], runs the test, and writes its outcome to the result file with a MAC over
+//!   the test's name and outcome ([`verdict`]). Only a test that returned normally gets `passed`.
+//!   Learner code never holds anything it could copy as a pass: the record carries a MAC, not the key;
+//!   the key is not in the environment or the arguments, and the sandbox keeps learner code away from
+//!   `/proc/self/mem`. So `process::exit(0)`, `abort()`, printing "test ... ok" or writing a record of
+//!   its own can never pass a test.
+//!
+//! # Threat model
+//!
+//! The attacker writes the tier files of a lesson crate: safe Rust only (the course's `lib.rs` has
+//! `#![forbid(unsafe_code)]` and the grader never uses a submission's manifest, so no extra crate and
+//! no build script), running inside the test process, in any thread, from the first call into learner
+//! code. It can read and write files, start processes (`std::process::Command`), loop, allocate, exit
+//! or abort. On Linux with Landlock (5.13+) it cannot:
+//! * read the process's memory through `/proc/self/mem` (or anything else under `/proc`, apart from
+//!   listing `/proc/self/task`); without `unsafe` there is no other way to read the key;
+//! * write anywhere but the test's own directory (and `TMPDIR` inside it): not the hidden suite, the
+//!   test binaries, the grader or its reports;
+//! * execute anything, unless the suite declares child scenarios; then only the test binary itself,
+//!   which runs nothing but the declared scenarios;
+//! * (ABI 6, Linux 6.12+) signal processes outside its sandbox, such as the grader.
+//!
+//! What the grader adds around it (see `grader/src/sandbox.rs`): a PID namespace per test where the
+//! kernel allows one (as root, or unprivileged with user namespaces), so every process the test
+//! started, even after `setsid`, is killed before the result is read; as root, a user id of the test's
+//! own (never root), swept with `kill(-1)` afterwards where there is no namespace; a process group, a timeout, an output cap and a
+//! memory limit everywhere.
+//!
+//! What it can still do: pass or fail its own tests honestly; fill its own directory; use the network;
+//! read world-readable system files. Without Landlock (an old kernel, or not Linux) a determined
+//! attacker can read the key from `/proc/self/mem` and forge its own test's record; the report then
+//! says `landlock` is unavailable. With `unsafe` allowed every bet is off: code in the same process
+//! can do whatever the harness does.
 //!
 //! [`wait`] has the waiting tools tests share: a patience limit, a poll-until, a call with a time limit
 //! and a rendezvous that proves threads overlap.
@@ -16,18 +45,19 @@
 //! [`explore`] runs a body under shuttle's scheduler (with the `check` feature): many interleavings with
 //! a fixed seed, so a lost update or a lock-order deadlock is found on every run, even on one CPU.
 
+pub mod sandbox;
+pub mod verdict;
 pub mod wait;
 
-use std::io::{BufRead, Write};
+pub use verdict::RESULT_MAGIC;
+
+use std::io::{Read, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One hidden test: its name (as in the suite manifest) and its body.
 pub type Test = (&'static str, fn());
-
-/// The first line of a result file, so the grader can tell it from anything else.
-pub const RESULT_MAGIC: &str = "threadlab-result 1";
 
 /// What `todo!()` panics with; a test that hit one is `not_started`, not `failed`.
 const TODO_PREFIX: &str = "not yet implemented";
@@ -66,7 +96,7 @@ pub fn main_with_children(tests: &[Test], children: &[Test]) {
             }
         }
         ["--run", name] => match tests.iter().find(|(n, _)| n == name) {
-            Some((_, body)) => run_one(*body),
+            Some((_, body)) => run_one(name, *body, !children.is_empty()),
             None => {
                 eprintln!("threadlab-harness: no test named `{name}` in this binary");
                 std::process::exit(2);
@@ -86,18 +116,13 @@ pub fn main_with_children(tests: &[Test], children: &[Test]) {
     }
 }
 
-fn run_one(body: fn()) {
-    // Read the secret before any learner code runs.
-    let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line).is_err() {
-        std::process::exit(2);
-    }
-    let Some((token, path)) = line.trim_end().split_once(' ') else {
-        eprintln!("threadlab-harness: expected `<token> <result-file>` on stdin");
+fn run_one(name: &str, body: fn(), children: bool) {
+    // Read the key before any learner code runs, unbuffered, so no copy stays in stdin's buffer.
+    let Some((key, path)) = read_key_and_path() else {
+        eprintln!("threadlab-harness: expected a key and `<result-file>` on stdin");
         std::process::exit(2);
     };
-    let (token, path) = (token.to_owned(), path.to_owned());
-    drop(line);
+    let sandbox = sandbox::enter(children);
 
     install_panic_recorder();
     let result = panic::catch_unwind(AssertUnwindSafe(body));
@@ -113,13 +138,29 @@ fn run_one(body: fn()) {
             (outcome, message, 101)
         }
     };
-    let record = format!("{RESULT_MAGIC}\ntoken {token}\noutcome {outcome}\n{message}");
+    let record = verdict::render(&key, name, &sandbox, outcome, &message);
     if std::fs::write(&path, record).is_err() {
         eprintln!("threadlab-harness: cannot write the result file {path}");
         std::process::exit(3);
     }
     // Threads the learner left running must not outlive the verdict.
     std::process::exit(code);
+}
+
+/// The key (raw bytes) and the result file's path (a line) that the grader writes on stdin.
+fn read_key_and_path() -> Option<([u8; verdict::KEY_LEN], String)> {
+    use std::os::fd::AsFd;
+    let input = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
+    // The grader closes stdin after the key and the line, so this ends.
+    let mut bytes = Vec::with_capacity(512);
+    input.take(64 * 1024).read_to_end(&mut bytes).ok()?;
+    let (key, line) = bytes.split_at_checked(verdict::KEY_LEN)?;
+    let key: [u8; verdict::KEY_LEN] = key.try_into().ok()?;
+    let path = String::from_utf8(line.split(|&b| b == b'\n').next()?.to_vec()).ok();
+    // No second copy of the key stays on the heap.
+    bytes.fill(0);
+    std::hint::black_box(&bytes);
+    Some((key, path?))
 }
 
 /// Records every panic (with where it happened) and whether a `todo!()` was hit.

@@ -102,6 +102,7 @@ mod tests {
                 status: TierStatus::Partial,
                 message: String::new(),
             }],
+            sandbox: Default::default(),
             tests: vec![test("a", Status::Passed, 4), test("b", Status::TimedOut, 0)],
         };
         let value: Value = serde_json::from_str(&render(&report)).unwrap();

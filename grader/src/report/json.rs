@@ -32,6 +32,7 @@ mod tests {
                 status: TierStatus::NotStarted,
                 message: String::new(),
             }],
+            sandbox: Default::default(),
             tests: vec![TestReport {
                 name: "t".into(),
                 tier: Tier::Beginner,
@@ -57,8 +58,12 @@ mod tests {
             "duration_ms",
             "tiers",
             "tests",
+            "sandbox",
         ] {
             assert!(value.get(key).is_some(), "missing {key}");
+        }
+        for key in ["landlock", "pid_namespace", "unprivileged_user", "verdict"] {
+            assert!(value["sandbox"].get(key).is_some(), "missing sandbox.{key}");
         }
         assert_eq!(value["tiers"][0]["status"], "not_started");
         assert_eq!(value["tiers"][0]["tier"], "beginner");

@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod terminal;
 
+use crate::sandbox::Protections;
 use crate::score::{TestReport, TierReport};
 use serde::Serialize;
 
@@ -24,6 +25,9 @@ pub struct Report {
     pub duration_ms: u64,
     pub tiers: Vec<TierReport>,
     pub tests: Vec<TestReport>,
+    /// The protections that were active around the test processes (added in format 1; see
+    /// `SECURITY.md`).
+    pub sandbox: Protections,
 }
 
 impl Report {

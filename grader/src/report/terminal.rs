@@ -187,6 +187,7 @@ pub fn summary(out: &mut dyn Write, report: &Report, view: &SummaryView) -> io::
              work is handed in{dim:#}"
         )?;
     }
+    writeln!(out, "  {dim}{}{dim:#}", report.sandbox.summary())?;
     writeln!(out)?;
     writeln!(out, "{}", next_step(report, view))
 }

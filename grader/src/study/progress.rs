@@ -161,6 +161,7 @@ pub(crate) mod tests {
             duration_ms: 1,
             tiers,
             tests,
+            sandbox: Default::default(),
         }
     }
 

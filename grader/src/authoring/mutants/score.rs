@@ -239,6 +239,7 @@ mod tests {
             duration_ms: 0,
             tiers,
             tests,
+            sandbox: Default::default(),
         }
     }
 

@@ -1,0 +1,141 @@
+//! The sandbox a test process enters after the harness has read its key and before any learner code
+//! runs (Linux with Landlock, kernel 5.13 or later; needs no privileges).
+//!
+//! What stays reachable, for the test and every thread and process it starts:
+//! * read: the system directories a program and its dynamic loader need (`/usr`, `/lib*`, `/bin`,
+//!   `/sbin`, `/etc`, `/dev`); `/dev/null` and friends are writable;
+//! * everything in the test's own working directory (a fresh directory per test; the grader points
+//!   `TMPDIR` into it, so `std::env::temp_dir()` works too);
+//! * `/proc/self/task` as a directory listing only (lesson02 counts OS threads with it); nothing else
+//!   under `/proc`: no `/proc/self/mem`, `maps`, `environ` or `fd`;
+//! * execution: nothing, unless the suite declares child scenarios ([`crate::main_with_children`]),
+//!   and then only the test binary itself and its dynamic loader.
+//!
+//! With Landlock ABI 6 (Linux 6.12) the sandbox is also scoped: no signals to processes outside it
+//! (the grader) and no connections to abstract Unix sockets made outside it. TCP is left alone so
+//! that a lesson's own local servers keep working.
+//!
+//! Where the kernel has no Landlock, grading still works: the harness reports `unavailable` in the
+//! (MAC'd) record and the grader shows it in the report.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Kept open for the whole test, so `/proc/self/task` stays the directory the rule names (procfs
+/// makes a new inode each time a directory is looked up afresh).
+static TASK_DIR: OnceLock<File> = OnceLock::new();
+
+/// Enters the sandbox; returns the line the record carries: `landlock abi N` or
+/// `landlock unavailable: why`.
+pub fn enter(children: bool) -> String {
+    // The grader's switch for testing its other layers alone (`THREADLAB_NO_LANDLOCK=1`); set before
+    // any learner code runs, so learner code cannot use it.
+    if std::env::var_os("THREADLAB_LANDLOCK").is_some_and(|v| v == "off") {
+        return "landlock disabled by the grader (THREADLAB_NO_LANDLOCK)".to_owned();
+    }
+    #[cfg(target_os = "linux")]
+    {
+        match linux::enter(children) {
+            Ok(line) => line,
+            Err(why) => format!("landlock unavailable: {why}"),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = children;
+        "landlock unavailable: not Linux".to_owned()
+    }
+}
+
+/// The dynamic loader this process was started with (from `/proc/self/maps`, read before the sandbox
+/// is entered), so a re-executed test binary can start.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn loader() -> Option<String> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    maps.lines()
+        .filter_map(|line| line.split_whitespace().nth(5))
+        .find(|path| {
+            let name = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with("ld-linux") || name.starts_with("ld-musl") || name.starts_with("ld64.so")
+        })
+        .map(str::to_owned)
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use super::{TASK_DIR, loader};
+    use landlock::{
+        ABI, Access, AccessFs, BitFlags, LandlockStatus, PathBeneath, PathFd, Ruleset, RulesetAttr,
+        RulesetCreatedAttr, RulesetStatus, Scope,
+    };
+    use std::fs::File;
+
+    /// The newest Landlock ABI this sandbox asks for; older kernels get what they support.
+    const ABI_WANTED: ABI = ABI::V6;
+
+    const READ_ONLY: [&str; 9] = [
+        "/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/opt",
+    ];
+    const DEVICES: [&str; 4] = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"];
+
+    pub fn enter(children: bool) -> Result<String, String> {
+        let all = AccessFs::from_all(ABI_WANTED);
+        let read: BitFlags<AccessFs> = AccessFs::ReadFile | AccessFs::ReadDir;
+        let file_read_write: BitFlags<AccessFs> =
+            AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::Truncate;
+        let exec: BitFlags<AccessFs> = AccessFs::Execute | AccessFs::ReadFile;
+
+        // Paths that exist only on some systems are skipped.
+        let mut rules: Vec<(PathFd, BitFlags<AccessFs>)> = Vec::new();
+        let mut add = |path: &str, access: BitFlags<AccessFs>| {
+            if let Ok(fd) = PathFd::new(path) {
+                rules.push((fd, access));
+            }
+        };
+        for dir in READ_ONLY {
+            add(dir, read);
+        }
+        for device in DEVICES {
+            add(device, file_read_write);
+        }
+        add(".", all);
+        if let Ok(task) = File::open("/proc/self/task") {
+            let _ = TASK_DIR.set(task);
+            add("/proc/self/task", AccessFs::ReadDir.into());
+        }
+        if children {
+            let exe = std::env::current_exe().map_err(|e| format!("cannot find the test binary: {e}"))?;
+            add(&exe.to_string_lossy(), exec);
+            if let Some(loader) = loader() {
+                add(&loader, exec);
+            }
+        }
+
+        let mut created = Ruleset::default()
+            .handle_access(all)
+            .and_then(|r| r.scope(Scope::from_all(ABI_WANTED)))
+            .and_then(|r| r.create())
+            .map_err(|e| e.to_string())?;
+        for (fd, access) in rules {
+            created = created
+                .add_rule(PathBeneath::new(fd, access))
+                .map_err(|e| e.to_string())?;
+        }
+        let status = created.restrict_self().map_err(|e| e.to_string())?;
+        match (status.ruleset, status.landlock) {
+            (RulesetStatus::NotEnforced, LandlockStatus::NotEnabled) => {
+                Err("not enabled in this kernel".into())
+            }
+            (RulesetStatus::NotEnforced, LandlockStatus::NotImplemented) => {
+                Err("not built into this kernel".into())
+            }
+            (RulesetStatus::NotEnforced, _) => Err("not enforced".into()),
+            (_, LandlockStatus::Available { effective_abi, .. }) => {
+                // What was enforced: the features of the ABI asked for, or fewer on an older kernel.
+                Ok(format!("landlock abi {}", effective_abi.min(ABI_WANTED) as i32))
+            }
+            (_, _) => Ok("landlock enforced".into()),
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! Hostile submissions against the grader's protections (`SECURITY.md`): each one cheats beside an
+//! honest part (correct code, or a known bug), and must score exactly what the honest part earns and
+//! change nothing outside its test's directory. Where a layer can be switched off
+//! (`THREADLAB_NO_LANDLOCK`, `THREADLAB_NO_PID_NAMESPACE`), the cheat is also run against the other
+//! layers alone, so each one is shown to hold by itself.
+
+mod common;
+
+use common::*;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const LESSON: &str = "lesson05-races";
+
+/// The lost update of `cli.rs`: `record` reads, then stores.
+const LOST_UPDATE: (&str, &str, &str) = (
+    "beginner",
+    "self.hits.fetch_add(1, Ordering::Relaxed);",
+    "let seen = self.hits.load(Ordering::Relaxed);\n        self.hits.store(seen + 1, Ordering::Relaxed);",
+);
+
+/// Grades `dir` with extra environment variables for the grader; returns the JSON report.
+fn grade_with(dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
+    let mut command = xtask(&[
+        "grade",
+        "lesson05",
+        "--format",
+        "json",
+        "--submission",
+        dir.to_str().unwrap(),
+    ]);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "grading failed: {stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// What a submission with only the lost update scores: the honest part of the cheats below.
+fn honest_lost_update() -> &'static serde_json::Value {
+    static REPORT: OnceLock<serde_json::Value> = OnceLock::new();
+    REPORT.get_or_init(|| grade_with(submission(LESSON, &[LOST_UPDATE]).path(), &[]))
+}
+
+fn all_output(report: &serde_json::Value) -> String {
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["output"].as_str().unwrap_or(""))
+        .collect()
+}
+
+fn running_as_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+fn landlock_enforced(report: &serde_json::Value) -> bool {
+    report["sandbox"]["landlock"]
+        .as_str()
+        .unwrap()
+        .starts_with("abi ")
+}
+
+/// Reads `/proc/self/maps` and `/proc/self/mem` with plain `std::fs`, takes the only run of 32 hex
+/// digits in writable memory (the old grader's token) and writes a `passed` record with it, then
+/// exits before the lost update can be seen. Runs once per test process (a marker file).
+const MEMORY_CHEAT: &str = r#"
+fn steal_a_pass() {
+    use std::io::{Read, Seek, SeekFrom};
+    if std::fs::metadata("cheat-tried").is_ok() {
+        return;
+    }
+    let _ = std::fs::write("cheat-tried", "");
+    let maps = match std::fs::read_to_string("/proc/self/maps") {
+        Ok(maps) => maps,
+        Err(e) => {
+            eprintln!("cheat: /proc/self/maps: {e}");
+            return;
+        }
+    };
+    let mut mem = match std::fs::File::open("/proc/self/mem") {
+        Ok(mem) => mem,
+        Err(e) => {
+            eprintln!("cheat: /proc/self/mem: {e}");
+            return;
+        }
+    };
+    let mut scanned = 0usize;
+    let mut found = None;
+    for line in maps.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else { continue };
+        let Some((start, end)) = range.split_once('-') else { continue };
+        let (Ok(start), Ok(end)) = (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16)) else { continue };
+        if !perms.starts_with("rw") || end - start > (64 << 20) {
+            continue;
+        }
+        let mut bytes = vec![0u8; (end - start) as usize];
+        if mem.seek(SeekFrom::Start(start)).is_err() || mem.read_exact(&mut bytes).is_err() {
+            continue;
+        }
+        scanned += bytes.len();
+        let mut run = 0;
+        for (i, b) in bytes.iter().enumerate() {
+            if b.is_ascii_digit() || (b'a'..=b'f').contains(b) {
+                run += 1;
+            } else {
+                if run == 32 {
+                    found = Some(String::from_utf8_lossy(&bytes[i - 32..i]).into_owned());
+                }
+                run = 0;
+            }
+        }
+    }
+    eprintln!("cheat: scanned {scanned} bytes of memory, token candidate {found:?}");
+    let token = found.unwrap_or_default();
+    let record = format!(
+        "threadlab-result 1\ntoken {token}\noutcome passed\n"
+    );
+    let _ = std::fs::write(".threadlab-result", record);
+    let forged = format!(
+        "threadlab-result 2\nsandbox landlock abi 6\noutcome passed\nmac {token}\n"
+    );
+    let _ = std::fs::write(".threadlab-result", forged);
+    std::process::exit(0);
+}
+
+"#;
+
+#[test]
+fn a_memory_scanning_cheat_earns_only_its_honest_part() {
+    let dir = submission(
+        LESSON,
+        &[
+            LOST_UPDATE,
+            (
+                "beginner",
+                "        Self::default()\n",
+                "        steal_a_pass();\n        Self::default()\n",
+            ),
+            (
+                "beginner",
+                "pub fn count_hits(",
+                &format!("{MEMORY_CHEAT}pub fn count_hits("),
+            ),
+        ],
+    );
+    let honest = honest_lost_update();
+    assert!(
+        !not_passed(honest).is_empty(),
+        "the honest part must lose points, or this test shows nothing"
+    );
+
+    let report = grade_with(dir.path(), &[]);
+    assert_eq!(report["sandbox"]["verdict"], honest["sandbox"]["verdict"]);
+    if landlock_enforced(&report) {
+        assert_eq!(
+            (not_passed(&report), &report["score"]),
+            (not_passed(honest), &honest["score"]),
+            "with the sandbox the cheat cannot even read memory, so the honest part decides"
+        );
+        let output = all_output(&report);
+        assert!(
+            output.contains("cheat: /proc/self/maps: Permission denied"),
+            "{output}"
+        );
+    }
+
+    // Without Landlock the cheat reads all the memory it wants; there is no token left to find, and
+    // a record without the right MAC is no pass. Exiting early only loses more.
+    let report = grade_with(dir.path(), &[("THREADLAB_NO_LANDLOCK", "1")]);
+    assert!(
+        report["sandbox"]["landlock"]
+            .as_str()
+            .unwrap()
+            .contains("disabled"),
+        "{}",
+        report["sandbox"]
+    );
+    assert!(
+        all_output(&report).contains("cheat: scanned"),
+        "the cheat did read memory"
+    );
+    for name in not_passed(honest) {
+        assert_ne!(test(&report, &name)["status"], "passed", "{name} gained a pass");
+    }
+    assert!(report["score"].as_u64() <= honest["score"].as_u64());
+}
+
+/// Starts `sh` (and the test binary itself) to write a forged `passed` record after the harness
+/// wrote the real one; once per test process.
+const CHILD_FORGER: &str = r#"
+fn forge_from_a_child() {
+    if std::fs::metadata("forger-tried").is_ok() {
+        return;
+    }
+    let _ = std::fs::write("forger-tried", "");
+    let script = "sleep 0.5; printf 'threadlab-result 2\\nsandbox landlock abi 6\\noutcome passed\\nmac 0123456789abcdef0123456789abcdef\\n' > .threadlab-result";
+    match std::process::Command::new("sh").arg("-c").arg(script).spawn() {
+        Ok(_) => eprintln!("forger: sh started"),
+        Err(e) => eprintln!("forger: sh: {e}"),
+    }
+    match std::env::current_exe().map(|exe| std::process::Command::new(exe).arg("--list").spawn()) {
+        Ok(Ok(_)) => eprintln!("forger: test binary started"),
+        Ok(Err(e)) | Err(e) => eprintln!("forger: test binary: {e}"),
+    }
+}
+
+"#;
+
+#[test]
+fn a_result_forged_from_a_child_process_is_no_pass() {
+    // The honest part: count_with_mutex's total is one too many.
+    let dir = submission(
+        LESSON,
+        &[
+            (
+                "beginner",
+                "    total.into_inner().unwrap()\n",
+                "    forge_from_a_child();\n    total.into_inner().unwrap() + 1\n",
+            ),
+            (
+                "beginner",
+                "pub fn count_hits(",
+                &format!("{CHILD_FORGER}pub fn count_hits("),
+            ),
+        ],
+    );
+    for env in [&[][..], &[("THREADLAB_NO_LANDLOCK", "1")][..]] {
+        let report = grade_with(dir.path(), env);
+        assert_eq!(
+            not_passed(&report),
+            ["count_with_mutex_totals_every_thread"],
+            "{env:?}"
+        );
+        let failed = test(&report, "count_with_mutex_totals_every_thread");
+        assert_eq!(failed["status"], "failed", "{env:?}: {failed}");
+        assert!(
+            failed["message"].as_str().unwrap().contains("expected"),
+            "the harness's own verdict stands: {failed}"
+        );
+        let output = failed["output"].as_str().unwrap();
+        if env.is_empty() && landlock_enforced(&report) {
+            assert!(output.contains("forger: sh: Permission denied"), "{output}");
+            assert!(
+                output.contains("forger: test binary: Permission denied"),
+                "{output}"
+            );
+        } else {
+            assert!(output.contains("forger: sh started"), "{output}");
+        }
+    }
+}
+
+#[test]
+fn a_lingering_setsid_child_cannot_rewrite_the_graders_output() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(outside.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let results = outside.path().join("results.json");
+    // A directory anyone may write to: the child leaves a mark there if it lives long enough.
+    let marks = outside.path().join("marks");
+    std::fs::create_dir(&marks).unwrap();
+    std::fs::set_permissions(&marks, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let lurker = format!(
+        r#"
+fn leave_a_lurker() {{
+    if std::fs::metadata("lurker-tried").is_ok() {{
+        return;
+    }}
+    let _ = std::fs::write("lurker-tried", "");
+    let script = "sleep 2; touch {marks}/alive; echo '{{\"score\": 60}}' > {results}";
+    let started = std::process::Command::new("setsid")
+        .arg("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    eprintln!("lurker: {{:?}}", started.map(|_| "started"));
+}}
+
+"#,
+        marks = marks.display(),
+        results = results.display()
+    );
+    let dir = submission(
+        LESSON,
+        &[
+            (
+                "beginner",
+                "    let counter = HitCounter::new();\n",
+                "    leave_a_lurker();\n    let counter = HitCounter::new();\n",
+            ),
+            (
+                "beginner",
+                "pub fn count_hits(",
+                &format!("{lurker}pub fn count_hits("),
+            ),
+            // The honest part: one hit too many (and a failed test keeps its output in the report).
+            ("beginner", "    counter.hits()\n", "    counter.hits() + 1\n"),
+        ],
+    );
+    let mut layers = vec![vec![], vec![("THREADLAB_NO_LANDLOCK", "1")]];
+    if running_as_root() {
+        // Only the test's own user id and the sweep after it are left.
+        layers.push(vec![
+            ("THREADLAB_NO_LANDLOCK", "1"),
+            ("THREADLAB_NO_PID_NAMESPACE", "1"),
+        ]);
+    }
+    for env in layers {
+        let report = grade_with(dir.path(), &env);
+        assert_eq!(not_passed(&report), ["count_hits_totals_every_thread"], "{env:?}");
+        let output = test(&report, "count_hits_totals_every_thread")["output"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if env.is_empty() && landlock_enforced(&report) {
+            assert!(output.contains("lurker: Err"), "exec is refused: {output}");
+        } else {
+            assert!(output.contains("lurker: Ok(\"started\")"), "{env:?}: {output}");
+        }
+        let written = serde_json::to_string(&report).unwrap();
+        std::fs::write(&results, &written).unwrap();
+        std::thread::sleep(Duration::from_millis(3_000));
+        assert_eq!(
+            std::fs::read_to_string(&results).unwrap(),
+            written,
+            "{env:?}: the report was rewritten after the grader wrote it"
+        );
+        assert!(
+            !marks.join("alive").exists(),
+            "{env:?}: the setsid child outlived its test ({})",
+            all_output(&report)
+        );
+    }
+}
+
+#[test]
+fn the_hidden_suite_and_the_binaries_cannot_be_overwritten() {
+    let suite = root().join("grader/suites/lesson05-races/beginner.rs");
+    let xtask_binary = Path::new(env!("CARGO_BIN_EXE_xtask")).to_owned();
+    let tamper = format!(
+        r#"
+fn tamper() {{
+    use std::io::Write;
+    if std::fs::metadata("tamper-tried").is_ok() {{
+        return;
+    }}
+    let _ = std::fs::write("tamper-tried", "");
+    let exe = std::env::current_exe().unwrap_or_default();
+    for path in [std::path::PathBuf::from("{suite}"), std::path::PathBuf::from("{xtask}"), exe] {{
+        match std::fs::OpenOptions::new().append(true).open(&path) {{
+            Ok(mut file) => {{
+                let _ = writeln!(file, "// tampered");
+                eprintln!("tamper: wrote {{}}", path.display());
+            }}
+            Err(e) => eprintln!("tamper: {{}}: {{e}}", path.display()),
+        }}
+    }}
+}}
+
+"#,
+        suite = suite.display(),
+        xtask = xtask_binary.display()
+    );
+    let dir = submission(
+        LESSON,
+        &[
+            (
+                "beginner",
+                "    let counter = HitCounter::new();\n",
+                "    tamper();\n    let counter = HitCounter::new();\n",
+            ),
+            (
+                "beginner",
+                "pub fn count_hits(",
+                &format!("{tamper}pub fn count_hits("),
+            ),
+            // The honest part: one hit too many (and a failed test keeps its output in the report).
+            (
+                "beginner",
+                "    counter.hits()
+",
+                "    counter.hits() + 1
+",
+            ),
+        ],
+    );
+    let before = (
+        std::fs::read(&suite).unwrap(),
+        std::fs::read(&xtask_binary).unwrap(),
+    );
+    let mut layers = vec![vec![]];
+    if running_as_root() {
+        layers.push(vec![("THREADLAB_NO_LANDLOCK", "1")]);
+    }
+    for env in layers {
+        let report = grade_with(dir.path(), &env);
+        let after = (
+            std::fs::read(&suite).unwrap(),
+            std::fs::read(&xtask_binary).unwrap(),
+        );
+        if after != before {
+            // Put things back before failing, so one broken run does not break the next.
+            std::fs::write(&suite, &before.0).unwrap();
+            std::fs::write(&xtask_binary, &before.1).unwrap();
+            panic!("{env:?}: learner code changed the hidden suite or the grader binary");
+        }
+        assert_eq!(not_passed(&report), ["count_hits_totals_every_thread"], "{env:?}");
+        let output = test(&report, "count_hits_totals_every_thread")["output"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(output.contains("tamper: "), "the tampering ran: {output}");
+        assert!(!output.contains("tamper: wrote"), "{env:?}: {output}");
+    }
+}
+
+#[test]
+fn the_sandbox_still_lets_lesson02_count_os_threads() {
+    // `new` that starts a thread is caught only by listing /proc/self/task, which the sandbox keeps.
+    let dir = submission(
+        "lesson02-lifecycle",
+        &[(
+            "beginner",
+            "        // BEGIN SOLUTION: keep the name and the body; start in the New state without spawning anything\n",
+            "        let _early = std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_secs(5)));\n",
+        )],
+    );
+    let report = report(&[
+        "grade",
+        "lesson02",
+        "--format",
+        "json",
+        "--submission",
+        dir.path().to_str().unwrap(),
+    ]);
+    let new = test(&report, "new_creates_no_thread");
+    assert_eq!(new["status"], "failed", "{new}");
+    assert!(
+        new["message"]
+            .as_str()
+            .unwrap()
+            .contains("must not create an OS thread"),
+        "{new}"
+    );
+}
