@@ -15,6 +15,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
+use threadlab_harness::wait::{PATIENCE, within_patience};
 use threadlab_harness::{catch_panic, expect, expect_eq};
 
 fn main() {
@@ -123,11 +124,15 @@ fn detached_then_exit() {
 
 // ---- helpers ----
 
-/// Runs child scenario `name` in `dir` (10 s limit) and returns its stdout; fails with the child's
+/// How long a child scenario may run: it takes about a quarter of a second when the writer is
+/// waited for, so this leaves a wide margin on a loaded machine.
+const CHILD_LIMIT: Duration = Duration::from_secs(4);
+
+/// Runs child scenario `name` in `dir` ([`CHILD_LIMIT`]) and returns its stdout; fails with the child's
 /// stderr when it did not exit cleanly, and reports a `todo!()` in the child as not started.
 fn run_scenario(name: &str, dir: &Path) -> String {
     let output = assert_cmd::Command::from_std(threadlab_harness::child_command(name, dir))
-        .timeout(Duration::from_secs(10))
+        .timeout(CHILD_LIMIT)
         .output()
         .expect("start the child process");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -137,8 +142,8 @@ fn run_scenario(name: &str, dir: &Path) -> String {
     }
     expect!(
         output.status.success(),
-        "scenario `{name}` in a child process: expected it to exit normally, it ended with {} (killed after 10 s \
-         if it hung); its stderr: {}",
+        "scenario `{name}` in a child process: expected it to exit normally, it ended with {} (killed after \
+         {CHILD_LIMIT:?} if it hung); its stderr: {}",
         output.status,
         stderr.trim()
     );
@@ -245,9 +250,19 @@ fn lines_arrive_in_order_and_close_counts_them() {
     );
 }
 
+/// Fails unless a writer that logged nothing closes at once. It runs first in the exit tests, so a
+/// `todo!()` marks them not started, and a `close` that never returns is named as such.
+fn expect_an_empty_writer_closes() {
+    let closed = within_patience(|| LogWriter::new(io::sink()).close());
+    expect!(
+        closed.is_some(),
+        "LogWriter::new(sink) then close() with no line logged: expected close() to return at once, still blocked \
+         after {PATIENCE:?} (the writer's loop ends only once every Sender is gone: drop it before the join)"
+    );
+}
+
 fn close_keeps_every_line_when_the_process_exits() {
-    // Not started until `LogWriter` exists at all.
-    let _ = LogWriter::new(io::sink()).close();
+    expect_an_empty_writer_closes();
     let dir = std::env::current_dir().expect("a working directory");
     let stdout = run_scenario("close_then_exit", &dir);
     let (kept, in_order) = lines_kept(&dir);
@@ -272,7 +287,7 @@ fn close_keeps_every_line_when_the_process_exits() {
 }
 
 fn drop_keeps_every_line_when_the_process_exits() {
-    let _ = LogWriter::new(io::sink()).close();
+    expect_an_empty_writer_closes();
     let dir = std::env::current_dir().expect("a working directory");
     let stdout = run_scenario("drop_then_exit", &dir);
     let (kept, in_order) = lines_kept(&dir);
