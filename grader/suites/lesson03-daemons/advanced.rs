@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 use threadlab_harness::wait::{PATIENCE, within_patience};
@@ -34,6 +34,7 @@ fn main() {
                 drop_keeps_every_line_when_the_process_exits,
             ),
             ("threads_share_one_writer", threads_share_one_writer),
+            ("log_does_not_wait_for_the_write", log_does_not_wait_for_the_write),
             ("close_reports_a_failed_write", close_reports_a_failed_write),
         ],
         &[
@@ -404,5 +405,65 @@ fn close_reports_a_failed_write() {
         dropped.is_ok(),
         "dropping a LogWriter after its sink failed: expected no panic, got {}",
         dropped.unwrap_err()
+    );
+}
+
+/// A sink whose writes all wait until the test opens its gate.
+#[derive(Debug, Clone, Default)]
+struct Gated {
+    open: Arc<(Mutex<bool>, Condvar)>,
+    inner: Collect,
+}
+
+impl Gated {
+    fn open(&self) {
+        *self.open.0.lock().unwrap() = true;
+        self.open.1.notify_all();
+    }
+}
+
+impl Write for Gated {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let (open, opened) = &*self.open;
+        drop(opened.wait_while(open.lock().unwrap(), |open| !*open).unwrap());
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `log` hands the line over and returns: it must not wait for the sink, which here blocks every
+/// write until the test has finished logging.
+fn log_does_not_wait_for_the_write() {
+    let sink = Gated::default();
+    let writer = LogWriter::new(sink.clone());
+    // Long lines, so that even a buffered writer passes them on to the sink at once.
+    let line = |i: usize| format!("{i} {}", "y".repeat(20_000));
+    let logged = within_patience(move || {
+        for i in 0..20 {
+            writer.log(line(i));
+        }
+        writer
+    });
+    sink.open();
+    let Some(writer) = logged else {
+        panic!(
+            "20 calls of log() on a writer whose sink was blocked: expected each to return at once (the writer \
+             thread does the writing), still busy after {PATIENCE:?}"
+        )
+    };
+    let closed = within_patience(move || writer.close());
+    expect!(
+        matches!(closed, Some(Ok(20))),
+        "close() after 20 lines were logged and the blocked sink was opened: expected Ok(20), got {closed:?}"
+    );
+    let text = sink.inner.text();
+    let expected: String = (0..20).map(|i| format!("{}\n", line(i))).collect();
+    expect!(
+        text == expected,
+        "the sink after 20 long lines and close(): expected the 20 lines in order, each ending in \\n; got {} bytes",
+        text.len()
     );
 }

@@ -377,12 +377,19 @@ fn end_during_first_beat<R: Send + 'static>(
         Err(RecvTimeoutError::Timeout) => {}
     }
     release.send(()).unwrap();
-    match ended.recv_timeout(PATIENCE) {
+    let result = match ended.recv_timeout(PATIENCE) {
         Ok(result) => result,
         Err(_) => panic!(
             "{what}: expected it to return once the beat in progress ended; still blocked after {PATIENCE:?}"
         ),
-    }
+    };
+    // `on_beat` owns the only `in_beat` sender: once the thread is gone, so is the closure.
+    expect!(
+        matches!(in_beats.try_recv(), Err(mpsc::TryRecvError::Disconnected)),
+        "{what} returned, but on_beat had not been dropped yet: expected the heartbeat thread to be gone (its \
+         closure dropped) by the time {what} returns"
+    );
+    result
 }
 
 /// A panic in `on_beat` ends the heartbeat thread; `stop` must hand that panic on to its caller.
