@@ -103,12 +103,7 @@ fn a_heartbeat_stop_that_swallows_a_panic_costs_beginner_points_only() {
         )],
     );
     let report = grade_json("lesson03", dir.path());
-    loses_only(
-        &report,
-        0,
-        1,
-        &["heartbeat_stop_passes_on_a_panic_in_on_beat"],
-    );
+    loses_only(&report, 0, 1, &["heartbeat_stop_passes_on_a_panic_in_on_beat"]);
 }
 
 /// `close` joins the writer before dropping the `Sender`: every advanced test would hang. Each ends
