@@ -107,10 +107,19 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         })
         .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // A test's own timeout message replaces the runner's generic one, in the stream and the report.
+    let explain_timeout = |spec: &TestSpec, mut outcome: Outcome| {
+        if outcome.status == Status::TimedOut
+            && let Some(message) = suite.timeout_message(spec)
+        {
+            outcome.message = message;
+        }
+        outcome
+    };
     let (ran, sandbox) = run::run_all(&jobs, workers, &mut |index, outcome| {
         on_event(Event::TestDone {
             spec: to_run[index],
-            outcome,
+            outcome: &explain_timeout(to_run[index], outcome.clone()),
         });
     })?;
     // What the tests left behind is of no further use; a failure to remove it is harmless.
@@ -121,7 +130,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .iter()
         .map(|spec| {
             if runnable(spec) {
-                return ran.next().expect("one outcome per job");
+                return explain_timeout(spec, ran.next().expect("one outcome per job"));
             }
             let (status, why) = if refused.contains_key(&spec.tier) {
                 (Status::Refused, "was refused before building")

@@ -31,6 +31,11 @@ pub struct TestSpec {
     pub timeout_ms: Option<u64>,
     /// Shown under a failure: what to look at, never the answer.
     pub hint: String,
+    /// Shown instead of the generic text when this test runs out of time: what a hang in this
+    /// particular test means (e.g. "the writer thread never ended: was the sender dropped before
+    /// join?").
+    #[serde(default)]
+    pub timeout_message: Option<String>,
     #[serde(default)]
     pub visibility: Visibility,
 }
@@ -160,6 +165,15 @@ impl Suite {
     pub fn timeout(&self, test: &TestSpec) -> Duration {
         Duration::from_millis(test.timeout_ms.unwrap_or(self.timeout_ms))
     }
+
+    /// The message for `test` running out of time, when its manifest entry has its own.
+    pub fn timeout_message(&self, test: &TestSpec) -> Option<String> {
+        let own = test.timeout_message.as_deref()?.trim();
+        Some(format!(
+            "did not finish within {:.1} s: {own}",
+            self.timeout(test).as_secs_f64()
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +204,7 @@ tier = "advanced"
 points = 4
 hint = "h"
 visibility = "hidden"
+timeout_message = "the writer never ended: was the sender dropped before join?"
 "#;
 
     #[test]
@@ -205,6 +220,16 @@ visibility = "hidden"
                 .map(|t| t.points)
                 .sum::<u32>(),
             3
+        );
+    }
+
+    #[test]
+    fn a_test_may_carry_its_own_timeout_message() {
+        let suite = parse(&format!("title = \"T\"\ntimeout_ms = 1500\n{TIERS}")).unwrap();
+        assert_eq!(suite.timeout_message(&suite.tests[0]), None);
+        assert_eq!(
+            suite.timeout_message(&suite.tests[2]).as_deref(),
+            Some("did not finish within 1.5 s: the writer never ended: was the sender dropped before join?")
         );
     }
 

@@ -12,9 +12,10 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
+use threadlab_harness::wait::{PATIENCE, within_patience};
 use threadlab_harness::{catch_panic, expect, expect_eq};
 
 fn main() {
@@ -33,6 +34,7 @@ fn main() {
                 drop_keeps_every_line_when_the_process_exits,
             ),
             ("threads_share_one_writer", threads_share_one_writer),
+            ("log_does_not_wait_for_the_write", log_does_not_wait_for_the_write),
             ("close_reports_a_failed_write", close_reports_a_failed_write),
         ],
         &[
@@ -123,11 +125,15 @@ fn detached_then_exit() {
 
 // ---- helpers ----
 
-/// Runs child scenario `name` in `dir` (10 s limit) and returns its stdout; fails with the child's
+/// How long a child scenario may run: it takes about a quarter of a second when the writer is
+/// waited for, so this leaves a wide margin on a loaded machine.
+const CHILD_LIMIT: Duration = Duration::from_secs(4);
+
+/// Runs child scenario `name` in `dir` ([`CHILD_LIMIT`]) and returns its stdout; fails with the child's
 /// stderr when it did not exit cleanly, and reports a `todo!()` in the child as not started.
 fn run_scenario(name: &str, dir: &Path) -> String {
     let output = assert_cmd::Command::from_std(threadlab_harness::child_command(name, dir))
-        .timeout(Duration::from_secs(10))
+        .timeout(CHILD_LIMIT)
         .output()
         .expect("start the child process");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -137,8 +143,8 @@ fn run_scenario(name: &str, dir: &Path) -> String {
     }
     expect!(
         output.status.success(),
-        "scenario `{name}` in a child process: expected it to exit normally, it ended with {} (killed after 10 s \
-         if it hung); its stderr: {}",
+        "scenario `{name}` in a child process: expected it to exit normally, it ended with {} (killed after \
+         {CHILD_LIMIT:?} if it hung); its stderr: {}",
         output.status,
         stderr.trim()
     );
@@ -245,9 +251,19 @@ fn lines_arrive_in_order_and_close_counts_them() {
     );
 }
 
+/// Fails unless a writer that logged nothing closes at once. It runs first in the exit tests, so a
+/// `todo!()` marks them not started, and a `close` that never returns is named as such.
+fn expect_an_empty_writer_closes() {
+    let closed = within_patience(|| LogWriter::new(io::sink()).close());
+    expect!(
+        closed.is_some(),
+        "LogWriter::new(sink) then close() with no line logged: expected close() to return at once, still blocked \
+         after {PATIENCE:?} (the writer's loop ends only once every Sender is gone: drop it before the join)"
+    );
+}
+
 fn close_keeps_every_line_when_the_process_exits() {
-    // Not started until `LogWriter` exists at all.
-    let _ = LogWriter::new(io::sink()).close();
+    expect_an_empty_writer_closes();
     let dir = std::env::current_dir().expect("a working directory");
     let stdout = run_scenario("close_then_exit", &dir);
     let (kept, in_order) = lines_kept(&dir);
@@ -272,7 +288,7 @@ fn close_keeps_every_line_when_the_process_exits() {
 }
 
 fn drop_keeps_every_line_when_the_process_exits() {
-    let _ = LogWriter::new(io::sink()).close();
+    expect_an_empty_writer_closes();
     let dir = std::env::current_dir().expect("a working directory");
     let stdout = run_scenario("drop_then_exit", &dir);
     let (kept, in_order) = lines_kept(&dir);
@@ -389,5 +405,65 @@ fn close_reports_a_failed_write() {
         dropped.is_ok(),
         "dropping a LogWriter after its sink failed: expected no panic, got {}",
         dropped.unwrap_err()
+    );
+}
+
+/// A sink whose writes all wait until the test opens its gate.
+#[derive(Debug, Clone, Default)]
+struct Gated {
+    open: Arc<(Mutex<bool>, Condvar)>,
+    inner: Collect,
+}
+
+impl Gated {
+    fn open(&self) {
+        *self.open.0.lock().unwrap() = true;
+        self.open.1.notify_all();
+    }
+}
+
+impl Write for Gated {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let (open, opened) = &*self.open;
+        drop(opened.wait_while(open.lock().unwrap(), |open| !*open).unwrap());
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `log` hands the line over and returns: it must not wait for the sink, which here blocks every
+/// write until the test has finished logging.
+fn log_does_not_wait_for_the_write() {
+    let sink = Gated::default();
+    let writer = LogWriter::new(sink.clone());
+    // Long lines, so that even a buffered writer passes them on to the sink at once.
+    let line = |i: usize| format!("{i} {}", "y".repeat(20_000));
+    let logged = within_patience(move || {
+        for i in 0..20 {
+            writer.log(line(i));
+        }
+        writer
+    });
+    sink.open();
+    let Some(writer) = logged else {
+        panic!(
+            "20 calls of log() on a writer whose sink was blocked: expected each to return at once (the writer \
+             thread does the writing), still busy after {PATIENCE:?}"
+        )
+    };
+    let closed = within_patience(move || writer.close());
+    expect!(
+        matches!(closed, Some(Ok(20))),
+        "close() after 20 lines were logged and the blocked sink was opened: expected Ok(20), got {closed:?}"
+    );
+    let text = sink.inner.text();
+    let expected: String = (0..20).map(|i| format!("{}\n", line(i))).collect();
+    expect!(
+        text == expected,
+        "the sink after 20 long lines and close(): expected the 20 lines in order, each ending in \\n; got {} bytes",
+        text.len()
     );
 }

@@ -9,7 +9,13 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 use threadlab_harness::wait::{PATIENCE, within_patience};
-use threadlab_harness::{expect, expect_eq};
+use threadlab_harness::{catch_panic, expect, expect_eq};
+
+/// How long a test watches a wait that must *not* return yet.
+const WATCH: Duration = Duration::from_millis(300);
+
+/// Rounds of "set, then clear at once" in the re-check tests.
+const ROUNDS: usize = 30;
 
 fn main() {
     threadlab_harness::main(&[
@@ -19,6 +25,15 @@ fn main() {
             event_wait_sees_a_set_made_before_it,
         ),
         ("event_set_wakes_every_waiter", event_set_wakes_every_waiter),
+        ("event_wait_blocks_until_set", event_wait_blocks_until_set),
+        (
+            "event_wait_rechecks_the_flag_after_waking",
+            event_wait_rechecks_the_flag_after_waking,
+        ),
+        (
+            "event_wait_timeout_rechecks_the_flag_after_waking",
+            event_wait_timeout_rechecks_the_flag_after_waking,
+        ),
         (
             "heartbeat_beats_and_stop_counts_them",
             heartbeat_beats_and_stop_counts_them,
@@ -28,10 +43,16 @@ fn main() {
             "heartbeat_stop_and_drop_join_the_thread",
             heartbeat_stop_and_drop_join_the_thread,
         ),
+        (
+            "heartbeat_stop_passes_on_a_panic_in_on_beat",
+            heartbeat_stop_passes_on_a_panic_in_on_beat,
+        ),
     ]);
 }
 
 fn event_set_clear_and_timeouts() {
+    fn debug_and_default<T: std::fmt::Debug + Default>() {}
+    debug_and_default::<Event>();
     let event = Event::new();
     expect_eq!(event.is_set(), false, "Event::new().is_set()");
     expect_eq!(Event::default().is_set(), false, "Event::default().is_set()");
@@ -137,6 +158,107 @@ fn event_set_wakes_every_waiter() {
             .any(|line| line == "wait_timeout(30 s) returned true"),
         "the waiter in wait_timeout(30 s) should return true once set() was called; it reported {woken:?}"
     );
+}
+
+/// Starts a thread that announces itself, calls `block(&event)` and then reports `what` returned.
+/// Returns once the thread has announced itself: it is about to call `block` (or inside it).
+fn waiter<R: Send + 'static>(
+    event: &Arc<Event>,
+    block: impl FnOnce(&Event) -> R + Send + 'static,
+) -> mpsc::Receiver<R> {
+    let (started, starts) = mpsc::channel();
+    let (report, reports) = mpsc::channel();
+    let event = Arc::clone(event);
+    thread::spawn(move || {
+        started.send(()).unwrap();
+        let _ = report.send(block(&event));
+    });
+    starts
+        .recv()
+        .expect("the waiting thread announces itself before it waits");
+    reports
+}
+
+/// `wait` on a clear event must block: it may return only after a `set`. A `wait` that returns at
+/// once, or a `clear` that does not lower the flag for later waits, fails here.
+fn event_wait_blocks_until_set() {
+    let event = Arc::new(Event::new());
+    // A flag raised and lowered before anyone waits must not let the waiter through either.
+    event.set();
+    event.clear();
+    let returned = waiter(&event, Event::wait);
+    match returned.recv_timeout(WATCH) {
+        Ok(()) => panic!(
+            "wait() on an event that was set and then cleared before the call returned, although nobody \
+             called set() again: expected it to block until the next set()"
+        ),
+        Err(RecvTimeoutError::Disconnected) => panic!("wait() panicked (see the first panic)"),
+        Err(RecvTimeoutError::Timeout) => {}
+    }
+    event.set();
+    expect!(
+        returned.recv_timeout(PATIENCE).is_ok(),
+        "a thread blocked in wait(), then set() was called: expected wait() to return, still blocked after \
+         {PATIENCE:?}"
+    );
+}
+
+/// One round of "a thread waits; `set()` then `clear()` at once": whether the waiter returned within
+/// a short watch (before the test raises the flag for good), and what it returned.
+fn set_then_clear_round<R: Send + 'static>(block: impl FnOnce(&Event) -> R + Send + 'static) -> Option<R> {
+    let event = Arc::new(Event::new());
+    let returned = waiter(&event, block);
+    // Not needed for correctness: it makes it very likely that the waiter is asleep when `set`
+    // comes, which is the case these tests are about.
+    thread::sleep(Duration::from_millis(5));
+    event.set();
+    event.clear();
+    match returned.recv_timeout(Duration::from_millis(20)) {
+        Ok(value) => Some(value),
+        Err(RecvTimeoutError::Disconnected) => panic!("the wait panicked (see the first panic)"),
+        Err(RecvTimeoutError::Timeout) => {
+            event.set();
+            expect!(
+                returned.recv_timeout(PATIENCE).is_ok(),
+                "a thread waited on an event, set() and clear() came, then set() again: expected the wait to \
+                 return after the second set(), still blocked after {PATIENCE:?}"
+            );
+            None
+        }
+    }
+}
+
+/// A waiter woken by `set` must look at the flag again before it returns. When `clear` has already
+/// lowered it, a correct `wait` goes back to sleep. (A waiter that wakes quickly enough may catch the
+/// flag while it is still up and return, legitimately; that happens in a minority of rounds, never
+/// in nearly all of them. A `wait` that returns whenever it is woken returns in every round.)
+fn event_wait_rechecks_the_flag_after_waking() {
+    let early = (0..ROUNDS)
+        .filter(|_| set_then_clear_round(Event::wait).is_some())
+        .count();
+    expect!(
+        early < ROUNDS * 4 / 5,
+        "{ROUNDS} rounds of: a thread waits in wait(), then set() and clear() are called back to back. wait() \
+         returned in {early} of them although the flag was down again: expected it to re-check the flag after \
+         waking and keep waiting while the flag is down (it may return in a few rounds, where it happened to \
+         wake before the clear(), but not in nearly all)"
+    );
+}
+
+/// The same for `wait_timeout`, where a wrong early return shows: `false` before the timeout.
+fn event_wait_timeout_rechecks_the_flag_after_waking() {
+    for round in 1..=ROUNDS {
+        let started = Instant::now();
+        let outcome = set_then_clear_round(|event| event.wait_timeout(Duration::from_secs(20)));
+        if outcome == Some(false) {
+            panic!(
+                "a thread waited in wait_timeout(20 s), then set() and clear() were called back to back: \
+                 wait_timeout returned false after {:?} (round {round}): expected it to keep waiting while the flag \
+                 is down, and to return false only when the whole 20 s have passed",
+                started.elapsed()
+            );
+        }
+    }
 }
 
 /// Beats are counted structurally: `on_beat` reports each beat number through a channel.
@@ -255,10 +377,47 @@ fn end_during_first_beat<R: Send + 'static>(
         Err(RecvTimeoutError::Timeout) => {}
     }
     release.send(()).unwrap();
-    match ended.recv_timeout(PATIENCE) {
+    let result = match ended.recv_timeout(PATIENCE) {
         Ok(result) => result,
         Err(_) => panic!(
             "{what}: expected it to return once the beat in progress ended; still blocked after {PATIENCE:?}"
+        ),
+    };
+    // `on_beat` owns the only `in_beat` sender: once the thread is gone, so is the closure.
+    expect!(
+        matches!(in_beats.try_recv(), Err(mpsc::TryRecvError::Disconnected)),
+        "{what} returned, but on_beat had not been dropped yet: expected the heartbeat thread to be gone (its \
+         closure dropped) by the time {what} returns"
+    );
+    result
+}
+
+/// A panic in `on_beat` ends the heartbeat thread; `stop` must hand that panic on to its caller.
+fn heartbeat_stop_passes_on_a_panic_in_on_beat() {
+    let (beat, beats) = mpsc::channel();
+    let heartbeat = Heartbeat::start(Duration::from_millis(1), move |n| {
+        let _ = beat.send(n);
+        panic!("on_beat({n}) panics on purpose (the test expects it)");
+    });
+    expect!(
+        beats.recv_timeout(PATIENCE).is_ok(),
+        "Heartbeat::start(1 ms interval): no beat came within {PATIENCE:?}"
+    );
+    let stopped = within_patience(move || catch_panic(move || heartbeat.stop()));
+    let Some(stopped) = stopped else {
+        panic!(
+            "stop() after on_beat had panicked: expected it to return (by panicking) within {PATIENCE:?}, but it \
+             was still blocked"
+        )
+    };
+    match stopped {
+        Ok(count) => panic!(
+            "on_beat(1) panicked, then stop() returned {count}: expected stop() to panic with on_beat's message"
+        ),
+        Err(message) => expect!(
+            message.contains("on_beat(1) panics on purpose"),
+            "on_beat(1) panicked with \"on_beat(1) panics on purpose ...\", then stop() panicked with {message:?}: \
+             expected the same message (resume the payload that join() returns)"
         ),
     }
 }

@@ -186,6 +186,8 @@ fn threads_started_by_daemons_are_daemons() {
     let (never, forever) = mpsc::channel::<()>();
     let forever = Arc::new(std::sync::Mutex::new(forever));
     runtime.spawn_daemon(move |ctx| {
+        // Context is Clone: the second child is started through a copy.
+        let copy = ctx.clone();
         for (how, explicit) in [("ctx.spawn", false), ("ctx.spawn_daemon", true)] {
             let (kind, forever) = (kind.clone(), Arc::clone(&forever));
             let body = move |child: &lesson03::intermediate::Context| {
@@ -193,7 +195,7 @@ fn threads_started_by_daemons_are_daemons() {
                 let _ = forever.lock().map(|rx| rx.recv());
             };
             if explicit {
-                ctx.spawn_daemon(body)
+                copy.spawn_daemon(body)
             } else {
                 ctx.spawn(body)
             }

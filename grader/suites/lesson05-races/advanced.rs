@@ -60,6 +60,8 @@ fn new_bank_reports_accounts_and_balances() {
 }
 
 fn transfer_checks_in_order_and_refusals_change_nothing() {
+    fn error_traits<T: std::fmt::Debug + Clone + PartialEq + Eq>() {}
+    error_traits::<TransferError>();
     explore(1, || {
         let bank = Bank::new(&[10, 20]);
         let cases = [

@@ -44,8 +44,8 @@ impl LogWriter {
     /// Waits until every line logged so far is written and the sink flushed, stops the writer
     /// thread, and returns how many lines it wrote, or the first write error it met.
     pub fn close(self) -> io::Result<u64> {
-        // TODO: finish the writer (see the private helper) and return its result
-        todo!("finish the writer (see the private helper) and return its result")
+        // TODO: close the channel, join the writer (it drains the queue first), return its count or error
+        todo!("close the channel, join the writer (it drains the queue first), return its count or error")
     }
 
     // TODO: add private helpers here if you want them

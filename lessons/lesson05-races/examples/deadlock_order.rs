@@ -84,6 +84,9 @@ fn main() {
         println!("Locking source first, then destination (the bug). This should hang...");
     } else {
         println!("Locking the lower-numbered bin first (the fix). This should finish.");
+        println!(
+            "(To watch the deadlock instead: cargo run -p lesson05 --example deadlock_order -- --deadlock)"
+        );
     }
 
     // Plain `spawn`, not `scope`: a scope would wait forever for deadlocked threads.

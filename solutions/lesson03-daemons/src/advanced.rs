@@ -71,7 +71,7 @@ impl LogWriter {
     /// Waits until every line logged so far is written and the sink flushed, stops the writer
     /// thread, and returns how many lines it wrote, or the first write error it met.
     pub fn close(self) -> io::Result<u64> {
-        // BEGIN SOLUTION: finish the writer (see the private helper) and return its result
+        // BEGIN SOLUTION: close the channel, join the writer (it drains the queue first), return its count or error
         let mut writer = self;
         writer.finish()
         // END SOLUTION
