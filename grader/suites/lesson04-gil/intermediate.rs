@@ -15,11 +15,23 @@ use threadlab_harness::{expect, expect_eq};
 
 fn main() {
     threadlab_harness::main(&[
-        ("a_free_lock_is_taken_and_given_back", a_free_lock_is_taken_and_given_back),
-        ("a_waiter_asks_for_a_drop_and_waits", a_waiter_asks_for_a_drop_and_waits),
-        ("the_holder_gives_way_after_the_interval", the_holder_gives_way_after_the_interval),
+        (
+            "a_free_lock_is_taken_and_given_back",
+            a_free_lock_is_taken_and_given_back,
+        ),
+        (
+            "a_waiter_asks_for_a_drop_and_waits",
+            a_waiter_asks_for_a_drop_and_waits,
+        ),
+        (
+            "the_holder_gives_way_after_the_interval",
+            the_holder_gives_way_after_the_interval,
+        ),
         ("two_cpu_threads_take_turns", two_cpu_threads_take_turns),
-        ("a_longer_interval_means_fewer_switches", a_longer_interval_means_fewer_switches),
+        (
+            "a_longer_interval_means_fewer_switches",
+            a_longer_interval_means_fewer_switches,
+        ),
         ("no_thread_starves", no_thread_starves),
         ("a_lone_thread_never_switches", a_lone_thread_never_switches),
     ]);
@@ -51,7 +63,11 @@ fn run_together(interval: u64, threads: usize, steps: u64) -> Interpreter<Switch
 }
 
 fn switch_events<L: GilLock>(interp: &Interpreter<L>) -> usize {
-    interp.events().iter().filter(|e| matches!(e, Event::Switched { .. })).count()
+    interp
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::Switched { .. }))
+        .count()
 }
 
 fn a_free_lock_is_taken_and_given_back() {
@@ -67,7 +83,11 @@ fn a_free_lock_is_taken_and_given_back() {
         panic!("acquire(7) on a free lock did not return within 2 s");
     };
     expect_eq!(gil.holder(), Some(7), "holder() after acquire(7)");
-    expect_eq!(gil.drop_requested(), false, "drop_requested() with nobody waiting");
+    expect_eq!(
+        gil.drop_requested(),
+        false,
+        "drop_requested() with nobody waiting"
+    );
     gil.release(7);
     expect_eq!(gil.holder(), None, "holder() after release(7)");
     expect_eq!(gil.waiting(), 0, "waiting() after release(7)");
@@ -88,7 +108,10 @@ fn a_waiter_asks_for_a_drop_and_waits() {
         })
     };
     let asked = eventually(|| gil.waiting() == 1 && gil.drop_requested() || got_it.load(Ordering::SeqCst));
-    expect!(asked, "thread 2 called acquire while thread 1 held the lock, yet it neither queued nor got in");
+    expect!(
+        asked,
+        "thread 2 called acquire while thread 1 held the lock, yet it neither queued nor got in"
+    );
     thread::sleep(Duration::from_millis(50));
     expect_eq!(
         got_it.load(Ordering::SeqCst),
@@ -96,11 +119,19 @@ fn a_waiter_asks_for_a_drop_and_waits() {
         "whether acquire(2) returned while thread 1 still held the lock"
     );
     expect_eq!(gil.waiting(), 1, "waiting() while thread 2 waits");
-    expect_eq!(gil.drop_requested(), true, "drop_requested() while thread 2 waits");
+    expect_eq!(
+        gil.drop_requested(),
+        true,
+        "drop_requested() while thread 2 waits"
+    );
     expect_eq!(gil.holder(), Some(1), "holder() while thread 2 waits");
     gil.release(1);
     let holder = within_patience(move || waiter.join().expect("thread 2 panicked"));
-    expect_eq!(holder, Some(Some(2)), "holder() seen by thread 2 once acquire(2) returned after release(1)");
+    expect_eq!(
+        holder,
+        Some(Some(2)),
+        "holder() seen by thread 2 once acquire(2) returned after release(1)"
+    );
     expect_eq!(gil.holder(), None, "holder() after both released");
     expect_eq!(gil.drop_requested(), false, "drop_requested() once nobody waits");
 }
@@ -117,7 +148,10 @@ fn the_holder_gives_way_after_the_interval() {
             gil.release(2);
         })
     };
-    expect!(eventually(|| gil.waiting() == 1), "thread 2 never queued for the lock");
+    expect!(
+        eventually(|| gil.waiting() == 1),
+        "thread 2 never queued for the lock"
+    );
     for step in 1..5 {
         expect_eq!(
             gil.switch_point(1),
@@ -125,7 +159,10 @@ fn the_holder_gives_way_after_the_interval() {
             "switch_point after step {step} of an interval of 5 (too early to give way)"
         );
     }
-    expect!(turns.lock().unwrap().is_empty(), "thread 2 got the lock before the interval passed");
+    expect!(
+        turns.lock().unwrap().is_empty(),
+        "thread 2 got the lock before the interval passed"
+    );
     let gil_for_call = Arc::clone(&gil);
     let switched = within_patience(move || gil_for_call.switch_point(1));
     expect_eq!(
@@ -133,7 +170,11 @@ fn the_holder_gives_way_after_the_interval() {
         Some(true),
         "switch_point after step 5 with thread 2 waiting (Some(true): gave way, got the lock back)"
     );
-    expect_eq!(*turns.lock().unwrap(), vec![2], "turns thread 2 had before switch_point returned");
+    expect_eq!(
+        *turns.lock().unwrap(),
+        vec![2],
+        "turns thread 2 had before switch_point returned"
+    );
     expect_eq!(gil.holder(), Some(1), "holder() after switch_point returned true");
     other.join().expect("thread 2 panicked");
     expect_eq!(gil.switch_point(1), false, "switch_point when nobody waits");
@@ -167,8 +208,16 @@ fn expect_turns(interp: &Interpreter<SwitchingGil>, threads: usize, steps: u64, 
 fn two_cpu_threads_take_turns() {
     let interp = run_together(10, 2, 100);
     expect_turns(&interp, 2, 100, 10);
-    expect_eq!(interp.stats().switches, 19, "switches between 2 threads of 100 steps, interval 10");
-    expect_eq!(switch_events(&interp), 20, "switch points that returned true (10 per thread)");
+    expect_eq!(
+        interp.stats().switches,
+        19,
+        "switches between 2 threads of 100 steps, interval 10"
+    );
+    expect_eq!(
+        switch_events(&interp),
+        20,
+        "switch points that returned true (10 per thread)"
+    );
 }
 
 fn a_longer_interval_means_fewer_switches() {
@@ -178,7 +227,11 @@ fn a_longer_interval_means_fewer_switches() {
         expect_turns(&interp, 2, 100, interval);
         seen.push(interp.stats().switches);
     }
-    expect_eq!(seen, vec![199, 39, 9, 3], "switches for intervals 1, 5, 20, 50 (2 threads of 100 steps)");
+    expect_eq!(
+        seen,
+        vec![199, 39, 9, 3],
+        "switches for intervals 1, 5, 20, 50 (2 threads of 100 steps)"
+    );
 }
 
 fn no_thread_starves() {
@@ -192,11 +245,23 @@ fn a_lone_thread_never_switches() {
     interp.with_gil(|py| {
         for _ in 0..200 {
             py.step();
-            expect_eq!(py_lock_drop(&interp), false, "drop_requested() with a single thread");
+            expect_eq!(
+                py_lock_drop(&interp),
+                false,
+                "drop_requested() with a single thread"
+            );
         }
     });
-    expect_eq!(switch_events(&interp), 0, "switch points that returned true for a lone thread");
-    expect_eq!(interp.runs(), vec![(0, 200)], "turns of a lone thread of 200 steps");
+    expect_eq!(
+        switch_events(&interp),
+        0,
+        "switch points that returned true for a lone thread"
+    );
+    expect_eq!(
+        interp.runs(),
+        vec![(0, 200)],
+        "turns of a lone thread of 200 steps"
+    );
     expect_eq!(interp.lock().holder(), None, "holder() after with_gil returned");
 }
 
