@@ -276,4 +276,17 @@ fn compare_reports_what_overlapped() {
         true,
         "threads_helped() when two threads ran bytecode at once (free-threaded Python)"
     );
+    let one_at_a_time = Row {
+        sequential: Stats::default(),
+        threaded: Stats {
+            peak_bytecode: 1,
+            peak_released: 1,
+            ..Stats::default()
+        },
+    };
+    expect_eq!(
+        one_at_a_time.threads_helped(),
+        false,
+        "threads_helped() when at most one thread ran bytecode and at most one waited at a time"
+    );
 }

@@ -4,28 +4,9 @@
 //! Beginner: CPU-bound and I/O-bound jobs, one after another and on threads, under the simulated
 //! lock, and a report of what overlapped.
 
+pub use crate::interp::Job;
 use crate::interp::{DEFAULT_INTERVAL, Interpreter, Py, Stats};
-use std::fmt;
-use std::sync::Arc;
 // TODO: import what you need (threads come from std::thread)
-
-/// A piece of Python work.
-#[derive(Clone)]
-pub enum Job {
-    /// Pure computation: `steps` bytecode steps.
-    Cpu { steps: u64 },
-    /// A blocking wait, such as reading from a socket: `wait` returns when the "network" answers.
-    Io { wait: Arc<dyn Fn() + Send + Sync> },
-}
-
-impl fmt::Debug for Job {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Job::Cpu { steps } => write!(f, "Job::Cpu {{ steps: {steps} }}"),
-            Job::Io { .. } => write!(f, "Job::Io"),
-        }
-    }
-}
 
 /// Runs one job on the calling interpreter thread: a CPU job runs its steps with the lock held; an
 /// I/O job waits with the lock released, so other threads can run meanwhile.

@@ -15,6 +15,8 @@
 //! The lock is any [`GilLock`]: [`CourseGil`] is the course's own; the intermediate tier writes one.
 
 use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -265,6 +267,24 @@ impl<L: GilLock> Py<'_, L> {
     fn give_up(&mut self) {
         self.interp.record(|clock| Event::Released { thread: self.me, clock });
         self.interp.lock.release(self.me);
+    }
+}
+
+/// A piece of Python work.
+#[derive(Clone)]
+pub enum Job {
+    /// Pure computation: `steps` bytecode steps.
+    Cpu { steps: u64 },
+    /// A blocking wait, such as reading from a socket: `wait` returns when the "network" answers.
+    Io { wait: Arc<dyn Fn() + Send + Sync> },
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Job::Cpu { steps } => write!(f, "Job::Cpu {{ steps: {steps} }}"),
+            Job::Io { .. } => write!(f, "Job::Io"),
+        }
     }
 }
 
