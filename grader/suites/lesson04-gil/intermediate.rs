@@ -227,6 +227,8 @@ fn a_longer_interval_means_fewer_switches() {
         expect_turns(&interp, 2, 100, interval);
         seen.push(interp.stats().switches);
     }
+    let zero = run_together(0, 2, 100);
+    expect_turns(&zero, 2, 100, 1);
     expect_eq!(
         seen,
         vec![199, 39, 9, 3],

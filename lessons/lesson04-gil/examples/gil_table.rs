@@ -79,7 +79,10 @@ fn row(name: &str, workers: usize, sequential: Duration, parallel: Duration) {
 fn main() {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     println!("CPUs available: {cores}");
-    println!("{:<22} {:>7} {:>14} {:>14} {:>9}", "work", "workers", "sequential ms", "parallel ms", "speedup");
+    println!(
+        "{:<22} {:>7} {:>14} {:>14} {:>9}",
+        "work", "workers", "sequential ms", "parallel ms", "speedup"
+    );
 
     // CPU under the simulated lock: two jobs one after another, then on two threads.
     let seq = fastest(|| {
@@ -142,7 +145,10 @@ fn main() {
     });
     row("CPU, Rust threads", workers, seq, par);
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .unwrap();
     let par = fastest(|| {
         let interp = Interpreter::default();
         interp.with_gil(|py| {
@@ -152,7 +158,10 @@ fn main() {
     row("CPU, rayon", workers, seq, par);
 
     println!();
-    println!("switches in the last simulated-GIL CPU run: {switches} (interval {} steps)", lesson04::interp::DEFAULT_INTERVAL);
+    println!(
+        "switches in the last simulated-GIL CPU run: {switches} (interval {} steps)",
+        lesson04::interp::DEFAULT_INTERVAL
+    );
     println!(
         "Amdahl's law for fully parallel work on {workers} workers: {:.2}x; for 95 % parallel: {:.2}x",
         1.0 / (0.0 + 1.0 / workers as f64),

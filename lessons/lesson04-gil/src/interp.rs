@@ -218,7 +218,10 @@ impl<L: GilLock> Py<'_, L> {
             log.peak_bytecode = log.peak_bytecode.max(log.in_bytecode);
             log.clock += 1;
             let clock = log.clock;
-            log.events.push(Event::Step { thread: self.me, clock });
+            log.events.push(Event::Step {
+                thread: self.me,
+                clock,
+            });
             let os = std::thread::current().id();
             if !log.os_threads.contains(&os) {
                 log.os_threads.push(os);
@@ -228,7 +231,10 @@ impl<L: GilLock> Py<'_, L> {
         std::thread::yield_now();
         interp.log().in_bytecode -= 1;
         if interp.lock.switch_point(self.me) {
-            interp.record(|clock| Event::Switched { thread: self.me, clock });
+            interp.record(|clock| Event::Switched {
+                thread: self.me,
+                clock,
+            });
         }
     }
 
@@ -261,11 +267,17 @@ impl<L: GilLock> Py<'_, L> {
 
     fn take(&mut self) {
         self.interp.lock.acquire(self.me);
-        self.interp.record(|clock| Event::Acquired { thread: self.me, clock });
+        self.interp.record(|clock| Event::Acquired {
+            thread: self.me,
+            clock,
+        });
     }
 
     fn give_up(&mut self) {
-        self.interp.record(|clock| Event::Released { thread: self.me, clock });
+        self.interp.record(|clock| Event::Released {
+            thread: self.me,
+            clock,
+        });
         self.interp.lock.release(self.me);
     }
 }
