@@ -9,7 +9,7 @@
 //! - `CPU, Rust threads`: the same CPU work split over scoped threads inside `allow_threads`.
 //! - `CPU, rayon`: the same with a local rayon pool inside `allow_threads`.
 //!
-//! Each run is timed a few times and the fastest kept. The figures are from this run on this machine
+//! Each run is timed seven times and the fastest kept. The figures are from this run on this machine
 //! (cores, load, debug or release all change them); read the ratios, not the milliseconds.
 //!
 //! ```text
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 /// Bytecode steps per CPU job, and the real work done per step.
 const STEPS: u64 = 2_000;
-const WORK_PER_STEP: u64 = 100_000;
+const WORK_PER_STEP: u64 = 20_000;
 const IO_WAIT: Duration = Duration::from_millis(50);
 
 /// A few thousand multiply-adds that the optimiser cannot remove.
@@ -37,9 +37,9 @@ fn burn(rounds: u64) -> u64 {
     black_box(x)
 }
 
-/// The fastest of three runs of `f`.
+/// The fastest of seven runs of `f`.
 fn fastest(mut f: impl FnMut()) -> Duration {
-    (0..3)
+    (0..7)
         .map(|_| {
             let started = Instant::now();
             f();
