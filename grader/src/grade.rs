@@ -61,16 +61,22 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     });
 
     let mut refused: BTreeMap<Tier, String> = BTreeMap::new();
-    if suite.facade {
-        for (tier, text) in &staged.tier_text {
-            let found = lint::facade_violations(text);
-            if !found.is_empty() {
-                let lines: Vec<String> = found
-                    .iter()
-                    .map(|v| format!("src/{}:{}: {}", tier.file_name(), v.line, v.message))
-                    .collect();
-                refused.insert(*tier, format!("refused before building:\n{}", lines.join("\n")));
-            }
+    for (tier, text) in &staged.tier_text {
+        let mut found = if suite.facade {
+            lint::facade_violations(text)
+        } else {
+            Vec::new()
+        };
+        for rule in suite.forbid.iter().filter(|f| f.tiers.contains(tier)) {
+            found.extend(lint::uses_of(text, &rule.name, &rule.why));
+        }
+        found.sort_by_key(|v| v.line);
+        if !found.is_empty() {
+            let lines: Vec<String> = found
+                .iter()
+                .map(|v| format!("src/{}:{}: {}", tier.file_name(), v.line, v.message))
+                .collect();
+            refused.insert(*tier, format!("refused before building:\n{}", lines.join("\n")));
         }
     }
     let to_build: Vec<Tier> = Tier::ALL

@@ -107,6 +107,28 @@ fn idents(tokens: TokenStream) -> Vec<String> {
     names
 }
 
+/// Every use of the identifier `name` in `source` (code only: comments and strings do not count), each
+/// refused with `why`.
+pub fn uses_of(source: &str, name: &str, why: &str) -> Vec<Violation> {
+    fn walk(tokens: TokenStream, name: &str, why: &str, found: &mut Vec<Violation>) {
+        for token in tokens {
+            match token {
+                TokenTree::Group(group) => walk(group.stream(), name, why, found),
+                TokenTree::Ident(ident) if ident == name => found.push(Violation {
+                    line: ident.span().start().line,
+                    message: format!("`{name}` may not be used in this file: {why}"),
+                }),
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(tokens) = TokenStream::from_str(source) {
+        walk(tokens, name, why, &mut found);
+    }
+    found
+}
+
 fn is_ident(token: Option<&TokenTree>, name: &str) -> bool {
     matches!(token, Some(TokenTree::Ident(i)) if i == name)
 }
@@ -135,6 +157,19 @@ mod tests {
                       use std::fmt;\nfn f() { std::hint::spin_loop(); let s = \"std::sync::Mutex\"; }\n\
                       // std::thread::spawn in a comment\n";
         assert_eq!(lines(source), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_forbidden_name_is_found_in_code_only() {
+        let source = "use crate::interp::CourseGil;\n// CourseGil in a comment\nfn f() { let s = \"CourseGil\"; g::<CourseGil>(); }\n";
+        let found = uses_of(source, "CourseGil", "write your own");
+        assert_eq!(found.iter().map(|v| v.line).collect::<Vec<_>>(), [1, 3]);
+        assert!(
+            found[0]
+                .message
+                .contains("`CourseGil` may not be used in this file: write your own")
+        );
+        assert!(uses_of("struct CourseGilLike;", "CourseGil", "x").is_empty());
     }
 
     #[test]

@@ -65,9 +65,24 @@ pub struct Suite {
     /// work is handed in.
     #[serde(default)]
     pub held_back: Vec<HeldBack>,
+    /// Names a tier file may not use: course code that would do the exercise for the learner.
+    #[serde(default)]
+    pub forbid: Vec<Forbidden>,
     /// Mutants of the solution that cannot change behaviour, left out of the mutation score.
     #[serde(default)]
     pub equivalent_mutants: Vec<EquivalentMutant>,
+}
+
+/// A name a tier file may not use (refused before building, like an escape from the facade).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forbidden {
+    /// An identifier, e.g. `CourseGil`.
+    pub name: String,
+    /// The tiers it is refused in.
+    pub tiers: Vec<Tier>,
+    /// Why, in the learner's terms (shown with the refused line).
+    pub why: String,
 }
 
 /// Tests of one tier that a student copy does not hold.

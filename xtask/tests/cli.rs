@@ -485,3 +485,30 @@ fn bad_input_gets_a_clear_message_and_exit_code() {
     xtask(&["grade", "5", "--format", "xml"]).assert().code(2);
     xtask(&["grade", "5", "--fail-under", "120"]).assert().code(2);
 }
+
+#[test]
+fn handing_in_the_course_lock_as_your_own_is_refused() {
+    // lesson04's intermediate exercise is the lock itself; the course's `CourseGil` is its answer.
+    let dir = submission(
+        "lesson04-gil",
+        &[(
+            "intermediate",
+            "use ",
+            "use crate::interp::CourseGil as _Answer;\nuse ",
+        )],
+    );
+    let report = grade_json("lesson04", dir.path());
+    assert_eq!(
+        tiers(&report),
+        [
+            (20, "passed".to_owned()),
+            (0, "refused".to_owned()),
+            (20, "passed".to_owned())
+        ]
+    );
+    let message = report["tiers"][1]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`CourseGil` may not be used in this file"),
+        "{message}"
+    );
+}

@@ -1,0 +1,50 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Advanced: escape the lock for CPU work, with scoped threads and with rayon under
+//! `allow_threads`, and Amdahl's law for the speedup to expect.
+
+use crate::interp::{GilLock, Py};
+// TODO: import what you need (std::thread, rayon)
+
+/// Amdahl's law: the speedup of a program whose `parallel_fraction` (0.0 to 1.0) runs on `workers`
+/// workers and whose rest runs on one: `1 / ((1 - p) + p / workers)`.
+///
+/// # Panics
+/// When `parallel_fraction` is outside 0.0..=1.0 (or NaN), or `workers` is 0.
+pub fn amdahl(parallel_fraction: f64, workers: usize) -> f64 {
+    // TODO: check the arguments, then the formula
+    todo!("check the arguments, then the formula")
+}
+
+/// Applies `f` to every item of `data` on `workers` scoped threads (contiguous chunks, as even as
+/// possible, at most `workers` of them), with the interpreter lock released the whole time; returns
+/// the results in input order.
+///
+/// # Panics
+/// When `workers` is 0.
+pub fn map_on_threads<L: GilLock>(
+    py: &mut Py<'_, L>,
+    data: &[u64],
+    workers: usize,
+    f: impl Fn(u64) -> u64 + Sync,
+) -> Vec<u64> {
+    // TODO: inside py.allow_threads, split data into chunks, one scoped thread per chunk
+    todo!("inside py.allow_threads, split data into chunks, one scoped thread per chunk")
+}
+
+/// The same with rayon, on a local pool of `workers` threads (never rayon's global pool), with the
+/// interpreter lock released the whole time; results in input order. This is what
+/// `multiprocessing.Pool(workers).map(f, data)` does in Python, without the processes.
+///
+/// # Panics
+/// When `workers` is 0.
+pub fn map_with_rayon<L: GilLock>(
+    py: &mut Py<'_, L>,
+    data: &[u64],
+    workers: usize,
+    f: impl Fn(u64) -> u64 + Sync + Send,
+) -> Vec<u64> {
+    // TODO: build a rayon ThreadPool of `workers` threads; inside py.allow_threads, install a par_iter map
+    todo!("build a rayon ThreadPool of `workers` threads; inside py.allow_threads, install a par_iter map")
+}
