@@ -10,6 +10,7 @@ pub mod authoring;
 pub mod compile;
 pub mod course;
 pub mod error;
+pub mod fixtures;
 pub mod frontend;
 pub mod grade;
 pub mod lint;

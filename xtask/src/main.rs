@@ -11,7 +11,7 @@ use std::process::ExitCode;
 #[command(
     name = "cargo xtask",
     about = "threadlab: a Rust course on threads that grades itself",
-    after_help = "Learners: list, grade, hint, watch, reset. Course authors: sync."
+    after_help = "Learners: list, grade, hint, watch, reset, serve. Course authors: sync."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,6 +32,15 @@ enum Cmd {
     Reset(ResetCmd),
     /// Course authors: regenerate the starter files in lessons/ from solutions/
     Sync(SyncCmd),
+    /// Run lesson09's local HTTP test server on 127.0.0.1 until Ctrl-C
+    Serve(ServeCmd),
+}
+
+#[derive(clap::Args)]
+struct ServeCmd {
+    /// The port to listen on (default: one the system picks)
+    #[arg(long)]
+    port: Option<u16>,
 }
 
 #[derive(clap::Args)]
@@ -180,6 +189,7 @@ fn main() -> ExitCode {
             study::reset::command(&course(), &cmd.lesson, tier, cmd.yes)
         }
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
+        Cmd::Serve(cmd) => grader::fixtures::serve_command(cmd.port),
     };
     ExitCode::from(code)
 }
