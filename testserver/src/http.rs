@@ -2,7 +2,7 @@
 //! the routes, and write what they answer. Only what the fixture needs: GET without a body.
 
 use crate::routes;
-use crate::state::Shared;
+use crate::state::{InFlight, Shared};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 
@@ -42,6 +42,37 @@ pub(crate) enum Next {
     Close,
 }
 
+/// The writing side of one response. It also holds the request's place among those in flight, given
+/// up by [`Out::finish`] just before the last piece of the response is written: a client can only send
+/// its next request after it has read this one's end, so the server never counts one client's two
+/// requests in flight at once.
+#[derive(Debug)]
+pub(crate) struct Out<'a, W: Write> {
+    writer: &'a mut W,
+    in_flight: Option<InFlight<'a>>,
+}
+
+impl<'a, W: Write> Out<'a, W> {
+    fn new(writer: &'a mut W, in_flight: Option<InFlight<'a>>) -> Self {
+        Out { writer, in_flight }
+    }
+
+    /// Counts the request out of those in flight (once; later calls do nothing).
+    pub(crate) fn finish(&mut self) {
+        self.in_flight = None;
+    }
+}
+
+impl<W: Write> Write for Out<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
 /// Serves requests on `stream` until the client closes it, a route drops it, or the server stops.
 pub(crate) fn serve_connection(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_nodelay(true);
@@ -55,17 +86,19 @@ pub(crate) fn serve_connection(stream: TcpStream, shared: &Shared) {
             Ok(Some(request)) => request,
             Ok(None) => return,
             Err(_) => {
-                let _ = respond(&mut writer, 400, "text/plain", b"bad request\n", true);
+                let mut out = Out::new(&mut writer, None);
+                let _ = respond(&mut out, 400, "text/plain", b"bad request\n", true);
                 return;
             }
         };
         let next = if request.path == "/stats" {
             let json = shared.stats().to_json();
-            respond(&mut writer, 200, "application/json", json.as_bytes(), request.close)
+            let mut out = Out::new(&mut writer, None);
+            respond(&mut out, 200, "application/json", json.as_bytes(), request.close)
                 .map(|()| close_if(request.close))
         } else {
-            let _in_flight = shared.begin_request(&request.path);
-            routes::answer(&request, &mut writer, shared)
+            let in_flight = shared.begin_request(&request.path);
+            routes::answer(&request, &mut Out::new(&mut writer, Some(in_flight)), shared)
         };
         match next {
             Ok(Next::KeepAlive) => {}
@@ -86,8 +119,7 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
     }
     let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_owned());
     let mut parts = line.split_whitespace();
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(invalid("malformed request line"));
     };
     let (method, target, version) = (method.to_owned(), target.to_owned(), version.to_owned());
@@ -186,16 +218,20 @@ pub(crate) fn write_head(
 }
 
 /// Writes a whole response with a small body.
-pub(crate) fn respond(
-    out: &mut impl Write,
+pub(crate) fn respond<W: Write>(
+    out: &mut Out<'_, W>,
     code: u16,
     content_type: &str,
     body: &[u8],
     close: bool,
 ) -> io::Result<()> {
+    out.finish();
     let body = if code == 204 || code == 304 { &[][..] } else { body };
-    write_head(out, code, content_type, Some(body.len()), close)?;
-    out.write_all(body)?;
+    // Head and body in one write: one system call per small response.
+    let mut whole = Vec::with_capacity(160 + body.len());
+    write_head(&mut whole, code, content_type, Some(body.len()), close)?;
+    whole.extend_from_slice(body);
+    out.write_all(&whole)?;
     out.flush()
 }
 

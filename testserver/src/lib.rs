@@ -30,7 +30,9 @@
 //! goes away on retry.
 //!
 //! `/stats` is not counted in the statistics. A request counts as in flight from the moment its
-//! request line has been read until its response has been written (or the connection dropped).
+//! request line has been read until just before the last piece of its response is written (or the
+//! connection is dropped): a client can send its next request only after reading the end of this
+//! one, so one client's requests one after another never count as two in flight.
 //!
 //! ```
 //! use std::io::{Read, Write};

@@ -1,6 +1,6 @@
 //! What each path answers (the table in the crate docs).
 
-use crate::http::{Next, Request, respond, write_head};
+use crate::http::{Next, Out, Request, respond, write_head};
 use crate::state::{Shared, Waited};
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ const TEXT: &str = "text/plain";
 const BYTES: &str = "application/octet-stream";
 
 /// Answers `request` on `out`; says whether the connection can serve another request.
-pub(crate) fn answer(request: &Request, out: &mut impl Write, shared: &Shared) -> io::Result<Next> {
+pub(crate) fn answer<W: Write>(request: &Request, out: &mut Out<'_, W>, shared: &Shared) -> io::Result<Next> {
     let close = request.close;
     let next = if close { Next::Close } else { Next::KeepAlive };
     let delay = Duration::from_millis(request.number("delay_ms").unwrap_or(0));
@@ -32,7 +32,13 @@ pub(crate) fn answer(request: &Request, out: &mut impl Write, shared: &Shared) -
             respond(out, 200, TEXT, format!("waited {ms} ms\n").as_bytes(), close)?;
         }
         ["bytes", n] if number(n).is_some() => {
-            return body(request, out, shared, number(n).unwrap_or_default(), Duration::ZERO);
+            return body(
+                request,
+                out,
+                shared,
+                number(n).unwrap_or_default(),
+                Duration::ZERO,
+            );
         }
         ["drip", n] if number(n).is_some() => {
             let spread = Duration::from_millis(request.number("duration_ms").unwrap_or(1000));
@@ -90,9 +96,9 @@ pub(crate) fn answer(request: &Request, out: &mut impl Write, shared: &Shared) -
 
 /// Sends `n` bytes of [`crate::content`], in pieces spread evenly over `spread` (all at once for
 /// zero), honouring `chunked`, `close_after`, `pause_at` and `pause_key`.
-fn body(
+fn body<W: Write>(
     request: &Request,
-    out: &mut impl Write,
+    out: &mut Out<'_, W>,
     shared: &Shared,
     n: u64,
     spread: Duration,
@@ -106,7 +112,9 @@ fn body(
         .number("pause_at")
         .map(|k| usize::try_from(k).unwrap_or(usize::MAX));
     let close = request.close || close_after.is_some();
-    write_head(out, 200, BYTES, (!chunked).then_some(n), close)?;
+    // The head goes out with the first piece of the body: one system call for a small body.
+    let mut buffer = Vec::new();
+    write_head(&mut buffer, 200, BYTES, (!chunked).then_some(n), close)?;
 
     // Where the body is cut into pieces: evenly for a drip, 64 KiB for a plain body, and also at
     // `pause_at` and `close_after`.
@@ -123,7 +131,6 @@ fn body(
 
     let started = Instant::now();
     let mut sent = 0usize;
-    let mut buffer = Vec::new();
     for (i, &cut) in cuts.iter().enumerate() {
         if !spread.is_zero() {
             let due = spread.mul_f64((i + 1) as f64 / cuts.len() as f64);
@@ -132,16 +139,22 @@ fn body(
                 return Ok(Next::Close);
             }
         }
-        buffer.clear();
-        buffer.extend((sent..cut).map(crate::content_byte));
-        if chunked && !buffer.is_empty() {
-            write!(out, "{:x}\r\n", buffer.len())?;
-            out.write_all(&buffer)?;
-            out.write_all(b"\r\n")?;
-        } else {
-            out.write_all(&buffer)?;
+        if i + 1 == cuts.len() || close_after == Some(cut) {
+            out.finish();
         }
+        if chunked && cut > sent {
+            write!(buffer, "{:x}\r\n", cut - sent)?;
+        }
+        buffer.extend((sent..cut).map(crate::content_byte));
+        if chunked && cut > sent {
+            buffer.extend_from_slice(b"\r\n");
+        }
+        if chunked && i + 1 == cuts.len() {
+            buffer.extend_from_slice(b"0\r\n\r\n");
+        }
+        out.write_all(&buffer)?;
         out.flush()?;
+        buffer.clear();
         sent = cut;
         if close_after == Some(sent) {
             return Ok(Next::Close);
@@ -153,10 +166,6 @@ fn body(
                 return Ok(Next::Close);
             }
         }
-    }
-    if chunked {
-        out.write_all(b"0\r\n\r\n")?;
-        out.flush()?;
     }
     Ok(if close { Next::Close } else { Next::KeepAlive })
 }

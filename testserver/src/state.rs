@@ -228,8 +228,7 @@ impl Shared {
     /// Keeps a connection's thread to join at shutdown, and joins those already finished.
     pub(crate) fn add_worker(&self, worker: JoinHandle<()>) {
         let mut workers = lock(&self.workers);
-        let (finished, running): (Vec<_>, Vec<_>) =
-            workers.drain(..).partition(|w| w.is_finished());
+        let (finished, running): (Vec<_>, Vec<_>) = workers.drain(..).partition(|w| w.is_finished());
         *workers = running;
         workers.push(worker);
         drop(workers);
@@ -302,10 +301,7 @@ mod tests {
         });
         assert_eq!(opened, vec![Waited::Done; 3]);
         let started = Instant::now();
-        assert_eq!(
-            shared.gate("lone", 2, Duration::from_millis(50)),
-            Waited::GaveUp
-        );
+        assert_eq!(shared.gate("lone", 2, Duration::from_millis(50)), Waited::GaveUp);
         assert!(started.elapsed() >= Duration::from_millis(50));
         assert_eq!(shared.gate("lone", 2, Duration::from_secs(5)), Waited::GaveUp);
     }

@@ -27,10 +27,12 @@ impl Answer {
 /// connection ends before a whole answer arrived.
 fn get(addr: SocketAddr, path: &str) -> Result<Answer, String> {
     let mut stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     read_answer(&mut BufReader::new(stream))
 }
 
@@ -96,7 +98,10 @@ fn bytes_status_and_delay_answer_as_documented() {
     assert_eq!(get(server.addr(), "/bytes/0").unwrap().body, b"");
 
     for code in [200, 201, 404, 418, 500, 503] {
-        assert_eq!(get(server.addr(), &format!("/status/{code}")).unwrap().status, code);
+        assert_eq!(
+            get(server.addr(), &format!("/status/{code}")).unwrap().status,
+            code
+        );
     }
     let no_content = get(server.addr(), "/status/204").unwrap();
     assert_eq!((no_content.status, no_content.body.len()), (204, 0));
@@ -107,7 +112,10 @@ fn bytes_status_and_delay_answer_as_documented() {
     assert_eq!(delayed.status, 200);
     assert!(started.elapsed() >= Duration::from_millis(150));
     let started = Instant::now();
-    assert_eq!(get(server.addr(), "/status/404?delay_ms=100").unwrap().status, 404);
+    assert_eq!(
+        get(server.addr(), "/status/404?delay_ms=100").unwrap().status,
+        404
+    );
     assert!(started.elapsed() >= Duration::from_millis(100));
     assert_eq!(server.hits("/status/404"), 2);
 }
@@ -132,7 +140,11 @@ fn flaky_fails_k_times_per_key_then_succeeds() {
         .map(|_| get(server.addr(), "/flaky/2/a").unwrap().status)
         .collect();
     assert_eq!(codes, [503, 503, 200, 200]);
-    assert_eq!(get(server.addr(), "/flaky/2/b").unwrap().status, 503, "keys count apart");
+    assert_eq!(
+        get(server.addr(), "/flaky/2/b").unwrap().status,
+        503,
+        "keys count apart"
+    );
     assert_eq!(server.hits("/flaky/2/a"), 4);
 
     let mut hanging = TcpStream::connect(server.addr()).unwrap();
@@ -190,11 +202,20 @@ fn stats_count_requests_and_peak_concurrency() {
 fn a_gate_nobody_else_reaches_gives_up() {
     let server = TestServer::start().unwrap();
     let started = Instant::now();
-    assert_eq!(get(server.addr(), "/gate/2/alone?wait_ms=100").unwrap().status, 504);
+    assert_eq!(
+        get(server.addr(), "/gate/2/alone?wait_ms=100").unwrap().status,
+        504
+    );
     assert!(started.elapsed() >= Duration::from_millis(100));
     let started = Instant::now();
-    assert_eq!(get(server.addr(), "/gate/2/alone?wait_ms=5000").unwrap().status, 504);
-    assert!(started.elapsed() < Duration::from_secs(2), "later arrivals give up at once");
+    assert_eq!(
+        get(server.addr(), "/gate/2/alone?wait_ms=5000").unwrap().status,
+        504
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "later arrivals give up at once"
+    );
 }
 
 #[test]
@@ -241,7 +262,11 @@ fn drop_stops_the_server_promptly_even_mid_response() {
     let server = TestServer::start().unwrap();
     let addr = server.addr();
     let mut slow = TcpStream::connect(addr).unwrap();
-    write!(slow, "GET /drip/100?duration_ms=60000 HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    write!(
+        slow,
+        "GET /drip/100?duration_ms=60000 HTTP/1.1\r\nHost: t\r\n\r\n"
+    )
+    .unwrap();
     let mut held = TcpStream::connect(addr).unwrap();
     write!(held, "GET /delay/60000 HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
     let deadline = Instant::now() + Duration::from_secs(2);
@@ -252,5 +277,8 @@ fn drop_stops_the_server_promptly_even_mid_response() {
     let started = Instant::now();
     drop(server);
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(TcpStream::connect(addr).is_err(), "nothing listens after the drop");
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "nothing listens after the drop"
+    );
 }

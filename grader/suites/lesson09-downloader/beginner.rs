@@ -13,12 +13,18 @@ use threadlab_testserver::TestServer;
 
 fn main() {
     threadlab_harness::main(&[
-        ("ping_hosts_reports_only_200_as_up", ping_hosts_reports_only_200_as_up),
+        (
+            "ping_hosts_reports_only_200_as_up",
+            ping_hosts_reports_only_200_as_up,
+        ),
         (
             "ping_hosts_marks_refused_and_slow_urls_down",
             ping_hosts_marks_refused_and_slow_urls_down,
         ),
-        ("ping_hosts_checks_every_url_at_once", ping_hosts_checks_every_url_at_once),
+        (
+            "ping_hosts_checks_every_url_at_once",
+            ping_hosts_checks_every_url_at_once,
+        ),
         ("ping_hosts_asks_each_url_once", ping_hosts_asks_each_url_once),
     ]);
 }

@@ -230,7 +230,9 @@ impl Progress {
 ///   finishes, so another thread sees it move during the run.
 pub fn download_all(urls: &[&str], out_dir: &Path, options: &Options) -> Report {
     // TODO: start the progress, run max_workers threads over the URLs (one Agent), collect the results in input order, and count the summary
-    todo!("start the progress, run max_workers threads over the URLs (one Agent), collect the results in input order, and count the summary")
+    todo!(
+        "start the progress, run max_workers threads over the URLs (one Agent), collect the results in input order, and count the summary"
+    )
 }
 
 // TODO: helpers: one URL with its retries, one attempt into a temporary file, and ureq's errors turned into DownloadError

@@ -21,5 +21,7 @@ use std::time::Duration;
 /// in one `Mutex<HashMap<String, bool>>`. A URL listed twice appears once. No URLs: an empty map.
 pub fn ping_hosts(urls: &[&str], timeout: Duration) -> HashMap<String, bool> {
     // TODO: one Agent with a global timeout, a thread per URL (start all, then join all), answers in a Mutex<HashMap>
-    todo!("one Agent with a global timeout, a thread per URL (start all, then join all), answers in a Mutex<HashMap>")
+    todo!(
+        "one Agent with a global timeout, a thread per URL (start all, then join all), answers in a Mutex<HashMap>"
+    )
 }

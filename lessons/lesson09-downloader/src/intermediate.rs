@@ -41,7 +41,9 @@ impl UrlStatus {
 /// a refused connection or a timeout has no code and an error. No URLs: an empty `Vec`.
 pub fn check_urls(urls: &[&str], max_workers: usize, timeout: Duration) -> Vec<UrlStatus> {
     // TODO: max_workers scoped threads take the next URL until none is left and send each UrlStatus down a channel as it finishes
-    todo!("max_workers scoped threads take the next URL until none is left and send each UrlStatus down a channel as it finishes")
+    todo!(
+        "max_workers scoped threads take the next URL until none is left and send each UrlStatus down a channel as it finishes"
+    )
 }
 
 // TODO: a helper that checks one URL and times its request

@@ -283,11 +283,15 @@ pub fn download_all(urls: &[&str], out_dir: &Path, options: &Options) -> Report 
     options.progress.start(urls.len());
     // A missing directory shows up below as a File error on every URL.
     let _ = std::fs::create_dir_all(out_dir);
+    let workers = options.max_workers.max(1).min(urls.len());
+    // One agent for every worker: its pool keeps a connection per worker alive between URLs (ureq
+    // keeps 3 per host by default, so more workers would keep opening new connections).
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(options.timeout)
+        .max_idle_connections(workers)
+        .max_idle_connections_per_host(workers)
         .build()
         .into();
-    let workers = options.max_workers.max(1).min(urls.len());
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<FileResult>>> = Mutex::new(vec![None; urls.len()]);
     thread::scope(|s| {
@@ -378,7 +382,9 @@ fn stream_to(mut body: impl Read, partial: &Path, options: &Options) -> Result<u
     let mut buffer = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     loop {
-        let n = body.read(&mut buffer).map_err(|e| classify(ureq::Error::from(e)))?;
+        let n = body
+            .read(&mut buffer)
+            .map_err(|e| classify(ureq::Error::from(e)))?;
         if n == 0 {
             break;
         }
