@@ -125,7 +125,9 @@ fn download_all_saves_every_body() {
         server.url("/bytes/200000"),
         server.url("/drip/3000?duration_ms=100"),
     ];
-    let report = run(&urls, dir.path(), &options(2, 0));
+    // out_dir does not exist yet: download_all creates it.
+    let out = dir.path().join("downloads");
+    let report = run(&urls, &out, &options(2, 0));
     let mut expected_files = Vec::new();
     for (i, &size) in sizes.iter().enumerate() {
         let r = result(&report, &urls, i);
@@ -136,7 +138,7 @@ fn download_all_saves_every_body() {
             "attempts for {} (it succeeded the first time)",
             urls[i]
         );
-        let want_path = dir.path().join(file_name(i, &urls[i]));
+        let want_path = out.join(file_name(i, &urls[i]));
         expect_eq!(r.path, want_path, "path for {}", urls[i]);
         let saved = std::fs::read(&r.path).unwrap_or_default();
         expect!(
@@ -149,9 +151,9 @@ fn download_all_saves_every_body() {
     }
     expected_files.sort();
     expect_eq!(
-        listing(dir.path()),
+        listing(&out),
         expected_files,
-        "files in the output directory"
+        "files in the output directory (download_all creates it when it is missing)"
     );
     expect_eq!(
         (report.succeeded, report.failed, report.bytes),
@@ -223,6 +225,20 @@ fn download_all_isolates_failures() {
         vec![file_name(3, &urls[3])],
         "files in the output directory"
     );
+
+    // An out_dir that is a regular file: nothing can be written, every URL fails with File(..).
+    let blocked = dir.path().join("not-a-directory");
+    std::fs::write(&blocked, b"x").unwrap();
+    let urls = vec![server.url("/bytes/10")];
+    let report = run(&urls, &blocked, &options(1, 2));
+    let r = result(&report, &urls, 0);
+    expect!(
+        matches!(r.outcome, Err(DownloadError::File(_))) && r.attempts == 1,
+        "download_all into a path that is a file: expected Err(File(..)) after one attempt, got {:?} after {} \
+         attempts",
+        r.outcome,
+        r.attempts
+    );
 }
 
 fn download_all_retries_5xx_with_backoff() {
@@ -270,10 +286,13 @@ fn download_all_retries_timeouts() {
     let server = server();
     let dir = temp_dir();
     // The first request hangs; the second answers at once.
-    let urls = vec![server.url("/flaky/1/t?fail=hang&hang_ms=20000")];
+    let urls = vec![
+        server.url("/flaky/1/t?fail=hang&hang_ms=20000"),
+        server.url("/delay/20000"),
+    ];
     let opts = Options {
         timeout: Some(Duration::from_millis(300)),
-        ..options(1, 1)
+        ..options(2, 1)
     };
     let report = run(&urls, dir.path(), &opts);
     let r = result(&report, &urls, 0);
@@ -286,6 +305,15 @@ fn download_all_retries_timeouts() {
         r.attempts
     );
     expect_eq!(server.hits("/flaky/1/t"), 2, "requests the server received");
+    let never = result(&report, &urls, 1);
+    expect!(
+        never.outcome == Err(DownloadError::Timeout) && never.attempts == 2,
+        "{} never answers in time: with a 300 ms timeout and retries = 1 expected Err(Timeout) after 2 attempts, \
+         got {:?} after {} attempts",
+        urls[1],
+        never.outcome,
+        never.attempts
+    );
 }
 
 fn download_all_never_retries_final_errors() {
@@ -420,6 +448,13 @@ fn download_all_bounds_its_workers() {
          server saw {peak} at once and {} succeeded",
         report.succeeded
     );
+    let two = vec![server.url("/bytes/3?zero"), server.url("/bytes/4?zero")];
+    let report = run(&two, &dir.path().join("zero"), &options(0, 0));
+    expect_eq!(
+        report.succeeded,
+        2,
+        "successes of download_all(2 URLs, max_workers = 0) (0 counts as 1 worker)"
+    );
 }
 
 fn progress_moves_while_downloading() {
@@ -483,6 +518,11 @@ fn progress_counts_bytes_as_they_stream() {
 
 fn progress_counters_and_eta() {
     let progress = Progress::new();
+    expect_eq!(
+        progress.snapshot(),
+        ProgressSnapshot::default(),
+        "Progress::new().snapshot() (everything zero before start)"
+    );
     let other = progress.clone();
     other.start(5);
     std::thread::sleep(Duration::from_millis(20));

@@ -86,14 +86,20 @@ fn ping_hosts_marks_refused_and_slow_urls_down() {
     let refused = refused_url();
     let slow = server.url("/delay/10000");
     let fine = server.url("/status/200");
+    let invalid = "not a url".to_owned();
     let started = Instant::now();
-    let got = ping_hosts(&[&refused, &slow, &fine], Duration::from_millis(300));
+    let got = ping_hosts(&[&refused, &slow, &fine, &invalid], Duration::from_millis(300));
     let took = started.elapsed();
-    let want = HashMap::from([(refused, false), (slow.clone(), false), (fine, true)]);
+    let want = HashMap::from([
+        (refused, false),
+        (slow.clone(), false),
+        (fine, true),
+        (invalid, false),
+    ]);
     check_map(
         &got,
         &want,
-        "ping_hosts(a refused port, a URL that answers after 10 s, a 200) with a 300 ms timeout",
+        "ping_hosts(a refused port, a URL that answers after 10 s, a 200, \"not a url\") with a 300 ms timeout",
     );
     expect!(
         took < Duration::from_secs(3),

@@ -100,6 +100,11 @@ fn check_urls_reports_codes_and_errors() {
         r.status,
         r.error
     );
+    let invalid = check_urls(&["not a url"], 1, Duration::from_secs(1));
+    expect!(
+        invalid.len() == 1 && invalid[0].status.is_none() && invalid[0].error.is_some(),
+        "check_urls([\"not a url\"], ..): expected one result with status None and an error, got {invalid:?}"
+    );
     expect_eq!(
         check_urls(&[], 4, Duration::from_secs(1)),
         Vec::<UrlStatus>::new(),
