@@ -49,6 +49,7 @@ fn main() {
             progress_counts_bytes_as_they_stream,
         ),
         ("progress_counters_and_eta", progress_counters_and_eta),
+        ("report_summary_and_file_names", report_summary_and_file_names),
     ]);
 }
 
@@ -246,7 +247,7 @@ fn download_all_retries_5xx_with_backoff() {
     let dir = temp_dir();
     let urls = vec![server.url("/flaky/2/a"), server.url("/flaky/9/b")];
     let opts = Options {
-        backoff: Duration::from_millis(150),
+        backoff: Duration::from_millis(300),
         ..options(2, 2)
     };
     let started = Instant::now();
@@ -276,9 +277,9 @@ fn download_all_retries_5xx_with_backoff() {
         "requests the server received for the two flaky URLs"
     );
     expect!(
-        took >= Duration::from_millis(450),
-        "with backoff = 150 ms the two retries of a URL wait 150 ms and then 300 ms (doubling), at least 450 ms \
-         in all, but download_all returned after {took:?}"
+        took >= Duration::from_millis(900) && took < Duration::from_millis(1400),
+        "with backoff = 300 ms the two retries of a URL wait 300 ms and then 600 ms (doubling): expected \
+         download_all to return after 900 ms and well before 1.4 s, but it took {took:?}"
     );
 }
 
@@ -363,6 +364,7 @@ fn download_all_enforces_the_size_cap() {
         server.url("/bytes/1001"),
         server.url("/bytes/5000?chunked=1"),
         server.url("/drip/5000?duration_ms=200&chunked=1"),
+        server.url("/bytes/10"),
     ];
     let opts = Options {
         max_bytes: Some(1000),
@@ -374,6 +376,12 @@ fn download_all_enforces_the_size_cap() {
         Ok(1000),
         "a body of exactly max_bytes = 1000 is allowed: outcome for {}",
         urls[0]
+    );
+    expect_eq!(
+        result(&report, &urls, 4).outcome,
+        Ok(10),
+        "a body under max_bytes = 1000: outcome for {}",
+        urls[4]
     );
     for i in 1..4 {
         let r = result(&report, &urls, i);
@@ -389,10 +397,26 @@ fn download_all_enforces_the_size_cap() {
             }
         );
     }
+    let mut kept = vec![file_name(0, &urls[0]), file_name(4, &urls[4])];
+    kept.sort();
     expect_eq!(
         listing(dir.path()),
-        vec![file_name(0, &urls[0])],
+        kept,
         "files in the output directory (a body over the cap leaves nothing behind)"
+    );
+
+    // The server announces 5000 bytes, then sends nothing for 3 s: Content-Length alone must refuse it.
+    let announced = vec![server.url("/bytes/5000?pause_at=0&pause_key=never&wait_ms=3000")];
+    let started = Instant::now();
+    let report = run(&announced, dir.path(), &opts);
+    let took = started.elapsed();
+    expect!(
+        result(&report, &announced, 0).outcome == Err(DownloadError::TooLarge { limit: 1000 })
+            && took < Duration::from_millis(1500),
+        "{} announces Content-Length: 5000 and then stalls: with max_bytes = 1000 expected Err(TooLarge) at once, \
+         got {:?} after {took:?}. Check response.body().content_length() before reading the body",
+        announced[0],
+        result(&report, &announced, 0).outcome
     );
 }
 
@@ -566,4 +590,39 @@ fn progress_counters_and_eta() {
         Some(Duration::ZERO),
         "eta when every URL is done"
     );
+}
+
+fn report_summary_and_file_names() {
+    let report = |succeeded, failed, bytes, ms| Report {
+        results: Vec::new(),
+        succeeded,
+        failed,
+        bytes,
+        wall: Duration::from_millis(ms),
+    };
+    let text = report(3, 1, 2048, 2000).summary();
+    for part in [
+        "4 total, 3 succeeded, 1 failed",
+        "2048 bytes (2.0 KiB)",
+        "2.00 s",
+        "Throughput",
+    ] {
+        expect!(
+            text.contains(part),
+            "summary() of 3 succeeded, 1 failed, 2048 bytes in 2 s: expected it to contain {part:?}, got:\n{text}"
+        );
+    }
+    let instant = report(0, 0, 0, 0).summary();
+    expect!(
+        instant.contains("0 total") && !instant.contains("Throughput"),
+        "summary() of a run that took no time: expected \"0 total\" and no throughput line, got:\n{instant}"
+    );
+    for (index, url, want) in [
+        (3, "https://example.org/img/photo.jpg", "003-photo.jpg"),
+        (0, "http://127.0.0.1:8080/bytes/10?delay_ms=5", "000-10"),
+        (12, "http://example.org/", "012-index"),
+        (7, "http://example.org/a%20b/", "007-a_20b"),
+    ] {
+        expect_eq!(file_name(index, url), want, "file_name({index}, {url:?})");
+    }
 }

@@ -177,8 +177,8 @@ impl ProgressSnapshot {
     /// The estimated time left, assuming the URLs still to do take as long on average as those done:
     /// `elapsed × (total − done) / done`. `None` before any URL is done; zero once all are.
     pub fn eta(&self) -> Option<Duration> {
-        // TODO: None while done == 0; otherwise elapsed scaled by (total - done) / done
-        todo!("None while done == 0; otherwise elapsed scaled by (total - done) / done")
+        // TODO: None while done == 0; else elapsed scaled by (total - done) / done
+        todo!("None while done == 0; else elapsed scaled by (total - done) / done")
     }
 }
 
@@ -229,10 +229,8 @@ impl Progress {
 /// - `options.progress` is started with `urls.len()`, counts bytes as they stream and each URL as it
 ///   finishes, so another thread sees it move during the run.
 pub fn download_all(urls: &[&str], out_dir: &Path, options: &Options) -> Report {
-    // TODO: start the progress, run max_workers threads over the URLs (one Agent), collect the results in input order, and count the summary
-    todo!(
-        "start the progress, run max_workers threads over the URLs (one Agent), collect the results in input order, and count the summary"
-    )
+    // TODO: start progress; max_workers threads (one Agent) download; results in input order; count
+    todo!("start progress; max_workers threads (one Agent) download; results in input order; count")
 }
 
 // TODO: helpers: one URL with its retries, one attempt into a temporary file, and ureq's errors turned into DownloadError

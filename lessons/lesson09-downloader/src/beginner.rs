@@ -20,8 +20,6 @@ use std::time::Duration;
 /// `timeout_global(Some(timeout))`, and clone it into the threads. The threads record their answers
 /// in one `Mutex<HashMap<String, bool>>`. A URL listed twice appears once. No URLs: an empty map.
 pub fn ping_hosts(urls: &[&str], timeout: Duration) -> HashMap<String, bool> {
-    // TODO: one Agent with a global timeout, a thread per URL (start all, then join all), answers in a Mutex<HashMap>
-    todo!(
-        "one Agent with a global timeout, a thread per URL (start all, then join all), answers in a Mutex<HashMap>"
-    )
+    // TODO: one Agent with a timeout, a thread per URL (spawn all, then join all), a Mutex<HashMap>
+    todo!("one Agent with a timeout, a thread per URL (spawn all, then join all), a Mutex<HashMap>")
 }

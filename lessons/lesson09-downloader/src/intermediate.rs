@@ -40,10 +40,8 @@ impl UrlStatus {
 /// Use one `ureq::Agent` for every worker. A 4xx or 5xx answer is a failure that still has its code;
 /// a refused connection or a timeout has no code and an error. No URLs: an empty `Vec`.
 pub fn check_urls(urls: &[&str], max_workers: usize, timeout: Duration) -> Vec<UrlStatus> {
-    // TODO: max_workers scoped threads take the next URL until none is left and send each UrlStatus down a channel as it finishes
-    todo!(
-        "max_workers scoped threads take the next URL until none is left and send each UrlStatus down a channel as it finishes"
-    )
+    // TODO: max_workers threads take the next URL until none is left; send each result as it finishes
+    todo!("max_workers threads take the next URL until none is left; send each result as it finishes")
 }
 
 // TODO: a helper that checks one URL and times its request

@@ -196,7 +196,7 @@ impl ProgressSnapshot {
     /// The estimated time left, assuming the URLs still to do take as long on average as those done:
     /// `elapsed × (total − done) / done`. `None` before any URL is done; zero once all are.
     pub fn eta(&self) -> Option<Duration> {
-        // BEGIN SOLUTION: None while done == 0; otherwise elapsed scaled by (total - done) / done
+        // BEGIN SOLUTION: None while done == 0; else elapsed scaled by (total - done) / done
         if self.done == 0 {
             return None;
         }
@@ -278,7 +278,7 @@ impl Progress {
 /// - `options.progress` is started with `urls.len()`, counts bytes as they stream and each URL as it
 ///   finishes, so another thread sees it move during the run.
 pub fn download_all(urls: &[&str], out_dir: &Path, options: &Options) -> Report {
-    // BEGIN SOLUTION: start the progress, run max_workers threads over the URLs (one Agent), collect the results in input order, and count the summary
+    // BEGIN SOLUTION: start progress; max_workers threads (one Agent) download; results in input order; count
     let started = Instant::now();
     options.progress.start(urls.len());
     // A missing directory shows up below as a File error on every URL.
@@ -404,10 +404,8 @@ fn stream_to(mut body: impl Read, partial: &Path, options: &Options) -> Result<u
 fn classify(error: ureq::Error) -> DownloadError {
     match error {
         ureq::Error::StatusCode(code) => DownloadError::Status(code),
+        // Also a timeout while reading the body: the reader's io::Error gave the ureq error back.
         ureq::Error::Timeout(_) => DownloadError::Timeout,
-        ureq::Error::Io(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
-            DownloadError::Timeout
-        }
         other => DownloadError::Transport(other.to_string()),
     }
 }

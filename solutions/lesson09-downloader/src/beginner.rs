@@ -20,7 +20,7 @@ use std::thread;
 /// `timeout_global(Some(timeout))`, and clone it into the threads. The threads record their answers
 /// in one `Mutex<HashMap<String, bool>>`. A URL listed twice appears once. No URLs: an empty map.
 pub fn ping_hosts(urls: &[&str], timeout: Duration) -> HashMap<String, bool> {
-    // BEGIN SOLUTION: one Agent with a global timeout, a thread per URL (start all, then join all), answers in a Mutex<HashMap>
+    // BEGIN SOLUTION: one Agent with a timeout, a thread per URL (spawn all, then join all), a Mutex<HashMap>
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .build()

@@ -41,7 +41,7 @@ impl UrlStatus {
 /// Use one `ureq::Agent` for every worker. A 4xx or 5xx answer is a failure that still has its code;
 /// a refused connection or a timeout has no code and an error. No URLs: an empty `Vec`.
 pub fn check_urls(urls: &[&str], max_workers: usize, timeout: Duration) -> Vec<UrlStatus> {
-    // BEGIN SOLUTION: max_workers scoped threads take the next URL until none is left and send each UrlStatus down a channel as it finishes
+    // BEGIN SOLUTION: max_workers threads take the next URL until none is left; send each result as it finishes
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .build()
