@@ -13,6 +13,7 @@ pub mod classroom;
 pub mod compile;
 pub mod course;
 pub mod error;
+pub mod fixtures;
 pub mod frontend;
 pub mod grade;
 pub mod lint;

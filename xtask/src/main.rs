@@ -12,7 +12,7 @@ use std::process::ExitCode;
 #[command(
     name = "cargo xtask",
     about = "threadlab: a Rust course on threads that grades itself",
-    after_help = "Learners: list, grade, hint, watch, reset. Teachers: export, gradescope, grade --class. \
+    after_help = "Learners: list, grade, hint, watch, reset, serve. Teachers: export, gradescope, grade --class. \
                   Course authors: sync, mutants, bench, grade --repeat."
 )]
 struct Cli {
@@ -43,6 +43,8 @@ enum Cmd {
     /// Course authors: grade every cargo-mutants mutant of a lesson's solution, to see how many wrong
     /// solutions the hidden suite rejects (slow: see AUTHORING.md)
     Mutants(MutantsCmd),
+    /// Run lesson09's local HTTP test server on 127.0.0.1 until Ctrl-C
+    Serve(ServeCmd),
 }
 
 #[derive(clap::Args)]
@@ -102,6 +104,13 @@ struct ExportCmd {
     /// Only these lessons, comma-separated (`01,05` or `threads,races`); default: every lesson
     #[arg(long, value_delimiter = ',', value_name = "LESSONS")]
     lessons: Option<Vec<String>>,
+}
+
+#[derive(clap::Args)]
+struct ServeCmd {
+    /// The port to listen on (default: one the system picks)
+    #[arg(long)]
+    port: Option<u16>,
 }
 
 #[derive(clap::Args)]
@@ -296,6 +305,7 @@ fn main() -> ExitCode {
         Cmd::Gradescope(cmd) => classroom::gradescope::command(&course(), &cmd.lesson, &cmd.out),
         Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref()),
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
+        Cmd::Serve(cmd) => grader::fixtures::serve_command(cmd.port),
     };
     ExitCode::from(code)
 }

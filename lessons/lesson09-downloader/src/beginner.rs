@@ -1,0 +1,25 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Beginner: the parallel pinger. Ask every URL at once, each on a thread of its own, and collect who
+//! answered `200 OK`.
+//!
+//! The README's sections "One request with ureq" and "A thread per URL" cover what you need.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+// TODO: import what you need from std::sync and std::thread
+
+/// Sends one `GET` to every URL of `urls`, all at the same time (a thread per URL, every thread started
+/// before any is joined), and returns a map from each URL to whether it answered with status 200
+/// within `timeout`.
+///
+/// Only 200 counts as up: any other status (201, 404, 503, ...), a refused connection, an invalid URL
+/// and a request that takes longer than `timeout` all give `false`. Use one `ureq::Agent`, built with
+/// `timeout_global(Some(timeout))`, and clone it into the threads. The threads record their answers
+/// in one `Mutex<HashMap<String, bool>>`. A URL listed twice appears once. No URLs: an empty map.
+pub fn ping_hosts(urls: &[&str], timeout: Duration) -> HashMap<String, bool> {
+    // TODO: one Agent with a timeout, a thread per URL (spawn all, then join all), a Mutex<HashMap>
+    todo!("one Agent with a timeout, a thread per URL (spawn all, then join all), a Mutex<HashMap>")
+}
