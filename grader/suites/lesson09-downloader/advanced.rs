@@ -49,7 +49,6 @@ fn main() {
             progress_counts_bytes_as_they_stream,
         ),
         ("progress_counters_and_eta", progress_counters_and_eta),
-        ("report_summary_and_file_names", report_summary_and_file_names),
     ]);
 }
 
@@ -162,6 +161,7 @@ fn download_all_saves_every_body() {
         "report (succeeded, failed, bytes)"
     );
     expect!(report.wall > Duration::ZERO, "report.wall is zero");
+    check_summary_and_file_names();
 }
 
 fn download_all_streams_bodies_over_10_mib() {
@@ -592,7 +592,9 @@ fn progress_counters_and_eta() {
     );
 }
 
-fn report_summary_and_file_names() {
+/// The given `Report::summary` and `file_name`, checked after a real run in
+/// `download_all_saves_every_body` (a learner who edits them loses that test's points).
+fn check_summary_and_file_names() {
     let report = |succeeded, failed, bytes, ms| Report {
         results: Vec::new(),
         succeeded,
