@@ -286,7 +286,7 @@ fn manifest(
         })
         .collect();
 
-    let package = toml::Table::from_iter([
+    let mut package = toml::Table::from_iter([
         ("name".to_owned(), package_name.into()),
         ("version".to_owned(), "0.0.0".into()),
         ("edition".to_owned(), "2024".into()),
@@ -296,6 +296,14 @@ fn manifest(
         ("autobins".to_owned(), false.into()),
         ("autobenches".to_owned(), false.into()),
     ]);
+    // The course's minimum Rust, so the suites are linted (and built) as the workspace is.
+    if let Some(version) = root_manifest
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("rust-version"))
+    {
+        package.insert("rust-version".to_owned(), version.clone());
+    }
     let mut dev_profile = toml::Table::new();
     // No debug info: linking the test binaries is most of a warm rebuild.
     dev_profile.insert("debug".into(), false.into());
