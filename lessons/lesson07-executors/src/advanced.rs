@@ -64,7 +64,7 @@ impl<T: Send + 'static> WorkerPool<T> {
     /// Closes the queue (no more submissions: it takes `self`); every queued task still runs. With
     /// `wait`, returns once they have all finished and the workers have ended; without it, returns
     /// at once. Dropping a pool is `shutdown(true)`.
-    pub fn shutdown(mut self, wait: bool) {
+    pub fn shutdown(self, wait: bool) {
         // TODO: close the queue, then join the workers only when asked to wait
         todo!("close the queue, then join the workers only when asked to wait")
     }

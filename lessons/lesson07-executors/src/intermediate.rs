@@ -64,7 +64,7 @@ impl Executor {
     /// queued still runs. With `wait`, returns once every queued task has finished and the workers
     /// have ended; without it, returns at once and the workers finish the queue in the background.
     /// Dropping an executor is `shutdown(true)`, like leaving Python's `with` block.
-    pub fn shutdown(mut self, wait: bool) {
+    pub fn shutdown(self, wait: bool) {
         // TODO: close the queue; join the workers only when asked to wait
         todo!("close the queue; join the workers only when asked to wait")
     }

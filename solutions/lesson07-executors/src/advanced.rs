@@ -145,11 +145,12 @@ impl<T: Send + 'static> WorkerPool<T> {
     /// Closes the queue (no more submissions: it takes `self`); every queued task still runs. With
     /// `wait`, returns once they have all finished and the workers have ended; without it, returns
     /// at once. Dropping a pool is `shutdown(true)`.
-    pub fn shutdown(mut self, wait: bool) {
+    pub fn shutdown(self, wait: bool) {
         // BEGIN SOLUTION: close the queue, then join the workers only when asked to wait
-        self.queue = None;
+        let mut pool = self;
+        pool.queue = None; // the sentinel: each worker's recv fails once the queue is empty
         if !wait {
-            self.workers.clear();
+            pool.workers.clear(); // dropping a JoinHandle detaches its thread
         }
         // END SOLUTION
     }

@@ -162,11 +162,12 @@ impl Executor {
     /// queued still runs. With `wait`, returns once every queued task has finished and the workers
     /// have ended; without it, returns at once and the workers finish the queue in the background.
     /// Dropping an executor is `shutdown(true)`, like leaving Python's `with` block.
-    pub fn shutdown(mut self, wait: bool) {
+    pub fn shutdown(self, wait: bool) {
         // BEGIN SOLUTION: close the queue; join the workers only when asked to wait
-        self.queue = None; // dropping the sender is the sentinel every worker sees
+        let mut executor = self;
+        executor.queue = None; // dropping the sender is the sentinel every worker sees
         if !wait {
-            self.workers.clear(); // dropping a JoinHandle detaches its thread
+            executor.workers.clear(); // dropping a JoinHandle detaches its thread
         }
         // Drop joins whatever workers are left.
         // END SOLUTION
