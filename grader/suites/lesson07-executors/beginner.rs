@@ -6,7 +6,7 @@
 //! running together, so a sequential map gives up there after a short wait and fails.
 
 use lesson07::beginner::parallel_map;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -147,6 +147,23 @@ fn results_follow_input_order_not_finish_order() {
         out,
         vec!["item 0", "item 1", "item 2", "item 3"],
         "results of 4 items where item 0 finishes after the others (results must follow the input order)"
+    );
+
+    // Two workers that each map two items, interleaved: item 1 waits until item 2 has started and
+    // item 2 until item 3 has, so the worker that maps item 1 also maps item 3. Results kept per
+    // worker and joined worker by worker come out as [0, 2, 1, 3] or [1, 3, 0, 2].
+    let started: Vec<AtomicBool> = (0..4).map(|_| AtomicBool::new(false)).collect();
+    let out = parallel_map(vec![0usize, 1, 2, 3], 2, |x| {
+        started[x].store(true, Ordering::SeqCst);
+        if x == 1 || x == 2 {
+            eventually(|| started[x + 1].load(Ordering::SeqCst));
+        }
+        x * 100
+    });
+    expect_eq!(
+        out,
+        vec![0, 100, 200, 300],
+        "results of 4 items on 2 workers, where each worker maps two items that are not next to each other"
     );
 }
 
