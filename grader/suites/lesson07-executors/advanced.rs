@@ -54,7 +54,11 @@ fn main() {
 /// How long the test watches a call that should be blocked before concluding that it is.
 const SETTLE: Duration = Duration::from_millis(200);
 
-/// A gate tasks wait at (at most [`PATIENCE`]) until the test opens it; counts who got there.
+/// How long a task waits at a closed gate at most: longer than any wait of the test itself, so a
+/// call that waits for a held task can never come back in time by outwaiting the gate.
+const HELD: Duration = Duration::from_secs(5);
+
+/// A gate tasks wait at (at most [`HELD`]) until the test opens it; counts who got there.
 #[derive(Default)]
 struct Gate {
     state: Mutex<(bool, usize)>,
@@ -67,7 +71,7 @@ impl Gate {
     }
 
     fn pass(&self) {
-        let deadline = Instant::now() + PATIENCE;
+        let deadline = Instant::now() + HELD;
         let mut state = self.state.lock().unwrap();
         state.1 += 1;
         while !state.0 && Instant::now() < deadline {
@@ -130,6 +134,11 @@ fn results_in_time<T: Send + 'static>(pool: &Arc<WorkerPool<T>>, what: &str) -> 
 
 fn ids_count_up_and_results_match_them() {
     let pool = Arc::new(WorkerPool::new(3, 5));
+    let shown = format!("{pool:?}");
+    expect!(
+        shown.starts_with("WorkerPool"),
+        "expected the Debug output of a WorkerPool (given in the starter) to start with WorkerPool, but got {shown:?}"
+    );
     let ids: Vec<u64> = (0..20u64).map(|i| pool.submit(move || i * 10)).collect();
     expect_eq!(ids, (0..20).collect::<Vec<u64>>(), "ids returned by 20 submits");
     let results = results_in_time(&pool, "after 20 quick tasks");

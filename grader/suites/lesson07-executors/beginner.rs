@@ -39,6 +39,10 @@ fn main() {
 /// Only the reference waits it out; a solution that starts extra calls shows them within it.
 const SETTLE: Duration = Duration::from_millis(200);
 
+/// How long a task waits at a closed gate at most: longer than any wait of the test itself, so a
+/// call that waits for a held task can never come back in time by outwaiting the gate.
+const HELD: Duration = Duration::from_secs(5);
+
 /// Calls held inside until the test opens the gate; counts how many are inside at once.
 #[derive(Default)]
 struct Gate {
@@ -54,13 +58,13 @@ struct Inside {
 }
 
 impl Gate {
-    /// Enters, waits for the gate to open (at most [`PATIENCE`]), leaves.
+    /// Enters, waits for the gate to open (at most [`HELD`]), leaves.
     fn pass(&self) {
         let mut state = self.state.lock().unwrap();
         state.now += 1;
         state.peak = state.peak.max(state.now);
         self.changed.notify_all();
-        let deadline = Instant::now() + PATIENCE;
+        let deadline = Instant::now() + HELD;
         while !state.open && Instant::now() < deadline {
             let left = deadline.saturating_duration_since(Instant::now());
             state = self.changed.wait_timeout(state, left).unwrap().0;

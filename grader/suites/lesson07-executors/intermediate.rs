@@ -45,7 +45,11 @@ fn main() {
 /// How long the test watches a call that should be blocked before concluding that it is.
 const SETTLE: Duration = Duration::from_millis(200);
 
-/// A gate a task waits at (at most [`PATIENCE`]) until the test opens it.
+/// How long a task waits at a closed gate at most: longer than any wait of the test itself, so a
+/// call that waits for a held task can never come back in time by outwaiting the gate.
+const HELD: Duration = Duration::from_secs(5);
+
+/// A gate a task waits at (at most [`HELD`]) until the test opens it.
 #[derive(Default)]
 struct Gate {
     open: Mutex<bool>,
@@ -58,7 +62,7 @@ impl Gate {
     }
 
     fn pass(&self) {
-        let deadline = Instant::now() + PATIENCE;
+        let deadline = Instant::now() + HELD;
         let mut open = self.open.lock().unwrap();
         while !*open && Instant::now() < deadline {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -106,6 +110,13 @@ fn submit_returns_the_tasks_value() {
     expect!(
         words.is_done(),
         "expected is_done() to be true after the task returned, but it was false"
+    );
+    let shown = (format!("{executor:?}"), format!("{words:?}"));
+    expect!(
+        shown.0.starts_with("Executor")
+            && shown.1.starts_with("TaskHandle")
+            && shown.1.contains("done: true"),
+        "expected the Debug output of the Executor and of a finished TaskHandle (given in the starter) to name them and show `done: true`, but got {shown:?}"
     );
     expect_eq!(
         on.result(PATIENCE),
@@ -254,6 +265,11 @@ fn cancel_works_only_before_start() {
         eventually(|| started.load(Ordering::SeqCst)),
         "the first task submitted to Executor::new(1) never started"
     );
+    thread::sleep(SETTLE);
+    expect!(
+        !ran.load(Ordering::SeqCst),
+        "expected the second task on Executor::new(1) to wait in the queue while the first one runs, but it started"
+    );
     expect!(
         !running.cancel(),
         "expected cancel() of a running task to return false, but it returned true"
@@ -306,6 +322,8 @@ fn as_completed_yields_in_completion_order() {
     eventually(|| started_a.load(Ordering::SeqCst) && started_b.load(Ordering::SeqCst));
     let c = executor.submit(|| "c");
     let d = executor.submit(|| "d");
+    // Give an executor that starts queued tasks early the time to do it: d must still be queued.
+    thread::sleep(SETTLE);
     expect!(
         d.cancel(),
         "expected cancel() of a queued task to return true, but it returned false"
@@ -313,6 +331,11 @@ fn as_completed_yields_in_completion_order() {
 
     let mut order = Vec::new();
     let mut completed = as_completed(vec![a, b, c, d]);
+    let shown = format!("{completed:?}");
+    expect!(
+        shown.starts_with("AsCompleted"),
+        "expected the Debug output of as_completed's iterator (given in the starter) to start with AsCompleted, but got {shown:?}"
+    );
     // Each step: open one gate (or none), then the next handle must come within patience.
     for opens in [None, Some(&gate_b), None, Some(&gate_a)] {
         if let Some(gate) = opens {

@@ -21,6 +21,6 @@ where
     R: Send,
     F: Fn(T) -> R + Sync,
 {
-    // TODO: start at most max_workers scoped threads that take items from one shared queue, then put the results back in input order
-    todo!("start at most max_workers scoped threads that take items from one shared queue, then put the results back in input order")
+    // TODO: start at most max_workers scoped threads sharing one item queue; return results in input order
+    todo!("start at most max_workers scoped threads sharing one item queue; return results in input order")
 }

@@ -31,7 +31,7 @@ pub struct Executor {
 }
 
 /// A submitted task: wait for its result, cancel it, or hand it to [`as_completed`]. Like Python's
-/// `Future`. `Send` when `T` is.
+/// `Future`. `Send` when `T` is. Its `Debug` output shows whether it is done.
 pub struct TaskHandle<T> {
     // TODO: your fields: the state the worker and the handle share
     /// Ties the handle to `T` before you add your fields. Keep it (or remove it once a field of yours
@@ -56,8 +56,8 @@ impl Executor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        // TODO: create the shared state, queue a job that runs `f` unless it was cancelled, and return the handle
-        todo!("create the shared state, queue a job that runs `f` unless it was cancelled, and return the handle")
+        // TODO: share a state with a job that runs `f` unless cancelled; queue the job, return the handle
+        todo!("share a state with a job that runs `f` unless cancelled; queue the job, return the handle")
     }
 
     /// Closes the queue: no more tasks can be submitted (it takes `self`), but every task already
@@ -123,8 +123,8 @@ impl<T> fmt::Debug for TaskHandle<T> {
 /// finished): the first handle comes as soon as any task is done, while the others still run.
 /// Python's `concurrent.futures.as_completed`.
 pub fn as_completed<T>(handles: Vec<TaskHandle<T>>) -> AsCompleted<T> {
-    // TODO: have every task tell one channel when it finishes, then hand the handles out in that order
-    todo!("have every task tell one channel when it finishes, then hand the handles out in that order")
+    // TODO: have each task report to one channel when it finishes; hand out handles in that order
+    todo!("have each task report to one channel when it finishes; hand out handles in that order")
 }
 
 /// The iterator [`as_completed`] returns.

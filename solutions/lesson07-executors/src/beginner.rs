@@ -21,7 +21,7 @@ where
     R: Send,
     F: Fn(T) -> R + Sync,
 {
-    // BEGIN SOLUTION: start at most max_workers scoped threads that take items from one shared queue, then put the results back in input order
+    // BEGIN SOLUTION: start at most max_workers scoped threads sharing one item queue; return results in input order
     let workers = max_workers.max(1).min(items.len());
     let total = items.len();
     // One queue for all workers: whoever is free takes the next item, with its position, so a slow

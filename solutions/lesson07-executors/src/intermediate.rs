@@ -37,7 +37,7 @@ pub struct Executor {
 }
 
 /// A submitted task: wait for its result, cancel it, or hand it to [`as_completed`]. Like Python's
-/// `Future`. `Send` when `T` is.
+/// `Future`. `Send` when `T` is. Its `Debug` output shows whether it is done.
 pub struct TaskHandle<T> {
     // BEGIN SOLUTION (comment): your fields: the state the worker and the handle share
     shared: Arc<Shared<T>>,
@@ -123,7 +123,7 @@ impl Executor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        // BEGIN SOLUTION: create the shared state, queue a job that runs `f` unless it was cancelled, and return the handle
+        // BEGIN SOLUTION: share a state with a job that runs `f` unless cancelled; queue the job, return the handle
         let shared = Arc::new(Shared {
             state: Mutex::new(Slot {
                 state: State::Pending,
@@ -251,7 +251,7 @@ impl<T> fmt::Debug for TaskHandle<T> {
 /// finished): the first handle comes as soon as any task is done, while the others still run.
 /// Python's `concurrent.futures.as_completed`.
 pub fn as_completed<T>(handles: Vec<TaskHandle<T>>) -> AsCompleted<T> {
-    // BEGIN SOLUTION: have every task tell one channel when it finishes, then hand the handles out in that order
+    // BEGIN SOLUTION: have each task report to one channel when it finishes; hand out handles in that order
     let (done, order) = crossbeam_channel::unbounded();
     for (index, handle) in handles.iter().enumerate() {
         let mut slot = handle.shared.state.lock().unwrap();
