@@ -348,6 +348,28 @@ fn submit_blocks_while_the_queue_is_full() {
         (0..6).map(Ok).collect::<Vec<_>>(),
         "outcomes of the 6 tasks"
     );
+
+    // queue_size 0: no waiting room at all, so with the only worker busy the next submit waits.
+    let rendezvous = Arc::new(WorkerPool::new(1, 0));
+    let gate = Gate::new();
+    rendezvous.submit(held(&gate, 0));
+    expect!(
+        eventually(|| gate.arrived() == 1),
+        "the first task on WorkerPool::new(1, 0) never started"
+    );
+    let (pool2, task) = (Arc::clone(&rendezvous), held(&gate, 1));
+    let (calling, returned) = watched(move || {
+        pool2.submit(task);
+    });
+    expect!(
+        stays_blocked(&calling, &returned),
+        "expected submit on WorkerPool::new(1, 0) to wait while the only worker is busy (a queue of 0 places), but it returned"
+    );
+    gate.open();
+    expect!(
+        eventually(|| returned.load(Ordering::SeqCst)),
+        "submit on WorkerPool::new(1, 0) was still blocked after the worker became free"
+    );
 }
 
 fn results_waits_for_all_submitted_work() {

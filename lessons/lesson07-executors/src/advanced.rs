@@ -5,8 +5,8 @@
 //! a bounded queue that makes `submit` wait when it is full, task ids, every result collected
 //! (values and panics alike), and `shutdown(wait)`.
 //!
-//! The README's sections "Backpressure: a bounded queue", "The sentinel, in Rust" and "Results by
-//! task id" cover what you need. crossbeam-channel's `bounded` is the tool.
+//! The README's sections "Backpressure: a bounded queue", "Shutting down: the sentinel, in Rust" and
+//! "Catching a panic on the worker" cover what you need. crossbeam-channel's `bounded` is the tool.
 
 use std::fmt;
 use std::marker::PhantomData;
