@@ -7,7 +7,7 @@
 use lesson07::intermediate::{Executor, TaskError, TaskHandle, as_completed};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 use threadlab_harness::wait::{PATIENCE, Rendezvous, eventually, within_patience};
@@ -211,14 +211,24 @@ fn result_times_out_and_can_ask_again() {
         !handle.is_done(),
         "expected is_done() to be false while the task runs, but it was true"
     );
+    // Ask again while the task is still held, so the call is waiting when the task finishes: it must
+    // be woken then, not at its 60 s deadline.
+    let (answer, second) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = answer.send(handle.result(Duration::from_secs(60)));
+    });
+    thread::sleep(SETTLE);
+    if let Ok(early) = second.try_recv() {
+        panic!(
+            "expected result(60 s) to keep waiting while the task runs, but it returned {early:?} at once"
+        );
+    }
     gate.open();
-    let handle = Arc::new(handle);
-    let again = Arc::clone(&handle);
-    let second = within_patience(move || again.result(Duration::from_secs(60)));
     expect_eq!(
-        second,
+        second.recv_timeout(PATIENCE).ok(),
         Some(Ok(42)),
-        "result(60 s) asked again after a timeout, once the task can finish (it must return as soon as the task ends; None means it did not return in time)"
+        "result(60 s), already waiting when the task finished (it must return as soon as the task ends, \
+         not at its deadline; None means it did not return within {PATIENCE:?})"
     );
 }
 
