@@ -1,0 +1,466 @@
+//! Hidden tests, advanced tier: `WorkerPool` with a bounded queue.
+//!
+//! Backpressure is shown by structure: the workers are filled with tasks held at a gate, the queue
+//! is filled behind them, and the next `submit` (on a helper thread that says when it calls and
+//! when it returned) must still be inside the call while the gate is closed, and return once it
+//! opens. Every wait on learner code is bounded, so a hang fails with a message.
+
+use lesson07::advanced::{TaskResult, WorkerPool};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+use threadlab_harness::wait::{PATIENCE, Rendezvous, eventually, within_patience};
+use threadlab_harness::{expect, expect_eq};
+
+fn main() {
+    threadlab_harness::main(&[
+        (
+            "ids_count_up_and_results_match_them",
+            ids_count_up_and_results_match_them,
+        ),
+        (
+            "hundred_tasks_with_ten_panics_give_ninety_values_and_ten_errors",
+            hundred_tasks_with_ten_panics_give_ninety_values_and_ten_errors,
+        ),
+        (
+            "a_panicking_task_does_not_kill_its_worker",
+            a_panicking_task_does_not_kill_its_worker,
+        ),
+        (
+            "workers_are_fixed_and_run_together",
+            workers_are_fixed_and_run_together,
+        ),
+        (
+            "submit_blocks_while_the_queue_is_full",
+            submit_blocks_while_the_queue_is_full,
+        ),
+        (
+            "results_waits_for_all_submitted_work",
+            results_waits_for_all_submitted_work,
+        ),
+        (
+            "shutdown_with_wait_finishes_the_queue",
+            shutdown_with_wait_finishes_the_queue,
+        ),
+        (
+            "pool_shutdown_without_wait_returns_at_once",
+            pool_shutdown_without_wait_returns_at_once,
+        ),
+    ]);
+}
+
+/// How long the test watches a call that should be blocked before concluding that it is.
+const SETTLE: Duration = Duration::from_millis(200);
+
+/// How long a task waits at a closed gate at most: longer than any wait of the test itself, so a
+/// call that waits for a held task can never come back in time by outwaiting the gate.
+const HELD: Duration = Duration::from_secs(5);
+
+/// A gate tasks wait at (at most [`HELD`]) until the test opens it; counts who got there.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<(bool, usize)>,
+    changed: Condvar,
+}
+
+impl Gate {
+    fn new() -> Arc<Gate> {
+        Arc::new(Gate::default())
+    }
+
+    fn pass(&self) {
+        let deadline = Instant::now() + HELD;
+        let mut state = self.state.lock().unwrap();
+        state.1 += 1;
+        while !state.0 && Instant::now() < deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            state = self.changed.wait_timeout(state, left).unwrap().0;
+        }
+    }
+
+    fn arrived(&self) -> usize {
+        self.state.lock().unwrap().1
+    }
+
+    fn open(&self) {
+        self.state.lock().unwrap().0 = true;
+        self.changed.notify_all();
+    }
+}
+
+/// A task that waits at `gate`, then returns `value`.
+fn held<T: Send + 'static>(gate: &Arc<Gate>, value: T) -> impl FnOnce() -> T + Send + 'static {
+    let gate = Arc::clone(gate);
+    move || {
+        gate.pass();
+        value
+    }
+}
+
+/// Runs `call` on a helper thread; the flags say when it is about to call and when it returned.
+fn watched(call: impl FnOnce() + Send + 'static) -> (Arc<AtomicBool>, Arc<AtomicBool>) {
+    let (calling, returned) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let (c, r) = (Arc::clone(&calling), Arc::clone(&returned));
+    thread::spawn(move || {
+        c.store(true, Ordering::SeqCst);
+        call();
+        r.store(true, Ordering::SeqCst);
+    });
+    (calling, returned)
+}
+
+/// Whether `returned` stays false for [`SETTLE`] after the helper made its call.
+fn stays_blocked(calling: &AtomicBool, returned: &AtomicBool) -> bool {
+    eventually(|| calling.load(Ordering::SeqCst));
+    let deadline = Instant::now() + SETTLE;
+    while Instant::now() < deadline {
+        if returned.load(Ordering::SeqCst) {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    !returned.load(Ordering::SeqCst)
+}
+
+/// The results of `n` tasks, sorted by id, gathered with as many `results()` calls as it takes
+/// (each with a time limit), so a pool that loses a result fails instead of hanging. Only
+/// `results_waits_for_all_submitted_work` checks that one call waits for everything: the other tests
+/// give the same verdict whether or not it does.
+fn collect_all<T: Send + 'static>(pool: &Arc<WorkerPool<T>>, n: usize, what: &str) -> Vec<TaskResult<T>> {
+    let deadline = Instant::now() + PATIENCE;
+    let mut all = Vec::new();
+    while all.len() < n {
+        let pool = Arc::clone(pool);
+        let batch = within_patience(move || pool.results()).unwrap_or_else(|| {
+            panic!(
+                "results() did not return within {PATIENCE:?} {what}: a result is missing, or a worker died"
+            )
+        });
+        all.extend(batch);
+        if all.len() < n && Instant::now() >= deadline {
+            panic!(
+                "expected {n} results {what}, but only {} ever came back from results(): a result is missing",
+                all.len()
+            );
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    all.sort_by_key(|r| r.id);
+    all
+}
+
+fn ids_count_up_and_results_match_them() {
+    let pool = Arc::new(WorkerPool::new(3, 5));
+    let shown = format!("{pool:?}");
+    expect!(
+        shown.starts_with("WorkerPool"),
+        "expected the Debug output of a WorkerPool (given in the starter) to start with WorkerPool, but got {shown:?}"
+    );
+    let ids: Vec<u64> = (0..20u64).map(|i| pool.submit(move || i * 10)).collect();
+    expect_eq!(ids, (0..20).collect::<Vec<u64>>(), "ids returned by 20 submits");
+    let results = collect_all(&pool, 20, "after 20 quick tasks");
+    let expected: Vec<TaskResult<u64>> = (0..20)
+        .map(|id| TaskResult {
+            id,
+            outcome: Ok(id * 10),
+        })
+        .collect();
+    expect_eq!(
+        results,
+        expected,
+        "results() after 20 tasks, task i returning i * 10 (sorted by id)"
+    );
+    let pool2 = Arc::clone(&pool);
+    expect_eq!(
+        within_patience(move || pool2.results())
+            .unwrap_or_else(|| panic!("a second results(), with every task finished, did not return")),
+        Vec::<TaskResult<u64>>::new(),
+        "a second results() with nothing submitted since (results are handed over once)"
+    );
+    let more: Vec<u64> = (0..2).map(|i| pool.submit(move || 100 + i)).collect();
+    expect_eq!(more, vec![20, 21], "ids of 2 more submits");
+    expect_eq!(
+        collect_all(&pool, 2, "after 2 more tasks"),
+        vec![
+            TaskResult {
+                id: 20,
+                outcome: Ok(100)
+            },
+            TaskResult {
+                id: 21,
+                outcome: Ok(101)
+            }
+        ],
+        "results() after 2 more tasks"
+    );
+    let single: Arc<WorkerPool<&str>> = Arc::new(WorkerPool::new(0, 1));
+    single.submit(|| "one");
+    expect_eq!(
+        collect_all(&single, 1, "on WorkerPool::new(0, 1)"),
+        vec![TaskResult {
+            id: 0,
+            outcome: Ok("one")
+        }],
+        "results() of WorkerPool::new(0, 1) (0 workers counts as 1)"
+    );
+}
+
+fn hundred_tasks_with_ten_panics_give_ninety_values_and_ten_errors() {
+    let pool = Arc::new(WorkerPool::new(4, 20));
+    for i in 0..100u64 {
+        pool.submit(move || {
+            if i % 10 == 3 {
+                panic!("task {i} failed");
+            }
+            i * i
+        });
+    }
+    let results = collect_all(&pool, 100, "after 100 tasks");
+    expect_eq!(results.len(), 100, "number of results of 100 tasks");
+    let values = results.iter().filter(|r| r.outcome.is_ok()).count();
+    expect_eq!(
+        (values, 100 - values),
+        (90, 10),
+        "(values, errors) of 100 tasks of which 10 panic"
+    );
+    for r in &results {
+        let want = if r.id % 10 == 3 {
+            Err(format!("task {} failed", r.id))
+        } else {
+            Ok(r.id * r.id)
+        };
+        expect_eq!(r.outcome, want, "outcome of task {}", r.id);
+    }
+    let odd: Arc<WorkerPool<u8>> = Arc::new(WorkerPool::new(1, 1));
+    odd.submit(|| std::panic::panic_any(7_i32));
+    expect_eq!(
+        collect_all(&odd, 1, "after a task panicked with a non-text payload"),
+        vec![TaskResult {
+            id: 0,
+            outcome: Err("unknown panic payload".to_owned())
+        }],
+        "results() after a task panicked with a non-text payload"
+    );
+}
+
+fn a_panicking_task_does_not_kill_its_worker() {
+    let pool = Arc::new(WorkerPool::new(1, 2));
+    pool.submit(|| -> u32 { panic!("first") });
+    pool.submit(|| -> u32 { panic!("second") });
+    for i in 0..5 {
+        let pool = Arc::clone(&pool);
+        let submitted = within_patience(move || pool.submit(move || i));
+        expect!(
+            submitted.is_some(),
+            "submit() on WorkerPool::new(1, 2) blocked forever after 2 tasks panicked: the only worker must survive a panic and keep taking tasks"
+        );
+    }
+    let results = collect_all(
+        &pool,
+        7,
+        "after 2 panicking tasks and 5 ordinary ones on one worker",
+    );
+    let outcomes: Vec<_> = results.into_iter().map(|r| r.outcome).collect();
+    expect_eq!(
+        outcomes,
+        vec![
+            Err("first".to_owned()),
+            Err("second".to_owned()),
+            Ok(0),
+            Ok(1),
+            Ok(2),
+            Ok(3),
+            Ok(4)
+        ],
+        "outcomes on WorkerPool::new(1, 2) of 2 panicking tasks followed by 5 returning 0..5"
+    );
+}
+
+fn workers_are_fixed_and_run_together() {
+    let pool = Arc::new(WorkerPool::new(3, 10));
+    let meeting = Arc::new(Rendezvous::new(3));
+    for _ in 0..3 {
+        let meeting = Arc::clone(&meeting);
+        pool.submit(move || {
+            let met = meeting.arrive();
+            (met, thread::current().id())
+        });
+    }
+    for _ in 0..30 {
+        pool.submit(|| (true, thread::current().id()));
+    }
+    let results = collect_all(&pool, 33, "after 33 tasks");
+    expect!(
+        results.iter().take(3).all(|r| matches!(r.outcome, Ok((true, _)))),
+        "expected WorkerPool::new(3, 10) to run 3 tasks at the same time, but at most {} ran at once",
+        meeting.peak()
+    );
+    let threads: HashSet<_> = results
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok().map(|o| o.1))
+        .collect();
+    expect!(
+        threads.len() <= 3,
+        "expected WorkerPool::new(3, 10) to run every task on one of its 3 workers, but 33 tasks ran on {} different threads",
+        threads.len()
+    );
+}
+
+fn submit_blocks_while_the_queue_is_full() {
+    let pool = Arc::new(WorkerPool::new(2, 3));
+    let gate = Gate::new();
+    pool.submit(held(&gate, 0));
+    pool.submit(held(&gate, 1));
+    expect!(
+        eventually(|| gate.arrived() == 2),
+        "WorkerPool::new(2, 3) did not start 2 tasks at once (started {})",
+        gate.arrived()
+    );
+    // Both workers are busy: the queue holds 3 before submit must wait.
+    for i in 2..5 {
+        let (pool, task) = (Arc::clone(&pool), held(&gate, i));
+        expect!(
+            within_patience(move || pool.submit(task)).is_some(),
+            "expected submit #{} to return at once (both workers busy, {} of 3 queue places taken), but it blocked",
+            i + 1,
+            i - 2
+        );
+    }
+    let (pool2, task) = (Arc::clone(&pool), held(&gate, 5));
+    let (calling, returned) = watched(move || {
+        pool2.submit(task);
+    });
+    expect!(
+        stays_blocked(&calling, &returned),
+        "expected submit #6 to block while both workers are busy and the queue holds 3 tasks (WorkerPool::new(2, 3)), but it returned"
+    );
+    gate.open();
+    expect!(
+        eventually(|| returned.load(Ordering::SeqCst)),
+        "submit #6 was still blocked after the workers finished their tasks and made room in the queue"
+    );
+    let results = collect_all(&pool, 6, "after 6 tasks");
+    let values: Vec<_> = results.into_iter().map(|r| r.outcome).collect();
+    expect_eq!(
+        values,
+        (0..6).map(Ok).collect::<Vec<_>>(),
+        "outcomes of the 6 tasks"
+    );
+
+    // queue_size 0: no waiting room at all, so with the only worker busy the next submit waits.
+    let rendezvous = Arc::new(WorkerPool::new(1, 0));
+    let gate = Gate::new();
+    rendezvous.submit(held(&gate, 0));
+    expect!(
+        eventually(|| gate.arrived() == 1),
+        "the first task on WorkerPool::new(1, 0) never started"
+    );
+    let (pool2, task) = (Arc::clone(&rendezvous), held(&gate, 1));
+    let (calling, returned) = watched(move || {
+        pool2.submit(task);
+    });
+    expect!(
+        stays_blocked(&calling, &returned),
+        "expected submit on WorkerPool::new(1, 0) to wait while the only worker is busy (a queue of 0 places), but it returned"
+    );
+    gate.open();
+    expect!(
+        eventually(|| returned.load(Ordering::SeqCst)),
+        "submit on WorkerPool::new(1, 0) was still blocked after the worker became free"
+    );
+}
+
+fn results_waits_for_all_submitted_work() {
+    let pool = Arc::new(WorkerPool::new(2, 4));
+    let gate = Gate::new();
+    pool.submit(|| 1);
+    pool.submit(held(&gate, 2));
+    pool.submit(|| 3);
+    let collected = Arc::new(Mutex::new(None));
+    let (p, out) = (Arc::clone(&pool), Arc::clone(&collected));
+    let (calling, returned) = watched(move || {
+        *out.lock().unwrap() = Some(p.results());
+    });
+    expect!(
+        stays_blocked(&calling, &returned),
+        "expected results() to wait while a submitted task is still running, but it returned {:?}",
+        collected.lock().unwrap()
+    );
+    gate.open();
+    expect!(
+        eventually(|| returned.load(Ordering::SeqCst)),
+        "results() did not return after every task could finish"
+    );
+    let got = collected.lock().unwrap().take().unwrap_or_default();
+    let values: Vec<_> = got.into_iter().map(|r| (r.id, r.outcome)).collect();
+    expect_eq!(
+        values,
+        vec![(0, Ok(1)), (1, Ok(2)), (2, Ok(3))],
+        "(id, outcome) from results()"
+    );
+}
+
+fn shutdown_with_wait_finishes_the_queue() {
+    for drop_it in [false, true] {
+        let pool = WorkerPool::new(1, 4);
+        let gate = Gate::new();
+        let finished = Arc::new(AtomicUsize::new(0));
+        for first in [true, false, false] {
+            let (count, gate) = (Arc::clone(&finished), Arc::clone(&gate));
+            pool.submit(move || {
+                if first {
+                    gate.pass();
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        let how = if drop_it { "drop(pool)" } else { "shutdown(true)" };
+        let (calling, returned) = watched(move || {
+            if drop_it {
+                drop(pool);
+            } else {
+                pool.shutdown(true);
+            }
+        });
+        expect!(
+            stays_blocked(&calling, &returned),
+            "expected {how} to wait for the running task, but it returned while the task was still running"
+        );
+        gate.open();
+        expect!(
+            eventually(|| returned.load(Ordering::SeqCst)),
+            "{how} did not return after the running task could finish"
+        );
+        expect_eq!(
+            finished.load(Ordering::SeqCst),
+            3,
+            "number of the 3 submitted tasks that had finished when {how} returned"
+        );
+    }
+}
+
+fn pool_shutdown_without_wait_returns_at_once() {
+    let pool = WorkerPool::new(1, 4);
+    let gate = Gate::new();
+    let finished = Arc::new(AtomicUsize::new(0));
+    for _ in 0..3 {
+        let (count, task) = (Arc::clone(&finished), held(&gate, ()));
+        pool.submit(move || {
+            task();
+            count.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    let returned = within_patience(move || pool.shutdown(false));
+    expect!(
+        returned.is_some(),
+        "expected shutdown(false) to return at once, but it waited for the running task"
+    );
+    gate.open();
+    expect!(
+        eventually(|| finished.load(Ordering::SeqCst) == 3),
+        "after shutdown(false), expected the queued tasks still to run, but {} of 3 finished",
+        finished.load(Ordering::SeqCst)
+    );
+}
