@@ -522,9 +522,9 @@ fn serve_announces_its_address_first_and_answers_on_it() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    // Kept open until the server is stopped: it may print more.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
     let address = first
         .trim()
         .strip_prefix("listening on http://")
@@ -539,6 +539,7 @@ fn serve_announces_its_address_first_and_answers_on_it() {
     stream.read_to_string(&mut response).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
+    drop(stdout);
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(
         response.to_ascii_lowercase().contains("content-length: 5"),

@@ -125,9 +125,9 @@ fn stays_blocked(calling: &AtomicBool, returned: &AtomicBool) -> bool {
 }
 
 /// The results of `n` tasks, sorted by id, gathered with as many `results()` calls as it takes
-/// (each with a time limit), so a pool that loses a result fails instead of hanging. Only
-/// `results_waits_for_all_submitted_work` checks that one call waits for everything: the other tests
-/// give the same verdict whether or not it does.
+/// (each with a time limit), so a pool that loses a result fails instead of hanging. Only one test
+/// checks that a single call waits for everything: the others give the same verdict whether or not
+/// it does.
 fn collect_all<T: Send + 'static>(pool: &Arc<WorkerPool<T>>, n: usize, what: &str) -> Vec<TaskResult<T>> {
     let deadline = Instant::now() + PATIENCE;
     let mut all = Vec::new();
