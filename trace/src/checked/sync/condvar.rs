@@ -78,25 +78,7 @@ impl Condvar {
         let (inner, lock) = self.release(guard, at);
         let result = self.inner.wait_timeout(inner, timeout);
         self.woken(lock, at);
-        match result {
-            Ok((inner, timed_out)) => Ok((
-                MutexGuard {
-                    inner: Some(inner),
-                    lock,
-                },
-                timed_out,
-            )),
-            Err(p) => {
-                let (inner, timed_out) = p.into_inner();
-                Err(std::sync::PoisonError::new((
-                    MutexGuard {
-                        inner: Some(inner),
-                        lock,
-                    },
-                    timed_out,
-                )))
-            }
-        }
+        wrap_timed(result, lock)
     }
 
     #[track_caller]
@@ -113,25 +95,7 @@ impl Condvar {
         let (inner, lock) = self.release(guard, at);
         let result = self.inner.wait_timeout_while(inner, timeout, &mut condition);
         self.woken(lock, at);
-        match result {
-            Ok((inner, timed_out)) => Ok((
-                MutexGuard {
-                    inner: Some(inner),
-                    lock,
-                },
-                timed_out,
-            )),
-            Err(p) => {
-                let (inner, timed_out) = p.into_inner();
-                Err(std::sync::PoisonError::new((
-                    MutexGuard {
-                        inner: Some(inner),
-                        lock,
-                    },
-                    timed_out,
-                )))
-            }
-        }
+        wrap_timed(result, lock)
     }
 
     #[track_caller]
@@ -165,5 +129,25 @@ impl Default for Condvar {
 impl std::fmt::Debug for Condvar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Condvar { .. }")
+    }
+}
+
+/// Wraps shuttle's guard of a timed wait (poisoned or not) in ours.
+fn wrap_timed<'a, T>(
+    result: LockResult<(shuttle::sync::MutexGuard<'a, T>, shuttle::sync::WaitTimeoutResult)>,
+    lock: crate::log::Object,
+) -> LockResult<(MutexGuard<'a, T>, shuttle::sync::WaitTimeoutResult)> {
+    let ours = |(inner, timed_out)| {
+        (
+            MutexGuard {
+                inner: Some(inner),
+                lock,
+            },
+            timed_out,
+        )
+    };
+    match result {
+        Ok(pair) => Ok(ours(pair)),
+        Err(p) => Err(std::sync::PoisonError::new(ours(p.into_inner()))),
     }
 }
