@@ -21,14 +21,7 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
     let out = tempfile::tempdir().unwrap();
     let c = class.path();
     hand_in(c, "ada", "lessons/lesson05-races/src", &submission(LESSON, &[]));
-    let lost_update = submission(
-        LESSON,
-        &[(
-            "beginner",
-            "self.hits.fetch_add(1, Ordering::Relaxed);",
-            "let seen = self.hits.load(Ordering::Relaxed);\n        self.hits.store(seen + 1, Ordering::Relaxed);",
-        )],
-    );
+    let lost_update = submission(LESSON, &[LOST_UPDATE]);
     hand_in(c, "bob", "src", &lost_update);
     let broken = submission(
         LESSON,
@@ -183,10 +176,7 @@ fn the_gradescope_bundle_grades_a_submission_end_to_end() {
     );
 
     // Share the course's build caches so the run takes seconds, not minutes.
-    std::fs::create_dir_all(source.join("target/threadlab")).unwrap();
-    let build = root().join("target/threadlab/build");
-    std::fs::create_dir_all(&build).unwrap();
-    std::os::unix::fs::symlink(&build, source.join("target/threadlab/build")).unwrap();
+    share_build_cache(&source);
     let run = |submission: Option<&tempfile::TempDir>| -> serde_json::Value {
         let _ = std::fs::remove_dir_all(root_dir.join("submission"));
         std::fs::create_dir_all(root_dir.join("submission")).unwrap();
@@ -210,14 +200,7 @@ fn the_gradescope_bundle_grades_a_submission_end_to_end() {
         let text = std::fs::read_to_string(root_dir.join("results/results.json")).unwrap();
         serde_json::from_str(&text).unwrap()
     };
-    let lost_update = submission(
-        LESSON,
-        &[(
-            "beginner",
-            "self.hits.fetch_add(1, Ordering::Relaxed);",
-            "let seen = self.hits.load(Ordering::Relaxed);\n        self.hits.store(seen + 1, Ordering::Relaxed);",
-        )],
-    );
+    let lost_update = submission(LESSON, &[LOST_UPDATE]);
     let results = run(Some(&lost_update));
     let tests = results["tests"].as_array().unwrap();
     assert_eq!(tests.len(), all.tests.len());

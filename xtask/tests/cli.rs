@@ -10,14 +10,7 @@ const LESSON: &str = "lesson05-races";
 
 #[test]
 fn a_lost_update_costs_beginner_points_only() {
-    let dir = submission(
-        LESSON,
-        &[(
-            "beginner",
-            "self.hits.fetch_add(1, Ordering::Relaxed);",
-            "let seen = self.hits.load(Ordering::Relaxed);\n        self.hits.store(seen + 1, Ordering::Relaxed);",
-        )],
-    );
+    let dir = submission(LESSON, &[LOST_UPDATE]);
     let report = grade_json("lesson05", dir.path());
     assert_eq!(
         tiers(&report)[1..],

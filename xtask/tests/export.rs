@@ -161,10 +161,7 @@ fn a_student_copy_grades_its_visible_tests_and_passes_its_own_cargo_test() {
         .assert()
         .success();
     // Share the course's build caches: the copy's own first build would take minutes.
-    std::fs::create_dir_all(copy.join("target/threadlab")).unwrap();
-    let build = root().join("target/threadlab/build");
-    std::fs::create_dir_all(&build).unwrap();
-    std::os::unix::fs::symlink(&build, copy.join("target/threadlab/build")).unwrap();
+    share_build_cache(&copy);
     let cargo = |args: &[&str]| {
         let output = Command::new(env!("CARGO"))
             .args(args)

@@ -14,13 +14,6 @@ use std::time::Duration;
 
 const LESSON: &str = "lesson05-races";
 
-/// The lost update of `cli.rs`: `record` reads, then stores.
-const LOST_UPDATE: (&str, &str, &str) = (
-    "beginner",
-    "self.hits.fetch_add(1, Ordering::Relaxed);",
-    "let seen = self.hits.load(Ordering::Relaxed);\n        self.hits.store(seen + 1, Ordering::Relaxed);",
-);
-
 /// Grades `dir` with extra environment variables for the grader; returns the JSON report.
 fn grade_with(dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
     let mut command = xtask(&[

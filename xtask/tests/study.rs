@@ -32,10 +32,7 @@ impl CourseCopy {
         for file in ["Cargo.toml", "Cargo.lock"] {
             std::fs::copy(real.join(file), dir.path().join(file)).unwrap();
         }
-        let build = real.join("target/threadlab/build");
-        std::fs::create_dir_all(&build).unwrap();
-        std::fs::create_dir_all(dir.path().join("target/threadlab")).unwrap();
-        std::os::unix::fs::symlink(&build, dir.path().join("target/threadlab/build")).unwrap();
+        common::share_build_cache(dir.path());
         CourseCopy { dir }
     }
 

@@ -10,6 +10,22 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
+/// lesson05's lost update: `record` reads the count, then stores it plus one (two steps).
+pub const LOST_UPDATE: (&str, &str, &str) = (
+    "beginner",
+    "self.hits.fetch_add(1, Ordering::Relaxed);",
+    "let seen = self.hits.load(Ordering::Relaxed);\n        self.hits.store(seen + 1, Ordering::Relaxed);",
+);
+
+/// Points the grader's build directory of the course copy at `copy` to the real course's, so the copy
+/// grades in seconds (staged crates are named by their directory, so nothing is reused by mistake).
+pub fn share_build_cache(copy: &Path) {
+    let build = root().join("target/threadlab/build");
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::create_dir_all(copy.join("target/threadlab")).unwrap();
+    std::os::unix::fs::symlink(&build, copy.join("target/threadlab/build")).unwrap();
+}
+
 /// A submission directory holding a copy of `lesson_dir`'s reference `src/`, with each
 /// `(tier, old, new)` edit applied once. Panics when an `old` text is not found, so a fixture can
 /// never silently stop testing what it claims to.

@@ -13,6 +13,19 @@ fn channel_object(made_at: &'static Location<'static>) -> Object {
     object(made_at, "channel", made_at)
 }
 
+/// Records a send on the channel made at `made_at` and hands its result back.
+#[track_caller]
+fn sent<R>(made_at: &'static Location<'static>, result: Result<(), R>) -> Result<(), R> {
+    record(
+        Op::Send {
+            delivered: result.is_ok(),
+        },
+        Some(channel_object(made_at)),
+        Some(Location::caller()),
+    );
+    result
+}
+
 /// `std::sync::mpsc::channel` over shuttle's, recorded.
 #[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
@@ -56,15 +69,7 @@ pub struct Sender<T> {
 impl<T> Sender<T> {
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let result = self.inner.send(value);
-        record(
-            Op::Send {
-                delivered: result.is_ok(),
-            },
-            Some(channel_object(self.made_at)),
-            Some(Location::caller()),
-        );
-        result
+        sent(self.made_at, self.inner.send(value))
     }
 }
 
@@ -86,15 +91,7 @@ pub struct SyncSender<T> {
 impl<T> SyncSender<T> {
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let result = self.inner.send(value);
-        record(
-            Op::Send {
-                delivered: result.is_ok(),
-            },
-            Some(channel_object(self.made_at)),
-            Some(Location::caller()),
-        );
-        result
+        sent(self.made_at, self.inner.send(value))
     }
 
     #[track_caller]
