@@ -8,6 +8,8 @@
 //! // BEGIN SOLUTION (comment): what to do  -> `// TODO: what to do` only (fields, imports, helpers)
 //! // BEGIN SOLUTION (starter): what to do  -> `// TODO: what to do` and the lines after `// STARTER`,
 //! //                                           uncommented (buggy code for the learner to fix)
+//! // BEGIN SOLUTION (bug): what is wrong      -> the lines after `// STARTER` only, uncommented: a
+//! //                                           bug to find, so nothing points at it (lesson08)
 //! ...solution lines...
 //! // END SOLUTION
 //! ```
@@ -30,6 +32,14 @@ const STARTER: &str = "// STARTER";
 /// The header every generated exercise file starts with.
 const STUB_HEADER: &str = "\
 // Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
+#![allow(unused_imports, unused_variables, dead_code)]
+";
+
+/// The header of a generated file whose regions are all bugs to find (lesson08's programs).
+const BUG_HEADER: &str = "\
+// Starter file: this program compiles and runs, but it has the bugs this lesson is about. Find them,
+// fix them, and run `cargo xtask grade` for this lesson to see which are left.
 // (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
 #![allow(unused_imports, unused_variables, dead_code)]
 ";
@@ -79,6 +89,8 @@ enum Kind {
     Todo,
     Comment,
     Starter,
+    /// Like `Starter`, without the `// TODO` line: the learner has to find the bug.
+    Bug,
 }
 
 /// Turns one solution file into its starter. `path` is only for error messages.
@@ -91,6 +103,7 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
     let mut out = String::new();
     let mut lines = solution.lines().enumerate().map(|(i, l)| (i + 1, l));
     let mut had_region = false;
+    let mut only_bugs = true;
     while let Some((number, line)) = lines.next() {
         let trimmed = line.trim_start();
         if trimmed.starts_with(END) || trimmed.starts_with(STARTER) {
@@ -109,9 +122,10 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
         let (kind, what) = parse_spec(spec).ok_or_else(|| {
             marker(
                 number,
-                format!("expected `{BEGIN}: what to do` or `{BEGIN} (comment|starter): what to do`"),
+                format!("expected `{BEGIN}: what to do` or `{BEGIN} (comment|starter|bug): what to do`"),
             )
         })?;
+        only_bugs &= kind == Kind::Bug;
         let mut starter = Vec::new();
         let mut in_starter = false;
         loop {
@@ -124,10 +138,10 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
             } else if inner_trimmed.starts_with(BEGIN) {
                 return Err(marker(inner_number, "regions cannot nest".to_owned()));
             } else if inner_trimmed.starts_with(STARTER) {
-                if kind != Kind::Starter {
+                if !matches!(kind, Kind::Starter | Kind::Bug) {
                     return Err(marker(
                         inner_number,
-                        "`// STARTER` belongs in a `(starter)` region".to_owned(),
+                        "`// STARTER` belongs in a `(starter)` or `(bug)` region".to_owned(),
                     ));
                 }
                 in_starter = true;
@@ -144,7 +158,9 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
                 });
             }
         }
-        out.push_str(&format!("{indent}// TODO: {what}\n"));
+        if kind != Kind::Bug {
+            out.push_str(&format!("{indent}// TODO: {what}\n"));
+        }
         match kind {
             Kind::Todo => {
                 // todo!'s message is a format string: braces in it must be doubled.
@@ -152,11 +168,11 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
                 out.push_str(&format!("{indent}todo!({message:?})\n"));
             }
             Kind::Comment => {}
-            Kind::Starter => {
+            Kind::Starter | Kind::Bug => {
                 if starter.is_empty() {
                     return Err(marker(
                         number,
-                        "a `(starter)` region needs `// STARTER` lines".to_owned(),
+                        "a `(starter)` or `(bug)` region needs `// STARTER` lines".to_owned(),
                     ));
                 }
                 for line in starter {
@@ -166,7 +182,9 @@ pub fn generate(solution: &str, path: &Path) -> Result<String> {
             }
         }
     }
-    if had_region {
+    if had_region && only_bugs {
+        Ok(format!("{BUG_HEADER}{out}"))
+    } else if had_region {
         Ok(format!("{STUB_HEADER}{out}"))
     } else {
         Ok(out)
@@ -179,11 +197,81 @@ fn parse_spec(spec: &str) -> Option<(Kind, String)> {
         (Kind::Comment, rest)
     } else if let Some(rest) = spec.strip_prefix("(starter)") {
         (Kind::Starter, rest)
+    } else if let Some(rest) = spec.strip_prefix("(bug)") {
+        (Kind::Bug, rest)
     } else {
         (Kind::Todo, spec)
     };
     let what = rest.strip_prefix(':')?.trim();
     (!what.is_empty()).then(|| (kind, what.to_owned()))
+}
+
+/// One bug of a solution file put back: the file as the solution has it, except that one `(bug)` or
+/// `(starter)` region holds its starter lines. Authors grade each of these to prove every fix is
+/// needed (lesson08).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BugVariant {
+    /// The region's text after the marker (what is wrong).
+    pub what: String,
+    /// The marker's line in the solution file.
+    pub line: usize,
+    /// The whole file with that one region reverted.
+    pub text: String,
+}
+
+/// Every single-bug variant of a solution file, in the file's order. The file must be well formed
+/// (`generate` accepts it).
+pub fn bug_variants(solution: &str, path: &Path) -> Result<Vec<BugVariant>> {
+    generate(solution, path)?;
+    let lines: Vec<&str> = solution.lines().collect();
+    let mut regions = Vec::new();
+    let mut open: Option<(usize, String, Option<usize>)> = None;
+    for (index, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(spec) = trimmed.strip_prefix(BEGIN) {
+            open = parse_spec(spec)
+                .filter(|(kind, _)| matches!(kind, Kind::Starter | Kind::Bug))
+                .map(|(_, what)| (index, what, None));
+        } else if trimmed.starts_with(STARTER) {
+            if let Some(region) = open.as_mut() {
+                region.2 = Some(index);
+            }
+        } else if trimmed.starts_with(END) {
+            if let Some((begin, what, Some(starter))) = open.take() {
+                regions.push((begin, starter, index, what));
+            }
+        }
+    }
+    let variants = regions.into_iter().map(|(begin, starter, end, what)| {
+        let mut text = String::new();
+        for line in &lines[..=begin] {
+            text.push_str(line);
+            text.push('\n');
+        }
+        for line in &lines[starter + 1..end] {
+            let trimmed = line.trim_start();
+            let indent = &line[..line.len() - trimmed.len()];
+            let code = trimmed
+                .strip_prefix("// ")
+                .or_else(|| trimmed.strip_prefix("//"))
+                .unwrap_or(trimmed);
+            if !code.is_empty() {
+                text.push_str(indent);
+                text.push_str(code);
+            }
+            text.push('\n');
+        }
+        for line in &lines[end..] {
+            text.push_str(line);
+            text.push('\n');
+        }
+        BugVariant {
+            what,
+            line: begin + 1,
+            text,
+        }
+    });
+    Ok(variants.collect())
 }
 
 /// Every file of a lesson's `src/` as the starters should be: relative path → contents.
@@ -340,6 +428,40 @@ mod tests {
         assert!(stub.contains("struct S {\n    // TODO: pick fields\n}\n"));
         assert!(stub.contains("fn g() {\n    // TODO: fix the join\n    bad();\n\n    worse();\n}\n"));
         assert!(!stub.contains("good()") && !stub.contains("x: u8"));
+    }
+
+    #[test]
+    fn bug_regions_leave_only_the_buggy_code_and_no_pointer_to_it() {
+        let solution = "fn g() {\n    // BEGIN SOLUTION (bug): the join is missing\n    good();\n    // STARTER\n    // bad();\n    // END SOLUTION\n}\n";
+        let stub = gen_text(solution).unwrap();
+        assert!(stub.starts_with(BUG_HEADER), "{stub}");
+        assert!(stub.ends_with("fn g() {\n    bad();\n}\n"), "{stub}");
+        assert!(!stub.contains("TODO") && !stub.contains("join is missing"));
+        // One todo region among the bugs makes it an ordinary starter again.
+        let mixed = format!("{solution}// BEGIN SOLUTION: answer\n1\n// END SOLUTION\n");
+        assert!(gen_text(&mixed).unwrap().starts_with(STUB_HEADER));
+        let empty = "// BEGIN SOLUTION (bug): nothing\ngood();\n// END SOLUTION\n";
+        assert!(gen_text(empty).is_err());
+    }
+
+    #[test]
+    fn each_bug_variant_reverts_exactly_one_region() {
+        let solution = "fn a() {\n    // BEGIN SOLUTION (bug): first\n    good1();\n    // STARTER\n    // bad1();\n    // END SOLUTION\n}\n\
+                        fn b() {\n    // BEGIN SOLUTION: a todo\n    answer();\n    // END SOLUTION\n    // BEGIN SOLUTION (starter): second\n    good2();\n    // STARTER\n    // bad2();\n    // END SOLUTION\n}\n";
+        let variants = bug_variants(solution, Path::new("x.rs")).unwrap();
+        let whats: Vec<_> = variants.iter().map(|v| (v.what.as_str(), v.line)).collect();
+        assert_eq!(whats, [("first", 2), ("second", 12)]);
+        let first = &variants[0].text;
+        assert!(first.contains("\n    bad1();\n") && !first.contains("    good1();"));
+        assert!(
+            first.contains("    good2();") && first.contains("answer();") && !first.contains("\n    bad2();")
+        );
+        let second = &variants[1].text;
+        assert!(
+            second.contains("    good1();")
+                && second.contains("\n    bad2();\n")
+                && !second.contains("    good2();")
+        );
     }
 
     /// A course in a temporary directory with one lesson (`lesson09-demo`): a solution tier file, a
