@@ -1,16 +1,14 @@
 //! Building a staged crate's hidden test binaries, one per tier.
 //!
-//! All tiers are built in one cargo run first (`--keep-going`, so one broken test target does not
-//! stop the others). A tier without a binary afterwards is rebuilt alone, with the other tiers'
-//! modules left out of the crate: a broken `advanced.rs` then costs only the advanced tier, and its
-//! diagnostics are kept for the report.
+//! Each tier is its own package in the staged workspace (see `stage`), all built in one cargo run
+//! with `--keep-going`: a broken `advanced.rs` costs only the advanced tier, its diagnostics kept for
+//! the report, and an edit of one tier file rebuilds only that tier.
 
 use crate::error::{Error, Result};
 use crate::stage::Staged;
-use crate::suite::Suite;
 use crate::tier::Tier;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -23,56 +21,53 @@ const MAX_LINES_PER_ERROR: usize = 14;
 pub struct Built {
     /// The test binary of each tier that compiled.
     pub binaries: BTreeMap<Tier, PathBuf>,
+    /// The tiers whose test binary cargo found up to date (nothing of theirs changed since the last
+    /// build).
+    pub fresh: BTreeSet<Tier>,
     /// Shortened compiler diagnostics of each tier that did not.
     pub errors: BTreeMap<Tier, String>,
 }
 
 /// Builds the test binaries of `tiers` (tiers left out, e.g. refused by a lint, are not built).
-pub fn build(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<Built> {
+pub fn build(staged: &Staged, tiers: &[Tier]) -> Result<Built> {
     let mut built = Built::default();
     if tiers.is_empty() {
         return Ok(built);
     }
-    let all = run_cargo(staged, suite, tiers)?;
-    built.binaries.extend(all.binaries);
-    let missing: Vec<Tier> = tiers
-        .iter()
-        .copied()
-        .filter(|t| !built.binaries.contains_key(t))
-        .collect();
-    if missing.is_empty() {
-        return Ok(built);
-    }
-    for tier in missing {
-        let alone = run_cargo(staged, suite, &[tier])?;
-        match alone.binaries.get(&tier) {
-            Some(binary) => {
-                built.binaries.insert(tier, binary.clone());
-            }
-            None => {
-                let text = if alone.errors.is_empty() {
-                    format!(
-                        "cargo could not build the {tier} tier:\n{}",
-                        tail(&alone.stderr, 20)
-                    )
-                } else {
-                    shorten(&alone.errors)
-                };
-                built.errors.insert(tier, text);
-            }
-        }
+    let run = run_cargo(staged, tiers)?;
+    built.binaries = run.binaries;
+    built.fresh = run.fresh;
+    for tier in tiers.iter().copied().filter(|t| !built.binaries.contains_key(t)) {
+        let errors: Vec<Diagnostic> = run
+            .errors
+            .iter()
+            .filter(|e| e.tier == Some(tier))
+            .cloned()
+            .collect();
+        let text = if errors.is_empty() {
+            format!(
+                "cargo could not build the {tier} tier:\n{}",
+                tail(&run.stderr, 20)
+            )
+        } else {
+            shorten(&errors)
+        };
+        built.errors.insert(tier, text);
     }
     Ok(built)
 }
 
 struct CargoRun {
     binaries: BTreeMap<Tier, PathBuf>,
+    fresh: BTreeSet<Tier>,
     errors: Vec<Diagnostic>,
     stderr: String,
 }
 
 #[derive(Debug, Clone)]
 struct Diagnostic {
+    /// The tier whose package the error is in.
+    tier: Option<Tier>,
     rendered: String,
     /// The error is in a hidden test file, whose source the learner is not shown.
     in_hidden_tests: bool,
@@ -82,6 +77,10 @@ struct Diagnostic {
 #[derive(Deserialize)]
 struct Message {
     reason: String,
+    #[serde(default)]
+    package_id: String,
+    #[serde(default)]
+    fresh: bool,
     #[serde(default)]
     target: Option<Target>,
     #[serde(default)]
@@ -119,9 +118,7 @@ struct Span {
     is_primary: bool,
 }
 
-fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun> {
-    let mut features: Vec<String> = suite.features.clone();
-    features.extend(tiers.iter().map(|t| t.name().to_owned()));
+fn run_cargo(staged: &Staged, tiers: &[Tier]) -> Result<CargoRun> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -132,11 +129,9 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
         .arg(staged.dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&staged.target_dir)
-        .arg("--no-default-features")
-        .arg("--features")
-        .arg(features.join(","));
+        .arg("--tests");
     for tier in tiers {
-        command.arg("--test").arg(tier.name());
+        command.arg("--package").arg(staged.package(*tier));
     }
     // The grader decides how the subject is built: flags from the caller's environment (an outer
     // `cargo test`, a CI's -D warnings) must not change it.
@@ -158,7 +153,9 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
 
     let mut binaries = BTreeMap::new();
+    let mut fresh = BTreeSet::new();
     let mut errors = Vec::new();
+    let tier_of = |package_id: &str| tiers.iter().copied().find(|t| staged.is_package(package_id, *t));
     for line in stdout.lines() {
         let Ok(message) = serde_json::from_str::<Message>(line) else {
             continue;
@@ -173,6 +170,9 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
                 let tier = Tier::ALL.into_iter().find(|t| t.name() == target.name);
                 if let Some(tier) = tier.filter(|_| profile.test && target.kind.iter().any(|k| k == "test")) {
                     binaries.insert(tier, exe);
+                    if message.fresh {
+                        fresh.insert(tier);
+                    }
                 }
             }
             "compiler-message" => {
@@ -185,6 +185,7 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
                     .iter()
                     .any(|s| s.is_primary && s.file_name.starts_with("tests/"));
                 errors.push(Diagnostic {
+                    tier: tier_of(&message.package_id),
                     rendered: msg.rendered.unwrap_or_else(|| msg.message.clone()),
                     in_hidden_tests,
                     headline: msg.message,
@@ -201,6 +202,7 @@ fn run_cargo(staged: &Staged, suite: &Suite, tiers: &[Tier]) -> Result<CargoRun>
     }
     Ok(CargoRun {
         binaries,
+        fresh,
         errors,
         stderr,
     })

@@ -6,7 +6,8 @@ use crate::error::Result;
 use crate::lint;
 use crate::location;
 use crate::outcome::{Outcome, Status};
-use crate::report::{FORMAT_VERSION, Report};
+use crate::report::{FORMAT_VERSION, Phases, Report};
+use crate::reuse;
 use crate::run::{self, Job};
 use crate::score;
 use crate::stage::{self, Subject, TierSource};
@@ -21,6 +22,10 @@ pub struct Request {
     /// A learner's name for the lesson: `lesson05`, `5` or `races`.
     pub lesson: String,
     pub subject: Subject,
+    /// Self-study: a tier whose test binary, suite and grader did not change since the last grade
+    /// gets that grade's verdicts back, marked as re-used, instead of running again. Only ever for
+    /// `Subject::Learner`; front ends turn it off for `--repeat` and the teachers' formats.
+    pub reuse: bool,
 }
 
 /// Progress, for a front end that streams.
@@ -49,6 +54,13 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     let lesson = course.resolve(&request.lesson)?;
     let suite = Suite::load(&course.suite_dir(&lesson))?;
     let staged = stage::stage(course, &lesson, &suite, &request.subject)?;
+    let mut phases = Phases::default();
+    let mut lap = Instant::now();
+    let mut time = |slot: &mut u64| {
+        *slot = lap.elapsed().as_millis() as u64;
+        lap = Instant::now();
+    };
+    phases.stage = started.elapsed().as_millis() as u64;
     on_event(Event::Staged {
         lesson: &lesson,
         title: &suite.title,
@@ -83,7 +95,9 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .into_iter()
         .filter(|t| !refused.contains_key(t))
         .collect();
-    let built = compile::build(&staged, &suite, &to_build)?;
+    time(&mut phases.lint);
+    let built = compile::build(&staged, &to_build)?;
+    time(&mut phases.build);
     // Places in messages name the learner's own files from the course root.
     let subject_src = course.display_path(&stage::subject_src(course, &lesson, &request.subject)?);
     let tier_message = |tier: Tier| -> String {
@@ -94,6 +108,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     for (tier, binary) in &built.binaries {
         check_binary_lists_suite(&suite, *tier, binary, &course.suite_dir(&lesson))?;
     }
+    time(&mut phases.list);
 
     // One directory per grading process, so two grades of the same subject never share test dirs.
     let run_root = course
@@ -101,8 +116,46 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .join("runs")
         .join(staged.dir.file_name().unwrap_or_default())
         .join(std::process::id().to_string());
+    // Self-study: the verdicts of tiers nothing of which changed since the last grade.
+    let reusing = request.reuse && request.subject == Subject::Learner;
+    let store_path = reuse::path(&course.work_dir(), &lesson);
+    let mut store = if reusing {
+        reuse::Store::load(&store_path)
+    } else {
+        reuse::Store::default()
+    };
+    let suite_toml =
+        std::fs::read_to_string(course.suite_dir(&lesson).join("suite.toml")).unwrap_or_default();
+    // Test name → its re-used outcome, for whole tiers only.
+    let mut reused: BTreeMap<&str, Outcome> = BTreeMap::new();
+    let mut reused_tiers = Vec::new();
+    if reusing {
+        for tier in &built.fresh {
+            let names: Vec<&str> = suite
+                .tests
+                .iter()
+                .filter(|s| s.tier == *tier)
+                .map(|s| s.name.as_str())
+                .collect();
+            let kept = reuse::key(&built.binaries[tier], &suite_toml)
+                .and_then(|key| store.reuse(*tier, &key, &names));
+            if let Some(outcomes) = kept {
+                reused.extend(names.into_iter().zip(outcomes));
+                reused_tiers.push(*tier);
+            }
+        }
+    }
     let runnable = |spec: &TestSpec| built.binaries.contains_key(&spec.tier);
-    let to_run: Vec<&TestSpec> = suite.tests.iter().filter(|spec| runnable(spec)).collect();
+    let to_run: Vec<&TestSpec> = suite
+        .tests
+        .iter()
+        .filter(|spec| runnable(spec) && !reused.contains_key(spec.name.as_str()))
+        .collect();
+    for spec in &suite.tests {
+        if let Some(outcome) = reused.get(spec.name.as_str()) {
+            on_event(Event::TestDone { spec, outcome });
+        }
+    }
     let jobs: Vec<Job> = to_run
         .iter()
         .map(|spec| Job {
@@ -128,6 +181,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             outcome: &explain_timeout(to_run[index], outcome.clone()),
         });
     })?;
+    time(&mut phases.run);
     // What the tests left behind is of no further use; a failure to remove it is harmless.
     let _ = std::fs::remove_dir_all(&run_root);
     let mut ran = ran.into_iter();
@@ -135,6 +189,9 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .tests
         .iter()
         .map(|spec| {
+            if let Some(outcome) = reused.remove(spec.name.as_str()) {
+                return outcome;
+            }
             if runnable(spec) {
                 return explain_timeout(spec, ran.next().expect("one outcome per job"));
             }
@@ -152,6 +209,18 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             )
         })
         .collect();
+    let sandbox = match store.protections() {
+        Some(stored) if jobs.is_empty() && !reused_tiers.is_empty() => stored,
+        _ => sandbox,
+    };
+    if reusing {
+        if !jobs.is_empty() {
+            store.keep_protections(&sandbox);
+        }
+        remember(&mut store, &built, &suite, &suite_toml, &outcomes, &reused_tiers);
+        // A store that cannot be written only costs the next grade a full run.
+        let _ = store.save(&store_path);
+    }
     for (spec, outcome) in suite.tests.iter().zip(&mut outcomes) {
         outcome.message = location::for_learner(&outcome.message, &subject_src);
         if let Some(TierSource::MissingFile(path)) = staged.tiers.get(&spec.tier) {
@@ -175,7 +244,39 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         tiers,
         tests,
         sandbox,
+        phases_ms: phases,
     })
+}
+
+/// Keeps the verdicts of every tier that ran this time (raw, before messages are rewritten for the
+/// learner), so that the next grade can re-use those whose binary stays the same; forgets tiers that
+/// did not build.
+fn remember(
+    store: &mut reuse::Store,
+    built: &compile::Built,
+    suite: &Suite,
+    suite_toml: &str,
+    outcomes: &[Outcome],
+    reused_tiers: &[Tier],
+) {
+    for tier in Tier::ALL {
+        if reused_tiers.contains(&tier) {
+            continue;
+        }
+        let key = built.binaries.get(&tier).and_then(|b| reuse::key(b, suite_toml));
+        let Some(key) = key else {
+            store.forget(tier);
+            continue;
+        };
+        let of_tier: Vec<(&str, &Outcome)> = suite
+            .tests
+            .iter()
+            .zip(outcomes)
+            .filter(|(spec, _)| spec.tier == tier)
+            .map(|(spec, outcome)| (spec.name.as_str(), outcome))
+            .collect();
+        store.keep(tier, key, &of_tier);
+    }
 }
 
 /// A hidden test binary must hold exactly its tier's tests in the manifest: a test missing from the

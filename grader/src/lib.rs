@@ -20,6 +20,7 @@ pub mod lint;
 pub mod location;
 pub mod outcome;
 pub mod report;
+pub mod reuse;
 pub mod run;
 pub mod sandbox;
 pub mod score;

@@ -1,12 +1,12 @@
 //! What happened to each test, as data. A learner's failing, hanging or cheating code is an outcome
 //! here, never an error of the grader.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
 /// A test's status in the report (the JSON contract's strings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Passed,
@@ -48,6 +48,9 @@ pub struct Outcome {
     /// The test process's stdout and stderr, capped.
     pub output: String,
     pub duration: Duration,
+    /// Not run this time: the verdict of the last grade, whose test binary, suite and grader are
+    /// the same (self-study only; see `reuse`).
+    pub reused: bool,
 }
 
 impl Outcome {
@@ -57,6 +60,7 @@ impl Outcome {
             message: message.into(),
             output: String::new(),
             duration: Duration::ZERO,
+            reused: false,
         }
     }
 }

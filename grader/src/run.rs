@@ -80,6 +80,9 @@ pub fn run_all(
     Ok((ran.into_iter().map(|r| r.outcome).collect(), protections))
 }
 
+/// How a pass is proven (the report's `sandbox.verdict`).
+pub const VERDICT: &str = "siphash-2-4-128 mac, key per test";
+
 /// One test's outcome and how it was protected.
 #[derive(Debug, Clone)]
 struct Ran {
@@ -106,7 +109,7 @@ fn protections(ran: &[Ran]) -> Protections {
         landlock,
         pid_namespace: !ran.is_empty() && ran.iter().all(|r| r.pid_namespace),
         unprivileged_user: !ran.is_empty() && ran.iter().all(|r| r.own_user),
-        verdict: "siphash-2-4-128 mac, key per test",
+        verdict: VERDICT,
     }
 }
 
@@ -273,6 +276,7 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
             message,
             output,
             duration,
+            reused: false,
         },
         sandbox,
         pid_namespace: capabilities.namespace_flags.is_some(),

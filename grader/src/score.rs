@@ -53,6 +53,9 @@ pub struct TestReport {
     /// `holds`, `waits_for`, `held_by`). The message carries the same drawn as lanes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<serde_json::Value>,
+    /// The verdict is the last grade's: nothing it depends on changed, so the test did not run again
+    /// (self-study only; added in format 1).
+    pub reused: bool,
 }
 
 /// Splits the trace's JSON line (the harness appends it to a failure message) from the message.
@@ -106,6 +109,7 @@ pub fn score(
                 status: outcome.status,
                 message,
                 trace,
+                reused: outcome.reused,
                 hint: if passed { String::new() } else { spec.hint.clone() },
                 duration_ms: outcome.duration.as_millis() as u64,
                 visibility: spec.visibility,

@@ -44,6 +44,22 @@ pub struct Staged {
     pub tiers: BTreeMap<Tier, TierSource>,
     /// Each tier's text as staged, for the facade check.
     pub tier_text: BTreeMap<Tier, String>,
+    /// The tier packages' names, less their `-beginner`, `-intermediate`, `-advanced`.
+    pub package_prefix: String,
+}
+
+impl Staged {
+    /// The staged package that builds `tier`.
+    pub fn package(&self, tier: Tier) -> String {
+        format!("{}-{tier}", self.package_prefix)
+    }
+
+    /// Whether cargo's `package_id` (`path+file:///…#name@0.0.0`, or `name 0.0.0 (path+file:///…)`
+    /// before cargo 1.77) is the package of `tier`.
+    pub fn is_package(&self, package_id: &str, tier: Tier) -> bool {
+        let name = self.package(tier);
+        package_id.contains(&format!("#{name}@")) || package_id.starts_with(&format!("{name} "))
+    }
 }
 
 /// Resolves the subject to the directory holding its tier files.
@@ -137,24 +153,18 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         lesson.id,
         fnv1a(dir.to_string_lossy().as_bytes()) as u32
     );
-    files.insert(
-        PathBuf::from("Cargo.toml"),
-        manifest(
-            course,
-            lesson,
-            suite,
-            &package_name,
-            !matches!(subject, Subject::Submission(_)),
-        )?,
-    );
-    let lock = course.root().join("Cargo.lock");
-    if let Ok(text) = std::fs::read_to_string(&lock) {
-        // The course's lock file pins the same dependency versions the course was tested with.
-        files.insert(PathBuf::from("Cargo.lock"), text);
-    }
+    files.extend(manifest(
+        course,
+        lesson,
+        suite,
+        &dir,
+        &package_name,
+        !matches!(subject, Subject::Submission(_)),
+    )?);
     for (relative, text) in &files {
         write_if_changed(&dir.join(relative), text)?;
     }
+    stage_lock(course, &dir)?;
     remove_strays(&dir, &files)?;
     Ok(Staged {
         dir,
@@ -162,7 +172,26 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         subject_label,
         tiers,
         tier_text,
+        package_prefix: package_name,
     })
+}
+
+/// The course's lock file pins the dependency versions the course was tested with. cargo trims the
+/// staged copy to what the staged crates use and rewrites it; copying the course's whole lock again
+/// on every grade made every build re-resolve and rewrite it (about 20 ms of each re-grade), so it is
+/// copied only when the course's lock changed since (its hash is kept beside it).
+fn stage_lock(course: &Course, dir: &Path) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(course.root().join("Cargo.lock")) else {
+        return Ok(());
+    };
+    let hash = format!("{:016x}\n", fnv1a(text.as_bytes()));
+    let (lock, mark) = (dir.join("Cargo.lock"), dir.join("Cargo.lock.course"));
+    let current = std::fs::read_to_string(&mark).ok();
+    if lock.exists() && current.as_deref() == Some(hash.as_str()) {
+        return Ok(());
+    }
+    std::fs::write(&lock, &text).map_err(io("write", &lock))?;
+    std::fs::write(&mark, hash).map_err(io("write", &mark))
 }
 
 /// `pub mod beginner;` becomes `#[cfg(feature = "beginner")] pub mod beginner;` so that a tier that
@@ -197,8 +226,17 @@ fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
     Ok(out)
 }
 
-/// The staged `Cargo.toml`: the lesson's own dependencies and features (workspace entries resolved),
-/// a feature per tier, the harness, and one `harness = false` test target per tier.
+/// The staged manifests: a workspace of one package per tier, each with the lesson's own dependencies
+/// and features (workspace entries resolved), the shared `src/lib.rs` built with only its tier's
+/// module, the harness, and its tier's `harness = false` test target.
+///
+/// The shared files are named by absolute paths: cargo hands rustc a source's path relative to the
+/// workspace root when it lies under it, so places in diagnostics, panics and traces stay
+/// `src/beginner.rs:12` (a relative `../src/lib.rs` would make them `beginner/../src/beginner.rs`).
+///
+/// One package per tier because cargo rebuilds everything downstream of a changed crate: with the
+/// three tiers in one library, a one-line edit of `beginner.rs` recompiled and re-linked all three
+/// test binaries; now it touches only the beginner library and its test (`cargo xtask bench`).
 ///
 /// Each staged crate gets its own package name (its library is still called `lessonNN`): cargo names
 /// artifacts after the package and its path relative to its workspace, which is the same for every
@@ -211,9 +249,10 @@ fn manifest(
     course: &Course,
     lesson: &Lesson,
     suite: &Suite,
+    dir: &Path,
     package_name: &str,
     incremental: bool,
-) -> Result<String> {
+) -> Result<BTreeMap<PathBuf, String>> {
     let read = |path: PathBuf| -> Result<toml::Table> {
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
         text.parse::<toml::Table>().map_err(|e| Error::Course {
@@ -245,6 +284,7 @@ fn manifest(
     for tier in Tier::ALL {
         features.insert(tier.name().to_owned(), toml::Value::Array(Vec::new()));
     }
+    let features = features;
     let mut harness = toml::Table::new();
     harness.insert(
         "path".into(),
@@ -274,20 +314,7 @@ fn manifest(
         );
     }
 
-    let tests: Vec<toml::Value> = Tier::ALL
-        .iter()
-        .map(|tier| {
-            toml::Value::Table(toml::Table::from_iter([
-                ("name".to_owned(), tier.name().into()),
-                ("path".to_owned(), format!("tests/{}", tier.file_name()).into()),
-                ("harness".to_owned(), false.into()),
-                ("required-features".to_owned(), vec![tier.name()].into()),
-            ]))
-        })
-        .collect();
-
     let mut package = toml::Table::from_iter([
-        ("name".to_owned(), package_name.into()),
         ("version".to_owned(), "0.0.0".into()),
         ("edition".to_owned(), "2024".into()),
         ("publish".to_owned(), false.into()),
@@ -295,6 +322,7 @@ fn manifest(
         ("autoexamples".to_owned(), false.into()),
         ("autobins".to_owned(), false.into()),
         ("autobenches".to_owned(), false.into()),
+        ("autolib".to_owned(), false.into()),
     ]);
     // The course's minimum Rust, so the suites are linted (and built) as the workspace is.
     if let Some(version) = root_manifest
@@ -304,27 +332,71 @@ fn manifest(
     {
         package.insert("rust-version".to_owned(), version.clone());
     }
+    let mut manifests = BTreeMap::new();
+    for tier in Tier::ALL {
+        let mut package = package.clone();
+        package.insert("name".to_owned(), format!("{package_name}-{tier}").into());
+        // The suite's features and the tier's own: the shared lib.rs compiles only this tier.
+        let mut defaults: Vec<String> = suite.features.clone();
+        defaults.push(tier.name().to_owned());
+        let mut features = features.clone();
+        features.insert("default".to_owned(), defaults.into());
+        let lib = toml::Table::from_iter([
+            ("name".to_owned(), lesson.id.clone().into()),
+            (
+                "path".to_owned(),
+                dir.join("src/lib.rs").to_string_lossy().into_owned().into(),
+            ),
+            // Only the hidden tests are built: no unit-test harness of the library itself.
+            ("test".to_owned(), false.into()),
+            ("doctest".to_owned(), false.into()),
+        ]);
+        let test = toml::Table::from_iter([
+            ("name".to_owned(), tier.name().into()),
+            (
+                "path".to_owned(),
+                dir.join("tests")
+                    .join(tier.file_name())
+                    .to_string_lossy()
+                    .into_owned()
+                    .into(),
+            ),
+            ("harness".to_owned(), false.into()),
+        ]);
+        let manifest = toml::Table::from_iter([
+            ("package".to_owned(), package.into()),
+            ("lib".to_owned(), lib.into()),
+            ("features".to_owned(), features.into()),
+            ("dependencies".to_owned(), dependencies.clone().into()),
+            ("dev-dependencies".to_owned(), dev_dependencies.clone().into()),
+            ("test".to_owned(), vec![toml::Value::Table(test)].into()),
+        ]);
+        manifests.insert(
+            PathBuf::from(tier.name()).join("Cargo.toml"),
+            format!("# Staged by the threadlab grader; rewritten on every grade.\n{manifest}"),
+        );
+    }
     let mut dev_profile = toml::Table::new();
     // No debug info: linking the test binaries is most of a warm rebuild.
     dev_profile.insert("debug".into(), false.into());
     dev_profile.insert("incremental".into(), incremental.into());
-    let lib = toml::Table::from_iter([("name".to_owned(), lesson.id.clone().into())]);
-    let manifest = toml::Table::from_iter([
-        ("package".to_owned(), package.into()),
-        ("lib".to_owned(), lib.into()),
-        ("features".to_owned(), features.into()),
-        ("dependencies".to_owned(), dependencies.into()),
-        ("dev-dependencies".to_owned(), dev_dependencies.into()),
-        ("test".to_owned(), tests.into()),
-        ("workspace".to_owned(), toml::Table::new().into()),
+    let members: Vec<toml::Value> = Tier::ALL.iter().map(|t| t.name().into()).collect();
+    let workspace = toml::Table::from_iter([
+        ("members".to_owned(), members.into()),
+        ("resolver".to_owned(), "3".into()),
+    ]);
+    let root = toml::Table::from_iter([
+        ("workspace".to_owned(), workspace.into()),
         (
             "profile".to_owned(),
             toml::Table::from_iter([("dev".to_owned(), dev_profile.into())]).into(),
         ),
     ]);
-    Ok(format!(
-        "# Staged by the threadlab grader; rewritten on every grade.\n{manifest}"
-    ))
+    manifests.insert(
+        PathBuf::from("Cargo.toml"),
+        format!("# Staged by the threadlab grader; rewritten on every grade.\n{root}"),
+    );
+    Ok(manifests)
 }
 
 /// Replaces `{ workspace = true, .. }` by the workspace's entry (with the local keys merged in) and
@@ -378,9 +450,9 @@ pub(crate) fn write_if_changed(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(io("write", path))
 }
 
-/// Deletes files left in `src/` and `tests/` by an earlier staging that this one does not have.
+/// Deletes files left in `src/`, `tests/` and the tier packages by an earlier staging that this one does not have.
 fn remove_strays(dir: &Path, keep: &BTreeMap<PathBuf, String>) -> Result<()> {
-    for sub in ["src", "tests"] {
+    for sub in ["src", "tests", "beginner", "intermediate", "advanced"] {
         let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
             continue;
         };

@@ -273,6 +273,12 @@ pub fn explore<F>(iterations: usize, body: F)
 where
     F: Fn() + Send + Sync + 'static,
 {
+    // Boxed at once, so shuttle's machinery is compiled into this crate once instead of into every
+    // hidden test binary once per test: that halves the work of re-linking a test after an edit.
+    explore_boxed(iterations, Box::new(body));
+}
+
+fn explore_boxed(iterations: usize, body: Box<dyn Fn() + Send + Sync>) {
     #[cfg(feature = "check")]
     {
         let mut config = shuttle::Config::new();

@@ -132,6 +132,10 @@ struct GradeCmd {
     /// Grade N times and name every test whose verdict changed (exit 1 if any did)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(2..))]
     repeat: Option<u16>,
+    /// Run every test again, even those of tiers unchanged since the last grade (whose verdicts are
+    /// otherwise re-used when you grade your own lessons/)
+    #[arg(long, conflicts_with_all = ["submission", "reference", "repeat"])]
+    fresh: bool,
     /// Teachers: grade every folder in DIR as one student's work (needs --out)
     #[arg(long, value_name = "DIR", requires = "out", conflicts_with_all = ["submission", "reference", "repeat", "fail_under"])]
     class: Option<PathBuf>,
@@ -263,7 +267,16 @@ impl GradeCmd {
             (None, true) => Subject::Reference,
             (None, false) => Subject::Learner,
         };
-        let request = Request { lesson, subject };
+        // Re-used verdicts are for the learner's own loop only: a teacher's format, a submission or
+        // the reference always runs every test.
+        let reuse = subject == Subject::Learner
+            && !self.fresh
+            && matches!(self.format, FormatArg::Terminal | FormatArg::Json);
+        let request = Request {
+            lesson,
+            subject,
+            reuse,
+        };
         if let Some(runs) = self.repeat {
             let json = self.format == FormatArg::Json;
             return authoring::repeat::command(&course, &request, usize::from(runs), json);

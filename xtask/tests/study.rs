@@ -316,3 +316,82 @@ fn two_checkouts_sharing_a_build_directory_never_reuse_each_others_binaries() {
         "the stubs' own binaries are graded: {text}"
     );
 }
+
+/// The statuses and `reused` flags of a JSON report, tier by tier: (tier, status, reused) per test.
+fn verdicts(json: &str) -> Vec<(String, String, bool)> {
+    let report: serde_json::Value = serde_json::from_str(json).unwrap();
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tier"].as_str().unwrap().to_owned(),
+                t["status"].as_str().unwrap().to_owned(),
+                t["reused"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn reused_tiers(verdicts: &[(String, String, bool)]) -> Vec<&str> {
+    let mut tiers: Vec<&str> = verdicts.iter().filter(|v| v.2).map(|v| v.0.as_str()).collect();
+    tiers.dedup();
+    tiers
+}
+
+#[test]
+fn a_regrade_reuses_the_verdicts_of_untouched_tiers_only_and_says_so() {
+    let course = CourseCopy::new();
+    course.solve("beginner");
+    let json = |args: &[&str]| {
+        let (code, text) = course.run(args);
+        assert!(code == 0 || code == 1, "{text}");
+        text
+    };
+    let first = verdicts(&json(&["grade", "1", "--format", "json"]));
+    assert!(
+        reused_tiers(&first).is_empty(),
+        "the first grade runs everything: {first:?}"
+    );
+
+    // A one-line edit of the beginner file: the other tiers' binaries stay as they were.
+    let beginner = course.learner_file("beginner");
+    let mut text = std::fs::read_to_string(&beginner).unwrap();
+    text.push_str("// an edit\n");
+    std::fs::write(&beginner, &text).unwrap();
+    let second = verdicts(&json(&["grade", "1", "--format", "json"]));
+    assert_eq!(reused_tiers(&second), ["intermediate", "advanced"], "{second:?}");
+    let statuses = |v: &[(String, String, bool)]| v.iter().map(|t| t.1.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        statuses(&second),
+        statuses(&first),
+        "re-used verdicts are the last ones"
+    );
+    let (_, terminal) = course.run(&["grade", "1"]);
+    assert!(
+        terminal.contains("re-used the last verdicts of every tier")
+            && terminal.contains("[re-used: unchanged since the last grade]"),
+        "{terminal}"
+    );
+
+    // `--fresh`, a changed suite and a submission run every test.
+    let fresh = verdicts(&json(&["grade", "1", "--fresh", "--format", "json"]));
+    assert!(reused_tiers(&fresh).is_empty(), "{fresh:?}");
+    let suite = course.path(&format!("grader/suites/{LESSON_DIR}/suite.toml"));
+    let mut manifest = std::fs::read_to_string(&suite).unwrap();
+    manifest.push_str("\n# a comment changes the suite's text\n");
+    std::fs::write(&suite, manifest).unwrap();
+    let changed = verdicts(&json(&["grade", "1", "--format", "json"]));
+    assert!(reused_tiers(&changed).is_empty(), "{changed:?}");
+    let lessons = course.path(&format!("lessons/{LESSON_DIR}"));
+    let submitted = verdicts(&json(&[
+        "grade",
+        "1",
+        "--submission",
+        lessons.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert!(reused_tiers(&submitted).is_empty(), "{submitted:?}");
+}

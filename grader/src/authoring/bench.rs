@@ -3,8 +3,13 @@
 //! course under `target/threadlab/bench/`, so nothing of the learner's is touched. Each measure runs
 //! several times and is reported as a median with its spread:
 //!
-//! - the warm re-grade after a one-line edit of a solved tier file;
-//! - the time from that edit to the first streamed result line;
+//! - the warm re-grade after a one-line edit of a solved tier file (the other tiers' verdicts
+//!   re-used, as in the learner's loop), and the same re-grade with `--fresh` (every test runs);
+//! - the time from that edit to the first streamed result line of a test that ran (re-used lines do
+//!   not count: they are not what the learner waits for);
+//! - when `rustlings` is on the PATH, its re-check of a solved `threads3` after a one-line edit
+//!   (sleeps set to 0 ms, so only the tool's own cost remains), timed in alternation with ours so the
+//!   ratio holds on a busy machine;
 //! - one student's share of a batch (`--class`), each student's crate built from cold but the
 //!   dependencies shared;
 //! - with `--cold`, a first grade in a fresh `git clone` (its own target directory, cargo's registry
@@ -137,7 +142,8 @@ fn timed_xtask(course: &Course, root: &Path, args: &[&str]) -> Result<(Option<Du
         let trimmed = line.trim_start();
         full_marks |= trimmed.starts_with("total") && trimmed.contains("(100%)")
             || trimmed.contains(" students: ") && trimmed.contains(" 0 could not be graded");
-        if first.is_none() && ["PASS ", "FAIL ", "TODO "].iter().any(|m| trimmed.starts_with(m)) {
+        let result = ["PASS ", "FAIL ", "TODO "].iter().any(|m| trimmed.starts_with(m));
+        if first.is_none() && result && !trimmed.contains("[re-used") {
             first = Some(started.elapsed());
         }
     }
@@ -174,11 +180,18 @@ pub fn bench(
         name: "edit to the first result line",
         samples: Vec::new(),
     };
+    let mut fresh = Measure {
+        name: "re-grade running every test (--fresh)",
+        samples: Vec::new(),
+    };
+    let mut rustlings = Measure {
+        name: "rustlings: re-check of threads3",
+        samples: Vec::new(),
+    };
+    let rustlings_dir = rustlings_setup()?;
     let beginner = scratch.src().join(Tier::Beginner.file_name());
     for run in 0..options.runs {
-        let mut text = std::fs::read_to_string(&beginner).map_err(io("read", &beginner))?;
-        text.push_str(&format!("// bench edit {run}\n"));
-        std::fs::write(&beginner, text).map_err(io("write", &beginner))?;
+        append_line(&beginner, &format!("// bench edit {run}"))?;
         let (first, total) = timed_xtask(course, &scratch.root, &["grade", &lesson.id])?;
         each(regrade.name, total);
         regrade.samples.push(total);
@@ -186,6 +199,18 @@ pub fn bench(
             each(first_line.name, first);
             first_line.samples.push(first);
         }
+        append_line(&beginner, &format!("// bench edit {run}, fresh"))?;
+        let (_, total) = timed_xtask(course, &scratch.root, &["grade", &lesson.id, "--fresh"])?;
+        each(fresh.name, total);
+        fresh.samples.push(total);
+        if let Some(dir) = &rustlings_dir {
+            let took = rustlings_recheck(dir, run)?;
+            each(rustlings.name, took);
+            rustlings.samples.push(took);
+        }
+    }
+    if let Some(dir) = &rustlings_dir {
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     let mut batch = Measure {
@@ -226,11 +251,93 @@ pub fn bench(
         batch.samples.push(share);
     }
 
-    let mut measures = vec![regrade, first_line, batch];
+    let mut measures = vec![regrade, first_line, fresh];
+    if !rustlings.samples.is_empty() {
+        measures.push(rustlings);
+    }
+    measures.push(batch);
     if options.cold {
         measures.push(cold_grade(course, &lesson, each)?);
     }
     Ok(measures)
+}
+
+fn append_line(path: &Path, line: &str) -> Result<()> {
+    let mut text = std::fs::read_to_string(path).map_err(io("read", path))?;
+    text.push_str(line);
+    text.push('\n');
+    std::fs::write(path, text).map_err(io("write", path))
+}
+
+/// A rustlings course with `threads3` solved and its sleeps at 0 ms, outside every cargo workspace
+/// (rustlings refuses to start inside one); `None` when `rustlings` is not installed.
+fn rustlings_setup() -> Result<Option<PathBuf>> {
+    let dir = std::env::temp_dir().join(format!("threadlab-bench-rustlings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(io("create", &dir))?;
+    let init = Command::new("rustlings")
+        .arg("init")
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !init.is_ok_and(|s| s.success()) {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(None);
+    }
+    let root = dir.join("rustlings");
+    let exercise = root.join("exercises/20_threads/threads3.rs");
+    let text = std::fs::read_to_string(&exercise).map_err(io("read", &exercise))?;
+    let solved = solve_threads3(&text).ok_or_else(|| {
+        Error::Cargo(format!(
+            "rustlings' threads3 is not the one the bench knows how to solve ({}): \
+             compare with rustlings 6.5",
+            exercise.display()
+        ))
+    })?;
+    std::fs::write(&exercise, solved).map_err(io("write", &exercise))?;
+    rustlings_recheck(&root, usize::MAX)?;
+    Ok(Some(root))
+}
+
+/// threads3 solved: the second thread sends on a clone of the sender; every sleep is 0 ms.
+fn solve_threads3(text: &str) -> Option<String> {
+    let first_spawn = text.find("    thread::spawn(move || {")?;
+    let second_send = first_spawn + text[first_spawn..].find("tx.send(val)")?;
+    let mut solved = String::new();
+    solved.push_str(&text[..first_spawn]);
+    solved.push_str("    let tx2 = tx.clone();\n");
+    solved.push_str(&text[first_spawn..second_send]);
+    solved.push_str("tx2.send(val)");
+    solved.push_str(&text[second_send + "tx.send(val)".len()..]);
+    let sleeps = solved.matches("Duration::from_millis(250)").count();
+    (sleeps > 0).then(|| solved.replace("Duration::from_millis(250)", "Duration::from_millis(0)"))
+}
+
+/// One `rustlings run threads3` after a one-line edit; it must pass.
+fn rustlings_recheck(root: &Path, run: usize) -> Result<Duration> {
+    append_line(
+        &root.join("exercises/20_threads/threads3.rs"),
+        &format!("// bench edit {run}"),
+    )?;
+    let started = Instant::now();
+    let status = Command::new("rustlings")
+        .args(["run", "threads3"])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(io("run", "rustlings"))?;
+    let took = started.elapsed();
+    if !status.success() {
+        return Err(Error::Cargo(format!(
+            "`rustlings run threads3` failed in {}: the bench's solution did not pass",
+            root.display()
+        )));
+    }
+    Ok(took)
 }
 
 /// A first grade in a fresh clone of the course's committed state (its own target directory).
@@ -271,6 +378,27 @@ fn cold_grade(course: &Course, lesson: &Lesson, each: &mut dyn FnMut(&str, Durat
     })
 }
 
+/// The ratios the speed goals are stated in, from medians measured in this one run: our re-grade
+/// against rustlings' re-check, and the first result line against a re-grade that runs every test.
+pub fn ratios(measures: &[Measure]) -> Vec<(&'static str, f64)> {
+    let median = |name: &str| {
+        measures
+            .iter()
+            .find(|m| m.name == name && !m.samples.is_empty())
+            .map(|m| m.median().as_secs_f64())
+    };
+    let mut ratios = Vec::new();
+    let regrade = median("warm re-grade after a one-line edit");
+    if let (Some(ours), Some(theirs)) = (regrade, median("rustlings: re-check of threads3")) {
+        ratios.push(("re-grade / rustlings' re-check", ours / theirs));
+    }
+    let first = median("edit to the first result line");
+    if let (Some(first), Some(full)) = (first, median("re-grade running every test (--fresh)")) {
+        ratios.push(("first result line / --fresh re-grade", first / full));
+    }
+    ratios
+}
+
 /// `cargo xtask bench`; returns the exit code.
 pub fn command(course: &Course, options: &BenchOptions) -> u8 {
     let mut out = anstream::stdout();
@@ -295,6 +423,9 @@ pub fn command(course: &Course, options: &BenchOptions) -> u8 {
                     m.min().as_secs_f64(),
                     m.max().as_secs_f64()
                 );
+            }
+            for (what, ratio) in ratios(&measures) {
+                let _ = writeln!(out, "{what:<40} {ratio:>7.2} x");
             }
             exit::REPORTED
         }
@@ -331,5 +462,35 @@ mod tests {
             samples: Vec::new(),
         };
         assert_eq!(empty.median(), Duration::ZERO);
+    }
+
+    #[test]
+    fn ratios_are_taken_from_the_medians_of_one_run() {
+        let measure = |name, ms: &[u64]| Measure {
+            name,
+            samples: ms.iter().map(|s| Duration::from_millis(*s)).collect(),
+        };
+        let measures = [
+            measure("warm re-grade after a one-line edit", &[300, 320, 900]),
+            measure("rustlings: re-check of threads3", &[400, 400, 410]),
+            measure("edit to the first result line", &[200, 210, 220]),
+            measure("re-grade running every test (--fresh)", &[400, 420, 430]),
+        ];
+        let ratios = ratios(&measures);
+        assert_eq!(ratios.len(), 2);
+        assert!((ratios[0].1 - 0.8).abs() < 1e-9, "{ratios:?}");
+        assert!((ratios[1].1 - 0.5).abs() < 1e-9, "{ratios:?}");
+        assert!(super::ratios(&measures[..1]).is_empty(), "no rustlings, no ratio");
+    }
+
+    #[test]
+    fn threads3_is_solved_with_a_second_sender_and_no_sleeps() {
+        let exercise = "fn send_tx(q: Queue, tx: mpsc::Sender<u32>) {\n    thread::spawn(move || {\n        tx.send(val).unwrap();\n        thread::sleep(Duration::from_millis(250));\n    });\n\n    thread::spawn(move || {\n        tx.send(val).unwrap();\n        thread::sleep(Duration::from_millis(250));\n    });\n}\n";
+        let solved = solve_threads3(exercise).unwrap();
+        assert_eq!(solved.matches("let tx2 = tx.clone();").count(), 1);
+        assert_eq!(solved.matches("tx2.send(val)").count(), 1);
+        assert_eq!(solved.matches(" tx.send(val)").count(), 1);
+        assert!(!solved.contains("250"));
+        assert!(solve_threads3("fn main() {}").is_none());
     }
 }

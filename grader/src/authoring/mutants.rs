@@ -143,6 +143,7 @@ pub fn test_mutants(
     let request = Request {
         lesson: lesson.id.clone(),
         subject: Subject::Submission(scratch.dir.clone()),
+        reuse: false,
     };
     let baseline_started = Instant::now();
     let baseline = grade(course, &request, &mut |_| {})?;

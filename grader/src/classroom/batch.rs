@@ -217,6 +217,7 @@ fn grade_student(course: &Course, lesson: &Lesson, name: &str, dir: &Path, repor
     let request = Request {
         lesson: lesson.id.clone(),
         subject: Subject::Submission(src),
+        reuse: false,
     };
     match grade(course, &request, &mut |_| {}) {
         Ok(report) => {

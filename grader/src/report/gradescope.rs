@@ -86,6 +86,7 @@ mod tests {
             visibility: Visibility::Hidden,
             output: String::new(),
             trace: None,
+            reused: false,
         };
         let report = Report {
             format_version: 1,
@@ -103,6 +104,7 @@ mod tests {
                 message: String::new(),
             }],
             sandbox: Default::default(),
+            phases_ms: Default::default(),
             tests: vec![test("a", Status::Passed, 4), test("b", Status::TimedOut, 0)],
         };
         let value: Value = serde_json::from_str(&render(&report)).unwrap();

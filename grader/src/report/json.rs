@@ -33,6 +33,7 @@ mod tests {
                 message: String::new(),
             }],
             sandbox: Default::default(),
+            phases_ms: Default::default(),
             tests: vec![TestReport {
                 name: "t".into(),
                 tier: Tier::Beginner,
@@ -45,6 +46,7 @@ mod tests {
                 visibility: Visibility::AfterDueDate,
                 output: String::new(),
                 trace: None,
+                reused: false,
             }],
         };
         let value: serde_json::Value = serde_json::from_str(&render(&report)).unwrap();

@@ -28,6 +28,23 @@ pub struct Report {
     /// The protections that were active around the test processes (added in format 1; see
     /// `SECURITY.md`).
     pub sandbox: Protections,
+    /// Where the time went, for `cargo xtask bench` and anyone timing a grade (added in format 1).
+    pub phases_ms: Phases,
+}
+
+/// Milliseconds spent in each step of the pipeline.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Phases {
+    /// Resolving the lesson, loading the suite, staging the subject's files.
+    pub stage: u64,
+    /// The lints run before building (facade, forbidden names).
+    pub lint: u64,
+    /// cargo: compiling the subject and linking the test binaries.
+    pub build: u64,
+    /// Asking each test binary for its list of tests.
+    pub list: u64,
+    /// Running every test in its own sandboxed process.
+    pub run: u64,
 }
 
 impl Report {

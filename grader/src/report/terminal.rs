@@ -72,13 +72,17 @@ pub fn test_line(out: &mut dyn Write, spec: &TestSpec, outcome: &Outcome) -> io:
     } else {
         0
     };
+    let when = if outcome.reused {
+        "re-used: unchanged since the last grade".to_owned()
+    } else {
+        format!("{} ms", outcome.duration.as_millis())
+    };
     writeln!(
         out,
-        "  {s}{mark}{s:#} {:<12} {} {points}/{}{s}{label}{s:#} [{} ms]",
+        "  {s}{mark}{s:#} {:<12} {} {points}/{}{s}{label}{s:#} [{when}]",
         spec.tier.name(),
         spec.name,
         spec.points,
-        outcome.duration.as_millis()
     )
 }
 
@@ -185,6 +189,26 @@ pub fn summary(out: &mut dyn Write, report: &Report, view: &SummaryView) -> io::
             out,
             "  {dim}+ {tests} more tests ({points} points) are held back in this copy: they run when your \
              work is handed in{dim:#}"
+        )?;
+    }
+    let reused: Vec<&str> = report
+        .tiers
+        .iter()
+        .filter(|t| {
+            let mut tests = report.tests.iter().filter(|x| x.tier == t.tier).peekable();
+            tests.peek().is_some() && tests.all(|x| x.reused)
+        })
+        .map(|t| t.tier.name())
+        .collect();
+    if !reused.is_empty() {
+        writeln!(
+            out,
+            "  {dim}re-used the last verdicts of {} (nothing they depend on changed; `--fresh` runs them again){dim:#}",
+            match reused.as_slice() {
+                [one] => format!("the {one} tier"),
+                [a, b] => format!("the {a} and {b} tiers"),
+                _ => "every tier".to_owned(),
+            }
         )?;
     }
     writeln!(out, "  {dim}{}{dim:#}", report.sandbox.summary())?;

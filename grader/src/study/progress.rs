@@ -130,6 +130,7 @@ pub(crate) mod tests {
                 visibility: Visibility::Visible,
                 output: String::new(),
                 trace: None,
+                reused: false,
             })
             .collect();
         let tiers = Tier::ALL
@@ -162,6 +163,7 @@ pub(crate) mod tests {
             tiers,
             tests,
             sandbox: Default::default(),
+            phases_ms: Default::default(),
         }
     }
 

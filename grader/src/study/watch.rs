@@ -44,6 +44,8 @@ pub fn watch_command(course: &Course, lesson: &str) -> u8 {
     let request = Request {
         lesson: lesson.id.clone(),
         subject: Subject::Learner,
+        // The loop the re-use is for: the tiers the save did not touch keep their verdicts.
+        reuse: true,
     };
     let shown = course.display_path(&src);
     let mut reason = "first grade".to_owned();

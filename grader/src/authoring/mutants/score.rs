@@ -213,6 +213,7 @@ mod tests {
                 visibility: Visibility::Visible,
                 output: String::new(),
                 trace: None,
+                reused: false,
             })
             .collect();
         let tiers = Tier::ALL
@@ -240,6 +241,7 @@ mod tests {
             tiers,
             tests,
             sandbox: Default::default(),
+            phases_ms: Default::default(),
         }
     }
 
