@@ -129,7 +129,7 @@ fn run_cargo(staged: &Staged, tiers: &[Tier]) -> Result<CargoRun> {
         .arg(staged.dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&staged.target_dir)
-        .arg("--tests");
+        .arg("--bins");
     for tier in tiers {
         command.arg("--package").arg(staged.package(*tier));
     }
@@ -167,8 +167,10 @@ fn run_cargo(staged: &Staged, tiers: &[Tier]) -> Result<CargoRun> {
                 else {
                     continue;
                 };
-                let tier = Tier::ALL.into_iter().find(|t| t.name() == target.name);
-                if let Some(tier) = tier.filter(|_| profile.test && target.kind.iter().any(|k| k == "test")) {
+                let tier = tiers.iter().copied().find(|t| staged.package(*t) == target.name);
+                // Each tier package has one binary, named like the package (see `stage::manifest`).
+                let is_binary = !profile.test && target.kind.iter().any(|k| k == "bin");
+                if let Some(tier) = tier.filter(|_| is_binary) {
                     binaries.insert(tier, exe);
                     if message.fresh {
                         fresh.insert(tier);

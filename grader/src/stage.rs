@@ -102,8 +102,8 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     let dir = work.join("stage").join(format!("{}-{key}", lesson.id));
     let solution_src = course.solution_dir(lesson).join("src");
 
-    // Course files: everything in the solution's src/ that is not a tier file, lib.rs adapted so each
-    // tier can be compiled on its own.
+    // Course files: everything in the solution's src/ that is not a tier file; lib.rs becomes each
+    // tier's crate root.
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
     for entry in std::fs::read_dir(&solution_src).map_err(io("read", &solution_src))? {
         let path = entry.map_err(io("read", &solution_src))?.path();
@@ -116,12 +116,13 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
             continue;
         }
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
-        let text = if name == "lib.rs" {
-            gate_tiers(&text, &path)?
+        if name == "lib.rs" {
+            for tier in Tier::ALL {
+                files.insert(root_file(tier), crate_root(&text, tier, &lesson.id, &path)?);
+            }
         } else {
-            text
-        };
-        files.insert(PathBuf::from("src").join(name), text);
+            files.insert(PathBuf::from("src").join(name), text);
+        }
     }
 
     let mut tiers = BTreeMap::new();
@@ -141,7 +142,9 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         tier_text.insert(tier, text);
         tiers.insert(tier, source);
         let hidden = course.suite_dir(lesson).join(tier.file_name());
-        let tests = std::fs::read_to_string(&hidden).map_err(io("read", &hidden))?;
+        let mut tests = std::fs::read_to_string(&hidden).map_err(io("read", &hidden))?;
+        // At the end, so the hidden tests' line numbers stay those of the suite's file.
+        tests.push_str(HIDDEN_MAIN);
         files.insert(PathBuf::from("tests").join(tier.file_name()), tests);
     }
 
@@ -194,25 +197,66 @@ fn stage_lock(course: &Course, dir: &Path) -> Result<()> {
     std::fs::write(&mark, hash).map_err(io("write", &mark))
 }
 
-/// `pub mod beginner;` becomes `#[cfg(feature = "beginner")] pub mod beginner;` so that a tier that
-/// does not compile can be left out while the others build.
-fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
-    let mut out = String::new();
+/// The root file of `tier`'s test binary, in the staged directory itself: rustc names every file
+/// relative to the root's directory, so places stay `src/beginner.rs:12` and `tests/beginner.rs:40`.
+fn root_file(tier: Tier) -> PathBuf {
+    PathBuf::from(format!("main-{tier}.rs"))
+}
+
+/// Appended to each staged hidden test file: the crate root's `main` runs the suite's own.
+const HIDDEN_MAIN: &str = "
+// Added by the threadlab grader: the crate root's `main` calls this file's own.
+pub(crate) fn threadlab_main() {
+    main();
+}
+";
+
+/// The crate root of one tier's test binary, made from the course's `lib.rs`: its modules (only this
+/// tier's among the tier modules), `extern crate self as lessonNN` so the hidden tests' `lessonNN::…`
+/// paths name this crate, and the hidden tests as a private module whose `main` is the binary's.
+///
+/// One crate instead of a library and a test binary depending on it: an edit then costs one rustc
+/// run instead of two in a row (about 70 ms of a re-grade, measured with `cargo xtask bench`). A
+/// binary rather than a test target, so the learner's `#[cfg(test)]` code stays out, as it was out
+/// of the library. The library's lint attributes (`#![forbid(unsafe_code)]`) move onto each course
+/// and tier module, so they bind the learner's code exactly as before and not the hidden tests.
+fn crate_root(lib: &str, tier: Tier, lib_name: &str, path: &Path) -> Result<String> {
+    let mut lints = Vec::new();
+    let mut inner = String::new();
+    let mut body = String::new();
     let mut seen = Vec::new();
     for line in lib.lines() {
+        let trimmed = line.trim();
         // The README include names a path relative to solutions/; grading needs no crate docs.
-        if starter::is_readme_doc(line) {
+        if starter::is_readme_doc(line) || trimmed.starts_with("//!") {
             continue;
         }
-        let tier = Tier::ALL
-            .into_iter()
-            .find(|t| line.trim() == format!("pub mod {};", t.name()));
-        if let Some(tier) = tier {
-            out.push_str(&format!("#[cfg(feature = \"{tier}\")]\n"));
-            seen.push(tier);
+        if let Some(attr) = trimmed.strip_prefix("#![") {
+            let name = attr.split(['(', ' ', ']']).next().unwrap_or_default();
+            if ["forbid", "deny", "warn", "allow"].contains(&name) {
+                lints.push(format!("#[{attr}"));
+            } else {
+                inner.push_str(line);
+                inner.push('\n');
+            }
+            continue;
         }
-        out.push_str(line);
-        out.push('\n');
+        if let Some(module) = module_name(trimmed) {
+            if let Some(t) = Tier::ALL.into_iter().find(|t| t.name() == module) {
+                seen.push(t);
+                if t != tier {
+                    continue;
+                }
+            }
+            for lint in &lints {
+                body.push_str(lint);
+                body.push('\n');
+            }
+            body.push_str(&format!("#[path = \"src/{module}.rs\"]\n{line}\n"));
+            continue;
+        }
+        body.push_str(line);
+        body.push('\n');
     }
     if seen.len() != Tier::ALL.len() {
         return Err(Error::Course {
@@ -223,7 +267,26 @@ fn gate_tiers(lib: &str, path: &Path) -> Result<String> {
                     .to_owned(),
         });
     }
-    Ok(out)
+    Ok(format!(
+        "// Generated by the threadlab grader: the {tier} tier's test binary (see grader/src/stage.rs).\n\
+         // Items only the other tiers' tests use are not dead code in the learner's crate.\n\
+         #![allow(dead_code)]\n{inner}\
+         extern crate self as {lib_name};\n\n{body}\n\
+         #[path = \"tests/{tier}.rs\"]\nmod threadlab_hidden_tests;\n\n\
+         fn main() {{\n    threadlab_hidden_tests::threadlab_main();\n}}\n"
+    ))
+}
+
+/// `x` of a `mod x;` line (`pub`, `pub(crate)` or private), if it is one.
+fn module_name(line: &str) -> Option<&str> {
+    let rest = line
+        .strip_prefix("pub(crate) ")
+        .or_else(|| line.strip_prefix("pub "))
+        .unwrap_or(line);
+    let name = rest.strip_prefix("mod ")?.strip_suffix(';')?.trim();
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        .then_some(name)
 }
 
 /// The staged manifests: a workspace of one package per tier, each with the lesson's own dependencies
@@ -341,35 +404,25 @@ fn manifest(
         defaults.push(tier.name().to_owned());
         let mut features = features.clone();
         features.insert("default".to_owned(), defaults.into());
-        let lib = toml::Table::from_iter([
-            ("name".to_owned(), lesson.id.clone().into()),
+        // Named like its package: cargo copies every binary to `<target>/debug/<name>`, shared by
+        // all staged crates, so two grades at once (a batch, the CLI tests) would overwrite each
+        // other's `debug/beginner` and run the wrong tests.
+        let bin = toml::Table::from_iter([
+            ("name".to_owned(), format!("{package_name}-{tier}").into()),
             (
                 "path".to_owned(),
-                dir.join("src/lib.rs").to_string_lossy().into_owned().into(),
+                dir.join(root_file(tier)).to_string_lossy().into_owned().into(),
             ),
-            // Only the hidden tests are built: no unit-test harness of the library itself.
             ("test".to_owned(), false.into()),
-            ("doctest".to_owned(), false.into()),
+            ("bench".to_owned(), false.into()),
         ]);
-        let test = toml::Table::from_iter([
-            ("name".to_owned(), tier.name().into()),
-            (
-                "path".to_owned(),
-                dir.join("tests")
-                    .join(tier.file_name())
-                    .to_string_lossy()
-                    .into_owned()
-                    .into(),
-            ),
-            ("harness".to_owned(), false.into()),
-        ]);
+        let mut all_dependencies = dependencies.clone();
+        all_dependencies.extend(dev_dependencies.clone());
         let manifest = toml::Table::from_iter([
             ("package".to_owned(), package.into()),
-            ("lib".to_owned(), lib.into()),
             ("features".to_owned(), features.into()),
-            ("dependencies".to_owned(), dependencies.clone().into()),
-            ("dev-dependencies".to_owned(), dev_dependencies.clone().into()),
-            ("test".to_owned(), vec![toml::Value::Table(test)].into()),
+            ("dependencies".to_owned(), all_dependencies.into()),
+            ("bin".to_owned(), vec![toml::Value::Table(bin)].into()),
         ]);
         manifests.insert(
             PathBuf::from(tier.name()).join("Cargo.toml"),
@@ -484,12 +537,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_tier_module_is_gated_by_its_feature() {
-        let lib = "pub mod sync;\npub mod beginner;\npub mod intermediate;\npub mod advanced;\n";
-        let gated = gate_tiers(lib, Path::new("lib.rs")).unwrap();
-        assert!(gated.starts_with("pub mod sync;\n#[cfg(feature = \"beginner\")]\npub mod beginner;\n"));
-        assert_eq!(gated.matches("#[cfg(feature").count(), 3);
-        assert!(gate_tiers("pub mod beginner;\n", Path::new("lib.rs")).is_err());
+    fn each_tier_root_holds_the_course_modules_its_own_tier_and_the_hidden_tests() {
+        let lib = "#![doc = include_str!(\"../../../lessons/x/README.md\")]\n//! Docs.\n#![forbid(unsafe_code)]\n\
+                   pub mod sync;\npub mod beginner;\npub mod intermediate;\npub mod advanced;\n";
+        let root = crate_root(lib, Tier::Intermediate, "lesson05", Path::new("lib.rs")).unwrap();
+        assert!(root.contains("extern crate self as lesson05;"), "{root}");
+        assert!(
+            root.contains("#[forbid(unsafe_code)]\n#[path = \"src/sync.rs\"]\npub mod sync;\n"),
+            "{root}"
+        );
+        assert!(
+            root.contains(
+                "#[forbid(unsafe_code)]\n#[path = \"src/intermediate.rs\"]\npub mod intermediate;\n"
+            ),
+            "{root}"
+        );
+        assert!(
+            !root.contains("pub mod beginner") && !root.contains("pub mod advanced"),
+            "{root}"
+        );
+        assert!(
+            !root.contains("#![forbid") && !root.contains("README") && !root.contains("Docs."),
+            "{root}"
+        );
+        assert!(
+            root.contains("#[path = \"tests/intermediate.rs\"]\nmod threadlab_hidden_tests;"),
+            "{root}"
+        );
+        assert!(crate_root("pub mod beginner;\n", Tier::Beginner, "x", Path::new("lib.rs")).is_err());
+        assert_eq!(module_name("pub(crate) mod interp;"), Some("interp"));
+        assert_eq!(module_name("mod tests {"), None);
     }
 
     #[test]
