@@ -27,7 +27,7 @@
 //!   which runs nothing but the declared scenarios;
 //! * (ABI 6, Linux 6.12+) signal processes outside its sandbox, such as the grader.
 //!
-//! What the grader adds around it (see `grader/src/sandbox.rs`): a PID namespace per test where the
+//! What the grader adds around it (see `grader/src/grading/sandbox.rs`): a PID namespace per test where the
 //! kernel allows one (as root, or unprivileged with user namespaces), so every process the test
 //! started, even after `setsid`, is killed before the result is read; as root, a user id of the test's
 //! own (never root), swept with `kill(-1)` afterwards where there is no namespace; a process group, a timeout, an output cap and a

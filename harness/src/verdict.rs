@@ -5,7 +5,7 @@
 //! body returned or panicked, to compute SipHash-2-4-128 over the test's name, the sandbox line, the
 //! outcome and the message. The record itself carries only that MAC, never the key: a record copied
 //! from one test (or one run) proves nothing for another, and a record written by anything that does
-//! not hold the key is rejected. `grader/src/run.rs` checks it with the same function (the test vector
+//! not hold the key is rejected. `grader/src/grading/run.rs` checks it with the same function (the test vector
 //! below is repeated there).
 
 use siphasher::sip128::SipHasher24;
