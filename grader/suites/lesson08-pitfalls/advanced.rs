@@ -43,10 +43,7 @@ fn main() {
                 "tally_keeps_working_after_a_panic",
                 tally_keeps_working_after_a_panic,
             ),
-            (
-                "semaphore_waits_without_polling",
-                semaphore_waits_without_polling,
-            ),
+            ("semaphore_waits_without_polling", semaphore_waits_without_polling),
             (
                 "semaphore_admits_as_many_as_it_has_permits",
                 semaphore_admits_as_many_as_it_has_permits,
@@ -105,16 +102,14 @@ const CHILD_LIMIT: Duration = Duration::from_secs(4);
 
 fn journal_close_keeps_every_line_at_exit() {
     let dir = std::env::current_dir().expect("the test's working directory");
-    let output = assert_cmd::Command::from_std(threadlab_harness::child_command(
-        "journal_then_exit",
-        &dir,
-    ))
-    .timeout(CHILD_LIMIT)
-    .output()
-    .expect("start the child process");
+    let output = assert_cmd::Command::from_std(threadlab_harness::child_command("journal_then_exit", &dir))
+        .timeout(CHILD_LIMIT)
+        .output()
+        .expect("start the child process");
     let stderr = String::from_utf8_lossy(&output.stderr);
     expect!(
-        output.status.success() && predicate::str::contains("close() returned").eval(&String::from_utf8_lossy(&output.stdout)),
+        output.status.success()
+            && predicate::str::contains("close() returned").eval(&String::from_utf8_lossy(&output.stdout)),
         "a program that wrote {EXIT_LINES} lines to a Journal, called close() and returned from main: \
          expected it to exit normally, it ended with {} (stopped after {CHILD_LIMIT:?} if it hung); its \
          stderr: {}",
@@ -146,10 +141,7 @@ fn seen_threads() -> &'static Mutex<HashSet<ThreadId>> {
 }
 
 fn triple_and_note_thread(item: u64) -> u64 {
-    seen_threads()
-        .lock()
-        .unwrap()
-        .insert(thread::current().id());
+    seen_threads().lock().unwrap().insert(thread::current().id());
     item * 3
 }
 
@@ -227,7 +219,11 @@ fn tally_keeps_working_after_a_panic() {
     shareable::<Tally>();
     let tally = Arc::new(Tally::new());
     tally.update("apples", |n| n + 3);
-    expect_eq!(tally.get("apples"), 3, "get(\"apples\") after update(\"apples\", |n| n + 3)");
+    expect_eq!(
+        tally.get("apples"),
+        3,
+        "get(\"apples\") after update(\"apples\", |n| n + 3)"
+    );
     expect_eq!(tally.get("pears"), 0, "get(\"pears\") of a key never updated");
 
     let worker = Arc::clone(&tally);

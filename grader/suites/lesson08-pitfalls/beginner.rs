@@ -40,9 +40,8 @@ fn pages(texts: &[&str]) -> Vec<String> {
 /// page threads were started.
 fn count_words_waits_for_every_thread() {
     explore(200, || {
-        let (total, threads) = count_spawns(|| {
-            count_words(pages(&["two words", "three words here", "four words on this"]))
-        });
+        let (total, threads) =
+            count_spawns(|| count_words(pages(&["two words", "three words here", "four words on this"])));
         expect!(
             total == 9,
             "count_words on pages of 2, 3 and 4 words returned {total}, expected 9: the total was read \
@@ -93,14 +92,15 @@ fn a_panicking_page_is_reported_with_its_message() {
 
 fn count_with_totals_pages_that_do_not_panic() {
     expect_eq!(
-        count_with(
-            pages(&["one two", "three four five", "", "six"]),
-            picky_counter
-        ),
+        count_with(pages(&["one two", "three four five", "", "six"]), picky_counter),
         Ok(6),
         "count_with on pages of 2, 3, 0 and 1 words"
     );
-    expect_eq!(count_with(Vec::new(), picky_counter), Ok(0), "count_with(no pages)");
+    expect_eq!(
+        count_with(Vec::new(), picky_counter),
+        Ok(0),
+        "count_with(no pages)"
+    );
     fn letters(page: &str) -> usize {
         page.chars().filter(|c| c.is_alphabetic()).count()
     }

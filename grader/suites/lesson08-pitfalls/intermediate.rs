@@ -75,7 +75,11 @@ fn transfer_moves_money_and_logs_it() {
         || {
             let bank = Bank::new(&[10, 20]);
             expect_eq!(bank.total(), 30, "total() of Bank::new(&[10, 20])");
-            expect_eq!(bank.balance(2), None, "balance(2) of a bank with accounts 0 and 1");
+            expect_eq!(
+                bank.balance(2),
+                None,
+                "balance(2) of a bank with accounts 0 and 1"
+            );
             let refusals = [
                 ((5, 9, 1), BankError::NoSuchAccount(5)),
                 ((0, 9, 1), BankError::NoSuchAccount(9)),
@@ -99,8 +103,16 @@ fn transfer_moves_money_and_logs_it() {
                 (vec![Some(10), Some(20)], Vec::<String>::new()),
                 "(balances, exported log) after three refused transfers"
             );
-            expect_eq!(bank.transfer(0, 1, 10), Ok(()), "transfer(0, 1, 10) on balances [10, 20]");
-            expect_eq!(bank.transfer(1, 0, 5), Ok(()), "transfer(1, 0, 5) on balances [0, 30]");
+            expect_eq!(
+                bank.transfer(0, 1, 10),
+                Ok(()),
+                "transfer(0, 1, 10) on balances [10, 20]"
+            );
+            expect_eq!(
+                bank.transfer(1, 0, 5),
+                Ok(()),
+                "transfer(1, 0, 5) on balances [0, 30]"
+            );
             expect_eq!(
                 balances(&bank, 2),
                 vec![Some(5), Some(25)],

@@ -71,10 +71,7 @@ impl Bank {
         }
         accounts[from] -= amount;
         accounts[to] += amount;
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("{from} -> {to}: {amount}"));
+        self.log.lock().unwrap().push(format!("{from} -> {to}: {amount}"));
         Ok(())
     }
 
