@@ -313,8 +313,8 @@ fn semaphore_waits_without_polling() {
         switches <= MAX_SWITCHES,
         "a thread waited in acquire() for {HELD:?} while the only permit was held, and was woken up \
          {switches} times to look again (expected at most {MAX_SWITCHES}: a thread asleep on a Condvar \
-         is woken when a permit comes back, not every millisecond). That is polling: sleeping and \
-         checking in a loop"
+         is woken when a permit comes back, not every millisecond). That is polling: checking in a \
+         loop, with or without a sleep between the looks"
     );
     expect!(
         cpu <= MAX_CPU,

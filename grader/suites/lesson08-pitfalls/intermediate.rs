@@ -31,6 +31,10 @@ fn main() {
             "export_lets_transfers_run_while_it_writes",
             export_lets_transfers_run_while_it_writes,
         ),
+        (
+            "audit_sees_interest_and_its_line_together",
+            audit_sees_interest_and_its_line_together,
+        ),
     ]);
 }
 
@@ -126,7 +130,7 @@ fn transfer_moves_money_and_logs_it() {
             expect_eq!(
                 bank.audit(),
                 Audit {
-                    transfers: 2,
+                    entries: 2,
                     total: 30
                 },
                 "audit() after two transfers"
@@ -153,9 +157,9 @@ fn audit_and_transfers_never_deadlock() {
                     for _ in 0..2 {
                         let audit = bank.audit();
                         expect!(
-                            audit.total == 200 && audit.transfers <= 2,
+                            audit.total == 200 && audit.entries <= 2,
                             "audit() returned {audit:?} while transfers ran: the bank always holds 200, \
-                             in at most 2 transfers"
+                             with at most 2 log lines"
                         );
                     }
                 });
@@ -163,7 +167,7 @@ fn audit_and_transfers_never_deadlock() {
             expect_eq!(
                 bank.audit(),
                 Audit {
-                    transfers: 2,
+                    entries: 2,
                     total: 200
                 },
                 "audit() after the two transfers"
@@ -200,10 +204,10 @@ fn pay_interest_does_not_lock_accounts_twice() {
             expect_eq!(
                 bank.audit(),
                 Audit {
-                    transfers: 0,
+                    entries: 1,
                     total: 394
                 },
-                "audit() after pay_interest (an interest line is not a transfer)"
+                "audit() after pay_interest(10) (one log line)"
             );
         },
         "pay_interest() deadlocked on a single thread",
@@ -254,9 +258,9 @@ fn export_lets_transfers_run_while_it_writes() {
                 "the lines export() handed to write (the log as it was when the export started)"
             );
             expect_eq!(
-                (bank.audit().transfers, balances(&bank, 2)),
+                (bank.audit().entries, balances(&bank, 2)),
                 (4, vec![Some(45), Some(55)]),
-                "(transfers in the log, balances) after the export, during which two more transfers ran"
+                "(log lines, balances) after the export, during which two more transfers ran"
             );
         },
         "export() kept `log` locked while it called write (the slow work): a transfer started during the \
@@ -264,5 +268,43 @@ fn export_lets_transfers_run_while_it_writes() {
          Every transfer would otherwise wait for the whole export to finish",
         "export() or transfer() locked a Mutex that the same thread already held (Rust's Mutex is not \
          re-entrant): does write run while the `log` guard is still alive?",
+    );
+}
+
+/// `pay_interest` changes the total and adds a log line under both locks; an audit that reads one lock,
+/// lets it go and then reads the other (a tempting way out of the deadlock) sees one without the other
+/// in some schedule.
+fn audit_sees_interest_and_its_line_together() {
+    explore_reporting_deadlocks(
+        300,
+        || {
+            let bank = Bank::new(&[100, 100]);
+            thread::scope(|s| {
+                s.spawn(|| {
+                    bank.pay_interest(10);
+                });
+                s.spawn(|| {
+                    let audit = bank.audit();
+                    let before = Audit {
+                        entries: 0,
+                        total: 200,
+                    };
+                    let after = Audit {
+                        entries: 1,
+                        total: 220,
+                    };
+                    expect!(
+                        audit == before || audit == after,
+                        "audit() while pay_interest(10) ran on [100, 100] returned {audit:?}: expected \
+                         {before:?} (before the payment) or {after:?} (after it), never a total without its \
+                         log line or the other way round. Hold both locks (in the one order) while you read"
+                    );
+                });
+            });
+        },
+        "audit() and pay_interest() running together deadlocked: take `accounts` and `log` in the same \
+         order in both",
+        "pay_interest() or audit() locked a Mutex that the same thread already held (Rust's Mutex is \
+         not re-entrant)",
     );
 }

@@ -62,8 +62,8 @@ impl Journal {
 pub const WORKERS: usize = 4;
 
 /// Runs `work` on every item and returns the results in the items' order. The items are shared out
-/// among at most [`WORKERS`] threads, started for this call and finished when it returns, so ten
-/// thousand items cost four threads, not ten thousand.
+/// among at most [`WORKERS`] threads working at the same time, so ten thousand items cost four
+/// threads, not ten thousand.
 pub fn process_all(items: Vec<u64>, work: fn(u64) -> u64) -> Vec<u64> {
     let workers: Vec<_> = items
         .into_iter()
