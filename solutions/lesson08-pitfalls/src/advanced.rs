@@ -58,12 +58,12 @@ impl Journal {
     }
 }
 
-/// The most threads [`process_all`] ever runs at once, however many items it gets.
+/// The most threads [`process_all`] starts in all, however many items it gets.
 pub const WORKERS: usize = 4;
 
 /// Runs `work` on every item and returns the results in the items' order. The items are shared out
-/// among at most [`WORKERS`] threads working at the same time, so ten thousand items cost four
-/// threads, not ten thousand.
+/// among at most [`WORKERS`] threads, each working through its share, so ten thousand items cost
+/// four threads, not ten thousand (nor ten thousand threads four at a time).
 pub fn process_all(items: Vec<u64>, work: fn(u64) -> u64) -> Vec<u64> {
     // BEGIN SOLUTION (bug): one thread per item: 10 000 items start 10 000 threads
     let share = items.len().div_ceil(WORKERS).max(1);
