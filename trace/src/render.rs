@@ -324,16 +324,36 @@ fn cycle(snapshot: &Snapshot, _names: &ObjectNames) -> Vec<Link> {
     snapshot
         .pending
         .iter()
-        .map(|(thread, (wants, asked_at))| Link {
-            thread: *thread,
-            holds: held.get(thread).cloned().unwrap_or_default(),
-            wants: *wants,
-            asked_at: *asked_at,
-            held_by: held
+        .map(|(thread, (wants, asked_at))| {
+            let mut holds = held.get(thread).cloned().unwrap_or_default();
+            let mut held_by: Vec<usize> = held
                 .iter()
                 .filter(|(t, locks)| *t != thread && locks.iter().any(|(o, _)| o.address == wants.address))
                 .map(|(t, _)| *t)
-                .collect(),
+                .collect();
+            // Nobody else holds it: the thread locked it itself (a Mutex is not re-entrant). The
+            // checker's panic has already dropped that guard while unwinding, so the replay above
+            // shows it released; name the thread's last lock of it instead.
+            if held_by.is_empty() {
+                let relocked = snapshot.events.iter().rev().find(|e| {
+                    e.thread == *thread
+                        && matches!(e.op, Op::Lock | Op::ReadLock | Op::WriteLock)
+                        && e.object.is_some_and(|o| o.address == wants.address)
+                });
+                if let Some(event) = relocked {
+                    if !holds.iter().any(|(o, _)| o.address == wants.address) {
+                        holds.push((*wants, event.at));
+                    }
+                    held_by.push(*thread);
+                }
+            }
+            Link {
+                thread: *thread,
+                holds,
+                wants: *wants,
+                asked_at: *asked_at,
+                held_by,
+            }
         })
         .collect()
 }
@@ -622,6 +642,32 @@ mod tests {
         );
         assert!(text.contains("thread 2 holds Mutex #2"), "{text}");
         assert!(json.contains("\"deadlock\":[{\"thread\":\"thread 1\""), "{json}");
+    }
+
+    #[test]
+    fn a_thread_that_locks_a_mutex_it_holds_is_named_as_its_holder() {
+        let a = mutex(10);
+        let at = |line| Place {
+            file: "src/intermediate.rs",
+            line,
+        };
+        let mut pending = BTreeMap::new();
+        pending.insert(0, (a, at(56)));
+        // The checker's panic dropped the guard while unwinding, after the second lock was asked for.
+        let snapshot = Snapshot {
+            events: vec![
+                event(0, Op::Lock, Some(a), Some(at(99))),
+                event(0, Op::Unlock, Some(a), None),
+            ],
+            dropped: 0,
+            pending,
+        };
+        let (text, json) = draw(&snapshot, true).unwrap();
+        assert!(
+            text.contains("test holds Mutex made at advanced.rs:40 (locked at intermediate.rs:99) and waits for Mutex made at advanced.rs:40 (asked at intermediate.rs:56), which test holds"),
+            "{text}"
+        );
+        assert!(json.contains("\"held_by\":[\"test\"]"), "{json}");
     }
 
     #[test]

@@ -1,0 +1,150 @@
+//! Hidden tests, beginner tier: results read before the threads finish, and a panic swallowed by
+//! `join().unwrap_or_default()`.
+//!
+//! `count_words` runs under the checker (`explore`): the scheduler tries many orders of the page
+//! threads and the final read, so a total read before the threads are joined is wrong in some of them,
+//! on every run (the seed is fixed). `count_with` runs on real threads (`crate::os`): a panic that
+//! crosses `join` is what it is about, and under the checker any panic fails the whole schedule.
+
+use lesson08::beginner::{PageError, count_with, count_words};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use threadlab_harness::{count_spawns, expect, expect_eq, explore};
+
+fn main() {
+    threadlab_harness::main(&[
+        (
+            "count_words_waits_for_every_thread",
+            count_words_waits_for_every_thread,
+        ),
+        (
+            "a_panicking_page_is_reported_with_its_message",
+            a_panicking_page_is_reported_with_its_message,
+        ),
+        (
+            "count_with_totals_pages_that_do_not_panic",
+            count_with_totals_pages_that_do_not_panic,
+        ),
+        (
+            "the_first_panicking_page_is_reported_after_every_thread_ends",
+            the_first_panicking_page_is_reported_after_every_thread_ends,
+        ),
+    ]);
+}
+
+fn pages(texts: &[&str]) -> Vec<String> {
+    texts.iter().map(|t| t.to_string()).collect()
+}
+
+/// Three pages of 2, 3 and 4 words: whatever order the scheduler picks, the total is 9, and three
+/// page threads were started.
+fn count_words_waits_for_every_thread() {
+    explore(200, || {
+        let (total, threads) =
+            count_spawns(|| count_words(pages(&["two words", "three words here", "four words on this"])));
+        expect!(
+            total == 9,
+            "count_words on pages of 2, 3 and 4 words returned {total}, expected 9: the total was read \
+             while some page threads had not added their count yet (a thread that is spawned and never \
+             joined may not have run at all when the function reads the result)"
+        );
+        expect_eq!(
+            threads,
+            3,
+            "threads started by count_words for 3 pages (one per page, from crate::thread)"
+        );
+    });
+    explore(1, || {
+        expect_eq!(count_words(Vec::new()), 0, "count_words(no pages)");
+    });
+}
+
+/// Counts words, but panics on a page that says "unreadable".
+fn picky_counter(page: &str) -> usize {
+    if page.contains("unreadable") {
+        panic!("page is unreadable");
+    }
+    page.split_whitespace().count()
+}
+
+fn a_panicking_page_is_reported_with_its_message() {
+    let got = count_with(
+        pages(&["one two", "this one is unreadable", "three four five"]),
+        picky_counter,
+    );
+    let want = PageError {
+        page: 1,
+        message: "page is unreadable".to_owned(),
+    };
+    match got {
+        Err(error) => expect_eq!(
+            error,
+            want,
+            "count_with when the counter panics on page 1 with \"page is unreadable\""
+        ),
+        Ok(total) => panic!(
+            "the counter panicked on page 1 (\"page is unreadable\"), but count_with returned Ok({total}): \
+             the panic was swallowed and the page counted as 0 words (join().unwrap_or_default() turns a \
+             panicked thread into a default value); expected Err({want:?})"
+        ),
+    }
+}
+
+fn count_with_totals_pages_that_do_not_panic() {
+    expect_eq!(
+        count_with(pages(&["one two", "three four five", "", "six"]), picky_counter),
+        Ok(6),
+        "count_with on pages of 2, 3, 0 and 1 words"
+    );
+    expect_eq!(
+        count_with(Vec::new(), picky_counter),
+        Ok(0),
+        "count_with(no pages)"
+    );
+    fn letters(page: &str) -> usize {
+        page.chars().filter(|c| c.is_alphabetic()).count()
+    }
+    expect_eq!(
+        count_with(pages(&["ab c", "def"]), letters),
+        Ok(6),
+        "count_with(pages [\"ab c\", \"def\"], a counter of letters)"
+    );
+}
+
+/// Pages whose counter has returned (the slow last page included).
+static FINISHED: AtomicUsize = AtomicUsize::new(0);
+
+/// Page `k` says "page k"; pages 1 and 3 panic with a formatted (String) message, the last page is
+/// slow: it returns 300 ms after it starts, long after the panics.
+fn panics_on_odd_pages(page: &str) -> usize {
+    let number: usize = page[5..].parse().unwrap();
+    if number % 2 == 1 {
+        panic!("page {number} is torn");
+    }
+    if number == 4 {
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    FINISHED.fetch_add(1, Ordering::SeqCst);
+    1
+}
+
+fn the_first_panicking_page_is_reported_after_every_thread_ends() {
+    let input = pages(&["page 0", "page 1", "page 2", "page 3", "page 4"]);
+    let got = count_with(input, panics_on_odd_pages);
+    let finished = FINISHED.load(Ordering::SeqCst);
+    expect_eq!(
+        got,
+        Err(PageError {
+            page: 1,
+            message: "page 1 is torn".to_owned(),
+        }),
+        "count_with when pages 1 and 3 panic (\"page 1 is torn\", \"page 3 is torn\")"
+    );
+    expect!(
+        finished == 3,
+        "count_with returned the error while {} of the 3 pages that do not panic were still being \
+         counted: every thread must have ended when it returns, also when it returns Err (join them all, \
+         then report the first panic)",
+        3 - finished
+    );
+}

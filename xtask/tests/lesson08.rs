@@ -1,0 +1,102 @@
+//! lesson08's starters are buggy programs, not `todo!()` stubs, so the course-wide checks of starters
+//! (every test `not_started`) do not apply to it. These tests hold it to its own contract instead:
+//!
+//! - the untouched starters lose points in every tier, and every test that targets a bug fails;
+//! - every fix in the solution is needed: putting any single `(bug)` region back to its starter code
+//!   loses points in that region's tier (and only there).
+
+mod common;
+
+use common::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const LESSON: &str = "lesson08";
+const DIR: &str = "lesson08-pitfalls";
+const TIER_POINTS: u64 = 20;
+
+/// The tests aimed at a pitfall: each must fail on the untouched starters. The others check
+/// behaviour the starters already get right.
+const BUG_TESTS: [&str; 11] = [
+    "count_words_waits_for_every_thread",
+    "a_panicking_page_is_reported_with_its_message",
+    "the_first_panicking_page_is_reported_after_every_thread_ends",
+    "audit_and_transfers_never_deadlock",
+    "pay_interest_does_not_lock_accounts_twice",
+    "export_lets_transfers_run_while_it_writes",
+    "audit_sees_interest_and_its_line_together",
+    "journal_close_keeps_every_line_at_exit",
+    "ten_thousand_items_run_on_a_few_threads",
+    "tally_keeps_working_after_a_panic",
+    "semaphore_waits_without_polling",
+];
+
+fn lesson() -> grader::Lesson {
+    grader::Lesson::from_dir_name(DIR).unwrap()
+}
+
+#[test]
+fn starters_lose_points_in_every_tier_and_every_bug_test_fails() {
+    let dir = starters(&lesson());
+    let report = grade_json(LESSON, dir.path());
+    for (tier, (score, status)) in ["beginner", "intermediate", "advanced"]
+        .iter()
+        .zip(tiers(&report))
+    {
+        assert!(
+            score < TIER_POINTS && status == "partial",
+            "{tier}: the starter scored {score}/{TIER_POINTS} ({status}); its bugs should cost points"
+        );
+    }
+    let failed: BTreeSet<String> = not_passed(&report).into_iter().collect();
+    let bugs: BTreeSet<String> = BUG_TESTS.iter().map(|t| t.to_string()).collect();
+    assert_eq!(
+        failed, bugs,
+        "the tests that fail on the starters must be exactly the bug tests"
+    );
+    for name in BUG_TESTS {
+        let status = &test(&report, name)["status"];
+        assert_eq!(
+            status, "failed",
+            "{name}: a bug test must fail with a message (not time out or crash)"
+        );
+    }
+}
+
+#[test]
+fn every_fix_in_the_solution_is_needed() {
+    let solution_src = root().join("solutions").join(DIR).join("src");
+    let mut regions = 0;
+    let mut not_needed = Vec::new();
+    for (index, tier) in ["beginner", "intermediate", "advanced"].iter().enumerate() {
+        let path = solution_src.join(format!("{tier}.rs"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let variants = grader::starter::bug_variants(&text, Path::new(&path)).unwrap();
+        assert!(!variants.is_empty(), "{tier}.rs has no (bug) region");
+        for variant in variants {
+            regions += 1;
+            let dir = submission(DIR, &[]);
+            std::fs::write(dir.path().join(format!("src/{tier}.rs")), &variant.text).unwrap();
+            let report = grade_json(LESSON, dir.path());
+            let scores: Vec<u64> = tiers(&report).into_iter().map(|(score, _)| score).collect();
+            let others_full = scores
+                .iter()
+                .enumerate()
+                .all(|(i, score)| i == index || *score == TIER_POINTS);
+            if scores[index] >= TIER_POINTS || !others_full {
+                not_needed.push(format!(
+                    "{tier}.rs:{} ({}): tier scores {scores:?} with only this fix reverted; failing tests: {:?}",
+                    variant.line,
+                    variant.what,
+                    not_passed(&report)
+                ));
+            }
+        }
+    }
+    assert_eq!(regions, 9, "one (bug) region per pitfall");
+    assert!(
+        not_needed.is_empty(),
+        "reverting one fix must cost points in its own tier only:\n{}",
+        not_needed.join("\n")
+    );
+}
