@@ -395,3 +395,51 @@ fn a_regrade_reuses_the_verdicts_of_untouched_tiers_only_and_says_so() {
     ]));
     assert!(reused_tiers(&submitted).is_empty(), "{submitted:?}");
 }
+
+/// The loop after a tier's first grade (where an edited tier is rebuilt from the recorded rustc
+/// command): every edit is graded as it is now, a broken one as a compile error with the learner's
+/// line, a wrong one as failing tests, the repaired one as passing.
+#[test]
+fn every_edit_in_the_loop_is_graded_as_it_is_now() {
+    let course = CourseCopy::new();
+    course.solve("beginner");
+    let beginner = course.learner_file("beginner");
+    let solved = std::fs::read_to_string(&beginner).unwrap();
+    let grade = || {
+        let (_, text) = course.run(&["grade", "1", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let tier = report["tiers"][0].clone();
+        (
+            tier["status"].as_str().unwrap().to_owned(),
+            tier["score"].as_u64().unwrap(),
+            tier["message"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(grade().0, "passed");
+    std::fs::write(&beginner, format!("{solved}// an edit\n")).unwrap();
+    assert_eq!(grade().0, "passed");
+
+    std::fs::write(&beginner, format!("{solved}fn broken( {{\n")).unwrap();
+    let (status, _, message) = grade();
+    assert_eq!(status, "compile_error");
+    assert!(
+        message.contains("lessons/lesson01-threads/src/beginner.rs"),
+        "{message}"
+    );
+
+    // Results in reverse input order: it compiles, and the ordering test must fail.
+    let reversed = solved.replacen(
+        "        .collect()\n    // END SOLUTION",
+        "        .rev()\n        .collect()\n    // END SOLUTION",
+        1,
+    );
+    assert_ne!(reversed, solved, "the edit must apply");
+    std::fs::write(&beginner, &reversed).unwrap();
+    let (status, score, _) = grade();
+    assert_eq!(status, "partial");
+    std::fs::write(&beginner, format!("{reversed}// an edit\n")).unwrap();
+    assert_eq!(grade().1, score, "the same wrong code, the same score");
+
+    std::fs::write(&beginner, &solved).unwrap();
+    assert_eq!(grade().0, "passed");
+}

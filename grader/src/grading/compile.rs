@@ -29,14 +29,26 @@ pub struct Built {
 }
 
 /// Builds the test binaries of `tiers` (tiers left out, e.g. refused by a lint, are not built).
-pub fn build(staged: &Staged, tiers: &[Tier]) -> Result<Built> {
+/// With `replay` (self-study), an edited tier is rebuilt with the rustc command cargo last ran for it
+/// when nothing else changed (see `replay`), and cargo's commands are recorded for that.
+pub fn build(staged: &Staged, tiers: &[Tier], replay: bool) -> Result<Built> {
     let mut built = Built::default();
     if tiers.is_empty() {
         return Ok(built);
     }
-    let run = run_cargo(staged, tiers)?;
+    // Two self-study grades at once (`watch` and a grade by hand) must not both run a recorded rustc
+    // on one output file; cargo's own lock does not cover a replay, so this one covers both paths.
+    let _lock = replay.then(|| crate::replay::BuildLock::take(staged));
+    if replay && let Some(built) = crate::replay::build(staged, tiers) {
+        return Ok(built);
+    }
+    let run = run_cargo(staged, tiers, replay)?;
     built.binaries = run.binaries;
     built.fresh = run.fresh;
+    if replay {
+        let recorded = crate::replay::remember(staged, &staged.dir, &run.stderr, &built);
+        built.binaries.extend(recorded);
+    }
     for tier in tiers.iter().copied().filter(|t| !built.binaries.contains_key(t)) {
         let errors: Vec<Diagnostic> = run
             .errors
@@ -118,7 +130,7 @@ struct Span {
     is_primary: bool,
 }
 
-fn run_cargo(staged: &Staged, tiers: &[Tier]) -> Result<CargoRun> {
+fn run_cargo(staged: &Staged, tiers: &[Tier], verbose: bool) -> Result<CargoRun> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -130,6 +142,10 @@ fn run_cargo(staged: &Staged, tiers: &[Tier]) -> Result<CargoRun> {
         .arg("--target-dir")
         .arg(&staged.target_dir)
         .arg("--bins");
+    if verbose {
+        // `-vv` prints each rustc command with its environment, for `replay` to record.
+        command.arg("-vv");
+    }
     for tier in tiers {
         command.arg("--package").arg(staged.package(*tier));
     }

@@ -96,7 +96,10 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .filter(|t| !refused.contains_key(t))
         .collect();
     time(&mut phases.lint);
-    let built = compile::build(&staged, &to_build)?;
+    // Self-study: verdicts of unchanged tiers are re-used and an edited tier may be rebuilt without
+    // cargo (`reuse`, `replay`); never for a submission, the reference, a batch or `--repeat`.
+    let reusing = request.reuse && request.subject == Subject::Learner;
+    let built = compile::build(&staged, &to_build, reusing)?;
     time(&mut phases.build);
     // Places in messages name the learner's own files from the course root.
     let subject_src = course.display_path(&stage::subject_src(course, &lesson, &request.subject)?);
@@ -117,7 +120,6 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .join(staged.dir.file_name().unwrap_or_default())
         .join(std::process::id().to_string());
     // Self-study: the verdicts of tiers nothing of which changed since the last grade.
-    let reusing = request.reuse && request.subject == Subject::Learner;
     let store_path = reuse::path(&course.work_dir(), &lesson);
     let mut store = if reusing {
         reuse::Store::load(&store_path)

@@ -12,6 +12,7 @@ pub mod grade;
 pub mod lint;
 pub mod location;
 pub mod outcome;
+pub mod replay;
 pub mod reuse;
 pub mod run;
 pub mod sandbox;

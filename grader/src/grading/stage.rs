@@ -46,6 +46,10 @@ pub struct Staged {
     pub tier_text: BTreeMap<Tier, String>,
     /// The tier packages' names, less their `-beginner`, `-intermediate`, `-advanced`.
     pub package_prefix: String,
+    /// What the build depends on besides the three tier files: every other staged file, the course's
+    /// lock file and the sources of the course's own crates (harness, trace, …). `replay` re-runs a
+    /// recorded rustc command only while this stays the same.
+    pub inputs_key: String,
 }
 
 impl Staged {
@@ -169,6 +173,7 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     }
     stage_lock(course, &dir)?;
     remove_strays(&dir, &files)?;
+    let inputs_key = inputs_key(course, &files)?;
     Ok(Staged {
         dir,
         target_dir: work.join("build"),
@@ -176,7 +181,74 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         tiers,
         tier_text,
         package_prefix: package_name,
+        inputs_key,
     })
+}
+
+/// See [`Staged::inputs_key`]. The course's crates are stamped by path, size and modification time
+/// of their `Cargo.toml` and `src/` files: an edit of the harness changes it, a grade alone does not.
+fn inputs_key(course: &Course, files: &BTreeMap<PathBuf, String>) -> Result<String> {
+    let mut text = String::new();
+    for (path, contents) in files {
+        let is_tier = Tier::ALL
+            .iter()
+            .any(|t| path == &PathBuf::from("src").join(t.file_name()));
+        if !is_tier {
+            text.push_str(&format!(
+                "{}\n{:016x}\n",
+                path.display(),
+                fnv1a(contents.as_bytes())
+            ));
+        }
+    }
+    let lock = std::fs::read(course.root().join("Cargo.lock")).unwrap_or_default();
+    text.push_str(&format!("lock {:016x}\n", fnv1a(&lock)));
+    let root = course.root().join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&root).map_err(io("read", &root))?;
+    let manifest = manifest.parse::<toml::Table>().map_err(|e| Error::Course {
+        path: root.clone(),
+        message: e.to_string(),
+    })?;
+    let shared = manifest
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table());
+    for spec in shared.into_iter().flat_map(|t| t.values()) {
+        if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
+            stamp_crate(&course.root().join(path), &mut text);
+        }
+    }
+    Ok(format!("{:016x}", fnv1a(text.as_bytes())))
+}
+
+/// Appends path, size and modification time of a crate's manifest and every file under its `src/`.
+fn stamp_crate(dir: &Path, out: &mut String) {
+    let mut lines = Vec::new();
+    let mut pending = vec![dir.join("Cargo.toml"), dir.join("src")];
+    while let Some(path) = pending.pop() {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                pending.extend(entries.flatten().map(|e| e.path()));
+            }
+        } else {
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok());
+            lines.push(format!(
+                "{} {} {}\n",
+                path.display(),
+                meta.len(),
+                modified.unwrap_or_default().as_nanos()
+            ));
+        }
+    }
+    // Directory order is the file system's; the key must not depend on it.
+    lines.sort();
+    out.extend(lines);
 }
 
 /// The course's lock file pins the dependency versions the course was tested with. cargo trims the

@@ -1,0 +1,370 @@
+//! Self-study only: rebuilding an edited tier by re-running the rustc command cargo last ran for it.
+//!
+//! After a one-line edit of one tier file, cargo's own work (loading the staged workspace, checking
+//! the fingerprints of some fifty units, rewriting them) costs about 60 ms of a 0.3 s re-grade, for
+//! a rebuild whose only compiler step is known in advance: the tier's one crate, compiled with the
+//! same command as last time. So cargo's `-vv` output is kept (the exact rustc command line and
+//! environment of each tier's binary) and, while nothing but tier files changed, the next grade runs
+//! that command itself.
+//!
+//! "Nothing but tier files" is checked, not assumed: a record holds the staged inputs' key
+//! ([`Staged::inputs_key`]: every other staged file, the lock file, the sources of the course's
+//! crates) and, per tier, the hash of the tier file its binary was built from. Any other difference,
+//! a missing binary, or a command that fails (a compile error, a toolchain update) falls back to
+//! cargo, which then finds the unit out of date by its own timestamps and rebuilds it: the record
+//! can make a grade faster, never different. Submissions, batches and `--repeat` never use it.
+
+use crate::compile::Built;
+use crate::stage::Staged;
+use crate::tier::Tier;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// An exclusive lock on a staged workspace's builds, released when dropped. Without it (a file
+/// system without `flock`) builds simply go unserialized, as before replays existed.
+#[derive(Debug)]
+pub struct BuildLock {
+    _file: Option<std::fs::File>,
+}
+
+impl BuildLock {
+    pub fn take(staged: &Staged) -> BuildLock {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(staged.dir.join("build.lock"))
+            .ok();
+        if let Some(file) = &file {
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
+            unsafe {
+                libc::flock(file.as_raw_fd(), libc::LOCK_EX);
+            }
+        }
+        BuildLock { _file: file }
+    }
+}
+
+/// Where a staged workspace keeps its record.
+fn record_path(staged: &Staged) -> PathBuf {
+    staged.dir.join("replay.json")
+}
+
+/// The recorded rustc commands of one staged workspace.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Record {
+    inputs: String,
+    tiers: BTreeMap<Tier, Recorded>,
+}
+
+/// One tier's binary, what it was built from, and how to build it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Recorded {
+    /// Hash of the tier file the binary was built from.
+    source: String,
+    /// The rustc command, once cargo has been seen running it (a tier cargo found up to date on the
+    /// first recorded build has none yet: it can be re-used as it is, not rebuilt).
+    command: Option<Rustc>,
+    /// The binary rustc writes (under `deps/`; cargo's copy beside it is cargo's business), or
+    /// cargo's copy while there is no command.
+    binary: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Rustc {
+    env: Vec<(String, String)>,
+    program: String,
+    args: Vec<String>,
+    cwd: PathBuf,
+}
+
+impl Record {
+    fn load(staged: &Staged) -> Option<Record> {
+        let text = std::fs::read_to_string(record_path(staged)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// A record that cannot be written only costs the next grade a cargo run.
+    fn save(&self, staged: &Staged) {
+        if let Ok(text) = serde_json::to_string(self) {
+            let _ = std::fs::write(record_path(staged), text);
+        }
+    }
+}
+
+fn source_hash(staged: &Staged, tier: Tier) -> String {
+    let text = staged.tier_text.get(&tier).map_or("", String::as_str);
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}:{}", text.len())
+}
+
+/// Builds `tiers` without cargo if the record allows it; `None` means "ask cargo".
+pub fn build(staged: &Staged, tiers: &[Tier]) -> Option<Built> {
+    let mut record = Record::load(staged)?;
+    if record.inputs != staged.inputs_key {
+        return None;
+    }
+    let mut built = Built::default();
+    let mut stale = Vec::new();
+    for &tier in tiers {
+        let recorded = record.tiers.get(&tier)?;
+        if !recorded.binary.is_file() {
+            return None;
+        }
+        built.binaries.insert(tier, recorded.binary.clone());
+        if recorded.source == source_hash(staged, tier) {
+            built.fresh.insert(tier);
+        } else if recorded.command.is_some() {
+            stale.push(tier);
+        } else {
+            return None;
+        }
+    }
+    // The edited tiers compile side by side, as cargo would run them.
+    let all_built = std::thread::scope(|s| {
+        let runs: Vec<_> = stale
+            .iter()
+            .map(|tier| {
+                let command = record.tiers[tier].command.as_ref();
+                s.spawn(move || command.is_some_and(run))
+            })
+            .collect();
+        runs.into_iter().all(|r| r.join().unwrap_or(false))
+    });
+    if !all_built {
+        return None;
+    }
+    for tier in stale {
+        if let Some(recorded) = record.tiers.get_mut(&tier) {
+            recorded.source = source_hash(staged, tier);
+        }
+    }
+    record.save(staged);
+    Some(built)
+}
+
+fn run(recorded: &Rustc) -> bool {
+    Command::new(&recorded.program)
+        .args(&recorded.args)
+        .envs(recorded.env.iter().map(|(k, v)| (k, v)))
+        .current_dir(&recorded.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// After a cargo build run with `-vv`: records the rustc command of every tier cargo compiled, keeps
+/// the records of tiers cargo found up to date, forgets the rest. Returns the binary each recorded
+/// tier should be run from (the one a later replay rewrites), so that re-used verdicts stay keyed to
+/// the same file.
+pub fn remember(staged: &Staged, cwd: &Path, stderr: &str, built: &Built) -> BTreeMap<Tier, PathBuf> {
+    let mut record = Record::load(staged)
+        .filter(|r| r.inputs == staged.inputs_key)
+        .unwrap_or_else(|| Record {
+            inputs: staged.inputs_key.clone(),
+            tiers: BTreeMap::new(),
+        });
+    let mut commands = commands(staged, stderr, cwd);
+    for tier in Tier::ALL {
+        let known = record.tiers.remove(&tier);
+        if !built.binaries.contains_key(&tier) {
+            continue;
+        }
+        let kept = match commands.remove(&tier) {
+            Some(new) => Some(new),
+            // Up to date in cargo's eyes: built from the tier file as it is now.
+            None if built.fresh.contains(&tier) => known.or_else(|| {
+                Some(Recorded {
+                    source: String::new(),
+                    command: None,
+                    binary: built.binaries[&tier].clone(),
+                })
+            }),
+            None => None,
+        };
+        if let Some(mut recorded) = kept.filter(|r| r.binary.is_file()) {
+            recorded.source = source_hash(staged, tier);
+            record.tiers.insert(tier, recorded);
+        }
+    }
+    record.save(staged);
+    record
+        .tiers
+        .into_iter()
+        .map(|(tier, r)| (tier, r.binary))
+        .collect()
+}
+
+/// The rustc commands of the tiers' binaries in cargo's `-vv` output: lines like
+/// ``Running `CARGO=… CARGO_CRATE_NAME=… /path/to/rustc --crate-name … -C extra-filename=-1a2b …` ``.
+fn commands(staged: &Staged, stderr: &str, cwd: &Path) -> BTreeMap<Tier, Recorded> {
+    let mut found = BTreeMap::new();
+    for line in stderr.lines() {
+        let Some(quoted) = line
+            .trim_start()
+            .strip_prefix("Running `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        else {
+            continue;
+        };
+        let Some(words) = shlex::split(quoted) else {
+            continue;
+        };
+        let split = words
+            .iter()
+            .position(|w| !is_assignment(w))
+            .unwrap_or(words.len());
+        let (env, command) = words.split_at(split);
+        let Some((program, args)) = command.split_first() else {
+            continue;
+        };
+        let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
+        let Some(crate_name) = value("--crate-name") else {
+            continue;
+        };
+        let tier = Tier::ALL
+            .into_iter()
+            .find(|t| staged.package(*t).replace('-', "_") == *crate_name);
+        let extra = args
+            .iter()
+            .find_map(|a| a.strip_prefix("extra-filename="))
+            .unwrap_or_default();
+        let (Some(tier), Some(out_dir)) = (tier, value("--out-dir")) else {
+            continue;
+        };
+        let env = env
+            .iter()
+            .filter_map(|w| w.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        found.insert(
+            tier,
+            Recorded {
+                source: String::new(),
+                command: Some(Rustc {
+                    env,
+                    program: program.clone(),
+                    args: args.to_vec(),
+                    cwd: cwd.to_owned(),
+                }),
+                binary: Path::new(out_dir).join(format!("{crate_name}{extra}")),
+            },
+        );
+    }
+    found
+}
+
+/// `NAME=value` with an environment variable's name.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staged(dir: &Path) -> Staged {
+        Staged {
+            dir: dir.to_owned(),
+            target_dir: dir.join("target"),
+            subject_label: "lessons/x".into(),
+            tiers: BTreeMap::new(),
+            tier_text: Tier::ALL.into_iter().map(|t| (t, format!("// {t}\n"))).collect(),
+            package_prefix: "threadlab-stage-lesson05-learner-1234abcd".into(),
+            inputs_key: "inputs-1".into(),
+        }
+    }
+
+    /// cargo -vv's line for the beginner binary, its output written by `sh` (standing in for rustc).
+    fn cargo_line(dir: &Path, writes: &str) -> String {
+        format!(
+            "     Running `CARGO_CRATE_NAME=threadlab_stage_lesson05_learner_1234abcd_beginner \
+             CARGO_PKG_DESCRIPTION='' /bin/sh -c '{writes}' --crate-name \
+             threadlab_stage_lesson05_learner_1234abcd_beginner --edition=2024 main-beginner.rs \
+             --out-dir {} -C extra-filename=-77aa`",
+            dir.display()
+        )
+    }
+
+    #[test]
+    fn a_recorded_command_rebuilds_an_edited_tier_without_cargo() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staged = staged(dir.path());
+        let binary = dir
+            .path()
+            .join("threadlab_stage_lesson05_learner_1234abcd_beginner-77aa");
+        std::fs::write(&binary, "built by cargo").unwrap();
+        let mut cargo = Built::default();
+        cargo.binaries.insert(Tier::Beginner, dir.path().join("uplifted"));
+        let line = cargo_line(dir.path(), &format!("echo replayed > {}", binary.display()));
+        let chosen = remember(&staged, dir.path(), &line, &cargo);
+        assert_eq!(chosen.get(&Tier::Beginner), Some(&binary));
+
+        // Nothing changed: the recorded binary is fresh, nothing runs.
+        let built = build(&staged, &[Tier::Beginner]).unwrap();
+        assert!(built.fresh.contains(&Tier::Beginner));
+        assert_eq!(std::fs::read_to_string(&binary).unwrap(), "built by cargo");
+
+        // The tier file changed: the command runs, once.
+        staged.tier_text.insert(Tier::Beginner, "// edited\n".into());
+        let built = build(&staged, &[Tier::Beginner]).unwrap();
+        assert!(!built.fresh.contains(&Tier::Beginner));
+        assert_eq!(std::fs::read_to_string(&binary).unwrap(), "replayed\n");
+        assert!(
+            build(&staged, &[Tier::Beginner])
+                .unwrap()
+                .fresh
+                .contains(&Tier::Beginner)
+        );
+
+        // Anything else changed, or a tier was never recorded: cargo's turn.
+        assert!(build(&staged, &[Tier::Beginner, Tier::Advanced]).is_none());
+        // A tier cargo found up to date is kept as it is, and can be re-used but not rebuilt.
+        let advanced = dir.path().join("advanced-binary");
+        std::fs::write(&advanced, "cargo's").unwrap();
+        let mut cargo = Built::default();
+        cargo.binaries.insert(Tier::Beginner, binary.clone());
+        cargo.binaries.insert(Tier::Advanced, advanced.clone());
+        cargo.fresh.extend([Tier::Beginner, Tier::Advanced]);
+        remember(&staged, dir.path(), "", &cargo);
+        let both = build(&staged, &[Tier::Beginner, Tier::Advanced]).unwrap();
+        assert_eq!(both.binaries.get(&Tier::Advanced), Some(&advanced));
+        staged.tier_text.insert(Tier::Advanced, "// edited\n".into());
+        assert!(build(&staged, &[Tier::Advanced]).is_none());
+        staged.inputs_key = "inputs-2".into();
+        assert!(build(&staged, &[Tier::Beginner]).is_none());
+    }
+
+    #[test]
+    fn a_failing_command_falls_back_to_cargo() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staged = staged(dir.path());
+        let binary = dir
+            .path()
+            .join("threadlab_stage_lesson05_learner_1234abcd_beginner-77aa");
+        std::fs::write(&binary, "built by cargo").unwrap();
+        let mut cargo = Built::default();
+        cargo.binaries.insert(Tier::Beginner, binary.clone());
+        remember(&staged, dir.path(), &cargo_line(dir.path(), "exit 1"), &cargo);
+        staged.tier_text.insert(Tier::Beginner, "fn broken( {\n".into());
+        assert!(build(&staged, &[Tier::Beginner]).is_none());
+    }
+
+    #[test]
+    fn only_assignments_before_the_program_are_environment() {
+        assert!(is_assignment("CARGO_PKG_NAME=x") && is_assignment("LD_LIBRARY_PATH="));
+        assert!(!is_assignment("/usr/bin/rustc") && !is_assignment("--cfg=feature") && !is_assignment("=x"));
+    }
+}
