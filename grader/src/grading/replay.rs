@@ -97,10 +97,7 @@ impl Record {
 
 fn source_hash(staged: &Staged, tier: Tier) -> String {
     let text = staged.tier_text.get(&tier).map_or("", String::as_str);
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}:{}", text.len())
+    format!("{:016x}:{}", crate::stage::fnv1a(text.as_bytes()), text.len())
 }
 
 /// Builds `tiers` without cargo if the record allows it; `None` means "ask cargo".
@@ -287,6 +284,13 @@ mod tests {
         }
     }
 
+    /// The beginner binary where cargo's `-C extra-filename` puts it.
+    fn built_by_cargo(dir: &Path) -> PathBuf {
+        let binary = dir.join("threadlab_stage_lesson05_learner_1234abcd_beginner-77aa");
+        std::fs::write(&binary, "built by cargo").unwrap();
+        binary
+    }
+
     /// cargo -vv's line for the beginner binary, its output written by `sh` (standing in for rustc).
     fn cargo_line(dir: &Path, writes: &str) -> String {
         format!(
@@ -302,10 +306,7 @@ mod tests {
     fn a_recorded_command_rebuilds_an_edited_tier_without_cargo() {
         let dir = tempfile::tempdir().unwrap();
         let mut staged = staged(dir.path());
-        let binary = dir
-            .path()
-            .join("threadlab_stage_lesson05_learner_1234abcd_beginner-77aa");
-        std::fs::write(&binary, "built by cargo").unwrap();
+        let binary = built_by_cargo(dir.path());
         let mut cargo = Built::default();
         cargo.binaries.insert(Tier::Beginner, dir.path().join("uplifted"));
         let line = cargo_line(dir.path(), &format!("echo replayed > {}", binary.display()));
@@ -351,10 +352,7 @@ mod tests {
     fn a_failing_command_falls_back_to_cargo() {
         let dir = tempfile::tempdir().unwrap();
         let mut staged = staged(dir.path());
-        let binary = dir
-            .path()
-            .join("threadlab_stage_lesson05_learner_1234abcd_beginner-77aa");
-        std::fs::write(&binary, "built by cargo").unwrap();
+        let binary = built_by_cargo(dir.path());
         let mut cargo = Built::default();
         cargo.binaries.insert(Tier::Beginner, binary.clone());
         remember(&staged, dir.path(), &cargo_line(dir.path(), "exit 1"), &cargo);

@@ -15,6 +15,7 @@ use crate::course::Lesson;
 use crate::error::{Result, io};
 use crate::outcome::{Outcome, Status};
 use crate::sandbox::Protections;
+use crate::stage::fnv1a;
 use crate::tier::Tier;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -155,13 +156,6 @@ impl Store {
         let text = serde_json::to_string(self).expect("verdicts serialize");
         std::fs::write(path, text).map_err(io("write", path))
     }
-}
-
-/// A stable 64-bit hash (FNV-1a) of the suite manifest.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

@@ -597,8 +597,8 @@ fn remove_strays(dir: &Path, keep: &BTreeMap<PathBuf, String>) -> Result<()> {
     Ok(())
 }
 
-/// A stable 64-bit hash (FNV-1a) for naming a submission's stage directory.
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// A stable 64-bit hash (FNV-1a): stage directories' names, keys of staged inputs and verdicts.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
