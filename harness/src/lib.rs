@@ -316,6 +316,29 @@ pub fn count_spawns<R>(f: impl FnOnce() -> R) -> (R, usize) {
     (result, after - before - 1)
 }
 
+/// Runs `f` on real threads and counts the `std` threads started while it ran (threads the test
+/// itself starts at the same time count too). `std` numbers `ThreadId`s in the order threads are
+/// created, within this process only, so two probe threads around `f` tell how many came in between,
+/// whatever the machine's load or other processes do. Lets a test tell work done on new threads
+/// from an answer written down without any.
+pub fn count_std_spawns<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    fn probe() -> u64 {
+        let id = std::thread::spawn(|| std::thread::current().id())
+            .join()
+            .expect("a probe thread only reads its id");
+        // `ThreadId`'s number is unstable API; its Debug form `ThreadId(7)` is what is stable enough.
+        format!("{id:?}")
+            .trim_start_matches("ThreadId(")
+            .trim_end_matches(')')
+            .parse()
+            .expect("ThreadId's Debug form is `ThreadId(N)`")
+    }
+    let before = probe();
+    let result = f();
+    let after = probe();
+    (result, after - before - 1)
+}
+
 /// Fails the test with "`what`: expected `want`, got `got`" unless the two are equal.
 #[macro_export]
 macro_rules! expect_eq {

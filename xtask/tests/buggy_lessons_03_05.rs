@@ -1,6 +1,6 @@
-//! Buggy submissions of lessons 03 and 05, each one mistake away from the reference: every one must
-//! lose points in the tier of its mistake and nowhere else, and a hanging one must end quickly with
-//! the test's own timeout message.
+//! Buggy submissions of lessons 03, 05 and 06, each one mistake away from the reference: every one
+//! must lose points in the tier of its mistake and nowhere else, and a hanging one must end quickly
+//! with the test's own timeout message.
 
 mod common;
 
@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 const DAEMONS: &str = "lesson03-daemons";
 const RACES: &str = "lesson05-races";
+const THREAD_LOCAL: &str = "lesson06-thread-local";
 
 /// The reference's `Event::wait` body, which the Event fixtures replace.
 const WAIT_BODY: &str = "        let _raised = self
@@ -188,4 +189,28 @@ fn the_equivalent_transfer_mutant_keeps_full_marks() {
     let report = grade_json("lesson05", dir.path());
     assert_eq!(not_passed(&report), Vec::<String>::new());
     assert_eq!(report["score"], 60);
+}
+
+/// The right counts written down instead of counted on new threads: both count_per_thread tests
+/// see that no thread was started.
+#[test]
+fn counts_written_down_instead_of_counted_cost_beginner_points_only() {
+    let solution =
+        std::fs::read_to_string(root().join(format!("solutions/{THREAD_LOCAL}/src/beginner.rs"))).unwrap();
+    let start = solution.find("    let handles: Vec<_> = (0..threads)").unwrap();
+    let end = solution[start..].find("    // END SOLUTION").unwrap() + start;
+    let dir = submission(
+        THREAD_LOCAL,
+        &[("beginner", &solution[start..end], "    vec![bumps; threads]\n")],
+    );
+    let report = grade_json("lesson06", dir.path());
+    loses_only(
+        &report,
+        0,
+        6,
+        &[
+            "count_per_thread_gives_each_thread_its_own_count",
+            "count_per_thread_leaves_the_caller_alone",
+        ],
+    );
 }

@@ -8,7 +8,7 @@
 use lesson06::beginner::{bump, count_per_thread};
 use std::sync::{Arc, Barrier};
 use std::thread;
-use threadlab_harness::{expect, expect_eq};
+use threadlab_harness::{count_std_spawns, expect, expect_eq};
 
 fn main() {
     threadlab_harness::main(&[
@@ -129,6 +129,24 @@ fn count_per_thread_gives_each_thread_its_own_count() {
         vec![7; 6],
         "count_per_thread(6, 7) called after earlier calls (new threads start from 0 again)"
     );
+    expect_new_threads(5, 3);
+}
+
+/// The counts must come from bump() calls on `threads` new threads: the right numbers written down
+/// without starting any would pass every other check.
+fn expect_new_threads(threads: usize, bumps: u64) {
+    let (counts, started) = count_std_spawns(|| count_per_thread(threads, bumps));
+    expect_eq!(
+        counts,
+        vec![bumps; threads],
+        "count_per_thread({threads}, {bumps})"
+    );
+    expect!(
+        started >= threads as u64,
+        "count_per_thread({threads}, {bumps}) started {started} thread(s): expected at least {threads}, \
+         one per entry, each counting with its own bump() calls (the entries must be counted, not \
+         written down)"
+    );
 }
 
 fn count_per_thread_leaves_the_caller_alone() {
@@ -152,4 +170,6 @@ fn count_per_thread_leaves_the_caller_alone() {
         5,
         "the caller's next bump() after a second count_per_thread"
     );
+    // A caller left alone because nothing was counted at all is no answer either.
+    expect_new_threads(3, 4);
 }
