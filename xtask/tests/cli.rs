@@ -539,3 +539,30 @@ fn serve_announces_its_address_first_and_answers_on_it() {
         "{response}"
     );
 }
+
+/// A later tier may use the learner's own code of an earlier tier (each tier's binary then holds
+/// both files), and is held to the same facade: an escape in the file it uses refuses it too.
+#[test]
+fn a_tier_that_uses_an_earlier_tiers_code_is_graded_with_it() {
+    let uses_beginner = (
+        "intermediate",
+        "use crate::sync::Mutex;\n",
+        "use crate::sync::Mutex;\n\n/// The learner's own beginner code, used again.\n\
+         pub fn hits_of_a_new_counter() -> u64 {\n    crate::beginner::HitCounter::new().hits()\n}\n",
+    );
+    let dir = submission(LESSON, &[uses_beginner]);
+    let report = grade_json("lesson05", dir.path());
+    assert_eq!(report["score"], 60, "{report}");
+
+    let escape = (
+        "beginner",
+        "use crate::sync::atomic::{AtomicU64, Ordering};",
+        "use std::sync::atomic::{AtomicU64, Ordering};",
+    );
+    let dir = submission(LESSON, &[uses_beginner, escape]);
+    let report = grade_json("lesson05", dir.path());
+    let statuses: Vec<String> = tiers(&report).into_iter().map(|(_, status)| status).collect();
+    assert_eq!(statuses, ["refused", "refused", "passed"], "{report}");
+    let message = report["tiers"][1]["message"].as_str().unwrap();
+    assert!(message.contains("src/beginner.rs"), "{message}");
+}

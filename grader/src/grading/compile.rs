@@ -249,60 +249,10 @@ fn shorten(errors: &[Diagnostic]) -> String {
     if errors.len() > MAX_ERRORS {
         out.push(format!("... and {} more error(s)", errors.len() - MAX_ERRORS));
     }
-    if let Some(other) = other_tier_named(errors) {
-        out.push(format!(
-            "note: each tier is built and graded on its own, so this file cannot use `crate::{other}`: \
-             copy what you need from {other}.rs into this file"
-        ));
-    }
     out.join("\n\n")
-}
-
-/// The tier module an error says cannot be found (a tier file reaching into another).
-fn other_tier_named(errors: &[Diagnostic]) -> Option<&'static str> {
-    Tier::ALL.into_iter().map(Tier::name).find(|name| {
-        errors.iter().any(|e| {
-            let unresolved = ["unresolved", "could not find", "failed to resolve"]
-                .iter()
-                .any(|w| e.headline.contains(w));
-            unresolved && e.rendered.contains(&format!("crate::{name}"))
-        })
-    })
 }
 
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn error(headline: &str, rendered: &str) -> Diagnostic {
-        Diagnostic {
-            tier: Some(Tier::Intermediate),
-            rendered: rendered.to_owned(),
-            in_hidden_tests: false,
-            headline: headline.to_owned(),
-        }
-    }
-
-    #[test]
-    fn reaching_into_another_tier_is_explained() {
-        let reach = error(
-            "unresolved import `crate::beginner`",
-            "error[E0432]: unresolved import `crate::beginner`\n6 | use crate::beginner::HitCounter;",
-        );
-        let text = shorten(&[reach]);
-        assert!(
-            text.contains("cannot use `crate::beginner`: copy what you need from beginner.rs"),
-            "{text}"
-        );
-        let other = error(
-            "mismatched types",
-            "error[E0308]: mismatched types\n  crate::beginner in a comment",
-        );
-        assert!(!shorten(&[other]).contains("note: each tier"));
-    }
 }

@@ -95,8 +95,16 @@ impl Record {
     }
 }
 
+/// The hash of every tier file `tier`'s binary is built from (its own, and the tiers it uses).
 fn source_hash(staged: &Staged, tier: Tier) -> String {
-    let text = staged.tier_text.get(&tier).map_or("", String::as_str);
+    let own = [tier];
+    let modules = staged.crates.get(&tier).map_or(&own[..], Vec::as_slice);
+    let mut text = String::new();
+    for module in modules {
+        text.push_str(module.name());
+        text.push('\n');
+        text.push_str(staged.tier_text.get(module).map_or("", String::as_str));
+    }
     format!("{:016x}:{}", crate::stage::fnv1a(text.as_bytes()), text.len())
 }
 
@@ -281,6 +289,7 @@ mod tests {
             tier_text: Tier::ALL.into_iter().map(|t| (t, format!("// {t}\n"))).collect(),
             package_prefix: "threadlab-stage-lesson05-learner-1234abcd".into(),
             inputs_key: "inputs-1".into(),
+            crates: Tier::ALL.into_iter().map(|t| (t, vec![t])).collect(),
         }
     }
 
@@ -344,6 +353,14 @@ mod tests {
         assert_eq!(both.binaries.get(&Tier::Advanced), Some(&advanced));
         staged.tier_text.insert(Tier::Advanced, "// edited\n".into());
         assert!(build(&staged, &[Tier::Advanced]).is_none());
+        // A tier that uses another tier's module is rebuilt when that file changes.
+        staged
+            .crates
+            .insert(Tier::Advanced, vec![Tier::Beginner, Tier::Advanced]);
+        assert!(
+            build(&staged, &[Tier::Advanced]).is_none(),
+            "recorded before it used beginner"
+        );
         staged.inputs_key = "inputs-2".into();
         assert!(build(&staged, &[Tier::Beginner]).is_none());
     }

@@ -50,6 +50,9 @@ pub struct Staged {
     /// lock file and the sources of the course's own crates (harness, trace, …). `replay` re-runs a
     /// recorded rustc command only while this stays the same.
     pub inputs_key: String,
+    /// The tier modules each tier's binary holds: its own, and those it names (a learner may use
+    /// their beginner code in a later tier).
+    pub crates: BTreeMap<Tier, Vec<Tier>>,
 }
 
 impl Staged {
@@ -109,6 +112,7 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     // Course files: everything in the solution's src/ that is not a tier file; lib.rs becomes each
     // tier's crate root.
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut lib = None;
     for entry in std::fs::read_dir(&solution_src).map_err(io("read", &solution_src))? {
         let path = entry.map_err(io("read", &solution_src))?.path();
         let name = path
@@ -121,9 +125,7 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         }
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
         if name == "lib.rs" {
-            for tier in Tier::ALL {
-                files.insert(root_file(tier), crate_root(&text, tier, &lesson.id, &path)?);
-            }
+            lib = Some((text, path));
         } else {
             files.insert(PathBuf::from("src").join(name), text);
         }
@@ -150,6 +152,18 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         // At the end, so the hidden tests' line numbers stay those of the suite's file.
         tests.push_str(HIDDEN_MAIN);
         files.insert(PathBuf::from("tests").join(tier.file_name()), tests);
+    }
+
+    let (lib, lib_path) = lib.ok_or_else(|| Error::Course {
+        path: solution_src.join("lib.rs"),
+        message: "the solution has no lib.rs".to_owned(),
+    })?;
+    let crates = tier_crates(&tier_text);
+    for tier in Tier::ALL {
+        files.insert(
+            root_file(tier),
+            crate_root(&lib, tier, &crates[&tier], &lesson.id, &lib_path)?,
+        );
     }
 
     // The staged directory's own path is in the name too: cargo keys a path package's artifacts and
@@ -182,6 +196,7 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         tier_text,
         package_prefix: package_name,
         inputs_key,
+        crates,
     })
 }
 
@@ -292,7 +307,7 @@ pub(crate) fn threadlab_main() {
 /// binary rather than a test target, so the learner's `#[cfg(test)]` code stays out, as it was out
 /// of the library. The library's lint attributes (`#![forbid(unsafe_code)]`) move onto each course
 /// and tier module, so they bind the learner's code exactly as before and not the hidden tests.
-fn crate_root(lib: &str, tier: Tier, lib_name: &str, path: &Path) -> Result<String> {
+fn crate_root(lib: &str, tier: Tier, modules: &[Tier], lib_name: &str, path: &Path) -> Result<String> {
     let mut lints = Vec::new();
     let mut inner = String::new();
     let mut body = String::new();
@@ -316,7 +331,7 @@ fn crate_root(lib: &str, tier: Tier, lib_name: &str, path: &Path) -> Result<Stri
         if let Some(module) = module_name(trimmed) {
             if let Some(t) = Tier::ALL.into_iter().find(|t| t.name() == module) {
                 seen.push(t);
-                if t != tier {
+                if !modules.contains(&t) {
                     continue;
                 }
             }
@@ -347,6 +362,43 @@ fn crate_root(lib: &str, tier: Tier, lib_name: &str, path: &Path) -> Result<Stri
          #[path = \"tests/{tier}.rs\"]\nmod threadlab_hidden_tests;\n\n\
          fn main() {{\n    threadlab_hidden_tests::threadlab_main();\n}}\n"
     ))
+}
+
+/// The tier modules each tier's crate needs: its own, and every tier module its file names as a
+/// path (`crate::beginner::X`, `use crate::{beginner, ..}`, `super::beginner`), with what those name
+/// in turn. A mention in a comment that looks like a path only costs build time, never a grade.
+fn tier_crates(texts: &BTreeMap<Tier, String>) -> BTreeMap<Tier, Vec<Tier>> {
+    Tier::ALL
+        .into_iter()
+        .map(|tier| {
+            let mut modules = vec![tier];
+            let mut index = 0;
+            while let Some(&current) = modules.get(index) {
+                let text = texts.get(&current).map_or("", String::as_str);
+                for other in Tier::ALL {
+                    if !modules.contains(&other) && names_tier(text, other) {
+                        modules.push(other);
+                    }
+                }
+                index += 1;
+            }
+            modules.sort();
+            (tier, modules)
+        })
+        .collect()
+}
+
+/// Whether `text` has the word `tier` followed by `::`, `,`, `}` or `;`: how a path names a module.
+fn names_tier(text: &str, tier: Tier) -> bool {
+    let name = tier.name();
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].trim_start();
+        before.is_none_or(|c| !is_ident(c))
+            && after.chars().next().is_none_or(|c| !is_ident(c))
+            && (after.starts_with("::") || after.starts_with([',', '}', ';']))
+    })
 }
 
 /// `x` of a `mod x;` line (`pub`, `pub(crate)` or private), if it is one.
@@ -612,7 +664,14 @@ mod tests {
     fn each_tier_root_holds_the_course_modules_its_own_tier_and_the_hidden_tests() {
         let lib = "#![doc = include_str!(\"../../../lessons/x/README.md\")]\n//! Docs.\n#![forbid(unsafe_code)]\n\
                    pub mod sync;\npub mod beginner;\npub mod intermediate;\npub mod advanced;\n";
-        let root = crate_root(lib, Tier::Intermediate, "lesson05", Path::new("lib.rs")).unwrap();
+        let root = crate_root(
+            lib,
+            Tier::Intermediate,
+            &[Tier::Intermediate],
+            "lesson05",
+            Path::new("lib.rs"),
+        )
+        .unwrap();
         assert!(root.contains("extern crate self as lesson05;"), "{root}");
         assert!(
             root.contains("#[forbid(unsafe_code)]\n#[path = \"src/sync.rs\"]\npub mod sync;\n"),
@@ -636,9 +695,62 @@ mod tests {
             root.contains("#[path = \"tests/intermediate.rs\"]\nmod threadlab_hidden_tests;"),
             "{root}"
         );
-        assert!(crate_root("pub mod beginner;\n", Tier::Beginner, "x", Path::new("lib.rs")).is_err());
+        assert!(
+            crate_root(
+                "pub mod beginner;\n",
+                Tier::Beginner,
+                &[Tier::Beginner],
+                "x",
+                Path::new("lib.rs")
+            )
+            .is_err()
+        );
+        let both = crate_root(
+            lib,
+            Tier::Advanced,
+            &[Tier::Beginner, Tier::Advanced],
+            "lesson05",
+            Path::new("lib.rs"),
+        )
+        .unwrap();
+        assert!(
+            both.contains("pub mod beginner;")
+                && both.contains("pub mod advanced;")
+                && !both.contains("pub mod intermediate;")
+        );
         assert_eq!(module_name("pub(crate) mod interp;"), Some("interp"));
         assert_eq!(module_name("mod tests {"), None);
+    }
+
+    #[test]
+    fn a_tier_that_names_another_tiers_module_gets_it_in_its_crate() {
+        let texts: BTreeMap<Tier, String> = [
+            (
+                Tier::Beginner,
+                "//! the intermediate tier builds on this\npub fn f() {}\n",
+            ),
+            (Tier::Intermediate, "use crate::{beginner::f, sync};\n"),
+            (Tier::Advanced, "fn g() { crate::intermediate ::h(); }\n"),
+        ]
+        .into_iter()
+        .map(|(t, s)| (t, s.to_owned()))
+        .collect();
+        let crates = tier_crates(&texts);
+        assert_eq!(
+            crates[&Tier::Beginner],
+            [Tier::Beginner],
+            "a mention in prose is no path"
+        );
+        assert_eq!(crates[&Tier::Intermediate], [Tier::Beginner, Tier::Intermediate]);
+        assert_eq!(
+            crates[&Tier::Advanced],
+            Tier::ALL,
+            "what intermediate names comes along"
+        );
+        assert!(names_tier("use super::advanced;", Tier::Advanced));
+        assert!(
+            !names_tier("my_beginner::x()", Tier::Beginner) && !names_tier("beginners::x", Tier::Beginner)
+        );
     }
 
     #[test]
