@@ -566,3 +566,18 @@ fn a_tier_that_uses_an_earlier_tiers_code_is_graded_with_it() {
     let message = report["tiers"][1]["message"].as_str().unwrap();
     assert!(message.contains("src/beginner.rs"), "{message}");
 }
+
+/// A tier file's own `#![deny(warnings)]` with a `pub` helper no test calls: fine in the learner's
+/// library, and fine in the grader's binary as long as the crate root declares the tier modules
+/// `pub` (rustc counts unused `pub` items of a binary's `pub` modules as reachable).
+#[test]
+fn a_files_own_deny_of_warnings_costs_nothing() {
+    let strict = (
+        "beginner",
+        "use crate::sync::Mutex;\n",
+        "#![deny(warnings)]\n\nuse crate::sync::Mutex;\n\n/// A helper no test calls.\npub fn unused_helper() -> u8 {\n    1\n}\n",
+    );
+    let dir = submission(LESSON, &[strict]);
+    let report = grade_json("lesson05", dir.path());
+    assert_eq!(report["score"], 60, "{report}");
+}
