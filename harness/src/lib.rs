@@ -274,7 +274,7 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     // Boxed at once, so shuttle's machinery is compiled into this crate once instead of into every
-    // hidden test binary once per test: that halves the work of re-linking a test after an edit.
+    // hidden test binary once per test (a lesson05 test crate compiled in 0.19 s instead of 0.29 s).
     explore_boxed(iterations, Box::new(body));
 }
 
