@@ -161,6 +161,12 @@ pub fn grade_and_print(
     Ok(report)
 }
 
+/// Says on stderr what went wrong and returns the exit code that goes with it.
+pub fn report_error(error: &Error) -> u8 {
+    let _ = writeln!(anstream::stderr(), "error: {error}");
+    error_code(error)
+}
+
 /// The exit code for a grader error: wrong names are usage errors, the rest mean grading could not run.
 pub fn error_code(error: &Error) -> u8 {
     match error {
@@ -192,10 +198,7 @@ pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool, force: b
     };
     let lessons = match lessons {
         Ok(lessons) => lessons,
-        Err(error) => {
-            let _ = writeln!(err, "error: {error}");
-            return error_code(&error);
-        }
+        Err(error) => return report_error(&error),
     };
     let mode = match (check, lesson.is_some() || force) {
         (true, _) => SyncMode::Check,

@@ -15,10 +15,11 @@
 //! - with `--cold`, a first grade in a fresh `git clone` (its own target directory, cargo's registry
 //!   warm): what a new learner waits for.
 
-use crate::classroom::export::{copy_file, copy_tree, path_dependencies, read_table};
+use crate::classroom::export::{copy_file, copy_tree};
 use crate::course::{Course, Lesson};
+use crate::course::{path_dependencies, read_table};
 use crate::error::{Error, Result, io};
-use crate::frontend::{error_code, exit};
+use crate::frontend::{exit, report_error};
 use crate::tier::Tier;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -429,10 +430,7 @@ pub fn command(course: &Course, options: &BenchOptions) -> u8 {
             }
             exit::REPORTED
         }
-        Err(error) => {
-            let _ = writeln!(anstream::stderr(), "error: {error}");
-            error_code(&error)
-        }
+        Err(error) => report_error(&error),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::course::Course;
 use crate::error::Result;
-use crate::frontend::{error_code, exit};
+use crate::frontend::{exit, report_error};
 use crate::grade::{Request, grade};
 use crate::report::Report;
 use serde::Serialize;
@@ -57,7 +57,6 @@ pub fn repeat(
 /// when a verdict changed.
 pub fn command(course: &Course, request: &Request, runs: usize, json: bool) -> u8 {
     let mut out = anstream::stdout();
-    let mut err = anstream::stderr();
     let result = repeat(course, request, runs, &mut |run, report| {
         if !json {
             let _ = writeln!(
@@ -72,10 +71,7 @@ pub fn command(course: &Course, request: &Request, runs: usize, json: bool) -> u
     });
     let repeated = match result {
         Ok(repeated) => repeated,
-        Err(error) => {
-            let _ = writeln!(err, "error: {error}");
-            return error_code(&error);
-        }
+        Err(error) => return report_error(&error),
     };
     if json {
         let _ = writeln!(

@@ -6,7 +6,7 @@
 use super::layout::find_tier_files;
 use crate::course::{Course, Lesson};
 use crate::error::{Error, Result, io};
-use crate::frontend::{error_code, exit};
+use crate::frontend::{exit, report_error};
 use crate::grade::{Request, grade};
 use crate::report::{Report, json};
 use crate::stage::Subject;
@@ -67,10 +67,7 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path) -> u8 {
     let mut err = anstream::stderr();
     let lesson = match course.resolve(lesson) {
         Ok(lesson) => lesson,
-        Err(error) => {
-            let _ = writeln!(err, "error: {error}");
-            return error_code(&error);
-        }
+        Err(error) => return report_error(&error),
     };
     let total = students(class).map_or(0, |s| s.len());
     let bar = if std::io::stderr().is_terminal() {

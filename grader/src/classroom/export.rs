@@ -5,9 +5,9 @@
 //! when the work is handed in. No `solutions/`, no authoring files, no git history.
 
 use super::strip::strip_tests;
-use crate::course::{Course, Lesson, STUDENT_COURSE_FILES};
+use crate::course::{Course, Lesson, STUDENT_COURSE_FILES, path_dependencies, read_table};
 use crate::error::{Error, Result, io};
-use crate::frontend::{error_code, exit};
+use crate::frontend::{exit, report_error};
 use crate::starter;
 use crate::suite::{Suite, Visibility};
 use crate::tier::Tier;
@@ -106,10 +106,7 @@ pub fn command(course: &Course, out: &Path, lessons: Option<&[String]>) -> u8 {
             );
             exit::REPORTED
         }
-        Err(error) => {
-            let _ = writeln!(anstream::stderr(), "error: {error}");
-            error_code(&error)
-        }
+        Err(error) => report_error(&error),
     }
 }
 
@@ -197,20 +194,6 @@ fn export_lesson(course: &Course, lesson: &Lesson, out: &Path, tests: Tests) -> 
     })
 }
 
-/// The directories of the workspace's path dependencies (the grader, the harness, ...).
-pub(crate) fn path_dependencies(manifest: &toml::Table) -> Vec<String> {
-    manifest
-        .get("workspace")
-        .and_then(|w| w.get("dependencies"))
-        .and_then(|d| d.as_table())
-        .map(|deps| {
-            deps.values()
-                .filter_map(|d| d.get("path").and_then(|p| p.as_str()).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The course's root manifest with the student copy's members: the lessons, the path dependencies and
 /// xtask. `cargo test` there builds no lesson crate (as in the course).
 fn workspace_manifest(mut manifest: toml::Table, path_members: &[String], lessons: &[Lesson]) -> String {
@@ -269,14 +252,6 @@ fn student_readme(exported: &[Exported]) -> String {
          Classroom, every push is graded by `.github/workflows/classroom.yml` (visible tests only).\n\n\
          `cargo test` checks the grader itself; it never builds your exercise files.\n"
     )
-}
-
-pub(crate) fn read_table(path: &Path) -> Result<toml::Table> {
-    let text = std::fs::read_to_string(path).map_err(io("read", path))?;
-    text.parse().map_err(|e: toml::de::Error| Error::Course {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

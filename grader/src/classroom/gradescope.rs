@@ -8,7 +8,7 @@
 use super::export::{Tests, export_with};
 use crate::course::Course;
 use crate::error::{Error, Result, io};
-use crate::frontend::{error_code, exit};
+use crate::frontend::{exit, report_error};
 use std::io::Write;
 use std::path::Path;
 use zip::write::SimpleFileOptions;
@@ -115,9 +115,6 @@ pub fn command(course: &Course, lesson: &str, out: &Path) -> u8 {
             );
             exit::REPORTED
         }
-        Err(error) => {
-            let _ = writeln!(anstream::stderr(), "error: {error}");
-            error_code(&error)
-        }
+        Err(error) => report_error(&error),
     }
 }

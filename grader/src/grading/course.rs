@@ -249,6 +249,29 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// A TOML file of the course, parsed.
+pub(crate) fn read_table(path: &Path) -> Result<toml::Table> {
+    let text = std::fs::read_to_string(path).map_err(io("read", path))?;
+    text.parse().map_err(|e: toml::de::Error| Error::Course {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// The directories of the workspace's path dependencies (the grader, the harness, ...).
+pub(crate) fn path_dependencies(manifest: &toml::Table) -> Vec<String> {
+    manifest
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table())
+        .map(|deps| {
+            deps.values()
+                .filter_map(|d| d.get("path").and_then(|p| p.as_str()).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

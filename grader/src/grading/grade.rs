@@ -134,11 +134,8 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     } else {
         reuse::Store::default()
     };
-    let suite_toml =
-        std::fs::read_to_string(course.suite_dir(&lesson).join("suite.toml")).unwrap_or_default();
     // Test name → its re-used outcome, for whole tiers only.
     let mut reused: BTreeMap<&str, Outcome> = BTreeMap::new();
-    let mut reused_tiers = Vec::new();
     if reusing {
         for tier in &built.fresh {
             let names: Vec<&str> = suite
@@ -147,11 +144,10 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
                 .filter(|s| s.tier == *tier)
                 .map(|s| s.name.as_str())
                 .collect();
-            let kept = reuse::key(&built.binaries[tier], &suite_toml)
+            let kept = reuse::key(&built.binaries[tier], suite.digest)
                 .and_then(|key| store.reuse(*tier, &key, &names));
             if let Some(outcomes) = kept {
                 reused.extend(names.into_iter().zip(outcomes));
-                reused_tiers.push(*tier);
             }
         }
     }
@@ -220,14 +216,14 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         })
         .collect();
     let sandbox = match store.protections() {
-        Some(stored) if jobs.is_empty() && !reused_tiers.is_empty() => stored,
+        Some(stored) if jobs.is_empty() && outcomes.iter().any(|o| o.reused) => stored,
         _ => sandbox,
     };
     if reusing {
         if !jobs.is_empty() {
             store.keep_protections(&sandbox);
         }
-        remember(&mut store, &built, &suite, &suite_toml, &outcomes, &reused_tiers);
+        remember(&mut store, &built, &suite, &outcomes);
         // A store that cannot be written only costs the next grade a full run.
         let _ = store.save(&store_path);
     }
@@ -260,24 +256,9 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
 
 /// Keeps the verdicts of every tier that ran this time (raw, before messages are rewritten for the
 /// learner), so that the next grade can re-use those whose binary stays the same; forgets tiers that
-/// did not build.
-fn remember(
-    store: &mut reuse::Store,
-    built: &compile::Built,
-    suite: &Suite,
-    suite_toml: &str,
-    outcomes: &[Outcome],
-    reused_tiers: &[Tier],
-) {
+/// did not build. A re-used tier is already stored as it is.
+fn remember(store: &mut reuse::Store, built: &compile::Built, suite: &Suite, outcomes: &[Outcome]) {
     for tier in Tier::ALL {
-        if reused_tiers.contains(&tier) {
-            continue;
-        }
-        let key = built.binaries.get(&tier).and_then(|b| reuse::key(b, suite_toml));
-        let Some(key) = key else {
-            store.forget(tier);
-            continue;
-        };
         let of_tier: Vec<(&str, &Outcome)> = suite
             .tests
             .iter()
@@ -285,7 +266,17 @@ fn remember(
             .filter(|(spec, _)| spec.tier == tier)
             .map(|(spec, outcome)| (spec.name.as_str(), outcome))
             .collect();
-        store.keep(tier, key, &of_tier);
+        if of_tier.iter().any(|(_, outcome)| outcome.reused) {
+            continue;
+        }
+        match built
+            .binaries
+            .get(&tier)
+            .and_then(|b| reuse::key(b, suite.digest))
+        {
+            Some(key) => store.keep(tier, key, &of_tier),
+            None => store.forget(tier),
+        }
     }
 }
 

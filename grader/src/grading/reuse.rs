@@ -15,7 +15,6 @@ use crate::course::Lesson;
 use crate::error::{Result, io};
 use crate::outcome::{Outcome, Status};
 use crate::sandbox::Protections;
-use crate::stage::fnv1a;
 use crate::tier::Tier;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -60,7 +59,7 @@ pub fn path(work_dir: &Path, lesson: &Lesson) -> PathBuf {
 }
 
 /// What a tier's verdicts depend on, or `None` when it cannot be told (then nothing is re-used).
-pub fn key(binary: &Path, suite_toml: &str) -> Option<String> {
+pub fn key(binary: &Path, suite_digest: u64) -> Option<String> {
     let identity = |path: &Path| -> Option<String> {
         let meta = std::fs::metadata(path).ok()?;
         let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
@@ -75,7 +74,7 @@ pub fn key(binary: &Path, suite_toml: &str) -> Option<String> {
     Some(format!(
         "{}|{grader}|suite {:016x}",
         identity(binary)?,
-        fnv1a(suite_toml.as_bytes())
+        suite_digest
     ))
 }
 
@@ -219,11 +218,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let binary = dir.path().join("beginner");
         std::fs::write(&binary, "one").unwrap();
-        let first = key(&binary, "suite").unwrap();
-        assert_eq!(key(&binary, "suite").unwrap(), first);
-        assert_ne!(key(&binary, "suite, points changed").unwrap(), first);
+        let first = key(&binary, 1).unwrap();
+        assert_eq!(key(&binary, 1).unwrap(), first);
+        assert_ne!(key(&binary, 2).unwrap(), first, "the suite's manifest changed");
         std::fs::write(&binary, "relinked").unwrap();
-        assert_ne!(key(&binary, "suite").unwrap(), first);
-        assert!(key(&dir.path().join("missing"), "suite").is_none());
+        assert_ne!(key(&binary, 1).unwrap(), first);
+        assert!(key(&dir.path().join("missing"), 1).is_none());
     }
 }

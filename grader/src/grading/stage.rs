@@ -4,7 +4,7 @@
 //! A submission's `Cargo.toml`, build script, extra modules or dependencies never reach the build.
 //! Files are rewritten only when their contents change, so cargo's incremental rebuilds stay warm.
 
-use crate::course::{Course, Lesson};
+use crate::course::{Course, Lesson, path_dependencies, read_table};
 use crate::error::{Error, Result, io};
 use crate::starter;
 use crate::suite::Suite;
@@ -174,10 +174,12 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         lesson.id,
         fnv1a(dir.to_string_lossy().as_bytes()) as u32
     );
+    let root_manifest = read_table(&course.root().join("Cargo.toml"))?;
     files.extend(manifest(
         course,
         lesson,
         suite,
+        &root_manifest,
         &dir,
         &package_name,
         !matches!(subject, Subject::Submission(_)),
@@ -185,9 +187,9 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     for (relative, text) in &files {
         write_if_changed(&dir.join(relative), text)?;
     }
-    stage_lock(course, &dir)?;
+    let lock_hash = stage_lock(course, &dir)?;
     remove_strays(&dir, &files)?;
-    let inputs_key = inputs_key(course, &files)?;
+    let inputs_key = inputs_key(course, &files, &root_manifest, lock_hash);
     Ok(Staged {
         dir,
         target_dir: work.join("build"),
@@ -202,7 +204,12 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
 
 /// See [`Staged::inputs_key`]. The course's crates are stamped by path, size and modification time
 /// of their `Cargo.toml` and `src/` files: an edit of the harness changes it, a grade alone does not.
-fn inputs_key(course: &Course, files: &BTreeMap<PathBuf, String>) -> Result<String> {
+fn inputs_key(
+    course: &Course,
+    files: &BTreeMap<PathBuf, String>,
+    root_manifest: &toml::Table,
+    lock_hash: u64,
+) -> String {
     let mut text = String::new();
     for (path, contents) in files {
         let is_tier = Tier::ALL
@@ -216,24 +223,11 @@ fn inputs_key(course: &Course, files: &BTreeMap<PathBuf, String>) -> Result<Stri
             ));
         }
     }
-    let lock = std::fs::read(course.root().join("Cargo.lock")).unwrap_or_default();
-    text.push_str(&format!("lock {:016x}\n", fnv1a(&lock)));
-    let root = course.root().join("Cargo.toml");
-    let manifest = std::fs::read_to_string(&root).map_err(io("read", &root))?;
-    let manifest = manifest.parse::<toml::Table>().map_err(|e| Error::Course {
-        path: root.clone(),
-        message: e.to_string(),
-    })?;
-    let shared = manifest
-        .get("workspace")
-        .and_then(|w| w.get("dependencies"))
-        .and_then(|d| d.as_table());
-    for spec in shared.into_iter().flat_map(|t| t.values()) {
-        if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
-            stamp_crate(&course.root().join(path), &mut text);
-        }
+    text.push_str(&format!("lock {lock_hash:016x}\n"));
+    for path in path_dependencies(root_manifest) {
+        stamp_crate(&course.root().join(path), &mut text);
     }
-    Ok(format!("{:016x}", fnv1a(text.as_bytes())))
+    format!("{:016x}", fnv1a(text.as_bytes()))
 }
 
 /// Appends path, size and modification time of a crate's manifest and every file under its `src/`.
@@ -270,18 +264,22 @@ fn stamp_crate(dir: &Path, out: &mut String) {
 /// staged copy to what the staged crates use and rewrites it; copying the course's whole lock again
 /// on every grade made every build re-resolve and rewrite it (about 20 ms of each re-grade), so it is
 /// copied only when the course's lock changed since (its hash is kept beside it).
-fn stage_lock(course: &Course, dir: &Path) -> Result<()> {
+///
+/// Returns the course lock's hash (0 without one), for [`Staged::inputs_key`].
+fn stage_lock(course: &Course, dir: &Path) -> Result<u64> {
     let Ok(text) = std::fs::read_to_string(course.root().join("Cargo.lock")) else {
-        return Ok(());
+        return Ok(0);
     };
-    let hash = format!("{:016x}\n", fnv1a(text.as_bytes()));
+    let hash = fnv1a(text.as_bytes());
+    let mark_text = format!("{hash:016x}\n");
     let (lock, mark) = (dir.join("Cargo.lock"), dir.join("Cargo.lock.course"));
     let current = std::fs::read_to_string(&mark).ok();
-    if lock.exists() && current.as_deref() == Some(hash.as_str()) {
-        return Ok(());
+    if lock.exists() && current.as_deref() == Some(mark_text.as_str()) {
+        return Ok(hash);
     }
     std::fs::write(&lock, &text).map_err(io("write", &lock))?;
-    std::fs::write(&mark, hash).map_err(io("write", &mark))
+    std::fs::write(&mark, mark_text).map_err(io("write", &mark))?;
+    Ok(hash)
 }
 
 /// The root file of `tier`'s test binary, in the staged directory itself: rustc names every file
@@ -436,20 +434,13 @@ fn manifest(
     course: &Course,
     lesson: &Lesson,
     suite: &Suite,
+    root_manifest: &toml::Table,
     dir: &Path,
     package_name: &str,
     incremental: bool,
 ) -> Result<BTreeMap<PathBuf, String>> {
-    let read = |path: PathBuf| -> Result<toml::Table> {
-        let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
-        text.parse::<toml::Table>().map_err(|e| Error::Course {
-            path,
-            message: e.to_string(),
-        })
-    };
     // The solution's manifest, not the learner's copy: a learner cannot add dependencies for grading.
-    let lesson_manifest = read(course.solution_dir(lesson).join("Cargo.toml"))?;
-    let root_manifest = read(course.root().join("Cargo.toml"))?;
+    let lesson_manifest = read_table(&course.solution_dir(lesson).join("Cargo.toml"))?;
     let shared = root_manifest
         .get("workspace")
         .and_then(|w| w.get("dependencies"))

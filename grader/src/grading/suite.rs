@@ -45,6 +45,10 @@ pub struct TestSpec {
 #[serde(deny_unknown_fields)]
 pub struct Suite {
     pub title: String,
+    /// A hash of the manifest's text (set by `load`, not read from it): re-used verdicts depend on
+    /// every line of it (points, timeouts, tests).
+    #[serde(skip)]
+    pub digest: u64,
     /// Tier files must take synchronisation from `crate::sync`/`crate::thread`, never `std` directly.
     #[serde(default)]
     pub facade: bool,
@@ -121,10 +125,11 @@ impl Suite {
     pub fn load(dir: &Path) -> Result<Suite> {
         let path = dir.join("suite.toml");
         let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
-        let suite: Suite = toml::from_str(&text).map_err(|e| Error::Manifest {
+        let mut suite: Suite = toml::from_str(&text).map_err(|e| Error::Manifest {
             path: path.clone(),
             message: e.to_string(),
         })?;
+        suite.digest = crate::stage::fnv1a(text.as_bytes());
         suite
             .validate()
             .map_err(|message| Error::Manifest { path, message })?;

@@ -6,7 +6,7 @@
 use super::progress::Progress;
 use crate::course::{Course, Lesson};
 use crate::error::{Error, Result};
-use crate::frontend::{error_code, exit};
+use crate::frontend::{exit, report_error};
 use crate::suite::{Suite, TestSpec};
 use std::io::Write;
 
@@ -100,10 +100,7 @@ pub fn command(course: &Course, lesson: &str, test: Option<&str>) -> u8 {
     let mut err = anstream::stderr();
     let lesson = match course.resolve(lesson) {
         Ok(lesson) => lesson,
-        Err(error) => {
-            let _ = writeln!(err, "error: {error}");
-            return error_code(&error);
-        }
+        Err(error) => return report_error(&error),
     };
     let hint = match next(course, &lesson, test) {
         Ok(Ok(hint)) => hint,

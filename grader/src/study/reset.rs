@@ -4,7 +4,7 @@
 use super::backup::Backup;
 use crate::course::{Course, Lesson};
 use crate::error::{Result, io};
-use crate::frontend::{error_code, exit};
+use crate::frontend::{exit, report_error};
 use crate::starter;
 use crate::tier::Tier;
 use std::io::{BufRead, IsTerminal, Write};
@@ -61,17 +61,13 @@ pub fn apply(course: &Course, plan: &[Replacement], backup: &mut Backup) -> Resu
 pub fn command(course: &Course, lesson: &str, tier: Option<Tier>, yes: bool) -> u8 {
     let mut out = anstream::stdout();
     let mut err = anstream::stderr();
-    let fail = |err: &mut dyn Write, error: crate::Error| {
-        let _ = writeln!(err, "error: {error}");
-        error_code(&error)
-    };
     let lesson = match course.resolve(lesson) {
         Ok(lesson) => lesson,
-        Err(error) => return fail(&mut err, error),
+        Err(error) => return report_error(&error),
     };
     let replacements = match plan(course, &lesson, tier) {
         Ok(plan) => plan,
-        Err(error) => return fail(&mut err, error),
+        Err(error) => return report_error(&error),
     };
     let what = tier.map_or_else(
         || "starter files".to_owned(),
@@ -111,7 +107,7 @@ pub fn command(course: &Course, lesson: &str, tier: Option<Tier>, yes: bool) -> 
     }
     let mut backup = Backup::new(course);
     if let Err(error) = apply(course, &replacements, &mut backup) {
-        return fail(&mut err, error);
+        return report_error(&error);
     }
     let _ = writeln!(out, "Reset {} {what}.", lesson.id);
     if !backup.saved().is_empty() {

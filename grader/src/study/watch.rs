@@ -4,7 +4,7 @@
 //! the file watcher also reports reads (grading reads those files) and saves that changed nothing.
 
 use crate::course::Course;
-use crate::frontend::{Format, error_code, exit, grade_and_print};
+use crate::frontend::{Format, exit, grade_and_print, report_error};
 use crate::grade::Request;
 use crate::stage::Subject;
 use notify_debouncer_mini::notify::RecursiveMode;
@@ -23,10 +23,7 @@ pub fn watch_command(course: &Course, lesson: &str) -> u8 {
     let mut err = anstream::stderr();
     let lesson = match course.resolve(lesson) {
         Ok(lesson) => lesson,
-        Err(error) => {
-            let _ = writeln!(err, "error: {error}");
-            return error_code(&error);
-        }
+        Err(error) => return report_error(&error),
     };
     let src = course.lesson_dir(&lesson).join("src");
     let (sender, changes) = mpsc::channel::<DebounceEventResult>();
