@@ -8,6 +8,14 @@ use predicates::prelude::*;
 
 const LESSON: &str = "lesson05-races";
 
+/// `add_capped` checking the limit with one lock and adding under another: a check-then-act race.
+const CHECK_THEN_ACT: (&str, &str, &str) = (
+    "intermediate",
+    "let mut value = self.lock();\n        match value.checked_add(amount) {",
+    "if self.value() + amount <= limit {\n            self.increment(amount);\n            return true;\n        }\n        \
+     let mut value = self.lock();\n        match value.checked_add(amount) {",
+);
+
 #[test]
 fn a_lost_update_costs_beginner_points_only() {
     let dir = submission(LESSON, &[LOST_UPDATE]);
@@ -63,15 +71,7 @@ fn a_lost_update_costs_beginner_points_only() {
 
 #[test]
 fn a_buggy_submission_gets_the_same_verdicts_on_every_run() {
-    let dir = submission(
-        LESSON,
-        &[(
-            "intermediate",
-            "let mut value = self.lock();\n        match value.checked_add(amount) {",
-            "if self.value() + amount <= limit {\n            self.increment(amount);\n            return true;\n        }\n        \
-             let mut value = self.lock();\n        match value.checked_add(amount) {",
-        )],
-    );
+    let dir = submission(LESSON, &[CHECK_THEN_ACT]);
     let summary = repeat_json("lesson05", dir.path(), 3);
     assert_eq!(summary["runs"], 3);
     assert_eq!(summary["scores"], serde_json::json!([56, 56, 56]));
@@ -156,15 +156,7 @@ fn totals_computed_without_starting_threads_do_not_pass() {
 
 #[test]
 fn check_then_act_costs_intermediate_points_only() {
-    let dir = submission(
-        LESSON,
-        &[(
-            "intermediate",
-            "let mut value = self.lock();\n        match value.checked_add(amount) {",
-            "if self.value() + amount <= limit {\n            self.increment(amount);\n            return true;\n        }\n        \
-             let mut value = self.lock();\n        match value.checked_add(amount) {",
-        )],
-    );
+    let dir = submission(LESSON, &[CHECK_THEN_ACT]);
     let report = grade_json("lesson05", dir.path());
     assert_eq!(
         not_passed(&report),

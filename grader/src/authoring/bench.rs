@@ -45,6 +45,13 @@ pub struct Measure {
 }
 
 impl Measure {
+    fn new(name: &'static str) -> Measure {
+        Measure {
+            name,
+            samples: Vec::new(),
+        }
+    }
+
     fn sorted(&self) -> Vec<Duration> {
         let mut samples = self.samples.clone();
         samples.sort();
@@ -173,22 +180,10 @@ pub fn bench(
     // One grade first: the scratch copy's own crate is built once, as a learner's is.
     timed_xtask(course, &scratch.root, &["grade", &lesson.id])?;
 
-    let mut regrade = Measure {
-        name: "warm re-grade after a one-line edit",
-        samples: Vec::new(),
-    };
-    let mut first_line = Measure {
-        name: "edit to the first result line",
-        samples: Vec::new(),
-    };
-    let mut fresh = Measure {
-        name: "re-grade running every test (--fresh)",
-        samples: Vec::new(),
-    };
-    let mut rustlings = Measure {
-        name: "rustlings: re-check of threads3",
-        samples: Vec::new(),
-    };
+    let mut regrade = Measure::new("warm re-grade after a one-line edit");
+    let mut first_line = Measure::new("edit to the first result line");
+    let mut fresh = Measure::new("re-grade running every test (--fresh)");
+    let mut rustlings = Measure::new("rustlings: re-check of threads3");
     let rustlings_dir = rustlings_setup()?;
     let beginner = scratch.src().join(Tier::Beginner.file_name());
     for run in 0..options.runs {
@@ -214,10 +209,7 @@ pub fn bench(
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    let mut batch = Measure {
-        name: "one student's share of a batch",
-        samples: Vec::new(),
-    };
+    let mut batch = Measure::new("one student's share of a batch");
     for run in 0..options.runs.min(3) {
         // A class folder never graded before: each student's crate is built from cold, as in a real
         // batch (staged crates are keyed by the submission's path).
@@ -455,10 +447,7 @@ mod tests {
                 Duration::from_millis(10)
             )
         );
-        let empty = Measure {
-            name: "y",
-            samples: Vec::new(),
-        };
+        let empty = Measure::new("y");
         assert_eq!(empty.median(), Duration::ZERO);
     }
 
