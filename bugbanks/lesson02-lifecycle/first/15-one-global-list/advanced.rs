@@ -1,0 +1,162 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Advanced: a registry of live threads, like Python's `threading.enumerate()`, `active_count()`
+//! and `current_thread()`. A thread is listed from the moment it is spawned until its body returns
+//! *or panics*; a panic is reported, with its message, by `join`.
+//!
+//! The registry is a value, not a global: every `Registry::new()` is a separate list, and clones of
+//! one registry share its list. So tests (and libraries) that each make their own registry never
+//! see each other's threads. Take threads from `crate::thread` and locks from `crate::sync` (`std`'s,
+//! re-exported).
+
+use crate::thread::{JoinHandle, ThreadId};
+use std::any::Any;
+use std::fmt;
+
+use crate::sync::{Arc, Mutex, MutexGuard};
+use crate::thread::{self, Builder};
+
+/// One registered thread: its name and its id (`thread::current().id()` inside its body).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadInfo {
+    /// The name given to [`Registry::spawn`]; the OS thread carries it too.
+    pub name: String,
+    /// The thread's id.
+    pub id: ThreadId,
+}
+
+/// What `join` reports when the body panicked: which thread, and the panic's message. Its `Display`
+/// (given) names both: `thread '<name>' panicked: <message>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadPanicked {
+    /// The thread's name.
+    pub name: String,
+    /// The panic's message: the text given to `panic!` (a `&str` or a `String` payload), or
+    /// `"Box<dyn Any>"` for any other payload.
+    pub message: String,
+}
+
+impl fmt::Display for ThreadPanicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "thread '{}' panicked: {}", self.name, self.message)
+    }
+}
+
+impl std::error::Error for ThreadPanicked {}
+
+/// The threads started through it that are still running. Cloning gives another handle to the same
+/// list (so a body can take a clone along); `Registry::new()` gives a new, empty list.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {}
+
+/// The live threads in spawn order, like the list behind Python's `threading.enumerate()`.
+static LIVE: Mutex<Vec<ThreadInfo>> = Mutex::new(Vec::new());
+
+impl Registry {
+    /// A registry with no threads.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Spawns a thread called `name` running `f`, listed in this registry before `spawn` returns,
+    /// until `f` returns or panics (whether or not anyone joins it).
+    ///
+    /// # Panics
+    ///
+    /// If the OS cannot create a thread, like `thread::spawn`.
+    pub fn spawn<T, F>(&self, name: impl Into<String>, f: F) -> RegisteredThread<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let name = name.into();
+        // Held across the spawn: a quick body cannot unlist itself before it is listed.
+        let mut live = self.lock();
+        let unlist = Unlist(&LIVE);
+        let handle = Builder::new()
+            .name(name.clone())
+            .spawn(move || {
+                let _unlist = unlist; // removes this thread when the body returns or panics
+                f()
+            })
+            .expect("the OS could not create a thread");
+        let info = ThreadInfo {
+            name,
+            id: handle.thread().id(),
+        };
+        live.push(info.clone());
+        drop(live);
+        RegisteredThread { info, handle }
+    }
+
+    /// The threads of this registry that are still running, in the order they were spawned.
+    pub fn enumerate(&self) -> Vec<ThreadInfo> {
+        self.lock().clone()
+    }
+
+    /// How many threads of this registry are still running.
+    pub fn active_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The entry of the thread that calls this, if it is a running thread of this registry; `None`
+    /// on any other thread (such as `main`).
+    pub fn current(&self) -> Option<ThreadInfo> {
+        let me = thread::current().id();
+        self.lock().iter().find(|info| info.id == me).cloned()
+    }
+
+    /// Locks the list, also after a panic poisoned it.
+    fn lock(&self) -> MutexGuard<'_, Vec<ThreadInfo>> {
+        LIVE.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A thread started by [`Registry::spawn`]. Dropping it detaches the thread; it still leaves the
+/// registry when its body ends.
+#[derive(Debug)]
+pub struct RegisteredThread<T> {
+    info: ThreadInfo,
+    handle: JoinHandle<T>,
+}
+
+impl<T> RegisteredThread<T> {
+    /// The thread's name and id, as the registry lists them.
+    pub fn info(&self) -> &ThreadInfo {
+        &self.info
+    }
+
+    /// Waits for the thread and returns the body's value, or the panic with its message.
+    pub fn join(self) -> Result<T, ThreadPanicked> {
+        let name = self.info.name;
+        self.handle.join().map_err(|payload| ThreadPanicked {
+            name,
+            message: panic_message(payload),
+        })
+    }
+}
+
+/// The text of a panic payload: `panic!("literal")` gives a `&'static str`, `panic!("{x}")` a
+/// `String`, and `std::panic::panic_any` anything at all.
+pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    }
+}
+
+/// Owned by a registered thread: removes it from the list when dropped, which happens when the
+/// body returns and also while a panic unwinds it.
+struct Unlist(&'static Mutex<Vec<ThreadInfo>>);
+
+impl Drop for Unlist {
+    fn drop(&mut self) {
+        let me = thread::current().id();
+        let mut live = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        live.retain(|info| info.id != me);
+    }
+}

@@ -1,0 +1,116 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Intermediate: the lock itself, the way CPython 3.2+ does it. A thread that wants the lock asks the
+//! holder to drop it; the holder checks at every switch point and gives way once the switch interval
+//! has passed, so CPU-bound threads take turns instead of one running to the end.
+//!
+//! Run it with `Interpreter::with_lock(SwitchingGil::new(interval))`; the interpreter logs every
+//! acquire, step, switch and release, which is what the tests read.
+
+use crate::interp::{GilLock, Tid};
+use std::collections::VecDeque;
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+/// A global interpreter lock with drop requests and a switch interval.
+#[derive(Debug)]
+pub struct SwitchingGil {
+    interval: u64,
+    state: Mutex<State>,
+    turn: Condvar,
+}
+
+/// Everything the lock keeps, behind one mutex.
+#[derive(Debug, Default)]
+struct State {
+    holder: Option<Tid>,
+    waiters: VecDeque<Tid>,
+    held_steps: u64,
+    drop_request: bool,
+}
+
+impl SwitchingGil {
+    /// A free lock whose holder gives way after `interval` steps (an interval of 0 counts as 1)
+    /// once another thread has asked for it.
+    pub fn new(interval: u64) -> Self {
+        SwitchingGil {
+            interval: interval.max(1),
+            state: Mutex::new(State::default()),
+            turn: Condvar::new(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps until the lock has been handed to `me`.
+    fn wait_for_turn(&self, mut state: MutexGuard<'_, State>, me: Tid) {
+        while state.holder != Some(me) {
+            state = self.turn.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Gives the lock to the longest waiter (or frees it) and starts a fresh turn.
+    fn pass_on(state: &mut State) {
+        state.holder = state.waiters.pop_front();
+        state.held_steps = 0;
+        state.drop_request = !state.waiters.is_empty();
+    }
+}
+
+impl GilLock for SwitchingGil {
+    /// Takes the free lock at once when nobody waits; otherwise joins the end of the queue, sets the
+    /// drop request and blocks until the lock is handed to `me`.
+    fn acquire(&self, me: Tid) {
+        let mut state = self.state();
+        if state.holder.is_none() && state.waiters.is_empty() {
+            state.holder = Some(me);
+            state.held_steps = 0;
+            return;
+        }
+        state.waiters.push_back(me);
+        state.drop_request = true;
+        self.wait_for_turn(state, me);
+    }
+
+    /// Hands the lock to the longest waiter (or frees it); the drop request stays set only while
+    /// others still wait.
+    fn release(&self, me: Tid) {
+        let mut state = self.state();
+        if state.holder == Some(me) {
+            SwitchingGil::pass_on(&mut state);
+            self.turn.notify_all();
+        }
+    }
+
+    /// Counts one step held. When a drop was requested and `me` has held the lock for at least the
+    /// interval, hands it to the longest waiter, queues `me` at the end (asking for a drop), waits
+    /// until it is `me`'s turn again and returns true; otherwise returns false. A thread alone never
+    /// switches, however long it runs.
+    fn switch_point(&self, me: Tid) -> bool {
+        let mut state = self.state();
+        state.held_steps += 1;
+        if !(state.drop_request && state.held_steps > self.interval) {
+            return false;
+        }
+        SwitchingGil::pass_on(&mut state);
+        state.waiters.push_back(me);
+        state.drop_request = true;
+        self.turn.notify_all();
+        self.wait_for_turn(state, me);
+        true
+    }
+
+    fn holder(&self) -> Option<Tid> {
+        self.state().holder
+    }
+
+    fn waiting(&self) -> usize {
+        self.state().waiters.len()
+    }
+
+    fn drop_requested(&self) -> bool {
+        self.state().drop_request
+    }
+}

@@ -1,0 +1,88 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Advanced: a bank whose accounts each have their own lock. Transfers must keep money from
+//! vanishing, `total` must be a consistent snapshot, and opposite transfers must never deadlock.
+//!
+//! Take `Mutex` (and anything else you need) from `crate::sync`.
+
+use crate::sync::{Mutex, MutexGuard};
+
+/// Why a transfer was refused. A refused transfer changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferError {
+    /// There is no account with this id (the first bad id: `from` is checked before `to`).
+    NoSuchAccount(usize),
+    /// `from` and `to` are the same account.
+    SameAccount,
+    /// `from` holds less than the amount.
+    InsufficientFunds {
+        /// The amount asked for.
+        needed: u64,
+        /// What `from` holds.
+        available: u64,
+    },
+}
+
+/// Accounts numbered from 0, each with its own balance.
+///
+/// All balances sit behind one lock: every invariant of the bank (no money in flight, a total that
+/// never changes) then lives under a single guard, and there is no lock order to get wrong. The
+/// price is that unrelated transfers wait for each other too.
+#[derive(Debug)]
+pub struct Bank {
+    balances: Mutex<Vec<u64>>,
+}
+
+impl Bank {
+    /// A bank with one account per entry of `balances`; account `i` opens with `balances[i]`.
+    pub fn new(balances: &[u64]) -> Self {
+        Bank {
+            balances: Mutex::new(balances.to_vec()),
+        }
+    }
+
+    fn ledger(&self) -> MutexGuard<'_, Vec<u64>> {
+        // Nothing is written until every check has passed, so a poisoned ledger is still whole.
+        self.balances.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many accounts there are.
+    pub fn accounts(&self) -> usize {
+        self.ledger().len()
+    }
+
+    /// The balance of account `id`, or `None` when there is no such account.
+    pub fn balance(&self, id: usize) -> Option<u64> {
+        self.ledger().get(id).copied()
+    }
+
+    /// Moves `amount` from `from` to `to`. Checks, in this order: both ids exist (`from` first), the
+    /// accounts differ, `from` holds enough. Money never appears or vanishes, even while other
+    /// transfers and `total` run, and two opposite transfers never deadlock.
+    pub fn transfer(&self, from: usize, to: usize, amount: u64) -> Result<(), TransferError> {
+        let mut ledger = self.ledger();
+        let available = *ledger.get(from).ok_or(TransferError::NoSuchAccount(from))?;
+        if to >= ledger.len() {
+            return Err(TransferError::NoSuchAccount(to));
+        }
+        if from == to {
+            return Err(TransferError::SameAccount);
+        }
+        let Some(left) = available.checked_sub(amount) else {
+            return Err(TransferError::InsufficientFunds {
+                needed: amount,
+                available,
+            });
+        };
+        ledger[from] = left;
+        ledger[to] += amount;
+        Ok(())
+    }
+
+    /// The sum of all balances: a consistent snapshot, equal to the opening total at every moment,
+    /// even while transfers run.
+    pub fn total(&self) -> u64 {
+        self.ledger().iter().sum()
+    }
+}

@@ -1,0 +1,55 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Beginner: Python's `executor.map(f, items)` with a cap on the number of threads.
+//!
+//! The README's sections "A bounded map" and "Keeping the input order" cover what you need.
+
+use std::panic;
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::thread;
+
+/// Calls `f` on every item and returns the results in the order of `items` (not in the order the
+/// calls finish).
+///
+/// - At most `max_workers` calls of `f` run at the same time; `max_workers == 0` counts as 1.
+/// - When there are at least `max_workers` items, `max_workers` calls do run at the same time: a
+///   call that waits for others to start is not left waiting.
+/// - `f` is called exactly once per item. An empty `items` gives an empty `Vec`.
+/// - If a call of `f` panics, `parallel_map` panics too.
+pub fn parallel_map<T, R, F>(items: Vec<T>, max_workers: usize, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    let len = items.len();
+    let workers = max_workers.max(1).min(len);
+    // One shared queue of (position, item); a worker holds the lock only to take the next item.
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let (finished, results) = mpsc::channel();
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let finished = finished.clone();
+                let (queue, f) = (&queue, &f);
+                s.spawn(move || {
+                    loop {
+                        let next = queue.lock().unwrap().next();
+                        let Some((_index, item)) = next else { break };
+                        // Each result goes out the moment it is ready.
+                        finished.send(f(item)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            if let Err(payload) = handle.join() {
+                panic::resume_unwind(payload);
+            }
+        }
+    });
+    drop(finished);
+    results.iter().collect()
+}
