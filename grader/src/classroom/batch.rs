@@ -2,8 +2,13 @@
 //! one student and writes `OUT/gradebook.csv` and `OUT/reports/<student>.json`. Students are graded
 //! in parallel within the machine's cores and share one build cache; each student's tests keep their
 //! own timeouts and limits, so a hanging, flooding or non-compiling student costs only their own time.
+//! A student's folder is graded from where it is (`CLASS/<student>`): a folder that is a link is
+//! refused, never followed, and every file in it is read by `grading::read`. The outputs replace the
+//! previous ones only when the batch ends (`outputs`).
 
+pub use super::gradebook::{HEADER, Row, RowStatus, csv};
 use super::layout::find_tier_files;
+use super::outputs::Staging;
 use crate::course::{Course, Lesson};
 use crate::error::{Error, Result, io};
 use crate::frontend::{exit, report_error};
@@ -16,42 +21,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The gradebook's header (a contract: spreadsheets and scripts read these columns).
-pub const HEADER: &str = "student,beginner,intermediate,advanced,total,max_score,status";
-
-/// How a student's row came about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowStatus {
-    Graded,
-    /// No tier file for the lesson in any layout.
-    NoSubmission,
-    /// Grading could not run for this student (the message says why).
-    Error,
-}
-
-impl RowStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowStatus::Graded => "graded",
-            RowStatus::NoSubmission => "no_submission",
-            RowStatus::Error => "error",
-        }
-    }
-}
-
-/// One student's line of the gradebook.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
-    pub student: String,
-    /// Beginner, intermediate, advanced.
-    pub tiers: [u32; 3],
-    pub total: u32,
-    pub max_score: u32,
-    pub status: RowStatus,
-    /// Why an `error` row is one.
-    pub error: String,
-}
 
 /// A student as they are graded or skipped, for progress output.
 #[derive(Debug)]
@@ -69,7 +38,7 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path) -> u8 {
         Ok(lesson) => lesson,
         Err(error) => return report_error(&error),
     };
-    let total = students(class).map_or(0, |s| s.len());
+    let total = students(class, out).map_or(0, |s| s.len());
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(total as u64);
         let style = ProgressStyle::with_template("{bar:30} {pos}/{len} students, ETA {eta}  {msg}")
@@ -85,6 +54,7 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path) -> u8 {
             RowStatus::Graded => format!("{} {}/{}", p.row.student, p.row.total, p.row.max_score),
             RowStatus::NoSubmission => format!("{} has no {} files", p.row.student, lesson.id),
             RowStatus::Error => format!("{}: error: {}", p.row.student, p.row.error),
+            RowStatus::Refused => format!("{}: refused: {}", p.row.student, p.row.error),
         };
         match &bar {
             Some(bar) => {
@@ -102,9 +72,13 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path) -> u8 {
         Ok(rows) => {
             let count = |status| rows.iter().filter(|r| r.status == status).count();
             let mut stdout = anstream::stdout();
+            let refused = match count(RowStatus::Refused) {
+                0 => String::new(),
+                n => format!(", {n} refused (a link instead of a folder)"),
+            };
             let _ = writeln!(
                 stdout,
-                "{} students: {} graded, {} without a submission, {} could not be graded",
+                "{} students: {} graded, {} without a submission, {} could not be graded{refused}",
                 rows.len(),
                 count(RowStatus::Graded),
                 count(RowStatus::NoSubmission),
@@ -126,20 +100,61 @@ reports:   {}",
     }
 }
 
-/// The students of a class folder: its immediate subdirectories (hidden ones skipped), by name.
-pub fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
+/// A student of a class: a folder of the class folder, by its name there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Student {
+    pub name: String,
+    /// `CLASS/<name>`, as found: never resolved, so the student's stage, run directory and report are
+    /// keyed by their place in the class (`grading::place`).
+    pub dir: PathBuf,
+    /// The entry is a symbolic link to a folder (a classmate's, say): refused, not graded.
+    pub link: bool,
+}
+
+/// The students of a class folder: its immediate subdirectories and links to folders (hidden ones
+/// skipped), by name. `out`, when it is a folder of the class folder, is no student; it may not be
+/// the class folder itself or lie deeper inside it (the outputs would be graded, or mixed into a
+/// student's work).
+pub fn students(class: &Path, out: &Path) -> Result<Vec<Student>> {
     if !class.is_dir() {
         return Err(Error::MissingClass(class.to_owned()));
     }
-    let mut students: Vec<(String, PathBuf)> = std::fs::read_dir(class)
+    let out_entry = out_entry(class, out)?;
+    let mut students: Vec<Student> = std::fs::read_dir(class)
         .map_err(io("read", class))?
         .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .filter(|(name, _)| !name.starts_with('.'))
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter(|e| Some(e.file_name()) != out_entry)
+        .filter_map(|e| {
+            let link = e.file_type().ok()?.is_symlink();
+            // A link is looked at only to tell a student's folder from a stray file; never read.
+            e.path().is_dir().then(|| Student {
+                name: e.file_name().to_string_lossy().into_owned(),
+                dir: e.path(),
+                link,
+            })
+        })
         .collect();
-    students.sort();
+    students.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(students)
+}
+
+/// The name of the class folder's entry that `out` is, if `out` exists and is one.
+fn out_entry(class: &Path, out: &Path) -> Result<Option<std::ffi::OsString>> {
+    let (Ok(class), Ok(out)) = (class.canonicalize(), out.canonicalize()) else {
+        return Ok(None);
+    };
+    let Ok(inside) = out.strip_prefix(&class) else {
+        return Ok(None);
+    };
+    let mut names = inside.iter();
+    match (names.next(), names.next()) {
+        (Some(name), None) => Ok(Some(name.to_owned())),
+        _ => Err(Error::OutInClass {
+            out: out.clone(),
+            class,
+        }),
+    }
 }
 
 /// Grades every student of `class` for `lesson` with `jobs` students at a time, writes the reports and
@@ -152,9 +167,9 @@ pub fn grade_class(
     jobs: usize,
     on_progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Vec<Row>> {
-    let students = students(class)?;
-    let reports = out.join("reports");
-    std::fs::create_dir_all(&reports).map_err(io("create", &reports))?;
+    let staging = Staging::new(out)?;
+    let students = students(class, out)?;
+    let reports = staging.reports();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let rows: Mutex<Vec<Row>> = Mutex::new(Vec::with_capacity(students.len()));
@@ -164,10 +179,10 @@ pub fn grade_class(
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((name, dir)) = students.get(index) else {
+                    let Some(student) = students.get(index) else {
                         break;
                     };
-                    match grade_student(course, lesson, name, dir, &reports) {
+                    match grade_student(course, lesson, student, &reports) {
                         Ok(row) => {
                             let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                             on_progress(Progress {
@@ -192,28 +207,43 @@ pub fn grade_class(
     }
     let mut rows = rows.into_inner().expect("rows lock");
     rows.sort_by(|a, b| a.student.cmp(&b.student));
-    let gradebook = out.join("gradebook.csv");
-    std::fs::write(&gradebook, csv(&rows)).map_err(io("write", &gradebook))?;
+    // After an interrupt nothing is published; a publish under way is finished before the exit.
+    let _publishing = crate::interrupt::defer();
+    staging.publish(out, &csv(&rows))?;
     Ok(rows)
 }
 
 /// Grades one student; their own problems are a row, never an error. Errors are only the grader's:
 /// a report that cannot be written.
-fn grade_student(course: &Course, lesson: &Lesson, name: &str, dir: &Path, reports: &Path) -> Result<Row> {
+fn grade_student(course: &Course, lesson: &Lesson, student: &Student, reports: &Path) -> Result<Row> {
+    let name = &student.name;
     let mut row = Row {
-        student: name.to_owned(),
+        student: name.clone(),
         tiers: [0; 3],
         total: 0,
         max_score: 0,
         status: RowStatus::NoSubmission,
         error: String::new(),
     };
-    let Some(src) = find_tier_files(dir, lesson) else {
+    if student.link {
+        row.status = RowStatus::Refused;
+        row.error = format!(
+            "{name} is a symbolic link: each student's work must be a folder of its own in the class \
+             folder, and a link is never followed (it could lead to a classmate's work or the solutions); \
+             copy the work in instead of linking it"
+        );
+        let path = reports.join(format!("{name}.refused.txt"));
+        std::fs::write(&path, format!("{}\n", row.error)).map_err(io("write", &path))?;
         return Ok(row);
-    };
+    }
+    if find_tier_files(&student.dir, lesson).is_none() {
+        return Ok(row);
+    }
+    // The student's folder, not the folder holding their tier files: staging reads every folder
+    // below the class folder without following a link.
     let request = Request {
         lesson: lesson.id.clone(),
-        subject: Subject::Submission(src),
+        subject: Subject::Submission(student.dir.clone()),
         reuse: false,
     };
     match grade(course, &request, &mut |_| {}) {
@@ -244,55 +274,9 @@ fn write_report(path: &Path, report: &Report) -> Result<()> {
     std::fs::write(path, format!("{}\n", json::render(report))).map_err(io("write", path))
 }
 
-/// The gradebook: the header, then a row per student.
-pub fn csv(rows: &[Row]) -> String {
-    let mut text = format!("{HEADER}\n");
-    for row in rows {
-        text.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            csv_field(&row.student),
-            row.tiers[0],
-            row.tiers[1],
-            row.tiers[2],
-            row.total,
-            row.max_score,
-            row.status.as_str()
-        ));
-    }
-    text
-}
-
-/// A field quoted when it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_gradebook_quotes_awkward_names_and_keeps_the_header() {
-        let row = |student: &str, status| Row {
-            student: student.to_owned(),
-            tiers: [20, 10, 0],
-            total: 30,
-            max_score: 60,
-            status,
-            error: String::new(),
-        };
-        let text = csv(&[row("ada", RowStatus::Graded), row("o\"neil, b", RowStatus::Error)]);
-        assert_eq!(
-            text,
-            "student,beginner,intermediate,advanced,total,max_score,status\n\
-             ada,20,10,0,30,60,graded\n\
-             \"o\"\"neil, b\",20,10,0,30,60,error\n"
-        );
-    }
 
     #[test]
     fn students_are_the_visible_subdirectories_by_name() {
@@ -301,12 +285,29 @@ mod tests {
             std::fs::create_dir(class.path().join(name)).unwrap();
         }
         std::fs::write(class.path().join("notes.txt"), "").unwrap();
-        let names: Vec<String> = students(class.path())
+        std::os::unix::fs::symlink(class.path().join("zoe"), class.path().join("bob")).unwrap();
+        std::os::unix::fs::symlink("/dev/null", class.path().join("null")).unwrap();
+        std::fs::create_dir(class.path().join("grades")).unwrap();
+        let out = class.path().join("grades");
+        let found: Vec<(String, bool)> = students(class.path(), &out)
             .unwrap()
             .into_iter()
-            .map(|(n, _)| n)
+            .map(|s| (s.name, s.link))
             .collect();
-        assert_eq!(names, ["adam", "zoe"]);
-        assert!(students(&class.path().join("missing")).is_err());
+        assert_eq!(
+            found,
+            [
+                ("adam".to_owned(), false),
+                ("bob".to_owned(), true),
+                ("zoe".to_owned(), false)
+            ],
+            "the outputs' folder is no student"
+        );
+        assert!(students(&class.path().join("missing"), &out).is_err());
+        for out in [class.path().to_owned(), class.path().join("zoe/grades")] {
+            std::fs::create_dir_all(&out).unwrap();
+            let error = students(class.path(), &out).unwrap_err().to_string();
+            assert!(error.contains("--out"), "{error}");
+        }
     }
 }

@@ -126,6 +126,20 @@ fn export_lesson(course: &Course, lesson: &Lesson, out: &Path, tests: Tests) -> 
         copy_tree(&learner.join("examples"), &lesson_out.join("examples"), &[])?;
     }
 
+    // A copy with every test (a Gradescope bundle) runs the differential tests, which need the
+    // reference; a student copy never holds it.
+    if tests == Tests::All
+        && let Some(reference) = course.reference_src(lesson)
+    {
+        copy_tree(
+            &reference,
+            &out.join(crate::course::REFERENCE_FILES)
+                .join(&lesson.dir_name)
+                .join("src"),
+            &[],
+        )?;
+    }
+
     let suite_dir = course.suite_dir(lesson);
     let suite = Suite::load(&suite_dir)?;
     let held_back: BTreeSet<String> = suite

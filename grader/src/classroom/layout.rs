@@ -7,7 +7,14 @@ use crate::tier::Tier;
 use std::path::{Path, PathBuf};
 
 /// The directory holding the student's tier files for `lesson`, if there is one.
+///
+/// Nothing is followed: a link where the layout has a folder (the student's folder itself, `src/`,
+/// `lessons/`, the one wrapping folder) or where a tier file would be is found as it is, so that
+/// reading (`grading::read`) refuses it and the report says why, instead of grading what it points to.
 pub fn find_tier_files(student: &Path, lesson: &Lesson) -> Option<PathBuf> {
+    if student.is_symlink() {
+        return Some(student.to_owned());
+    }
     find(student, lesson).or_else(|| {
         // One wrapping folder (and nothing else but hidden files) is looked through.
         let entries: Vec<PathBuf> = std::fs::read_dir(student)
@@ -17,6 +24,7 @@ pub fn find_tier_files(student: &Path, lesson: &Lesson) -> Option<PathBuf> {
             .map(|e| e.path())
             .collect();
         match entries.as_slice() {
+            [only] if only.is_symlink() => Some(only.clone()),
             [only] if only.is_dir() => find(only, lesson),
             _ => None,
         }
@@ -24,15 +32,30 @@ pub fn find_tier_files(student: &Path, lesson: &Lesson) -> Option<PathBuf> {
 }
 
 fn find(dir: &Path, lesson: &Lesson) -> Option<PathBuf> {
-    let has_tiers = |d: &Path| Tier::ALL.iter().any(|t| d.join(t.file_name()).is_file());
-    [
-        dir.join("lessons").join(&lesson.dir_name).join("src"),
-        dir.join(&lesson.dir_name).join("src"),
-        dir.join("src"),
-        dir.to_owned(),
-    ]
-    .into_iter()
-    .find(|candidate| has_tiers(candidate))
+    let layouts = [
+        PathBuf::from("lessons").join(&lesson.dir_name).join("src"),
+        PathBuf::from(&lesson.dir_name).join("src"),
+        PathBuf::from("src"),
+        PathBuf::new(),
+    ];
+    layouts.iter().find_map(|layout| {
+        let mut at = dir.to_owned();
+        for name in layout {
+            at.push(name);
+            let meta = at.symlink_metadata().ok()?;
+            if meta.is_symlink() {
+                return Some(dir.join(layout));
+            }
+            if !meta.is_dir() {
+                return None;
+            }
+        }
+        // Any kind of entry counts: a FIFO or a link named `beginner.rs` is found, and refused.
+        let has_tiers = Tier::ALL
+            .iter()
+            .any(|t| at.join(t.file_name()).symlink_metadata().is_ok());
+        has_tiers.then_some(at)
+    })
 }
 
 #[cfg(test)]
@@ -60,6 +83,26 @@ mod tests {
                 "{student}"
             );
         }
+        // Links are found where they stand (and refused when read), never looked through.
+        let linked = root.path().join("linked");
+        std::fs::create_dir_all(&linked).unwrap();
+        std::os::unix::fs::symlink(root.path().join("crate/src"), linked.join("src")).unwrap();
+        assert_eq!(find_tier_files(&linked, &lesson), Some(linked.join("src")));
+        let wrapped = root.path().join("wrapped");
+        std::fs::create_dir_all(&wrapped).unwrap();
+        std::os::unix::fs::symlink(root.path().join("crate"), wrapped.join("project")).unwrap();
+        assert_eq!(find_tier_files(&wrapped, &lesson), Some(wrapped.join("project")));
+        let whole = root.path().join("whole");
+        std::os::unix::fs::symlink(root.path().join("crate"), &whole).unwrap();
+        assert_eq!(find_tier_files(&whole, &lesson), Some(whole.clone()));
+        let fifo_only = root.path().join("fifo/src");
+        std::fs::create_dir_all(&fifo_only).unwrap();
+        std::os::unix::fs::symlink("/dev/stdin", fifo_only.join("advanced.rs")).unwrap();
+        assert_eq!(
+            find_tier_files(&root.path().join("fifo"), &lesson),
+            Some(fifo_only)
+        );
+
         let empty = root.path().join("empty");
         std::fs::create_dir_all(empty.join("notes")).unwrap();
         std::fs::write(empty.join("notes/readme.txt"), "").unwrap();

@@ -3,7 +3,9 @@
 
 pub mod batch;
 pub mod export;
+pub mod gradebook;
 pub mod gradescope;
 pub mod layout;
+pub mod outputs;
 pub mod strip;
 pub mod workflow;

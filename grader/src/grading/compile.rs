@@ -5,6 +5,7 @@
 //! the report, and an edit of one tier file rebuilds only that tier.
 
 use crate::error::{Error, Result};
+use crate::interrupt::Registered;
 use crate::stage::Staged;
 use crate::tier::Tier;
 use serde::Deserialize;
@@ -15,6 +16,7 @@ use std::process::{Command, Stdio};
 /// How many compiler errors to show per tier, and how many lines of each.
 const MAX_ERRORS: usize = 3;
 const MAX_LINES_PER_ERROR: usize = 14;
+const MAX_LINE_CHARS: usize = 400;
 
 /// What the build produced.
 #[derive(Debug, Default)]
@@ -26,6 +28,8 @@ pub struct Built {
     pub fresh: BTreeSet<Tier>,
     /// Shortened compiler diagnostics of each tier that did not.
     pub errors: BTreeMap<Tier, String>,
+    /// The tiers whose code uses what the suite disallows (`[[disallow]]`): their diagnostics.
+    pub refused: BTreeMap<Tier, String>,
 }
 
 /// Builds the test binaries of `tiers` (tiers left out, e.g. refused by a lint, are not built).
@@ -64,7 +68,35 @@ pub fn build(staged: &Staged, tiers: &[Tier], replay: bool) -> Result<Built> {
         } else {
             shorten(&errors)
         };
-        built.errors.insert(tier, text);
+        // Under the checker, `crate::sync` is the checked facade's: std's types do not mix with it,
+        // and the compiler stops at the mismatch before the `[[disallow]]` lints could say why.
+        let text = if errors
+            .iter()
+            .any(|e| e.rendered.contains("threadlab_trace::checked"))
+        {
+            format!(
+                "{text}\n\nnote: the grader builds this tier with checked versions of `crate::sync` and \
+                 `crate::thread` (that is how it watches your threads), so a `std::sync` or `std::thread` \
+                 item next to them does not fit: take them all from `crate::sync` and `crate::thread`"
+            )
+        } else {
+            text
+        };
+        if errors.iter().any(|e| e.disallowed) {
+            let refused: Vec<Diagnostic> = errors
+                .into_iter()
+                .filter(|e| e.disallowed)
+                .map(|mut e| {
+                    e.rendered = without_lint_notes(&e.rendered);
+                    e
+                })
+                .collect();
+            built
+                .refused
+                .insert(tier, format!("refused: {}", shorten(&refused)));
+        } else {
+            built.errors.insert(tier, text);
+        }
     }
     Ok(built)
 }
@@ -84,6 +116,8 @@ struct Diagnostic {
     /// The error is in a hidden test file, whose source the learner is not shown.
     in_hidden_tests: bool,
     headline: String,
+    /// A `[[disallow]]` rule's lint (clippy's `disallowed_types`, `…_methods`, `…_macros`).
+    disallowed: bool,
 }
 
 #[derive(Deserialize)]
@@ -122,6 +156,13 @@ struct CompilerMessage {
     rendered: Option<String>,
     #[serde(default)]
     spans: Vec<Span>,
+    #[serde(default)]
+    code: Option<Code>,
+}
+
+#[derive(Deserialize)]
+struct Code {
+    code: String,
 }
 
 #[derive(Deserialize)]
@@ -147,8 +188,18 @@ fn run_cargo(staged: &Staged, tiers: &[Tier], verbose: bool) -> Result<CargoRun>
         command.arg("-vv");
     }
     for tier in tiers {
-        command.arg("--package").arg(staged.package(*tier));
+        command.arg("--package").arg(staged.tests_package(*tier));
     }
+    // Every staged crate's compiler runs inside the compile sandbox (`compile_sandbox`).
+    let wrapper = crate::compile_sandbox::wrapper().ok_or_else(|| {
+        Error::Cargo(
+            "this program cannot build learner code: it does not serve as the compile sandbox".to_owned(),
+        )
+    })?;
+    command.env("RUSTC_WORKSPACE_WRAPPER", wrapper).env(
+        crate::compile_sandbox::POLICY_VAR,
+        staged.dir.join(crate::stage::POLICY_FILE),
+    );
     // The grader decides how the subject is built: flags from the caller's environment (an outer
     // `cargo test`, a CI's -D warnings) must not change it.
     for var in [
@@ -157,6 +208,15 @@ fn run_cargo(staged: &Staged, tiers: &[Tier], verbose: bool) -> Result<CargoRun>
         "CARGO_BUILD_RUSTFLAGS",
         "CARGO_TARGET_DIR",
         "CARGO_BUILD_TARGET_DIR",
+        // clippy reads these, and names them in the dep-info: set here, they would send it to
+        // another configuration, and a value that differs from the one the wrapper runs with
+        // would make cargo rebuild every tier on every grade.
+        "CLIPPY_CONF_DIR",
+        "CLIPPY_ARGS",
+        // A caching or other wrapper of the caller's would run outside the compile sandbox.
+        "RUSTC_WRAPPER",
+        "CARGO_BUILD_RUSTC_WRAPPER",
+        "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER",
     ] {
         command.env_remove(var);
     }
@@ -164,14 +224,21 @@ fn run_cargo(staged: &Staged, tiers: &[Tier], verbose: bool) -> Result<CargoRun>
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let output = command.output().map_err(|e| Error::Cargo(e.to_string()))?;
+    let output = command
+        .registered_output()
+        .map_err(|e| Error::Cargo(e.to_string()))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
 
     let mut binaries = BTreeMap::new();
     let mut fresh = BTreeSet::new();
     let mut errors = Vec::new();
-    let tier_of = |package_id: &str| tiers.iter().copied().find(|t| staged.is_package(package_id, *t));
+    let tier_of = |package_id: &str| {
+        staged
+            .package_of(package_id)
+            .map(|(tier, _)| tier)
+            .filter(|t| tiers.contains(t))
+    };
     for line in stdout.lines() {
         let Ok(message) = serde_json::from_str::<Message>(line) else {
             continue;
@@ -198,15 +265,32 @@ fn run_cargo(staged: &Staged, tiers: &[Tier], verbose: bool) -> Result<CargoRun>
                 if msg.level != "error" || msg.message.starts_with("aborting due to") {
                     continue;
                 }
-                let in_hidden_tests = msg
-                    .spans
-                    .iter()
-                    .any(|s| s.is_primary && s.file_name.starts_with("tests/"));
+                // Everything the compiler says about the hidden tests' crate is about hidden code,
+                // also where the span lies in a macro the tests call (`expect_eq!`'s bounds): its
+                // source is never shown, only the headline. The compile sandbox's own messages
+                // (a time limit) quote no source.
+                let sandbox_says = msg
+                    .code
+                    .as_ref()
+                    .is_some_and(|c| c.code.starts_with("threadlab::"));
+                let in_hidden_tests = !sandbox_says
+                    && (staged
+                        .package_of(&message.package_id)
+                        .is_some_and(|(_, tests)| tests)
+                        || msg
+                            .spans
+                            .iter()
+                            .any(|s| s.is_primary && s.file_name.starts_with("tests/")));
+                let disallowed = msg
+                    .code
+                    .as_ref()
+                    .is_some_and(|c| c.code.starts_with("clippy::disallowed_"));
                 errors.push(Diagnostic {
                     tier: tier_of(&message.package_id),
                     rendered: msg.rendered.unwrap_or_else(|| msg.message.clone()),
                     in_hidden_tests,
                     headline: msg.message,
+                    disallowed,
                 });
             }
             _ => {}
@@ -238,9 +322,16 @@ fn shorten(errors: &[Diagnostic]) -> String {
                 error.headline
             ));
         } else {
-            let lines: Vec<&str> = error.rendered.trim_end().lines().collect();
-            let mut kept = lines[..lines.len().min(MAX_LINES_PER_ERROR)].join("\n");
-            if lines.len() > MAX_LINES_PER_ERROR {
+            let lines: Vec<String> = error
+                .rendered
+                .trim_end()
+                .lines()
+                .take(MAX_LINES_PER_ERROR)
+                .map(cut_line)
+                .collect();
+            let lines_in_all = error.rendered.trim_end().lines().count();
+            let mut kept = lines.join("\n");
+            if lines_in_all > MAX_LINES_PER_ERROR {
                 kept.push_str("\n   ... (cut)");
             }
             out.push(kept);
@@ -250,6 +341,33 @@ fn shorten(errors: &[Diagnostic]) -> String {
         out.push(format!("... and {} more error(s)", errors.len() - MAX_ERRORS));
     }
     out.join("\n\n")
+}
+
+/// A line of a diagnostic as the report shows it: at most [`MAX_LINE_CHARS`] characters (a learner
+/// can make one as long as the compiler will print).
+fn cut_line(line: &str) -> String {
+    match line.char_indices().nth(MAX_LINE_CHARS) {
+        Some((at, _)) => format!("{} ... (cut)", &line[..at]),
+        None => line.to_owned(),
+    }
+}
+
+/// A `[[disallow]]` diagnostic without what points away from the learner's file: the note on where
+/// the lint level is set (the grader's generated crate root) and clippy's link to its lint list.
+fn without_lint_notes(rendered: &str) -> String {
+    let mut kept = Vec::new();
+    let mut skipping = false;
+    for line in rendered.lines() {
+        if line.starts_with("note: the lint level is defined here") {
+            skipping = true;
+        } else if skipping && (line.trim().is_empty() || line.starts_with(|c: char| c.is_alphabetic())) {
+            skipping = false;
+        }
+        if !skipping && !line.contains("for further information visit") {
+            kept.push(line);
+        }
+    }
+    kept.join("\n")
 }
 
 fn tail(text: &str, lines: usize) -> String {

@@ -20,6 +20,9 @@ pub const SYLLABUS: [(u32, &str, &str); 9] = [
 /// Where a student copy keeps each lesson's pristine starters and manifest (it has no `solutions/`).
 pub const STUDENT_COURSE_FILES: &str = "grader/course";
 
+/// Where a Gradescope bundle keeps the reference's sources (see [`Course::reference_src`]).
+pub const REFERENCE_FILES: &str = "grader/reference";
+
 /// The root of a threadlab checkout (the workspace directory).
 #[derive(Debug, Clone)]
 pub struct Course {
@@ -170,6 +173,18 @@ impl Course {
         } else {
             self.root.join("solutions").join(&lesson.dir_name)
         }
+    }
+
+    /// The reference's sources, for the hidden tests' differential checks: `solutions/…/src` in the
+    /// course, `grader/reference/…/src` in a Gradescope bundle (graded on Gradescope's machines, out
+    /// of the students' sight), none in a student copy.
+    pub fn reference_src(&self, lesson: &Lesson) -> Option<PathBuf> {
+        [
+            self.root.join("solutions").join(&lesson.dir_name).join("src"),
+            self.root.join(REFERENCE_FILES).join(&lesson.dir_name).join("src"),
+        ]
+        .into_iter()
+        .find(|dir| dir.is_dir())
     }
 
     /// A student copy made by `cargo xtask export`: no `solutions/`, only the tests a suite marks

@@ -1,14 +1,16 @@
-//! The grading pipeline: resolve → stage → check the facade → build → run → score → report.
+//! The grading pipeline: resolve → stage → build (sandboxed, with the suite's rules) → run → score → report.
 
 use crate::compile;
-use crate::course::{Course, Lesson};
+use crate::course::Course;
+use crate::course::Lesson;
 use crate::error::Result;
-use crate::lint;
+use crate::interrupt::Registered;
 use crate::location;
 use crate::outcome::{Outcome, Status};
 use crate::report::{FORMAT_VERSION, Phases, Report};
 use crate::reuse;
 use crate::run::{self, Job};
+use crate::sandbox::Protections;
 use crate::score;
 use crate::stage::{self, Subject, TierSource};
 use crate::suite::{Suite, TestSpec};
@@ -48,21 +50,122 @@ pub enum Event<'a> {
     },
 }
 
-/// Grades one subject against a lesson's hidden suite.
+/// Grades one subject against a lesson's hidden suite: stage → build (in the compile sandbox,
+/// where the suite's `[[disallow]]` rules are checked) → list → run → score.
 pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Report> {
     let started = Instant::now();
-    let lesson = course.resolve(&request.lesson)?;
-    let suite = Suite::load(&course.suite_dir(&lesson))?;
-    let staged = stage::stage(course, &lesson, &suite, &request.subject)?;
     let mut phases = Phases::default();
     let mut lap = Instant::now();
     let mut time = |slot: &mut u64| {
         *slot = lap.elapsed().as_millis() as u64;
         lap = Instant::now();
     };
-    phases.stage = started.elapsed().as_millis() as u64;
+    let lesson = course.resolve(&request.lesson)?;
+    let suite = Suite::load(&course.suite_dir(&lesson))?;
+    let staged = stage::stage(course, &lesson, &suite, &request.subject)?;
+    time(&mut phases.stage);
+    announce(&lesson, &suite, &staged, on_event);
+
+    // Self-study: verdicts of unchanged tiers are re-used and an edited tier may be rebuilt without
+    // cargo (`reuse`, `replay`); never for a submission, the reference, a batch or `--repeat`.
+    let reusing = request.reuse && request.subject == Subject::Learner;
+    // A tier file that was not read (a link, a device, too big), or that would read another file
+    // while it compiles, is refused without building.
+    let mut not_read = staged.refused();
+    for (tier, message) in compile_time_reads(&staged) {
+        not_read.entry(tier).or_insert(message);
+    }
+    let to_build: Vec<Tier> = Tier::ALL
+        .into_iter()
+        .filter(|t| !not_read.contains_key(t))
+        .collect();
+    let mut built = compile::build(&staged, &to_build, reusing)?;
+    built.refused.extend(not_read);
+    time(&mut phases.build);
+    for (tier, binary) in &built.binaries {
+        check_binary_lists_suite(&suite, *tier, binary, &course.suite_dir(&lesson))?;
+    }
+    time(&mut phases.list);
+
+    let store_path = reuse::path(&course.work_dir(), &lesson);
+    let mut store = if reusing {
+        reuse::Store::load(&store_path)
+    } else {
+        reuse::Store::default()
+    };
+    let (mut outcomes, mut sandbox) = run_tests(course, &staged, &suite, &built, &store, reusing, on_event)?;
+    let packages: Vec<String> = Tier::ALL.iter().map(|t| staged.package(*t)).collect();
+    sandbox.compile = crate::compile_sandbox::status(&staged.compile_tmp(), &packages);
+    time(&mut phases.run);
+    if reusing {
+        store.keep_protections(&sandbox);
+        remember(&mut store, &built, &suite, &outcomes);
+        // A store that cannot be written only costs the next grade a full run.
+        let _ = store.save(&store_path);
+    }
+
+    // Places in messages name the learner's own files from the course root.
+    let subject_src = course.display_path(&stage::subject_src(course, &lesson, &request.subject)?);
+    for (spec, outcome) in suite.tests.iter().zip(&mut outcomes) {
+        outcome.message = location::for_learner(&outcome.message, &subject_src);
+        if let Some(TierSource::MissingFile(path)) = staged.tiers.get(&spec.tier) {
+            outcome.message = format!(
+                "{} is missing, so this tier was graded as the starter: {}",
+                path.display(),
+                outcome.message
+            );
+        }
+    }
+    let tier_message = |tier: Tier| -> String {
+        let message = built.refused.get(&tier).or_else(|| built.errors.get(&tier));
+        location::for_learner(message.map_or("", String::as_str), &subject_src)
+    };
+    let (tiers, tests) = score::score(&suite, &outcomes, tier_message);
+    Ok(Report {
+        format_version: FORMAT_VERSION,
+        lesson: lesson.id.clone(),
+        title: suite.title.clone(),
+        subject: staged.subject_label.clone(),
+        score: tests.iter().map(|t| t.score).sum(),
+        max_score: tests.iter().map(|t| t.max_score).sum(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        tiers,
+        tests,
+        sandbox,
+        phases_ms: phases,
+    })
+}
+
+/// The tiers whose library would read a file while it compiles (its own tier file or one it
+/// uses), with the places: see `reads`.
+fn compile_time_reads(staged: &stage::Staged) -> BTreeMap<Tier, String> {
+    let mut refused = BTreeMap::new();
+    for tier in Tier::ALL {
+        let mut lines = Vec::new();
+        for module in staged.crates.get(&tier).map_or(&[tier][..], Vec::as_slice) {
+            let text = staged.tier_text.get(module).map_or("", String::as_str);
+            for (line, what) in crate::reads::compile_time_reads(text) {
+                lines.push(format!("src/{}:{line}: {what}", module.file_name()));
+            }
+        }
+        if !lines.is_empty() {
+            refused.insert(
+                tier,
+                format!(
+                    "refused before building: exercise files may not read files while they \
+                     compile (write the code in this file):\n{}",
+                    lines.join("\n")
+                ),
+            );
+        }
+    }
+    refused
+}
+
+/// Tells the front end what is about to be built.
+fn announce(lesson: &Lesson, suite: &Suite, staged: &stage::Staged, on_event: &mut dyn FnMut(Event<'_>)) {
     on_event(Event::Staged {
-        lesson: &lesson,
+        lesson,
         title: &suite.title,
         subject: &staged.subject_label,
         first_build: !staged.target_dir.exists(),
@@ -71,86 +174,25 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             (tests, suite.held_back.iter().map(|h| h.points).sum())
         }),
     });
+}
 
-    // Each tier's binary is checked as a whole: its own file and any other tier file it uses must
-    // keep to the facade and to the tier's forbidden names (otherwise a later tier could reach a
-    // forbidden item through an earlier tier's file).
-    let mut refused: BTreeMap<Tier, String> = BTreeMap::new();
-    for tier in Tier::ALL {
-        let mut lines = Vec::new();
-        for module in staged.crates.get(&tier).map_or(&[tier][..], Vec::as_slice) {
-            let text = staged.tier_text.get(module).map_or("", String::as_str);
-            let mut found = if suite.facade {
-                lint::facade_violations(text)
-            } else {
-                Vec::new()
-            };
-            for rule in suite.forbid.iter().filter(|f| f.tiers.contains(&tier)) {
-                found.extend(lint::uses_of(text, &rule.name, &rule.why));
-            }
-            found.sort_by_key(|v| v.line);
-            lines.extend(
-                found
-                    .iter()
-                    .map(|v| format!("src/{}:{}: {}", module.file_name(), v.line, v.message)),
-            );
-        }
-        if !lines.is_empty() {
-            refused.insert(tier, format!("refused before building:\n{}", lines.join("\n")));
-        }
-    }
-    let to_build: Vec<Tier> = Tier::ALL
-        .into_iter()
-        .filter(|t| !refused.contains_key(t))
-        .collect();
-    time(&mut phases.lint);
-    // Self-study: verdicts of unchanged tiers are re-used and an edited tier may be rebuilt without
-    // cargo (`reuse`, `replay`); never for a submission, the reference, a batch or `--repeat`.
-    let reusing = request.reuse && request.subject == Subject::Learner;
-    let built = compile::build(&staged, &to_build, reusing)?;
-    time(&mut phases.build);
-    // Places in messages name the learner's own files from the course root.
-    let subject_src = course.display_path(&stage::subject_src(course, &lesson, &request.subject)?);
-    let tier_message = |tier: Tier| -> String {
-        let message = refused.get(&tier).or_else(|| built.errors.get(&tier));
-        location::for_learner(message.map_or("", String::as_str), &subject_src)
-    };
-
-    for (tier, binary) in &built.binaries {
-        check_binary_lists_suite(&suite, *tier, binary, &course.suite_dir(&lesson))?;
-    }
-    time(&mut phases.list);
-
-    // One directory per grading process, so two grades of the same subject never share test dirs.
-    let run_root = course
-        .work_dir()
-        .join("runs")
-        .join(staged.dir.file_name().unwrap_or_default())
-        .join(std::process::id().to_string());
-    // Self-study: the verdicts of tiers nothing of which changed since the last grade.
-    let store_path = reuse::path(&course.work_dir(), &lesson);
-    let mut store = if reusing {
-        reuse::Store::load(&store_path)
+/// Every test's outcome, in the suite's order: re-used (self-study, a tier nothing of which
+/// changed), run in its own sandboxed process, or explained (its tier was refused or did not
+/// compile); and the protections the runs had.
+fn run_tests(
+    course: &Course,
+    staged: &stage::Staged,
+    suite: &Suite,
+    built: &compile::Built,
+    store: &reuse::Store,
+    reusing: bool,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<(Vec<Outcome>, Protections)> {
+    let mut reused = if reusing {
+        reused_verdicts(store, built, suite)
     } else {
-        reuse::Store::default()
+        BTreeMap::new()
     };
-    // Test name → its re-used outcome, for whole tiers only.
-    let mut reused: BTreeMap<&str, Outcome> = BTreeMap::new();
-    if reusing {
-        for tier in &built.fresh {
-            let names: Vec<&str> = suite
-                .tests
-                .iter()
-                .filter(|s| s.tier == *tier)
-                .map(|s| s.name.as_str())
-                .collect();
-            let kept = reuse::key(&built.binaries[tier], suite.digest)
-                .and_then(|key| store.reuse(*tier, &key, &names));
-            if let Some(outcomes) = kept {
-                reused.extend(names.into_iter().zip(outcomes));
-            }
-        }
-    }
     let runnable = |spec: &TestSpec| built.binaries.contains_key(&spec.tier);
     let to_run: Vec<&TestSpec> = suite
         .tests
@@ -162,6 +204,12 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             on_event(Event::TestDone { spec, outcome });
         }
     }
+    // One directory per grading process, so two grades of the same subject never share test dirs.
+    let run_root = course
+        .work_dir()
+        .join("runs")
+        .join(staged.dir.file_name().unwrap_or_default())
+        .join(std::process::id().to_string());
     let jobs: Vec<Job> = to_run
         .iter()
         .map(|spec| Job {
@@ -187,71 +235,62 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             outcome: &explain_timeout(to_run[index], outcome.clone()),
         });
     })?;
-    time(&mut phases.run);
     // What the tests left behind is of no further use; a failure to remove it is harmless.
     let _ = std::fs::remove_dir_all(&run_root);
+    let sandbox = match store.protections() {
+        Some(stored) if jobs.is_empty() && !reused.is_empty() => stored,
+        _ => sandbox,
+    };
     let mut ran = ran.into_iter();
-    let mut outcomes: Vec<Outcome> = suite
+    let outcomes = suite
         .tests
         .iter()
         .map(|spec| {
             if let Some(outcome) = reused.remove(spec.name.as_str()) {
-                return outcome;
-            }
-            if runnable(spec) {
-                return explain_timeout(spec, ran.next().expect("one outcome per job"));
-            }
-            let (status, why) = if refused.contains_key(&spec.tier) {
-                (Status::Refused, "was refused before building")
+                outcome
+            } else if runnable(spec) {
+                explain_timeout(spec, ran.next().expect("one outcome per job"))
             } else {
-                (Status::CompileError, "does not compile")
-            };
-            Outcome::new(
-                status,
-                format!(
-                    "src/{} {why}, so this test did not run (the tier's message says why)",
-                    spec.tier.file_name()
-                ),
-            )
+                not_built(spec, built)
+            }
         })
         .collect();
-    let sandbox = match store.protections() {
-        Some(stored) if jobs.is_empty() && outcomes.iter().any(|o| o.reused) => stored,
-        _ => sandbox,
-    };
-    if reusing {
-        if !jobs.is_empty() {
-            store.keep_protections(&sandbox);
-        }
-        remember(&mut store, &built, &suite, &outcomes);
-        // A store that cannot be written only costs the next grade a full run.
-        let _ = store.save(&store_path);
-    }
-    for (spec, outcome) in suite.tests.iter().zip(&mut outcomes) {
-        outcome.message = location::for_learner(&outcome.message, &subject_src);
-        if let Some(TierSource::MissingFile(path)) = staged.tiers.get(&spec.tier) {
-            outcome.message = format!(
-                "{} is missing, so this tier was graded as the starter: {}",
-                path.display(),
-                outcome.message
-            );
-        }
-    }
+    Ok((outcomes, sandbox))
+}
 
-    let (tiers, tests) = score::score(&suite, &outcomes, tier_message);
-    Ok(Report {
-        format_version: FORMAT_VERSION,
-        lesson: lesson.id.clone(),
-        title: suite.title.clone(),
-        subject: staged.subject_label.clone(),
-        score: tests.iter().map(|t| t.score).sum(),
-        max_score: tests.iter().map(|t| t.max_score).sum(),
-        duration_ms: started.elapsed().as_millis() as u64,
-        tiers,
-        tests,
-        sandbox,
-        phases_ms: phases,
-    })
+/// Self-study: test name → its re-used outcome, for whole tiers whose binary, suite and grader did
+/// not change since the last grade.
+fn reused_verdicts<'a>(
+    store: &reuse::Store,
+    built: &compile::Built,
+    suite: &'a Suite,
+) -> BTreeMap<&'a str, Outcome> {
+    let mut reused = BTreeMap::new();
+    for tier in &built.fresh {
+        let names: Vec<&str> = suite.tier_tests(*tier).map(|s| s.name.as_str()).collect();
+        let kept =
+            reuse::key(&built.binaries[tier], suite.digest).and_then(|key| store.reuse(*tier, &key, &names));
+        if let Some(outcomes) = kept {
+            reused.extend(names.into_iter().zip(outcomes));
+        }
+    }
+    reused
+}
+
+/// The outcome of a test whose tier has no binary: refused or not compiling.
+fn not_built(spec: &TestSpec, built: &compile::Built) -> Outcome {
+    let (status, why) = if built.refused.contains_key(&spec.tier) {
+        (Status::Refused, "uses what this lesson does not allow")
+    } else {
+        (Status::CompileError, "does not compile")
+    };
+    Outcome::new(
+        status,
+        format!(
+            "src/{} {why}, so this test did not run (the tier's message says why)",
+            spec.tier.file_name()
+        ),
+    )
 }
 
 /// Keeps the verdicts of every tier that ran this time (raw, before messages are rewritten for the
@@ -290,7 +329,7 @@ fn check_binary_lists_suite(
 ) -> Result<()> {
     let output = std::process::Command::new(binary)
         .arg("--list")
-        .output()
+        .registered_output()
         .map_err(|source| crate::Error::Spawn {
             test: format!("{tier} --list"),
             source,

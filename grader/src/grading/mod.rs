@@ -1,17 +1,25 @@
 //! The grading pipeline, one module per step: [`course`] and [`suite`] find the lesson and its hidden
-//! tests, [`stage`] writes a pristine workspace (one package per tier), [`lint`] keeps tier files
-//! inside the checked facade, [`compile`] builds one test binary per tier, [`run`] runs each test in
+//! tests, [`stage`] writes a pristine workspace (a library and a test binary per tier), [`disallow`] says
+//! what tier files may not use, [`compile`] builds one test binary per tier inside the compile
+//! sandbox ([`compile_sandbox`]), [`run`] runs each test in
 //! its own sandboxed process ([`sandbox`]), [`score`] turns [`outcome`]s into points, and [`grade`]
-//! ties them together. [`reuse`] keeps self-study verdicts of unchanged tiers; [`location`] rewrites
-//! places in messages for the learner; [`starter`] generates starters from the solutions (staging
-//! uses it for a missing tier file).
+//! ties them together. [`interrupt`] kills every child of the grader on Ctrl-C or SIGTERM; [`reuse`]
+//! keeps self-study verdicts of unchanged tiers; [`location`] rewrites places in messages for the
+//! learner; [`starter`] generates starters from the solutions (staging uses it for a missing tier
+//! file); [`read`] reads a subject's tier files as regular files only and [`place`] keys a
+//! submission's stage by where it was found.
 
 pub mod compile;
+pub mod compile_sandbox;
 pub mod course;
+pub mod disallow;
 pub mod grade;
-pub mod lint;
+pub mod interrupt;
 pub mod location;
 pub mod outcome;
+pub mod place;
+pub mod read;
+pub mod reads;
 pub mod replay;
 pub mod reuse;
 pub mod run;

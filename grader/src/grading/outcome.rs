@@ -15,7 +15,8 @@ pub enum Status {
     Crashed,
     NotStarted,
     CompileError,
-    /// The tier file was refused before building (it reached around the checked `sync` facade).
+    /// The tier file uses what the suite disallows (`[[disallow]]`: std's threads around the checked
+    /// facade, course code that would do the exercise, `include!`/`env!`), seen by the compiler.
     Refused,
 }
 

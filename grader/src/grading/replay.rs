@@ -15,6 +15,7 @@
 //! can make a grade faster, never different. Submissions, batches and `--repeat` never use it.
 
 use crate::compile::Built;
+use crate::interrupt::Registered;
 use crate::stage::Staged;
 use crate::tier::Tier;
 use serde::{Deserialize, Serialize};
@@ -65,9 +66,10 @@ struct Record {
 struct Recorded {
     /// Hash of the tier file the binary was built from.
     source: String,
-    /// The rustc command, once cargo has been seen running it (a tier cargo found up to date on the
-    /// first recorded build has none yet: it can be re-used as it is, not rebuilt).
-    command: Option<Rustc>,
+    /// The rustc commands of the tier's library (the learner's code) and then of its test binary,
+    /// once cargo has been seen running both (a tier cargo found up to date on the first recorded
+    /// build has none yet: it can be re-used as it is, not rebuilt).
+    command: Option<(Rustc, Rustc)>,
     /// The binary rustc writes (under `deps/`; cargo's copy beside it is cargo's business), or
     /// cargo's copy while there is no command.
     binary: PathBuf,
@@ -136,7 +138,7 @@ pub fn build(staged: &Staged, tiers: &[Tier]) -> Option<Built> {
             .iter()
             .map(|tier| {
                 let command = record.tiers[tier].command.as_ref();
-                s.spawn(move || command.is_some_and(run))
+                s.spawn(move || command.is_some_and(|(lib, tests)| run(staged, lib) && run(staged, tests)))
             })
             .collect();
         runs.into_iter().all(|r| r.join().unwrap_or(false))
@@ -153,15 +155,21 @@ pub fn build(staged: &Staged, tiers: &[Tier]) -> Option<Built> {
     Some(built)
 }
 
-fn run(recorded: &Rustc) -> bool {
+/// Runs a recorded command as cargo ran it: through the compile sandbox (the program is the
+/// wrapper, which reads its policy from the staged workspace).
+fn run(staged: &Staged, recorded: &Rustc) -> bool {
     Command::new(&recorded.program)
         .args(&recorded.args)
         .envs(recorded.env.iter().map(|(k, v)| (k, v)))
+        .env(
+            crate::compile_sandbox::POLICY_VAR,
+            staged.dir.join(crate::stage::POLICY_FILE),
+        )
         .current_dir(&recorded.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
+        .registered_status()
         .is_ok_and(|s| s.success())
 }
 
@@ -207,9 +215,12 @@ pub fn remember(staged: &Staged, cwd: &Path, stderr: &str, built: &Built) -> BTr
         .collect()
 }
 
-/// The rustc commands of the tiers' binaries in cargo's `-vv` output: lines like
-/// ``Running `CARGO=… CARGO_CRATE_NAME=… /path/to/rustc --crate-name … -C extra-filename=-1a2b …` ``.
+/// The rustc commands of the tiers' libraries and test binaries in cargo's `-vv` output: lines like
+/// ``Running `CARGO=… CARGO_PKG_NAME=… /path/to/wrapper /path/to/rustc --crate-name … -C extra-filename=-1a2b …` ``.
+/// Only a tier whose two commands both appear is recorded (cargo rebuilds the test binary whenever
+/// the library changes).
 fn commands(staged: &Staged, stderr: &str, cwd: &Path) -> BTreeMap<Tier, Recorded> {
+    let mut libs = BTreeMap::new();
     let mut found = BTreeMap::new();
     for line in stderr.lines() {
         let Some(quoted) = line
@@ -230,40 +241,56 @@ fn commands(staged: &Staged, stderr: &str, cwd: &Path) -> BTreeMap<Tier, Recorde
         let Some((program, args)) = command.split_first() else {
             continue;
         };
-        let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
-        let Some(crate_name) = value("--crate-name") else {
-            continue;
-        };
-        let tier = Tier::ALL
-            .into_iter()
-            .find(|t| staged.package(*t).replace('-', "_") == *crate_name);
-        let extra = args
-            .iter()
-            .find_map(|a| a.strip_prefix("extra-filename="))
-            .unwrap_or_default();
-        let (Some(tier), Some(out_dir)) = (tier, value("--out-dir")) else {
-            continue;
-        };
-        let env = env
+        let env: Vec<(String, String)> = env
             .iter()
             .filter_map(|w| w.split_once('='))
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        found.insert(
-            tier,
-            Recorded {
-                source: String::new(),
-                command: Some(Rustc {
-                    env,
-                    program: program.clone(),
-                    args: args.to_vec(),
-                    cwd: cwd.to_owned(),
-                }),
-                binary: Path::new(out_dir).join(format!("{crate_name}{extra}")),
-            },
-        );
+        let Some(package) = env.iter().find(|(k, _)| k == "CARGO_PKG_NAME").map(|(_, v)| v) else {
+            continue;
+        };
+        let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
+        let (Some(crate_name), Some(out_dir)) = (value("--crate-name"), value("--out-dir")) else {
+            continue;
+        };
+        let extra = args
+            .iter()
+            .find_map(|a| a.strip_prefix("extra-filename="))
+            .unwrap_or_default();
+        let rustc = Rustc {
+            env: env.clone(),
+            program: program.clone(),
+            args: args.to_vec(),
+            cwd: cwd.to_owned(),
+        };
+        for tier in Tier::ALL {
+            if *package == staged.package(tier) {
+                libs.insert(tier, rustc.clone());
+            } else if *package == staged.tests_package(tier) {
+                found.insert(
+                    tier,
+                    (
+                        rustc.clone(),
+                        Path::new(out_dir).join(format!("{crate_name}{extra}")),
+                    ),
+                );
+            }
+        }
     }
     found
+        .into_iter()
+        .filter_map(|(tier, (tests, binary))| {
+            let lib = libs.remove(&tier)?;
+            Some((
+                tier,
+                Recorded {
+                    source: String::new(),
+                    command: Some((lib, tests)),
+                    binary,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// `NAME=value` with an environment variable's name.
@@ -300,14 +327,19 @@ mod tests {
         binary
     }
 
-    /// cargo -vv's line for the beginner binary, its output written by `sh` (standing in for rustc).
+    /// cargo -vv's lines for the beginner tier's library and then its test binary, the binary written
+    /// by `sh` (standing in for rustc).
     fn cargo_line(dir: &Path, writes: &str) -> String {
         format!(
-            "     Running `CARGO_CRATE_NAME=threadlab_stage_lesson05_learner_1234abcd_beginner \
+            "     Running `CARGO_CRATE_NAME=lesson05 \
+             CARGO_PKG_NAME=threadlab-stage-lesson05-learner-1234abcd-beginner /bin/sh -c true \
+             --crate-name lesson05 --edition=2024 lib-beginner.rs --out-dir {dir} -C extra-filename=-11bb`\n\
+                  Running `CARGO_CRATE_NAME=threadlab_stage_lesson05_learner_1234abcd_beginner \
+             CARGO_PKG_NAME=threadlab-stage-lesson05-learner-1234abcd-beginner-tests \
              CARGO_PKG_DESCRIPTION='' /bin/sh -c '{writes}' --crate-name \
-             threadlab_stage_lesson05_learner_1234abcd_beginner --edition=2024 main-beginner.rs \
-             --out-dir {} -C extra-filename=-77aa`",
-            dir.display()
+             threadlab_stage_lesson05_learner_1234abcd_beginner --edition=2024 tests/beginner.rs \
+             --out-dir {dir} -C extra-filename=-77aa`",
+            dir = dir.display()
         )
     }
 

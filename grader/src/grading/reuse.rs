@@ -140,6 +140,7 @@ impl Store {
             pid_namespace: s.pid_namespace,
             unprivileged_user: s.unprivileged_user,
             verdict: crate::run::VERDICT,
+            compile: String::new(),
         })
     }
 

@@ -1,9 +1,11 @@
 //! Running hidden tests: one process per test, each with a timeout (its whole process group is
 //! killed), a cap on the output kept, a memory limit, the protections of [`crate::sandbox`] (a PID
 //! namespace, a user of its own as root), and a fresh key per test that the harness uses to MAC its
-//! verdict, so that a pass can only come from the test itself returning (see `SECURITY.md`).
+//! verdict, so that a pass can only come from the test itself returning (see `SECURITY.md`). Every
+//! test process is registered with [`crate::interrupt`], which kills it on Ctrl-C or SIGTERM.
 
 use crate::error::{Error, Result};
+use crate::interrupt;
 use crate::outcome::{Outcome, Status};
 use crate::sandbox::{self, Capabilities, Launch, Protections};
 use siphasher::sip128::SipHasher24;
@@ -110,6 +112,7 @@ fn protections(ran: &[Ran]) -> Protections {
         pid_namespace: !ran.is_empty() && ran.iter().all(|r| r.pid_namespace),
         unprivileged_user: !ran.is_empty() && ran.iter().all(|r| r.own_user),
         verdict: VERDICT,
+        compile: String::new(),
     }
 }
 
@@ -183,7 +186,9 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
         command.env("THREADLAB_LANDLOCK", "off");
     }
     let started = Instant::now();
-    let mut child = command.spawn().map_err(spawn_error)?;
+    // Registered, so that Ctrl-C or SIGTERM kills the group (and the test's user) before the grader
+    // exits: the terminal's signal never reaches a test in a group of its own.
+    let (mut child, registration) = interrupt::spawn(&mut command, uid).map_err(spawn_error)?;
     let pgid = child.id() as libc::pid_t;
     // Only the namespace's init may hold the write end, so its death is an end of file here.
     let status_reader = status_pipe.map(|(read, write)| {
@@ -254,6 +259,8 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
     if let Some(uid) = uid.filter(|_| capabilities.namespace_flags.is_none()) {
         sandbox::sweep_user(uid);
     }
+    // After an interrupt this outcome may be the interrupt's doing: it must not be reported.
+    registration.finish();
     let duration = started.elapsed();
     // Every process of the test is gone where a namespace or a user of its own was used; elsewhere a
     // process that left the group may still hold the output pipes, so wait for them only briefly.

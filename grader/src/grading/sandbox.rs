@@ -40,6 +40,10 @@ pub struct Protections {
     pub unprivileged_user: bool,
     /// How a pass is proven: a MAC with a key per test that learner code never sees as text.
     pub verdict: &'static str,
+    /// What confined the compiler while it compiled learner code (`grading/compile_sandbox.rs`):
+    /// `landlock abi N` or `landlock unavailable: why`; the reduced environment, the limits and the
+    /// `[[disallow]]` rules hold either way.
+    pub compile: String,
 }
 
 impl Protections {
@@ -62,7 +66,12 @@ impl Protections {
         } else {
             ""
         };
-        format!("sandbox: {landlock}, {pid}{user}")
+        let compile = if self.compile.is_empty() {
+            String::new()
+        } else {
+            format!("; compiled under {}", self.compile)
+        };
+        format!("sandbox: {landlock}, {pid}{user}{compile}")
     }
 }
 

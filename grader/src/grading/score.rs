@@ -15,7 +15,7 @@ pub enum TierStatus {
     Failed,
     NotStarted,
     CompileError,
-    /// The tier file was refused before building: it reached `std::sync`/`std::thread` directly.
+    /// The tier file uses what the suite disallows (see `Status::Refused`).
     Refused,
 }
 

@@ -4,8 +4,10 @@
 //! A submission's `Cargo.toml`, build script, extra modules or dependencies never reach the build.
 //! Files are rewritten only when their contents change, so cargo's incremental rebuilds stay warm.
 
+use crate::compile_sandbox::{CratePolicy, Policy};
 use crate::course::{Course, Lesson, path_dependencies, read_table};
 use crate::error::{Error, Result, io};
+use crate::grading::{place, read};
 use crate::starter;
 use crate::suite::Suite;
 use crate::tier::Tier;
@@ -30,6 +32,9 @@ pub enum TierSource {
     Subject(PathBuf),
     /// The subject has no such file: the generated starter stands in (its tests are `not_started`).
     MissingFile(PathBuf),
+    /// The subject's file was not read (a link, a FIFO, a device, too large: `read`): the starter
+    /// stands in for the build and the tier is `refused`, with `why` as its message.
+    Refused { path: PathBuf, why: String },
 }
 
 /// A staged crate, ready to build.
@@ -56,17 +61,98 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// The staged package that builds `tier`.
+    /// The message of each tier whose file was not read: those tiers are `refused`, not built.
+    pub fn refused(&self) -> BTreeMap<Tier, String> {
+        self.tiers
+            .iter()
+            .filter_map(|(tier, source)| match source {
+                TierSource::Refused { why, .. } => Some((*tier, format!("{}{why}", read::NOT_READ))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The staged package of `tier`'s library: the course modules and the learner's code. Its test
+    /// binary is named like it.
     pub fn package(&self, tier: Tier) -> String {
         format!("{}-{tier}", self.package_prefix)
     }
 
-    /// Whether cargo's `package_id` (`path+file:///…#name@0.0.0`, or `name 0.0.0 (path+file:///…)`
-    /// before cargo 1.77) is the package of `tier`.
-    pub fn is_package(&self, package_id: &str, tier: Tier) -> bool {
-        let name = self.package(tier);
-        package_id.contains(&format!("#{name}@")) || package_id.starts_with(&format!("{name} "))
+    /// The compiler's `TMPDIR` (see `compile_sandbox`): beside `stage/`, in the grader's work
+    /// directory.
+    pub fn compile_tmp(&self) -> PathBuf {
+        compile_tmp(self.dir.parent().and_then(Path::parent).unwrap_or(&self.dir))
     }
+
+    /// The staged package of `tier`'s hidden tests, a binary that depends on [`Staged::package`].
+    pub fn tests_package(&self, tier: Tier) -> String {
+        tests_package(&self.package_prefix, tier)
+    }
+
+    /// Which tier's packages cargo's `package_id` (`path+file:///…#name@0.0.0`, or
+    /// `name 0.0.0 (path+file:///…)` before cargo 1.77) is, and whether it is the hidden tests'.
+    pub fn package_of(&self, package_id: &str) -> Option<(Tier, bool)> {
+        let is = |name: &str| {
+            package_id.contains(&format!("#{name}@")) || package_id.starts_with(&format!("{name} "))
+        };
+        Tier::ALL.into_iter().find_map(|tier| {
+            if is(&self.tests_package(tier)) {
+                Some((tier, true))
+            } else {
+                is(&self.package(tier)).then_some((tier, false))
+            }
+        })
+    }
+}
+
+/// Where and how the staged workspace is laid out, for [`manifest`].
+struct Layout<'a> {
+    /// The staged workspace's directory.
+    dir: &'a Path,
+    /// The prefix of its packages' names.
+    package_name: &'a str,
+    /// Keep rustc's incremental caches (see [`manifest`]).
+    incremental: bool,
+    /// The lesson's reference library, where there is one.
+    reference: Option<&'a Path>,
+}
+
+/// The package of a lesson's reference library (`reference` in the hidden tests).
+fn reference_package(lesson: &str) -> String {
+    format!("threadlab-reference-{lesson}")
+}
+
+/// The reference library's sources, by absolute path: the solution's files and a crate root with
+/// every tier.
+fn reference_files(
+    solution_src: &Path,
+    lib: &str,
+    lib_path: &Path,
+    reference: &Path,
+) -> Result<BTreeMap<PathBuf, String>> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(solution_src).map_err(io("read", solution_src))? {
+        let path = entry.map_err(io("read", solution_src))?.path();
+        let name = path.file_name().unwrap_or_default().to_owned();
+        if path.extension().is_some_and(|e| e == "rs") && name != "lib.rs" {
+            let text = std::fs::read_to_string(&path).map_err(io("read", &path))?;
+            files.insert(reference.join("src").join(name), text);
+        }
+    }
+    let root = lib_root(lib, Tier::Advanced, &Tier::ALL, lib_path)?
+        .replace("the advanced tier's library", "the reference library, every tier");
+    files.insert(reference.join("lib.rs"), root);
+    Ok(files)
+}
+
+/// The hidden tests' package of `tier` among the staged packages named `prefix-…`.
+fn tests_package(prefix: &str, tier: Tier) -> String {
+    format!("{prefix}-{tier}-tests")
+}
+
+/// The directory of `tier`'s hidden tests' package.
+pub(crate) fn tests_dir(tier: Tier) -> String {
+    format!("{tier}-tests")
 }
 
 /// Resolves the subject to the directory holding its tier files.
@@ -76,7 +162,8 @@ pub fn subject_src(course: &Course, lesson: &Lesson, subject: &Subject) -> Resul
         Subject::Reference if course.is_student_copy() => Err(Error::NoReference),
         Subject::Reference => Ok(course.solution_dir(lesson).join("src")),
         Subject::Submission(dir) => {
-            if !dir.is_dir() {
+            // A link is not followed, but it is found, so that the grade can say it was refused.
+            if !dir.is_dir() && !dir.is_symlink() {
                 return Err(Error::MissingSubmission(dir.clone()));
             }
             crate::classroom::layout::find_tier_files(dir, lesson)
@@ -94,16 +181,7 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
             course.display_path(&course.lesson_dir(lesson)),
         ),
         Subject::Reference => ("reference".to_owned(), "reference".to_owned()),
-        Subject::Submission(_) => {
-            let canonical = subject_dir.canonicalize().map_err(io("resolve", &subject_dir))?;
-            (
-                format!(
-                    "submission-{:016x}",
-                    fnv1a(canonical.to_string_lossy().as_bytes())
-                ),
-                course.display_path(&canonical),
-            )
-        }
+        Subject::Submission(_) => place::submission(course, &subject_dir),
     };
     let work = course.work_dir();
     let dir = work.join("stage").join(format!("{}-{key}", lesson.id));
@@ -135,22 +213,29 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     let mut tier_text = BTreeMap::new();
     for tier in Tier::ALL {
         let own = subject_dir.join(tier.file_name());
-        let (text, source) = match std::fs::read_to_string(&own) {
+        let stand_in = || {
+            let solution = solution_src.join(tier.file_name());
+            let text = std::fs::read_to_string(&solution).map_err(io("read", &solution))?;
+            starter::generate(&text, &solution)
+        };
+        let (text, source) = match read::tier_file(subject, &subject_dir, tier) {
             Ok(text) => (text, TierSource::Subject(own)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let solution = solution_src.join(tier.file_name());
-                let text = std::fs::read_to_string(&solution).map_err(io("read", &solution))?;
-                (starter::generate(&text, &solution)?, TierSource::MissingFile(own))
-            }
-            Err(e) => return Err(io("read", &own)(e)),
+            Err(refusal) if refusal.is_missing() => (stand_in()?, TierSource::MissingFile(own)),
+            Err(refusal) => (
+                stand_in()?,
+                TierSource::Refused {
+                    path: own,
+                    why: refusal.to_string(),
+                },
+            ),
         };
         files.insert(PathBuf::from("src").join(tier.file_name()), text.clone());
         tier_text.insert(tier, text);
         tiers.insert(tier, source);
+        // The hidden tests are a crate of their own (the root of the tier's test binary), so nothing
+        // a tier file declares (a macro, an attribute, a prelude name) reaches them.
         let hidden = course.suite_dir(lesson).join(tier.file_name());
-        let mut tests = std::fs::read_to_string(&hidden).map_err(io("read", &hidden))?;
-        // At the end, so the hidden tests' line numbers stay those of the suite's file.
-        tests.push_str(HIDDEN_MAIN);
+        let tests = std::fs::read_to_string(&hidden).map_err(io("read", &hidden))?;
         files.insert(PathBuf::from("tests").join(tier.file_name()), tests);
     }
 
@@ -161,8 +246,14 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     let crates = tier_crates(&tier_text);
     for tier in Tier::ALL {
         files.insert(
-            root_file(tier),
-            crate_root(&lib, tier, &crates[&tier], &lesson.id, &lib_path)?,
+            lib_root_file(tier),
+            lib_root(&lib, tier, &crates[&tier], &lib_path)?,
+        );
+        // Beside the library's manifest, where clippy looks (`CARGO_MANIFEST_DIR`); clippy names it in
+        // the dep-info, so cargo rebuilds the library when the rules change.
+        files.insert(
+            PathBuf::from(tier.name()).join("clippy.toml"),
+            crate::disallow::clippy_toml(suite, tier, &lesson.id),
         );
     }
 
@@ -174,16 +265,28 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         lesson.id,
         fnv1a(dir.to_string_lossy().as_bytes()) as u32
     );
+    files.insert(
+        PathBuf::from(POLICY_FILE),
+        compile_policy(&dir, &work, &package_name)?,
+    );
     let root_manifest = read_table(&course.root().join("Cargo.toml"))?;
-    files.extend(manifest(
-        course,
-        lesson,
-        suite,
-        &root_manifest,
-        &dir,
-        &package_name,
-        !matches!(subject, Subject::Submission(_)),
-    )?);
+    // The reference, for the hidden tests' differential checks: one library per lesson outside the
+    // staged workspaces, so every grade's tests link the same build of it. A student copy has none
+    // (its tests are the visible ones, which never use it); a Gradescope bundle carries it.
+    let reference_src = course.reference_src(lesson);
+    let reference = reference_src
+        .as_ref()
+        .map(|_| work.join("stage").join(format!("{}-reference-lib", lesson.id)));
+    if let (Some(src), Some(reference)) = (&reference_src, &reference) {
+        files.extend(reference_files(src, &lib, &lib_path, reference)?);
+    }
+    let layout = Layout {
+        dir: &dir,
+        package_name: &package_name,
+        incremental: !matches!(subject, Subject::Submission(_)),
+        reference: reference.as_deref(),
+    };
+    files.extend(manifest(course, lesson, suite, &root_manifest, &layout)?);
     for (relative, text) in &files {
         write_if_changed(&dir.join(relative), text)?;
     }
@@ -199,6 +302,46 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         package_prefix: package_name,
         inputs_key,
         crates,
+    })
+}
+
+fn compile_tmp(work: &Path) -> PathBuf {
+    work.join("compile-tmp")
+}
+
+/// The compile step's policy file in a staged workspace (see `compile_sandbox`).
+pub(crate) const POLICY_FILE: &str = "sandbox.json";
+
+/// What each staged crate's compiler may read: a tier's library its own sources (the course modules
+/// and this student's tier files), never the hidden tests; the tests' binary the hidden test file.
+fn compile_policy(dir: &Path, work: &Path, package_name: &str) -> Result<String> {
+    let mut policy = Policy::new(compile_tmp(work));
+    for tier in Tier::ALL {
+        policy.crates.insert(
+            format!("{package_name}-{tier}"),
+            CratePolicy {
+                // The package directory holds its manifest and `clippy.toml`.
+                read: vec![
+                    dir.join("src"),
+                    dir.join(lib_root_file(tier)),
+                    dir.join(tier.name()),
+                ],
+                clippy: true,
+                label: format!("the {tier} tier's code"),
+            },
+        );
+        policy.crates.insert(
+            tests_package(package_name, tier),
+            CratePolicy {
+                read: vec![dir.join("tests").join(tier.file_name()), dir.join("src")],
+                clippy: false,
+                label: format!("the {tier} tier's hidden tests"),
+            },
+        );
+    }
+    serde_json::to_string_pretty(&policy).map_err(|e| Error::Course {
+        path: dir.join(POLICY_FILE),
+        message: e.to_string(),
     })
 }
 
@@ -282,32 +425,24 @@ fn stage_lock(course: &Course, dir: &Path) -> Result<u64> {
     Ok(hash)
 }
 
-/// The root file of `tier`'s test binary, in the staged directory itself: rustc names every file
-/// relative to the root's directory, so places stay `src/beginner.rs:12` and `tests/beginner.rs:40`.
-fn root_file(tier: Tier) -> PathBuf {
-    PathBuf::from(format!("main-{tier}.rs"))
+/// The root file of `tier`'s library (the course modules and the learner's code), in the staged
+/// directory itself: rustc names every file relative to the root's directory, so places stay
+/// `src/beginner.rs:12`. The test binary's root is the hidden test file, `tests/beginner.rs`.
+pub(crate) fn lib_root_file(tier: Tier) -> PathBuf {
+    PathBuf::from(format!("lib-{tier}.rs"))
 }
 
-/// Appended to each staged hidden test file: the crate root's `main` runs the suite's own.
-const HIDDEN_MAIN: &str = "
-// Added by the threadlab grader: the crate root's `main` calls this file's own.
-pub(crate) fn threadlab_main() {
-    main();
-}
-";
+/// The lints that hold a tier module to the suite's `[[disallow]]` rules. `forbid` on the module's
+/// declaration, so the tier file cannot lift them with an `#![allow]` of its own; clippy's levels
+/// for the course modules stay `allow` (the wrapper passes `-A clippy::all`).
+const TIER_LINTS: &str =
+    "#[forbid(clippy::disallowed_types, clippy::disallowed_methods, clippy::disallowed_macros)]";
 
-/// The crate root of one tier's test binary, made from the course's `lib.rs`: its modules (only this
-/// tier's among the tier modules), `extern crate self as lessonNN` so the hidden tests' `lessonNN::…`
-/// paths name this crate, and the hidden tests as a private module whose `main` is the binary's.
-///
-/// One crate instead of a library and a test binary depending on it: an edit then costs one rustc
-/// run instead of two in a row (about 70 ms of a re-grade, measured with `cargo xtask bench`). A
-/// binary rather than a test target, so the learner's `#[cfg(test)]` code stays out, as it was out
-/// of the library. The library's lint attributes (`#![forbid(unsafe_code)]`) move onto each course
-/// and tier module, so they bind the learner's code exactly as before and not the hidden tests.
-fn crate_root(lib: &str, tier: Tier, modules: &[Tier], lib_name: &str, path: &Path) -> Result<String> {
-    let mut lints = Vec::new();
-    let mut inner = String::new();
+/// The crate root of one tier's library, made from the course's `lib.rs`: its attributes and
+/// course modules, and of the tier modules only the tier's own and those it uses. The hidden tests
+/// are another crate that depends on this one (`stage::manifest`), so a tier file's macros,
+/// attributes and names cannot change what a test means.
+fn lib_root(lib: &str, tier: Tier, modules: &[Tier], path: &Path) -> Result<String> {
     let mut body = String::new();
     let mut seen = Vec::new();
     for line in lib.lines() {
@@ -316,25 +451,13 @@ fn crate_root(lib: &str, tier: Tier, modules: &[Tier], lib_name: &str, path: &Pa
         if starter::is_readme_doc(line) || trimmed.starts_with("//!") {
             continue;
         }
-        if let Some(attr) = trimmed.strip_prefix("#![") {
-            let name = attr.split(['(', ' ', ']']).next().unwrap_or_default();
-            if ["forbid", "deny", "warn", "allow"].contains(&name) {
-                lints.push(format!("#[{attr}"));
-            } else {
-                inner.push_str(line);
-                inner.push('\n');
-            }
-            continue;
-        }
         if let Some(module) = module_name(trimmed) {
             if let Some(t) = Tier::ALL.into_iter().find(|t| t.name() == module) {
                 seen.push(t);
                 if !modules.contains(&t) {
                     continue;
                 }
-            }
-            for lint in &lints {
-                body.push_str(lint);
+                body.push_str(TIER_LINTS);
                 body.push('\n');
             }
             body.push_str(&format!("#[path = \"src/{module}.rs\"]\n{line}\n"));
@@ -353,12 +476,7 @@ fn crate_root(lib: &str, tier: Tier, modules: &[Tier], lib_name: &str, path: &Pa
         });
     }
     Ok(format!(
-        "// Generated by the threadlab grader: the {tier} tier's test binary (see grader/src/grading/stage.rs).\n\
-         // Items only the other tiers' tests use are not dead code in the learner's crate.\n\
-         #![allow(dead_code)]\n{inner}\
-         extern crate self as {lib_name};\n\n{body}\n\
-         #[path = \"tests/{tier}.rs\"]\nmod threadlab_hidden_tests;\n\n\
-         fn main() {{\n    threadlab_hidden_tests::threadlab_main();\n}}\n"
+        "// Generated by the threadlab grader: the {tier} tier's library (see grader/src/grading/stage.rs).\n{body}"
     ))
 }
 
@@ -435,10 +553,14 @@ fn manifest(
     lesson: &Lesson,
     suite: &Suite,
     root_manifest: &toml::Table,
-    dir: &Path,
-    package_name: &str,
-    incremental: bool,
+    layout: &Layout<'_>,
 ) -> Result<BTreeMap<PathBuf, String>> {
+    let Layout {
+        dir,
+        package_name,
+        incremental,
+        reference,
+    } = *layout;
     // The solution's manifest, not the learner's copy: a learner cannot add dependencies for grading.
     let lesson_manifest = read_table(&course.solution_dir(lesson).join("Cargo.toml"))?;
     let shared = root_manifest
@@ -510,45 +632,129 @@ fn manifest(
     {
         package.insert("rust-version".to_owned(), version.clone());
     }
+    // The hidden tests may use the lesson's own (non-optional) dependencies, e.g. rayon.
+    let mut test_dependencies: toml::Table = dependencies
+        .iter()
+        .filter(|(_, spec)| spec.get("optional").and_then(|o| o.as_bool()) != Some(true))
+        .map(|(name, spec)| (name.clone(), spec.clone()))
+        .collect();
+    test_dependencies.extend(dev_dependencies);
     let mut manifests = BTreeMap::new();
     for tier in Tier::ALL {
+        let lib_package = format!("{package_name}-{tier}");
         let mut package = package.clone();
-        package.insert("name".to_owned(), format!("{package_name}-{tier}").into());
+        package.insert("name".to_owned(), lib_package.clone().into());
         // The suite's features and the tier's own: the shared lib.rs compiles only this tier.
         let mut defaults: Vec<String> = suite.features.clone();
         defaults.push(tier.name().to_owned());
         let mut features = features.clone();
         features.insert("default".to_owned(), defaults.into());
-        // Named like its package: cargo copies every binary to `<target>/debug/<name>`, shared by
-        // all staged crates, so two grades at once (a batch, the CLI tests) would overwrite each
-        // other's `debug/beginner` and run the wrong tests.
-        let bin = toml::Table::from_iter([
-            ("name".to_owned(), format!("{package_name}-{tier}").into()),
+        // The learner's code and the course modules: a library named like the lesson, so the hidden
+        // tests' `lessonNN::…` paths name it.
+        let lib = toml::Table::from_iter([
+            ("name".to_owned(), lesson.id.clone().into()),
             (
                 "path".to_owned(),
-                dir.join(root_file(tier)).to_string_lossy().into_owned().into(),
+                dir.join(lib_root_file(tier))
+                    .to_string_lossy()
+                    .into_owned()
+                    .into(),
             ),
             ("test".to_owned(), false.into()),
+            ("doctest".to_owned(), false.into()),
             ("bench".to_owned(), false.into()),
         ]);
-        let mut all_dependencies = dependencies.clone();
-        all_dependencies.extend(dev_dependencies.clone());
         let manifest = toml::Table::from_iter([
-            ("package".to_owned(), package.into()),
+            ("package".to_owned(), package.clone().into()),
             ("features".to_owned(), features.into()),
-            ("dependencies".to_owned(), all_dependencies.into()),
-            ("bin".to_owned(), vec![toml::Value::Table(bin)].into()),
+            ("dependencies".to_owned(), dependencies.clone().into()),
+            ("lib".to_owned(), lib.into()),
         ]);
         manifests.insert(
             PathBuf::from(tier.name()).join("Cargo.toml"),
             format!("# Staged by the threadlab grader; rewritten on every grade.\n{manifest}"),
+        );
+
+        // The hidden tests: a binary of their own that depends on the library above.
+        package.insert("name".to_owned(), tests_package(package_name, tier).into());
+        // Named like the library's package: cargo copies every binary to `<target>/debug/<name>`,
+        // shared by all staged crates, so two grades at once (a batch, the CLI tests) would
+        // overwrite each other's `debug/beginner` and run the wrong tests.
+        let bin = toml::Table::from_iter([
+            ("name".to_owned(), lib_package.clone().into()),
+            (
+                "path".to_owned(),
+                dir.join("tests")
+                    .join(tier.file_name())
+                    .to_string_lossy()
+                    .into_owned()
+                    .into(),
+            ),
+            ("test".to_owned(), false.into()),
+            ("bench".to_owned(), false.into()),
+        ]);
+        let mut all_dependencies = test_dependencies.clone();
+        all_dependencies.insert(
+            lesson.id.clone(),
+            toml::Table::from_iter([
+                ("path".to_owned(), format!("../{}", tier.name()).into()),
+                ("package".to_owned(), lib_package.into()),
+            ])
+            .into(),
+        );
+        if let Some(reference) = reference {
+            all_dependencies.insert(
+                "reference".to_owned(),
+                toml::Table::from_iter([
+                    ("path".to_owned(), reference.to_string_lossy().into_owned().into()),
+                    ("package".to_owned(), reference_package(&lesson.id).into()),
+                ])
+                .into(),
+            );
+        }
+        let manifest = toml::Table::from_iter([
+            ("package".to_owned(), package.into()),
+            ("dependencies".to_owned(), all_dependencies.into()),
+            ("bin".to_owned(), vec![toml::Value::Table(bin)].into()),
+        ]);
+        manifests.insert(
+            PathBuf::from(tests_dir(tier)).join("Cargo.toml"),
+            format!("# Staged by the threadlab grader; rewritten on every grade.\n{manifest}"),
+        );
+    }
+    if let Some(reference) = reference {
+        let mut package = package.clone();
+        package.insert("name".to_owned(), reference_package(&lesson.id).into());
+        let mut features = features.clone();
+        features.insert("default".to_owned(), suite.features.clone().into());
+        let lib = toml::Table::from_iter([
+            ("name".to_owned(), "reference".into()),
+            ("path".to_owned(), "lib.rs".into()),
+            ("test".to_owned(), false.into()),
+            ("doctest".to_owned(), false.into()),
+        ]);
+        let manifest = toml::Table::from_iter([
+            ("package".to_owned(), package.into()),
+            ("features".to_owned(), features.into()),
+            ("dependencies".to_owned(), dependencies.clone().into()),
+            ("lib".to_owned(), lib.into()),
+            // Its own workspace root: it lies inside the course's directory tree.
+            ("workspace".to_owned(), toml::Table::new().into()),
+        ]);
+        manifests.insert(
+            reference.join("Cargo.toml"),
+            format!("# Staged by the threadlab grader: the reference, for differential tests.\n{manifest}"),
         );
     }
     let mut dev_profile = toml::Table::new();
     // No debug info: linking the test binaries is most of a warm rebuild.
     dev_profile.insert("debug".into(), false.into());
     dev_profile.insert("incremental".into(), incremental.into());
-    let members: Vec<toml::Value> = Tier::ALL.iter().map(|t| t.name().into()).collect();
+    let members: Vec<toml::Value> = Tier::ALL
+        .iter()
+        .flat_map(|t| [t.name().to_owned(), tests_dir(*t)])
+        .map(toml::Value::from)
+        .collect();
     let workspace = toml::Table::from_iter([
         ("members".to_owned(), members.into()),
         ("resolver".to_owned(), "3".into()),
@@ -615,17 +821,30 @@ pub(crate) fn write_if_changed(path: &Path, text: &str) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io("create", parent))?;
     }
-    std::fs::write(path, text).map_err(io("write", path))
+    // Written beside and renamed into place: grades running side by side (a batch) stage the
+    // shared reference library, and none may read a half-written file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let partial = path.with_extension(format!(
+        "partial-{}-{}",
+        std::process::id(),
+        WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(&partial, text).map_err(io("write", &partial))?;
+    std::fs::rename(&partial, path).map_err(io("write", path))
 }
 
 /// Deletes files left in `src/`, `tests/` and the tier packages by an earlier staging that this one does not have.
 fn remove_strays(dir: &Path, keep: &BTreeMap<PathBuf, String>) -> Result<()> {
-    for sub in ["src", "tests", "beginner", "intermediate", "advanced"] {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+    let mut subs = vec!["src".to_owned(), "tests".to_owned()];
+    for tier in Tier::ALL {
+        subs.extend([tier.name().to_owned(), tests_dir(tier)]);
+    }
+    for sub in subs {
+        let Ok(entries) = std::fs::read_dir(dir.join(&sub)) else {
             continue;
         };
         for entry in entries.flatten() {
-            let relative = PathBuf::from(sub).join(entry.file_name());
+            let relative = PathBuf::from(&sub).join(entry.file_name());
             if !keep.contains_key(&relative) {
                 let path = entry.path();
                 let removed = if path.is_dir() {
@@ -652,26 +871,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_tier_root_holds_the_course_modules_its_own_tier_and_the_hidden_tests() {
+    fn each_tier_library_holds_the_course_modules_and_its_own_tier_only() {
         let lib = "#![doc = include_str!(\"../../../lessons/x/README.md\")]\n//! Docs.\n#![forbid(unsafe_code)]\n\
                    pub mod sync;\npub mod beginner;\npub mod intermediate;\npub mod advanced;\n";
-        let root = crate_root(
+        let root = lib_root(
             lib,
             Tier::Intermediate,
             &[Tier::Intermediate],
-            "lesson05",
             Path::new("lib.rs"),
         )
         .unwrap();
-        assert!(root.contains("extern crate self as lesson05;"), "{root}");
+        // The crate's own lint attributes bind every module, the learner's included.
+        assert!(root.contains("\n#![forbid(unsafe_code)]\n"), "{root}");
         assert!(
-            root.contains("#[forbid(unsafe_code)]\n#[path = \"src/sync.rs\"]\npub mod sync;\n"),
+            root.contains("#[path = \"src/sync.rs\"]\npub mod sync;\n"),
             "{root}"
         );
         assert!(
-            root.contains(
-                "#[forbid(unsafe_code)]\n#[path = \"src/intermediate.rs\"]\npub mod intermediate;\n"
-            ),
+            root.contains(&format!(
+                "{TIER_LINTS}\n#[path = \"src/intermediate.rs\"]\npub mod intermediate;\n"
+            )),
             "{root}"
         );
         assert!(
@@ -679,28 +898,22 @@ mod tests {
             "{root}"
         );
         assert!(
-            !root.contains("#![forbid") && !root.contains("README") && !root.contains("Docs."),
-            "{root}"
+            !root.contains("README") && !root.contains("Docs.") && !root.contains("tests/"),
+            "the hidden tests are not in the library: {root}"
         );
         assert!(
-            root.contains("#[path = \"tests/intermediate.rs\"]\nmod threadlab_hidden_tests;"),
-            "{root}"
-        );
-        assert!(
-            crate_root(
+            lib_root(
                 "pub mod beginner;\n",
                 Tier::Beginner,
                 &[Tier::Beginner],
-                "x",
                 Path::new("lib.rs")
             )
             .is_err()
         );
-        let both = crate_root(
+        let both = lib_root(
             lib,
             Tier::Advanced,
             &[Tier::Beginner, Tier::Advanced],
-            "lesson05",
             Path::new("lib.rs"),
         )
         .unwrap();

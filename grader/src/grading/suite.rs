@@ -49,9 +49,6 @@ pub struct Suite {
     /// every line of it (points, timeouts, tests).
     #[serde(skip)]
     pub digest: u64,
-    /// Tier files must take synchronisation from `crate::sync`/`crate::thread`, never `std` directly.
-    #[serde(default)]
-    pub facade: bool,
     /// Cargo features of the lesson crate turned on for grading (e.g. the checked facade).
     #[serde(default)]
     pub features: Vec<String>,
@@ -69,24 +66,44 @@ pub struct Suite {
     /// work is handed in.
     #[serde(default)]
     pub held_back: Vec<HeldBack>,
-    /// Names a tier file may not use: course code that would do the exercise for the learner.
+    /// What tier files may not use (std's threads behind the checked facade's back, course code
+    /// that would do the exercise), checked by the compiler on resolved paths.
     #[serde(default)]
-    pub forbid: Vec<Forbidden>,
+    pub disallow: Vec<Disallow>,
     /// Mutants of the solution that cannot change behaviour, left out of the mutation score.
     #[serde(default)]
     pub equivalent_mutants: Vec<EquivalentMutant>,
 }
 
-/// A name a tier file may not use (refused before building, like an escape from the facade).
+/// Items a tier file may not use, however it names them (an alias, a re-export, a raw identifier, a
+/// path a macro builds): clippy's `disallowed_types`, `disallowed_methods` and `disallowed_macros`
+/// see the compiler's resolved paths, so the rule holds where a scan of the tokens would not (see
+/// `grading/disallow.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Forbidden {
-    /// An identifier, e.g. `CourseGil`.
-    pub name: String,
-    /// The tiers it is refused in.
+pub struct Disallow {
+    /// The tiers the rule holds in (all three when left out).
+    #[serde(default = "all_tiers")]
     pub tiers: Vec<Tier>,
+    /// Every thread, lock, atomic and channel of `std::sync` and `std::thread`: what the checked
+    /// facade (`crate::sync`, `crate::thread`) replaces; and the functions of the checker's own log.
+    #[serde(default)]
+    pub std_sync_and_thread: bool,
+    /// Paths of types, e.g. `lesson04::interp::CourseGil` (the lesson's crate is named like it).
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// Paths of functions and methods, e.g. `std::thread::spawn`.
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// Paths of macros, e.g. `std::thread_local`.
+    #[serde(default)]
+    pub macros: Vec<String>,
     /// Why, in the learner's terms (shown with the refused line).
     pub why: String,
+}
+
+fn all_tiers() -> Vec<Tier> {
+    Tier::ALL.to_vec()
 }
 
 /// Tests of one tier that a student copy does not hold.

@@ -1,0 +1,215 @@
+//! What a tier file may not use, as clippy configuration.
+//!
+//! The rules of a suite (`[[disallow]]`) and the grader's own (no `include!`, `env!` and their
+//! kin in exercise files) become each tier library's `clippy.toml`, and the compile step builds the
+//! learner's library with `clippy-driver` (`grading/compile_sandbox.rs`). Clippy's
+//! `disallowed_types`, `disallowed_methods` and `disallowed_macros` match the compiler's resolved
+//! paths: `r#std::sync::Mutex`, `std` handed to a macro as `$root:ident`, `use std::include as
+//! inc;`, a course module's re-export and a type alias are all the same item to them, where a scan of
+//! tokens sees only spellings. The lints are forbidden on each tier module's declaration (see
+//! `stage::lib_root`), so a tier file cannot allow them again.
+//!
+//! Alternatives weighed: a token deny-list (what this replaces; three tricks got around it);
+//! `RUSTC_BOOTSTRAP` with `-Zunpretty=mir` to read resolved calls (unstable output, a nightly flag
+//! on a stable toolchain); shadowing `std` in the crate root (`core` is always in the extern
+//! prelude, so `core::sync::atomic` stays reachable). Clippy ships with rustup's default profile
+//! and costs one driver in place of rustc for one small crate.
+
+use crate::suite::Suite;
+use crate::tier::Tier;
+
+/// Every thread, lock, atomic and channel type of `std::sync` and `std::thread`. `core` and
+/// `alloc` name the same items (`std` re-exports them), and clippy matches the item, not the name.
+///
+/// Not `Arc` and `Weak`: the checked facade's `Arc` *is* `std::sync::Arc` (shuttle re-exports it,
+/// a reference count is no scheduling point), so refusing std's would refuse `crate::sync::Arc`,
+/// which the lessons tell learners to use; and shared ownership alone can race on nothing.
+const STD_SYNC_AND_THREAD_TYPES: &[&str] = &[
+    "std::sync::Mutex",
+    "std::sync::MutexGuard",
+    "std::sync::RwLock",
+    "std::sync::RwLockReadGuard",
+    "std::sync::RwLockWriteGuard",
+    "std::sync::Condvar",
+    "std::sync::Barrier",
+    "std::sync::Once",
+    "std::sync::OnceLock",
+    "std::sync::LazyLock",
+    "std::sync::mpsc::Sender",
+    "std::sync::mpsc::SyncSender",
+    "std::sync::mpsc::Receiver",
+    "std::sync::atomic::AtomicBool",
+    "std::sync::atomic::AtomicI8",
+    "std::sync::atomic::AtomicI16",
+    "std::sync::atomic::AtomicI32",
+    "std::sync::atomic::AtomicI64",
+    "std::sync::atomic::AtomicIsize",
+    "std::sync::atomic::AtomicU8",
+    "std::sync::atomic::AtomicU16",
+    "std::sync::atomic::AtomicU32",
+    "std::sync::atomic::AtomicU64",
+    "std::sync::atomic::AtomicUsize",
+    "std::sync::atomic::AtomicPtr",
+    "std::thread::Builder",
+    "std::thread::JoinHandle",
+    "std::thread::Scope",
+    "std::thread::ScopedJoinHandle",
+    "std::thread::LocalKey",
+];
+
+/// The free functions of `std::sync` and `std::thread` that start, block or order threads.
+const STD_SYNC_AND_THREAD_FUNCTIONS: &[&str] = &[
+    "std::thread::spawn",
+    "std::thread::scope",
+    "std::thread::sleep",
+    "std::thread::yield_now",
+    "std::thread::park",
+    "std::thread::park_timeout",
+    "std::thread::current",
+    "std::sync::mpsc::channel",
+    "std::sync::mpsc::sync_channel",
+    "std::sync::atomic::fence",
+    "std::sync::atomic::compiler_fence",
+];
+
+const STD_SYNC_AND_THREAD_MACROS: &[&str] = &["std::thread_local"];
+
+/// The checker's own log (the facade's crate is a dependency of every tier library that uses the
+/// facade): global state that no checked operation touches, so a counter kept in it (read, then
+/// written back) never lost an update under the checker; and the grader's record of the schedule.
+const RECORDER_FUNCTIONS: &[&str] = &[
+    "threadlab_trace::log::record",
+    "threadlab_trace::log::pending",
+    "threadlab_trace::log::clear",
+    "threadlab_trace::log::snapshot",
+];
+
+const RECORDER_WHY: &str = "the checker's log is the grader's record of your threads, not a place for \
+                            your code's state: keep shared state behind `crate::sync`, where the \
+                            checker sees every operation";
+
+/// Macros that read files or the environment at compile time: never in an exercise file, whatever
+/// the lesson (the compile step's sandbox would stop the reads too; this says why, with the line).
+const COMPILE_TIME_READS: &[&str] = &[
+    "std::include",
+    "std::include_str",
+    "std::include_bytes",
+    "std::env",
+    "std::option_env",
+];
+
+const FACADE_WHY: &str = "take threads, locks, atomics and channels from `crate::sync` and \
+                          `crate::thread` (the grader swaps them for checked versions: they are how it \
+                          controls and watches your threads)";
+
+const READS_WHY: &str = "exercise files may not read files or environment variables while they \
+                         compile: write the code in this file";
+
+/// `clippy.toml` for `tier`'s library. `lesson` is the library's crate name, by which suites name
+/// course items (`lesson04::interp::CourseGil`).
+pub fn clippy_toml(suite: &Suite, tier: Tier, lesson: &str) -> String {
+    let mut types = Vec::new();
+    let mut functions = Vec::new();
+    let mut macros: Vec<(String, &str)> = COMPILE_TIME_READS
+        .iter()
+        .map(|m| ((*m).to_owned(), READS_WHY))
+        .collect();
+    for rule in suite.disallow.iter().filter(|r| r.tiers.contains(&tier)) {
+        if rule.std_sync_and_thread {
+            let why = if rule.why.is_empty() {
+                FACADE_WHY
+            } else {
+                &rule.why
+            };
+            types.extend(STD_SYNC_AND_THREAD_TYPES.iter().map(|p| ((*p).to_owned(), why)));
+            functions.extend(
+                STD_SYNC_AND_THREAD_FUNCTIONS
+                    .iter()
+                    .map(|p| ((*p).to_owned(), why)),
+            );
+            macros.extend(STD_SYNC_AND_THREAD_MACROS.iter().map(|p| ((*p).to_owned(), why)));
+            functions.extend(RECORDER_FUNCTIONS.iter().map(|p| ((*p).to_owned(), RECORDER_WHY)));
+        }
+        types.extend(rule.types.iter().map(|p| (p.clone(), rule.why.as_str())));
+        functions.extend(rule.functions.iter().map(|p| (p.clone(), rule.why.as_str())));
+        macros.extend(rule.macros.iter().map(|p| (p.clone(), rule.why.as_str())));
+    }
+    let list = |entries: &[(String, &str)]| -> toml::Value {
+        entries
+            .iter()
+            .map(|(path, why)| {
+                toml::Value::Table(toml::Table::from_iter([
+                    ("path".to_owned(), path.clone().into()),
+                    ("reason".to_owned(), (*why).to_owned().into()),
+                ]))
+            })
+            .collect::<Vec<_>>()
+            .into()
+    };
+    let table = toml::Table::from_iter([
+        ("disallowed-types".to_owned(), list(&types)),
+        ("disallowed-methods".to_owned(), list(&functions)),
+        ("disallowed-macros".to_owned(), list(&macros)),
+    ]);
+    format!(
+        "# Staged by the threadlab grader for the {tier} tier of {lesson}: what its files may not use \
+         (see grader/src/grading/disallow.rs).\n{table}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_land_in_the_tiers_they_name() {
+        let suite: Suite = toml::from_str(
+            r#"
+            title = "t"
+            tests = []
+            [[disallow]]
+            std_sync_and_thread = true
+            tiers = ["intermediate"]
+            why = ""
+            [[disallow]]
+            types = ["lesson04::interp::CourseGil"]
+            why = "write your own"
+            "#,
+        )
+        .unwrap();
+        let beginner: toml::Table = toml::from_str(&clippy_toml(&suite, Tier::Beginner, "lesson04")).unwrap();
+        let intermediate: toml::Table =
+            toml::from_str(&clippy_toml(&suite, Tier::Intermediate, "lesson04")).unwrap();
+        let paths = |t: &toml::Table, key: &str| -> Vec<String> {
+            t[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["path"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            paths(&beginner, "disallowed-types"),
+            ["lesson04::interp::CourseGil"]
+        );
+        assert!(paths(&beginner, "disallowed-methods").is_empty());
+        assert!(paths(&beginner, "disallowed-macros").contains(&"std::include_str".to_owned()));
+        let types = paths(&intermediate, "disallowed-types");
+        assert!(types.contains(&"std::sync::atomic::AtomicU64".to_owned()) && types.len() > 20);
+        assert!(paths(&intermediate, "disallowed-methods").contains(&"std::thread::spawn".to_owned()));
+        assert!(
+            paths(&intermediate, "disallowed-methods").contains(&"threadlab_trace::log::pending".to_owned()),
+            "the checker's log is no place for state"
+        );
+        assert!(
+            !types.contains(&"std::sync::Arc".to_owned()),
+            "the facade's Arc is std's"
+        );
+        assert!(
+            intermediate["disallowed-types"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("crate::sync")
+        );
+    }
+}

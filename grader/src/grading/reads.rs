@@ -1,0 +1,96 @@
+//! Files a tier file would read while it compiles, found in its tokens before it is built.
+//!
+//! The compile sandbox (`compile_sandbox.rs`) stops such reads where the kernel has Landlock, and
+//! clippy refuses `include!` and kin however they are named; but without Landlock the read happens
+//! before clippy looks, and `#[path]` is no macro at all. The names that read files cannot be made
+//! by a macro (`macro_rules!` cannot build an identifier), so every way to read one has the word in
+//! the file: `include`, `include_str`, `include_bytes` (called, imported or renamed),
+//! `debugger_visualizer`, and `path = …` inside an attribute (`#[path]`, `#[cfg_attr(.., path = ..)]`).
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use std::str::FromStr;
+
+/// The macros and attribute that read a file at compile time.
+const READERS: [&str; 4] = ["include", "include_str", "include_bytes", "debugger_visualizer"];
+
+/// Every place `source` would read a file while compiling: (1-based line, what). Source that does
+/// not tokenize is left to the compiler to report.
+pub fn compile_time_reads(source: &str) -> Vec<(usize, String)> {
+    let Ok(tokens) = TokenStream::from_str(source) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    scan(tokens, false, &mut found);
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn scan(tokens: TokenStream, in_attribute: bool, found: &mut Vec<(usize, String)>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                let name = name.strip_prefix("r#").unwrap_or(&name);
+                let line = ident.span().start().line;
+                if READERS.contains(&name) {
+                    found.push((line, format!("`{name}` reads a file while the code compiles")));
+                } else if in_attribute
+                    && name == "path"
+                    && matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '=')
+                {
+                    found.push((line, "`path = …` makes a module of another file".to_owned()));
+                }
+            }
+            TokenTree::Group(group) => {
+                // `#[...]` or `#![...]`: an attribute.
+                let attribute = group.delimiter() == Delimiter::Bracket
+                    && tokens[..i]
+                        .iter()
+                        .rev()
+                        .take(2)
+                        .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '#'));
+                scan(group.stream(), in_attribute || attribute, found);
+            }
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(source: &str) -> Vec<usize> {
+        compile_time_reads(source)
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect()
+    }
+
+    #[test]
+    fn every_way_to_read_a_file_is_found() {
+        for source in [
+            "const S: &str = include_str!(\"/etc/passwd\");",
+            "const S: &[u8] = core::include_bytes!(\"x\");",
+            "use std::include_str as inc;",
+            "include!(\"other.rs\");",
+            "#[path = \"/x/solution.rs\"] mod m;",
+            "#[cfg_attr(all(), path = \"/x/solution.rs\")] mod m;",
+            "#![doc = include_str!(\"x\")]",
+            "#![debugger_visualizer(gdb_script_file = \"x\")]",
+            "macro_rules! m { ($i:ident) => { $i!(\"x\") } } m!(include_str);",
+        ] {
+            assert_eq!(lines(source), [1], "{source}");
+        }
+    }
+
+    #[test]
+    fn ordinary_code_is_left_alone() {
+        let source = "use std::path::Path;\nfn f() { let path = Path::new(\"a\"); let included = 1; }\n\
+                      // include_str!(\"in a comment\")\nconst S: &str = \"include_str!\";\n\
+                      #[derive(Debug)] struct Paths { path: String }\n";
+        assert_eq!(lines(source), Vec::<usize>::new());
+    }
+}
