@@ -23,6 +23,11 @@ pub enum Error {
     },
     #[error("class directory {0} does not exist (it should hold one folder per student)")]
     MissingClass(PathBuf),
+    #[error(
+        "--out {out} is inside the class folder {class}: give a folder outside it, or one directly in it \
+         (which is then no student)"
+    )]
+    OutInClass { out: PathBuf, class: PathBuf },
     #[error("{0} is not empty: export writes into a new or empty directory")]
     OutputNotEmpty(PathBuf),
     #[error("this is a student copy of the course: it has no reference solution to grade")]

@@ -45,6 +45,7 @@
 //! [`explore`] runs a body under shuttle's scheduler (with the `check` feature): many interleavings with
 //! a fixed seed, so a lost update or a lock-order deadlock is found on every run, even on one CPU.
 
+pub mod generate;
 pub mod sandbox;
 pub mod verdict;
 pub mod wait;
@@ -339,23 +340,57 @@ pub fn count_std_spawns<R>(f: impl FnOnce() -> R) -> (R, u64) {
     (result, after - before - 1)
 }
 
-/// Fails the test with "`what`: expected `want`, got `got`" unless the two are equal.
+/// Fails the test with "`what`: expected `want`, got `got`" unless the two are equal: by `==` and
+/// by their `Debug` text, which is taken from `got` before anything is compared.
+///
+/// The `Debug` half is for learner code that answers with a type of its own in place of the one
+/// the starter declares (a `hits()` that returns `Liar` instead of `u64`): its `PartialEq` can say
+/// "equal" to anything, but its `Debug` must then show the right value before it has seen it, which
+/// is the work the test asks for. Values of std types (`String` and `&str`, a `Vec` and an array)
+/// that are equal show the same text, so they still compare as before.
 #[macro_export]
 macro_rules! expect_eq {
     ($got:expr, $want:expr, $($what:tt)+) => {{
         let (got, want) = (&$got, &$want);
-        if got != want {
-            panic!("{}: expected {:?}, got {:?}", format_args!($($what)+), want, got);
+        if !$crate::equal(got, want) {
+            ::core::panic!("{}: expected {:?}, got {:?}", ::core::format_args!($($what)+), want, got);
         }
     }};
 }
 
-/// Fails the test with the given message unless the condition holds.
+/// See [`expect_eq!`].
+#[doc(hidden)]
+pub fn equal<G: PartialEq<W> + std::fmt::Debug, W: std::fmt::Debug>(got: &G, want: &W) -> bool {
+    let shown = format!("{got:?}");
+    shown == format!("{want:?}") && got == want
+}
+
+/// Fails the test with the given message unless the condition holds. The condition is a `bool`,
+/// never a learner type whose `!` says "holds".
 #[macro_export]
 macro_rules! expect {
     ($cond:expr, $($msg:tt)+) => {{
-        if !$cond {
-            panic!($($msg)+);
+        let holds: bool = $cond;
+        if !holds {
+            ::core::panic!($($msg)+);
         }
     }};
+}
+
+/// Fails to compile unless `$ty`'s `PartialEq` is the derived one: a constant can be a pattern only
+/// then. For a learner type that [`expect_eq!`] compares with values of the same type: there its
+/// own `Debug` shows both sides, so a hand-written `PartialEq` that says "equal" to anything, with
+/// a `Debug` that shows the same text for every value, would pass every comparison.
+/// `$value` is any value of the type that a `const` can hold.
+#[macro_export]
+macro_rules! derived_partial_eq {
+    ($ty:ty = $value:expr) => {
+        const _: () = {
+            const VALUE: $ty = $value;
+            #[allow(dead_code)]
+            fn structural(value: &$ty) -> bool {
+                ::core::matches!(value, &VALUE)
+            }
+        };
+    };
 }

@@ -74,10 +74,22 @@ mod linux {
     /// The newest Landlock ABI this sandbox asks for; older kernels get what they support.
     const ABI_WANTED: ABI = ABI::V6;
 
-    const READ_ONLY: [&str; 9] = [
-        "/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/opt",
+    const READ_ONLY: [&str; 10] = [
+        "/usr",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/bin",
+        "/sbin",
+        "/etc",
+        "/opt",
+        "/dev/urandom",
+        "/dev/random",
     ];
-    const DEVICES: [&str; 4] = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"];
+    /// Never `/dev/tty`, nor all of `/dev`: a test runs in the grader's session, so its `/dev/tty`
+    /// is the terminal the teacher watches, and learner code wrote fake grade lines and escape
+    /// sequences (OSC 52 sets the clipboard) onto it.
+    const DEVICES: [&str; 3] = ["/dev/null", "/dev/zero", "/dev/full"];
 
     pub fn enter(children: bool) -> Result<String, String> {
         let all = AccessFs::from_all(ABI_WANTED);

@@ -51,11 +51,11 @@ pub(crate) fn answer<W: Write>(request: &Request, out: &mut Out<'_, W>, shared: 
         ["flaky", k, key] if number(k).is_some() => {
             let attempt = shared.flaky_attempt(key);
             if attempt <= number(k).unwrap_or_default() {
-                if request.text("fail") == Some("hang") {
-                    let hang = Duration::from_millis(request.number("hang_ms").unwrap_or(30_000));
-                    if shared.pause(hang) == Waited::Stopping {
-                        return Ok(Next::Close);
-                    }
+                let hang = Duration::from_millis(request.number("hang_ms").unwrap_or(30_000));
+                match request.text("fail") {
+                    Some("hang") if shared.pause(hang) == Waited::Stopping => return Ok(Next::Close),
+                    Some(how @ ("cut" | "stall")) => return half_a_body(out, shared, how == "stall", hang),
+                    _ => {}
                 }
                 let text = format!("attempt {attempt}: failing on purpose\n");
                 respond(out, 503, TEXT, text.as_bytes(), close)?;
@@ -93,6 +93,32 @@ pub(crate) fn answer<W: Write>(request: &Request, out: &mut Out<'_, W>, shared: 
     }
     Ok(next)
 }
+
+/// A failing `/flaky` attempt that sends bytes first: `200` with `Content-Length: 1000` and the first
+/// 500 bytes of [`crate::content`], then the connection drops, at once (`cut`) or after `hang`
+/// (`stall`, for a client whose timeout must cover the body).
+fn half_a_body<W: Write>(
+    out: &mut Out<'_, W>,
+    shared: &Shared,
+    stall: bool,
+    hang: Duration,
+) -> io::Result<Next> {
+    let mut buffer = Vec::new();
+    write_head(&mut buffer, 200, BYTES, Some(FLAKY_BODY), true)?;
+    crate::extend_content(&mut buffer, 0..FLAKY_BODY / 2);
+    if !stall {
+        out.finish();
+    }
+    out.write_all(&buffer)?;
+    out.flush()?;
+    if stall {
+        let _ = shared.pause(hang);
+    }
+    Ok(Next::Close)
+}
+
+/// The length a `fail=cut` or `fail=stall` attempt of `/flaky` announces (it sends half of it).
+const FLAKY_BODY: usize = 1000;
 
 /// Sends `n` bytes of [`crate::content`], in pieces spread evenly over `spread` (all at once for
 /// zero), honouring `chunked`, `close_after`, `pause_at` and `pause_key`.
@@ -145,7 +171,7 @@ fn body<W: Write>(
         if chunked && cut > sent {
             write!(buffer, "{:x}\r\n", cut - sent)?;
         }
-        buffer.extend((sent..cut).map(crate::content_byte));
+        crate::extend_content(&mut buffer, sent..cut);
         if chunked && cut > sent {
             buffer.extend_from_slice(b"\r\n");
         }
@@ -176,7 +202,8 @@ GET /delay/{ms}                  200 after ms milliseconds
 GET /bytes/{n}                   n bytes (chunked=1, close_after=K, pause_at=K&pause_key=KEY)
 GET /status/{code}               that status
 GET /drip/{n}?duration_ms=D      n bytes spread over D ms
-GET /flaky/{k}/{key}             503 for the first k requests with that key, then 200 (fail=hang: hang instead)
+GET /flaky/{k}/{key}             503 for the first k requests with that key, then 200 (fail=hang: hang instead;
+                                 fail=cut / fail=stall: 500 of 1000 announced bytes, then drop / hang)
 GET /close                       the connection is dropped without a response
 GET /gate/{n}/{key}              held until n requests with that key are held at once (wait_ms, default 2000)
 GET /hold/{key}                  held until /release/{key} (wait_ms, default 10000)

@@ -158,6 +158,50 @@ fn flaky_fails_k_times_per_key_then_succeeds() {
 }
 
 #[test]
+fn flaky_cut_and_stall_send_half_a_body_before_failing() {
+    let server = TestServer::start().unwrap();
+    for _ in 0..2 {
+        let cut = get(server.addr(), "/flaky/2/c?fail=cut").unwrap_err();
+        assert!(cut.contains("body cut short"), "{cut}");
+    }
+    let whole = get(server.addr(), "/flaky/2/c?fail=cut").unwrap();
+    assert_eq!((whole.status, whole.body), (200, b"attempt 3: ok\n".to_vec()));
+
+    // The stalled attempt sends its head and 500 of 1000 bytes, then nothing until hang_ms is over.
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    write!(
+        stalled,
+        "GET /flaky/1/s?fail=stall&hang_ms=20000 HTTP/1.1\r\nHost: t\r\n\r\n"
+    )
+    .unwrap();
+    let mut reader = BufReader::new(stalled.try_clone().unwrap());
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        reader.read_line(&mut head).unwrap();
+    }
+    assert!(
+        head.starts_with("HTTP/1.1 200 OK\r\n") && head.contains("Content-Length: 1000\r\n"),
+        "{head}"
+    );
+    let mut half = vec![0; 500];
+    reader.read_exact(&mut half).unwrap();
+    assert_eq!(half, content(500));
+    stalled
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(reader.read(&mut byte).is_err(), "the rest never comes");
+    assert_eq!(server.stats().in_flight, 1, "a stalled attempt is in flight");
+    assert_eq!(get(server.addr(), "/flaky/1/s?fail=stall").unwrap().status, 200);
+    let started = Instant::now();
+    drop(server);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a stop ends the stall"
+    );
+}
+
+#[test]
 fn close_and_close_after_drop_the_connection() {
     let server = TestServer::start().unwrap();
     assert!(get(server.addr(), "/close").is_err());

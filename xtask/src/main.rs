@@ -297,7 +297,19 @@ impl GradeCmd {
 }
 
 fn main() -> ExitCode {
-    let code = match Cli::parse().cmd {
+    // cargo runs this executable as the compile sandbox around every staged crate's rustc
+    // (grader/src/grading/compile_sandbox.rs); in that role it compiles and exits here.
+    grader::compile_sandbox::wrap_if_asked();
+    if let Ok(exe) = std::env::current_exe() {
+        grader::compile_sandbox::set_wrapper(exe);
+    }
+    let cli = Cli::parse();
+    // Build and test processes run in process groups of their own, which the terminal's Ctrl-C
+    // does not reach: the grader kills them itself before it exits.
+    if let Err(error) = grader::interrupt::install() {
+        eprintln!("warning: cannot handle Ctrl-C ({error}): an interrupted grade may leave tests running");
+    }
+    let code = match cli.cmd {
         Cmd::Grade(cmd) => cmd.run(),
         Cmd::List => study::list::command(&course()),
         Cmd::Hint(cmd) => study::hint::command(&course(), &cmd.lesson, cmd.test.as_deref()),

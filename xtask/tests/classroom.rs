@@ -211,7 +211,8 @@ fn the_gradescope_bundle_grades_a_submission_end_to_end() {
             assert!(test.get(field).is_some(), "{field} missing: {test}");
         }
     }
-    assert!(results["execution_time"].is_u64() && results["output"].is_string());
+    // No execution_time: it would count the held-back tests' run time (report/gradescope.rs).
+    assert!(results.get("execution_time").is_none() && results["output"].is_string());
 
     let empty = run(None);
     assert_eq!(empty["score"], 0);

@@ -228,7 +228,10 @@ fn a_result_forged_from_a_child_process_is_no_pass() {
         let report = grade_with(dir.path(), env);
         assert_eq!(
             not_passed(&report),
-            ["count_with_mutex_totals_every_thread"],
+            [
+                "count_with_mutex_totals_every_thread",
+                "counts_match_the_reference"
+            ],
             "{env:?}"
         );
         let failed = test(&report, "count_with_mutex_totals_every_thread");
@@ -309,7 +312,12 @@ fn leave_a_lurker() {{
     }
     for env in layers {
         let report = grade_with(dir.path(), &env);
-        assert_eq!(not_passed(&report), ["count_hits_totals_every_thread"], "{env:?}");
+        // The differential test sees the cheat too.
+        assert_eq!(
+            not_passed(&report),
+            ["count_hits_totals_every_thread", "counts_match_the_reference"],
+            "{env:?}"
+        );
         let output = test(&report, "count_hits_totals_every_thread")["output"]
             .as_str()
             .unwrap()
@@ -406,7 +414,12 @@ fn tamper() {{
             std::fs::write(&xtask_binary, &before.1).unwrap();
             panic!("{env:?}: learner code changed the hidden suite or the grader binary");
         }
-        assert_eq!(not_passed(&report), ["count_hits_totals_every_thread"], "{env:?}");
+        // The differential test sees the cheat too.
+        assert_eq!(
+            not_passed(&report),
+            ["count_hits_totals_every_thread", "counts_match_the_reference"],
+            "{env:?}"
+        );
         let output = test(&report, "count_hits_totals_every_thread")["output"]
             .as_str()
             .unwrap()

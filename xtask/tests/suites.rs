@@ -104,3 +104,49 @@ fn every_suite_has_a_valid_promise_list() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The hidden tests are a crate of their own so that nothing a tier file declares reaches them: a
+/// glob import from the lesson's library would bring it back (a `#[macro_export]`ed `panic` re-exported
+/// by a tier module). And the reference, which a student copy does not have, is used only inside
+/// tests that copy never holds: never at module level, never in a visible test.
+#[test]
+fn hidden_tests_import_learner_items_by_name_and_keep_the_reference_out_of_visible_tests() {
+    let course = grader::Course::new(root());
+    let mut failures = Vec::new();
+    for lesson in lessons() {
+        let dir = course.suite_dir(&lesson);
+        let suite = grader::suite::Suite::load(&dir).unwrap();
+        for tier in grader::Tier::ALL {
+            let file = dir.join(tier.file_name());
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut function: Option<&str> = None;
+            for (index, line) in text.lines().enumerate() {
+                let place = format!("{}:{}", file.display(), index + 1);
+                if let Some(rest) = line.strip_prefix("fn ") {
+                    function = rest.split(['(', '<']).next();
+                }
+                let code = line.split("//").next().unwrap_or_default();
+                if code.contains(&format!("{}::", lesson.id)) && code.contains("*") {
+                    failures.push(format!("{place}: a glob import from {}", lesson.id));
+                }
+                if !code.contains("reference::") {
+                    continue;
+                }
+                match function {
+                    None => failures.push(format!("{place}: `reference` at module level")),
+                    Some(name) => match suite.tests.iter().find(|t| t.name == name) {
+                        // A helper stays in a student copy's stripped suite, where there is none.
+                        None => failures.push(format!(
+                            "{place}: `reference` in the helper {name}: move it into the test that uses it"
+                        )),
+                        Some(t) if t.visibility == grader::suite::Visibility::Visible => {
+                            failures.push(format!("{place}: the visible test {name} uses the reference"));
+                        }
+                        Some(_) => {}
+                    },
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

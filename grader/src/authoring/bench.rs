@@ -315,19 +315,19 @@ fn rustlings_recheck(root: &Path, run: usize) -> Result<Duration> {
         &format!("// bench edit {run}"),
     )?;
     let started = Instant::now();
-    let status = Command::new("rustlings")
+    let output = Command::new("rustlings")
         .args(["run", "threads3"])
         .current_dir(root)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
+        .output()
         .map_err(io("run", "rustlings"))?;
     let took = started.elapsed();
-    if !status.success() {
+    if !output.status.success() {
         return Err(Error::Cargo(format!(
-            "`rustlings run threads3` failed in {}: the bench's solution did not pass",
-            root.display()
+            "`rustlings run threads3` failed in {}: the bench's solution did not pass:\n{}{}",
+            root.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
         )));
     }
     Ok(took)

@@ -64,7 +64,13 @@ mod tests {
         ] {
             assert!(value.get(key).is_some(), "missing {key}");
         }
-        for key in ["landlock", "pid_namespace", "unprivileged_user", "verdict"] {
+        for key in [
+            "landlock",
+            "pid_namespace",
+            "unprivileged_user",
+            "verdict",
+            "compile",
+        ] {
             assert!(value["sandbox"].get(key).is_some(), "missing sandbox.{key}");
         }
         assert_eq!(value["tiers"][0]["status"], "not_started");

@@ -37,7 +37,9 @@ pub struct Report {
 pub struct Phases {
     /// Resolving the lesson, loading the suite, staging the subject's files.
     pub stage: u64,
-    /// The lints run before building (facade, forbidden names).
+    /// Kept for readers of the report; always 0 now: what tier files may not use is checked while
+    /// they build (`grading/disallow.rs`), and the token check for compile-time reads is part of
+    /// `build`.
     pub lint: u64,
     /// cargo: compiling the subject and linking the test binaries.
     pub build: u64,

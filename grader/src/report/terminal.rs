@@ -4,6 +4,7 @@
 //! Write through `anstream` so colour appears only on a terminal and `NO_COLOR` is honoured.
 
 use super::Report;
+use crate::grading::read;
 use crate::outcome::{Outcome, Status};
 use crate::score::TierStatus;
 use crate::suite::TestSpec;
@@ -128,8 +129,10 @@ pub fn summary(out: &mut dyn Write, report: &Report, view: &SummaryView) -> io::
         writeln!(out, "{bold}{} tier{bold:#}", tier.tier)?;
         if matches!(tier.status, TierStatus::CompileError | TierStatus::Refused) {
             let red = style(AnsiColor::Red).bold();
-            let what = if tier.status == TierStatus::Refused {
-                "was refused before building (an import goes around the checked facade)"
+            let what = if tier.message.starts_with(read::NOT_READ) {
+                "was refused: the file was not read"
+            } else if tier.status == TierStatus::Refused {
+                "was refused (it uses what this lesson does not allow)"
             } else {
                 "does not compile"
             };
@@ -252,9 +255,13 @@ fn next_step(report: &Report, view: &SummaryView) -> String {
         TierStatus::CompileError => {
             format!("Next: make {file} compile (the errors are above), then grade again.")
         }
+        TierStatus::Refused if tier.message.starts_with(read::NOT_READ) => format!(
+            "Next: make {file} a regular file of your own (the message above says what it is), then grade \
+             again."
+        ),
         TierStatus::Refused => format!(
-            "Next: in {file}, take locks, atomics and threads from `crate::sync` and `crate::thread` \
-             instead of `std` (the lines are above), then grade again."
+            "Next: in {file}, replace what the lesson does not allow (each line above says what and \
+             what to use instead), then grade again."
         ),
         _ => format!(
             "Next: fix the failing {} tests above (each says what was expected and what happened), then \

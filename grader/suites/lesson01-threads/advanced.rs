@@ -10,6 +10,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+use threadlab_harness::wait::{PATIENCE, eventually, within_patience};
 use threadlab_harness::{catch_panic, expect};
 
 fn main() {
@@ -27,6 +28,10 @@ fn main() {
         (
             "a_handle_that_timed_out_later_reports_a_panic",
             a_handle_that_timed_out_later_reports_a_panic,
+        ),
+        (
+            "generated_waits_match_the_reference",
+            generated_waits_match_the_reference,
         ),
     ]);
 }
@@ -319,5 +324,149 @@ fn a_handle_that_timed_out_later_reports_a_panic() {
              expected Err(JoinError::Panicked(\"gave up halfway\")), got {}",
             describe(&second)
         );
+    });
+}
+
+/// How a generated timed thread ends once the test lets it go.
+#[derive(Debug, Clone)]
+enum Ending {
+    Value(u64),
+    /// `panic!("a literal")`: a `&str` payload.
+    PanicStr,
+    /// `panic!("{text}")`: a `String` payload.
+    PanicString(String),
+    /// `panic_any(42_i32)`: neither.
+    PanicOther,
+}
+
+/// What the test does while the thread is still held.
+#[derive(Debug, Clone)]
+enum Probe {
+    /// `join_timeout` with this timeout (zero or a few ms): it must time out, no earlier.
+    Wait(Duration),
+    IsAlive,
+}
+
+#[derive(Debug)]
+struct Timed {
+    probes: Vec<Probe>,
+    ending: Ending,
+    /// After letting it go, wait until `is_alive()` is false before the last `join_timeout`.
+    await_end: bool,
+    /// The last `join_timeout`'s timeout: long, or `Duration::MAX`.
+    last: Duration,
+}
+
+fn timed(g: &mut threadlab_harness::generate::Gen) -> Timed {
+    let len = g.count_in(0, 6);
+    Timed {
+        probes: (0..len)
+            .map(|_| {
+                if g.one_in(3) {
+                    Probe::IsAlive
+                } else {
+                    Probe::Wait(g.pick(&[Duration::ZERO, Duration::from_millis(1), Duration::from_millis(4)]))
+                }
+            })
+            .collect(),
+        ending: match g.range(0, 5) {
+            0 => Ending::PanicStr,
+            1 => Ending::PanicString(g.pick(&["", "disk 3 is full", "ünïcödé"]).to_owned()),
+            2 => Ending::PanicOther,
+            _ => Ending::Value(g.u64()),
+        },
+        await_end: g.one_in(2),
+        last: g.pick(&[Duration::from_secs(5), Duration::MAX]),
+    }
+}
+
+/// Runs a [`Timed`] on `$krate::advanced` (the learner's `lesson01` or `reference`) and returns
+/// what each call gave, as plain text.
+macro_rules! run_timed {
+    ($krate:ident, $timed:expr) => {{
+        use $krate::advanced::{JoinError, spawn_timed};
+        let timed: &Timed = $timed;
+        let caller = thread::current().id();
+        let (go, gate) = mpsc::channel::<Ending>();
+        let (ran_on_tx, ran_on) = mpsc::channel();
+        let mut handle = spawn_timed(move || -> u64 {
+            let _ = ran_on_tx.send(thread::current().id());
+            match gate.recv_timeout(Duration::from_secs(10)) {
+                Ok(Ending::Value(v)) => v,
+                Ok(Ending::PanicStr) => panic!("a literal"),
+                Ok(Ending::PanicString(text)) => panic!("{text}"),
+                Ok(Ending::PanicOther) => std::panic::panic_any(42_i32),
+                Err(_) => u64::MAX - 1,
+            }
+        });
+        let describe = |result: Result<u64, JoinError<u64>>| match result {
+            Ok(value) => (format!("Ok({value})"), None),
+            Err(JoinError::Timeout(handle)) => ("Err(Timeout(..))".to_owned(), Some(handle)),
+            Err(JoinError::Panicked(message)) => (format!("Err(Panicked({message:?}))"), None),
+        };
+        let mut seen = vec![format!(
+            "f on a new thread, not the caller's: {}",
+            ran_on.recv_timeout(PATIENCE).is_ok_and(|id| id != caller)
+        )];
+        for probe in &timed.probes {
+            match probe {
+                Probe::IsAlive => seen.push(format!("is_alive() while it waits: {}", handle.is_alive())),
+                Probe::Wait(timeout) => {
+                    let started = Instant::now();
+                    let (shown, back) = describe(handle.join_timeout(*timeout));
+                    let took = started.elapsed();
+                    seen.push(format!(
+                        "join_timeout({timeout:?}) while it waits: {shown}{}",
+                        if took < *timeout {
+                            " before the timeout had passed"
+                        } else {
+                            ""
+                        }
+                    ));
+                    match back {
+                        Some(back) => handle = back,
+                        None => return seen,
+                    }
+                }
+            }
+        }
+        let _ = go.send(timed.ending.clone());
+        if timed.await_end {
+            let ended = eventually(|| !handle.is_alive());
+            seen.push(format!("is_alive() turned false once f had ended: {ended}"));
+        }
+        let last = timed.last;
+        let outcome = within_patience(move || {
+            catch_panic(move || describe(handle.join_timeout(last)).0)
+                .unwrap_or_else(|message| format!("join_timeout panicked: {message}"))
+        });
+        seen.push(format!(
+            "join_timeout({last:?}) once it was let go: {}",
+            outcome.unwrap_or_else(|| format!("still waiting after {PATIENCE:?}"))
+        ));
+        seen
+    }};
+}
+
+/// Generated waits (`join_timeout` of zero and a few ms while the thread runs, `is_alive` checks,
+/// then an ending by value or by a `&str`, `String` or other panic, awaited or not, and a last
+/// `join_timeout` of a long time or `Duration::MAX`) give the same answers as the reference, none of
+/// the timeouts early, `f` on a new thread.
+fn generated_waits_match_the_reference() {
+    fn run_learner(t: &Timed) -> Vec<String> {
+        run_timed!(lesson01, t)
+    }
+    fn run_reference(t: &Timed) -> Vec<String> {
+        run_timed!(reference, t)
+    }
+    with_planned_panics(|| {
+        threadlab_harness::generate::differential(
+            13,
+            60,
+            "what each call gave, for spawn_timed(f) with f held by the test, then these calls",
+            timed,
+            run_learner,
+            run_reference,
+        )
     });
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 use threadlab_harness::wait::{PATIENCE, Rendezvous};
-use threadlab_harness::{catch_panic, expect, expect_eq};
+use threadlab_harness::{catch_panic, count_std_spawns, expect, expect_eq};
 
 fn main() {
     threadlab_harness::main(&[
@@ -26,6 +26,10 @@ fn main() {
         (
             "spawn_named_sets_the_thread_name",
             spawn_named_sets_the_thread_name,
+        ),
+        (
+            "generated_tasks_match_the_reference",
+            generated_tasks_match_the_reference,
         ),
     ]);
 }
@@ -62,13 +66,19 @@ fn returns_every_result() {
         "the results (sorted) of run_concurrently of tasks returning the lengths of alpha, beta, gamma, delta"
     );
 
-    // Each task must run on a thread of its own, not on the caller's.
+    // Each task must run on a thread of its own, not on the caller's: more tasks than any fixed
+    // number of worker threads would cover.
+    const MANY: usize = 37;
     let caller = thread::current().id();
-    let tasks: Vec<Task<ThreadId>> = (0..4)
+    let tasks: Vec<Task<ThreadId>> = (0..MANY)
         .map(|_| Box::new(|| thread::current().id()) as Task<ThreadId>)
         .collect();
-    let ids = run_concurrently(tasks);
-    expect_eq!(ids.len(), 4, "number of results of run_concurrently with 4 tasks");
+    let (ids, started) = count_std_spawns(|| run_concurrently(tasks));
+    expect_eq!(
+        ids.len(),
+        MANY,
+        "number of results of run_concurrently with {MANY} tasks"
+    );
     expect!(
         !ids.contains(&caller),
         "expected every task to run on a new thread, but a task ran on the thread that called run_concurrently"
@@ -77,16 +87,26 @@ fn returns_every_result() {
     distinct.sort_by_key(|id| format!("{id:?}"));
     distinct.dedup();
     expect!(
-        distinct.len() == 4,
-        "expected 4 tasks to run on 4 different threads, but they ran on {} thread(s)",
+        distinct.len() == MANY && started >= MANY as u64,
+        "expected {MANY} tasks to run on {MANY} different new threads, but they ran on {} thread(s) ({started} \
+         thread(s) were started)",
         distinct.len()
+    );
+
+    // No tasks: no thread at all.
+    let none: Vec<Task<u32>> = Vec::new();
+    let (_, started) = count_std_spawns(|| run_concurrently(none));
+    expect_eq!(
+        started,
+        0,
+        "threads started by run_concurrently(vec![]) (no tasks: nothing to run, no thread)"
     );
 }
 
 /// The tasks are made to finish in reverse order: task `i` waits until task `i + 1` has finished.
 /// The results must still come back in input order.
 fn results_come_back_in_input_order() {
-    const N: usize = 5;
+    const N: usize = 13;
     let start = Arc::new(Rendezvous::new(N));
     // Indices of the tasks that have finished, in finishing order.
     let finished = Arc::new((Mutex::new(Vec::<usize>::new()), Condvar::new()));
@@ -121,7 +141,8 @@ fn results_come_back_in_input_order() {
 }
 
 fn tasks_all_run_at_the_same_time() {
-    const N: usize = 4;
+    // More tasks than any fixed number of worker threads would cover.
+    const N: usize = 33;
     let meeting = Arc::new(Rendezvous::new(N));
     let tasks: Vec<Task<bool>> = (0..N)
         .map(|_| {
@@ -142,10 +163,13 @@ fn tasks_all_run_at_the_same_time() {
 
 fn a_panicking_task_is_not_swallowed() {
     let fine: Vec<Task<u8>> = vec![Box::new(|| 1), Box::new(|| 2)];
+    // Sorted: their order is another test's job (here the tasks finish in whatever order the OS picks).
+    let mut both = run_concurrently(fine);
+    both.sort_unstable();
     expect_eq!(
-        run_concurrently(fine),
+        both,
         vec![1, 2],
-        "run_concurrently of two tasks returning 1 and 2"
+        "the results (sorted) of run_concurrently of two tasks returning 1 and 2"
     );
     let tasks: Vec<Task<u8>> = vec![
         Box::new(|| 1),
@@ -161,7 +185,10 @@ fn a_panicking_task_is_not_swallowed() {
 }
 
 fn spawn_named_sets_the_thread_name() {
-    let handle = spawn_named("downloader-7", || thread::current().name().map(str::to_owned));
+    let caller = thread::current().id();
+    let handle = spawn_named("downloader-7", move || {
+        (thread::current().id() != caller).then(|| thread::current().name().map(str::to_owned))
+    });
     expect_eq!(
         handle.thread().name(),
         Some("downloader-7"),
@@ -172,8 +199,13 @@ fn spawn_named_sets_the_thread_name() {
         seen.is_ok(),
         "expected the thread started by spawn_named to finish normally, but it panicked"
     );
+    let Some(seen) = seen.unwrap() else {
+        panic!(
+            "spawn_named(\"downloader-7\", f) ran f on the thread that called it: f must run on a new thread"
+        )
+    };
     expect_eq!(
-        seen.unwrap(),
+        seen,
         Some("downloader-7".to_owned()),
         "thread::current().name() inside spawn_named(\"downloader-7\", ..)"
     );
@@ -192,5 +224,154 @@ fn spawn_named_sets_the_thread_name() {
         (a.as_deref(), b.as_deref()),
         (Some("left"), Some("right")),
         "names seen inside spawn_named(\"left\", ..) and spawn_named(\"right\", ..)"
+    );
+}
+
+/// One generated task: what it returns (or that it panics), and when it finishes.
+#[derive(Debug, Clone)]
+enum Job {
+    Value(u64),
+    /// Returns its value only once every other kind of task of its list has finished, so that the
+    /// tasks finish out of input order.
+    Late(u64),
+    Panics,
+}
+
+/// Counts the tasks a [`Job::Late`] waits for.
+#[derive(Default)]
+struct Latch {
+    left: Mutex<usize>,
+    done: Condvar,
+}
+
+/// Set once a late task gave up waiting (tasks that run one by one never let it through): later ones
+/// then do not wait at all, so such a solution costs one wait, not one per task.
+static GAVE_UP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl Latch {
+    fn finished_one(&self) {
+        *self.left.lock().unwrap() -= 1;
+        self.done.notify_all();
+    }
+    fn wait(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if GAVE_UP.load(SeqCst) {
+            return;
+        }
+        let left = self.left.lock().unwrap();
+        let (_left, waited) = self
+            .done
+            .wait_timeout_while(left, PATIENCE, |left| *left > 0)
+            .unwrap();
+        if waited.timed_out() {
+            GAVE_UP.store(true, SeqCst);
+        }
+    }
+}
+
+/// A generated call: tasks (none, one, more than any fixed pool would hold, duplicates likely) and
+/// the names for `spawn_named`.
+#[derive(Debug)]
+struct Jobs {
+    jobs: Vec<Job>,
+    name: &'static str,
+}
+
+fn jobs(g: &mut threadlab_harness::generate::Gen) -> Jobs {
+    let len = g.count(48);
+    Jobs {
+        jobs: (0..len)
+            .map(|_| match g.range(0, 19) {
+                0 => Job::Panics,
+                1..=4 => Job::Late(g.u64()),
+                _ => Job::Value(g.u64()),
+            })
+            .collect(),
+        name: g.pick(&[
+            "worker",
+            "",
+            "ünïcödé-näme",
+            "a-name-longer-than-the-fifteen-bytes-linux-keeps",
+            "with space",
+        ]),
+    }
+}
+
+/// Runs a [`Jobs`] through `$krate::beginner` (the learner's `lesson01` or `reference`): the results
+/// of `run_concurrently` (or that it panicked), whether each task ran on a new thread of its own,
+/// and what `spawn_named` gave.
+macro_rules! run_jobs {
+    ($krate:ident, $jobs:expr) => {{
+        let jobs: &Jobs = $jobs;
+        let caller = thread::current().id();
+        let latch = Arc::new(Latch::default());
+        *latch.left.lock().unwrap() = jobs.jobs.iter().filter(|j| !matches!(j, Job::Late(_))).count();
+        let tasks: Vec<Task<(u64, ThreadId)>> = jobs
+            .jobs
+            .iter()
+            .cloned()
+            .map(|job| {
+                let latch = Arc::clone(&latch);
+                Box::new(move || {
+                    let value = match job {
+                        Job::Value(v) => {
+                            latch.finished_one();
+                            v
+                        }
+                        Job::Late(v) => {
+                            latch.wait();
+                            v
+                        }
+                        Job::Panics => {
+                            latch.finished_one();
+                            panic!("a generated task panics on purpose")
+                        }
+                    };
+                    (value, thread::current().id())
+                }) as Task<(u64, ThreadId)>
+            })
+            .collect();
+        let run = match catch_panic(|| $krate::beginner::run_concurrently(tasks)) {
+            Ok(results) => {
+                let mut ids: Vec<String> = results.iter().map(|r| format!("{:?}", r.1)).collect();
+                ids.sort();
+                ids.dedup();
+                format!(
+                    "run_concurrently: {:?}, each on a new thread of its own: {}",
+                    results.iter().map(|r| r.0).collect::<Vec<_>>(),
+                    ids.len() == results.len() && results.iter().all(|r| r.1 != caller)
+                )
+            }
+            Err(_) => "run_concurrently: panicked".to_owned(),
+        };
+        let value = jobs.jobs.len() as u64;
+        let handle = $krate::beginner::spawn_named(jobs.name, move || {
+            (
+                thread::current().name().map(str::to_owned),
+                thread::current().id() != caller,
+                value,
+            )
+        });
+        let outside = handle.thread().name().map(str::to_owned);
+        let named = format!(
+            "spawn_named: handle's name {outside:?}, inside {:?}",
+            handle.join().ok()
+        );
+        vec![run, named]
+    }};
+}
+
+/// Generated task lists (none, one, up to 48; values 0, 1, `u64::MAX` and small ones, duplicates;
+/// some finishing only after all the others, some panicking) give the same results in the same order, each task on a new
+/// thread of its own, as the reference; `spawn_named` gives every generated name (empty, non-ASCII,
+/// longer than Linux keeps) to a new thread.
+fn generated_tasks_match_the_reference() {
+    threadlab_harness::generate::differential(
+        11,
+        60,
+        "what run_concurrently(tasks) and spawn_named(name, ..) gave",
+        jobs,
+        |j| run_jobs!(lesson01, j),
+        |j| run_jobs!(reference, j),
     );
 }

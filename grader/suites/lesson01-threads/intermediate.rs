@@ -7,7 +7,7 @@
 //! calls made one by one (or all on the caller's thread) give up after a short wait instead of hanging.
 
 use lesson01::intermediate::{check_all, sum_chunks, sum_chunks_with};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::thread::{self, ThreadId};
 
@@ -30,6 +30,10 @@ fn main() {
         (
             "check_all_runs_the_checks_concurrently",
             check_all_runs_the_checks_concurrently,
+        ),
+        (
+            "generated_inputs_match_the_reference",
+            generated_inputs_match_the_reference,
         ),
     ]);
 }
@@ -186,9 +190,12 @@ fn sum_chunks_zero_threads_and_more_threads_than_items() {
 /// records the thread it runs on.
 fn sum_chunks_sums_every_chunk_on_its_own_thread() {
     let caller = thread::current().id();
-    for (len, threads) in [(8, 4), (10, 3), (3, 3)] {
-        let data = powers(len);
-        let meeting = Rendezvous::new(threads);
+    // Up to more chunks than any fixed number of worker threads would cover, and more threads than
+    // elements (then one chunk per element).
+    for (len, threads) in [(8, 4), (10, 3), (3, 3), (100, 33), (5, 40)] {
+        let data: Vec<u64> = (1..=len as u64).collect();
+        let workers = threads.min(len);
+        let meeting = Rendezvous::new(workers);
         let ran_on = Mutex::new(Vec::<ThreadId>::new());
         let call = format!("sum_chunks_with(&data, {threads}, ..) with data.len() == {len}");
         let got = sum_chunks_with(&data, threads, |chunk| {
@@ -206,21 +213,27 @@ fn sum_chunks_sums_every_chunk_on_its_own_thread() {
         distinct.sort_by_key(|id| format!("{id:?}"));
         distinct.dedup();
         expect!(
-            distinct.len() == threads,
-            "{call}: expected {threads} chunks summed on {threads} different threads, but the callback ran {} \
+            distinct.len() == workers && ran_on.len() == workers,
+            "{call}: expected {workers} chunks summed on {workers} different threads, but the callback ran {} \
              time(s) on {} thread(s)",
             ran_on.len(),
             distinct.len()
         );
         let peak = meeting.peak();
         expect!(
-            peak == threads,
-            "{call}: expected all {threads} chunks to be summed at the same time (each waits for the others), \
+            peak == workers,
+            "{call}: expected all {workers} chunks to be summed at the same time (each waits for the others), \
              but at most {peak} were being summed at once, and they gave up after {PATIENCE:?}. Spawn every \
              chunk's thread before joining any"
         );
         expect_eq!(got, data.iter().sum::<u64>(), "{call}'s result");
     }
+}
+
+/// A map's entries in key order: two equal `HashMap`s may show them in different orders, and
+/// `expect_eq!` compares what the values show as well.
+fn sorted(map: &HashMap<String, bool>) -> BTreeMap<String, bool> {
+    map.iter().map(|(host, up)| (host.clone(), *up)).collect()
 }
 
 fn check_all_reports_every_host() {
@@ -237,8 +250,8 @@ fn check_all_reports_every_host() {
         .map(|h| (h.to_string(), !h.ends_with(".invalid")))
         .collect();
     expect_eq!(
-        got,
-        want,
+        sorted(&got),
+        sorted(&want),
         "check_all(&{hosts:?}, |host| !host.ends_with(\".invalid\"))"
     );
 
@@ -265,11 +278,11 @@ fn check_all_reports_every_host() {
         host.starts_with("dup")
     });
     expect_eq!(
-        twice,
-        HashMap::from([
+        sorted(&twice),
+        sorted(&HashMap::from([
             ("dup.example".to_owned(), true),
             ("other.example".to_owned(), false)
-        ]),
+        ])),
         "check_all(&[\"dup.example\", \"other.example\", \"dup.example\"], ..) (a host listed twice)"
     );
     let mut calls = calls.into_inner().unwrap();
@@ -286,14 +299,37 @@ fn check_all_reports_every_host() {
     expect_eq!(empty, HashMap::new(), "check_all(&[], ..) (no hosts)");
 }
 
-/// Every check waits at a meeting point until all of them are inside `check` at once.
+/// Every check waits at a meeting point until all of them are inside `check` at once: more hosts
+/// than any fixed number of worker threads would cover, each checked on a new thread of its own.
 fn check_all_runs_the_checks_concurrently() {
-    let hosts = ["a.example", "b.example", "c.example", "d.example", "e.example"];
+    let names: Vec<String> = (0..37)
+        .map(|i| format!("{}.example", (b'a' + i % 26) as char))
+        .collect();
+    let hosts: Vec<&str> = names.iter().map(String::as_str).collect();
     let meeting = Rendezvous::new(hosts.len());
+    let caller = thread::current().id();
+    let ran_on = Mutex::new(Vec::new());
     let got = check_all(&hosts, |host| {
+        ran_on.lock().unwrap().push(thread::current().id());
         meeting.arrive();
         host.starts_with(['a', 'c', 'e'])
     });
+    let ran_on = ran_on.into_inner().unwrap();
+    let mut distinct: Vec<String> = ran_on.iter().map(|id| format!("{id:?}")).collect();
+    distinct.sort();
+    distinct.dedup();
+    expect!(
+        distinct.len() == hosts.len() && !ran_on.contains(&caller),
+        "check_all with {} hosts: expected each check on a new thread of its own, but the checks ran on {} \
+         thread(s){}",
+        hosts.len(),
+        distinct.len(),
+        if ran_on.contains(&caller) {
+            ", one of them the caller's"
+        } else {
+            ""
+        }
+    );
     let peak = meeting.peak();
     expect!(
         peak == hosts.len(),
@@ -307,8 +343,130 @@ fn check_all_runs_the_checks_concurrently() {
         .map(|h| (h.to_string(), h.starts_with(['a', 'c', 'e'])))
         .collect();
     expect_eq!(
-        got,
-        want,
+        sorted(&got),
+        sorted(&want),
         "the map returned by check_all after the concurrent checks"
+    );
+}
+
+/// One generated input: data and a thread count for the sums, hosts for `check_all`.
+#[derive(Debug)]
+struct Input {
+    data: Vec<u64>,
+    threads: usize,
+    hosts: Vec<&'static str>,
+}
+
+fn input(g: &mut threadlab_harness::generate::Gen) -> Input {
+    // Values far from overflow: what overflow does is no part of the exercise.
+    let data = g.vec(120, |g| match g.range(0, 4) {
+        0 => g.pick(&[0, 1, 1 << 40]),
+        _ => g.range(0, 1 << 20),
+    });
+    let len = data.len();
+    let threads = match g.range(0, 5) {
+        0 => g.pick(&[0, 1, 2, 3, 7]),
+        1 => g.pick(&[len.saturating_sub(1), len, len + 1, 2 * len + 1]),
+        2 => g.pick(&[64, 1000]),
+        _ => g.count(len + 2),
+    };
+    let hosts = g.vec(40, |g| {
+        g.pick(&[
+            "a.example",
+            "b.example",
+            "",
+            "ünïcödé.example",
+            "down.invalid",
+            "a.example",
+        ])
+    });
+    Input { data, threads, hosts }
+}
+
+/// Runs an [`Input`] through `$krate::intermediate` (the learner's `lesson01` or `reference`) and
+/// returns plain values: the sums, what `sum_chunks_with`'s callback saw of the chunks (how many,
+/// their lengths sorted, whether they cover `data` in order, on which threads), and `check_all`'s
+/// map and calls.
+macro_rules! run_input {
+    ($krate:ident, $input:expr) => {{
+        let input: &Input = $input;
+        let data = &input.data[..];
+        let caller = thread::current().id();
+        let sum = $krate::intermediate::sum_chunks(data, input.threads);
+        let seen = Mutex::new(Vec::new());
+        let returned = Mutex::new(0u64);
+        let with = $krate::intermediate::sum_chunks_with(data, input.threads, |chunk| {
+            let start = (chunk.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize) / size_of::<u64>();
+            // Not a plain sum: the result must be the sum of what the calls returned.
+            let value = chunk.len() as u64 * 1_000_003 + chunk.iter().sum::<u64>() % 97;
+            seen.lock()
+                .unwrap()
+                .push((start, chunk.len(), thread::current().id()));
+            *returned.lock().unwrap() += value;
+            value
+        });
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_by_key(|c| c.0);
+        let mut lengths: Vec<usize> = seen.iter().map(|c| c.1).collect();
+        lengths.sort_unstable();
+        let mut next = 0;
+        let covers = seen.iter().all(|&(start, len, _)| {
+            let ok = start == next && len > 0;
+            next += len;
+            ok
+        }) && next == data.len();
+        let mut threads: Vec<String> = seen.iter().map(|c| format!("{:?}", c.2)).collect();
+        threads.sort();
+        threads.dedup();
+        let calls = Mutex::new(Vec::new());
+        let map = $krate::intermediate::check_all(&input.hosts, |host| {
+            calls
+                .lock()
+                .unwrap()
+                .push((host.to_owned(), thread::current().id()));
+            host.len() % 2 == 0
+        });
+        let mut map: Vec<(String, bool)> = map.into_iter().collect();
+        map.sort();
+        let calls = calls.into_inner().unwrap();
+        let mut checked: Vec<String> = calls.iter().map(|c| c.0.clone()).collect();
+        checked.sort();
+        let mut check_threads: Vec<String> = calls.iter().map(|c| format!("{:?}", c.1)).collect();
+        check_threads.sort();
+        check_threads.dedup();
+        vec![
+            format!("sum_chunks: {sum}"),
+            format!(
+                "sum_chunks_with: the sum of what the calls returned: {}",
+                with == returned.into_inner().unwrap()
+            ),
+            format!("sum_chunks_with: chunk lengths (sorted) {lengths:?}"),
+            format!("sum_chunks_with: the chunks cover data in order, none empty: {covers}"),
+            format!(
+                "sum_chunks_with: each chunk on a new thread of its own: {}",
+                threads.len() == seen.len() && seen.iter().all(|c| c.2 != caller)
+            ),
+            format!("check_all: {map:?}"),
+            format!("check_all: hosts checked (sorted) {checked:?}"),
+            format!(
+                "check_all: each check on a new thread of its own: {}",
+                check_threads.len() == calls.len() && calls.iter().all(|c| c.1 != caller)
+            ),
+        ]
+    }};
+}
+
+/// Generated inputs (empty data, one element, lengths that do not divide, thread counts 0, 1,
+/// `len - 1`, `len`, `len + 1`, far above `len`; hosts none, one, dozens, empty, non-ASCII,
+/// repeated) give the same sums, the same chunk lengths, chunks that cover the data in order on
+/// threads of their own, and the same `check_all` map and calls as the reference.
+fn generated_inputs_match_the_reference() {
+    threadlab_harness::generate::differential(
+        12,
+        60,
+        "what sum_chunks(data, threads), sum_chunks_with(data, threads, ..) and check_all(hosts, ..) gave",
+        input,
+        |i| run_input!(lesson01, i),
+        |i| run_input!(reference, i),
     );
 }

@@ -41,7 +41,23 @@ fn main() {
             current_names_the_calling_thread,
         ),
         ("registries_are_independent", registries_are_independent),
+        (
+            "operation_sequences_match_the_reference",
+            operation_sequences_match_the_reference,
+        ),
     ]);
+}
+
+/// `spawn` while `lesson02::thread` holds the new thread back, so the body runs only after `spawn`
+/// returned: for tests about something else than that order, which would otherwise depend on whether
+/// the new thread or the rest of `spawn` came first.
+fn spawn_held<T: Send + 'static>(
+    registry: &Registry,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> lesson02::advanced::RegisteredThread<T> {
+    let _held = hold::new_threads();
+    registry.spawn(name, f)
 }
 
 fn names(infos: &[ThreadInfo]) -> Vec<String> {
@@ -205,6 +221,41 @@ fn enumerate_keeps_spawn_order_when_threads_end() {
     for (index, left) in [(1, 2), (3, 1), (4, 0)] {
         end(index, left);
     }
+
+    // Two live threads with the same name: when the later one ends, the earlier one stays listed
+    // (entries belong to threads, told apart by id; names need not be unique).
+    let (started_tx, started) = mpsc::channel();
+    let mut twins = Vec::new();
+    let mut releases = Vec::new();
+    for _ in 0..2 {
+        let (release, release_rx) = mpsc::channel::<()>();
+        let started_tx = started_tx.clone();
+        twins.push(registry.spawn("twin", move || {
+            let _ = started_tx.send(());
+            let _ = release_rx.recv_timeout(PATIENCE);
+        }));
+        releases.push(release);
+        expect!(
+            started.recv_timeout(PATIENCE).is_ok(),
+            "the body of a \"twin\" did not start within 2 s"
+        );
+    }
+    let later = twins.pop().expect("two twins");
+    let _ = releases[1].send(());
+    expect_eq!(later.join(), Ok(()), "join() of the second \"twin\"");
+    expect_eq!(
+        registry.enumerate(),
+        vec![twins[0].info().clone()],
+        "enumerate() after the second of two live threads both named \"twin\" ended (the first twin's entry, \
+         with its id, must stay: remove the entry of the thread that ended, found by its id, not the first one \
+         with its name)"
+    );
+    let _ = releases[0].send(());
+    expect_eq!(
+        twins.pop().expect("the first twin").join(),
+        Ok(()),
+        "join() of the first \"twin\""
+    );
 }
 
 fn finished_threads_leave_without_join() {
@@ -243,6 +294,23 @@ fn finished_threads_leave_without_join() {
         registry.active_count(),
         names(&registry.enumerate())
     );
+
+    // A body that ends before spawn() returns: `lesson02::thread` lets the new thread run its whole
+    // body (and whatever spawn() gave it to run after the body) before spawn() goes on. Its entry
+    // must not outlive it.
+    let quick = {
+        let _first = hold::run_first();
+        registry.spawn("over-at-once", || 5)
+    };
+    expect!(
+        eventually(|| names(&registry.enumerate()) == ["keeper"]),
+        "a thread whose body ended before spawn() returned (its thread ran to the end first, as a quick body \
+         can) must not stay listed: enumerate() is still {:?} 2 s later. If spawn() adds the entry after the \
+         spawn without holding the list's lock across it, the thread's removal comes first and finds nothing",
+        names(&registry.enumerate())
+    );
+    expect_eq!(quick.join(), Ok(5), "join() of \"over-at-once\"");
+
     let _ = release.send(());
     expect_eq!(keeper.join(), Ok(()), "join() of \"keeper\"");
     expect_eq!(
@@ -290,7 +358,7 @@ fn panicked_threads_leave_the_registry() {
     );
 
     // And once more, joined straight away: the entry must be gone by the time join() returns.
-    let again = registry.spawn("doomed-again", || panic!("still no cheese"));
+    let again = spawn_held(&registry, "doomed-again", || panic!("still no cheese"));
     let joined = again.join();
     expect!(
         joined.is_err(),
@@ -305,7 +373,7 @@ fn panicked_threads_leave_the_registry() {
 
 fn join_reports_the_panic_message() {
     let registry = Registry::new();
-    let literal = registry.spawn("literal", || -> u8 { panic!("plain text panic") });
+    let literal = spawn_held(&registry, "literal", || -> u8 { panic!("plain text panic") });
     expect_eq!(
         literal.join(),
         Err(ThreadPanicked {
@@ -325,7 +393,9 @@ fn join_reports_the_panic_message() {
          thread and give the message, got {shown:?}"
     );
     let disk = 3;
-    let formatted = registry.spawn("formatted", move || -> u8 { panic!("disk {disk} is full") });
+    let formatted = spawn_held(&registry, "formatted", move || -> u8 {
+        panic!("disk {disk} is full")
+    });
     expect_eq!(
         formatted.join(),
         Err(ThreadPanicked {
@@ -334,7 +404,7 @@ fn join_reports_the_panic_message() {
         }),
         "join() of a body that ran panic!(\"disk {{disk}} is full\") with disk = 3 (a String payload)"
     );
-    let odd = registry.spawn("odd", || -> u8 { std::panic::panic_any(42_i32) });
+    let odd = spawn_held(&registry, "odd", || -> u8 { std::panic::panic_any(42_i32) });
     expect_eq!(
         odd.join(),
         Err(ThreadPanicked {
@@ -344,7 +414,7 @@ fn join_reports_the_panic_message() {
         "join() of a body that ran std::panic::panic_any(42_i32) (neither &str nor String)"
     );
     expect_eq!(
-        registry.spawn("fine", || 8_u8).join(),
+        spawn_held(&registry, "fine", || 8_u8).join(),
         Ok(8),
         "join() of a body that returned 8"
     );
@@ -378,7 +448,7 @@ fn current_names_the_calling_thread() {
         let registry = registry.clone();
         registry.clone().spawn("outer", move || {
             let me = registry.current();
-            let inner = registry.spawn("inner", {
+            let inner = spawn_held(&registry, "inner", {
                 let registry = registry.clone();
                 move || registry.current()
             });
@@ -511,5 +581,233 @@ fn registries_are_independent() {
         (first.active_count(), second.active_count()),
         (0, 0),
         "active counts after all were joined"
+    );
+}
+
+/// One operation of the differential test.
+#[derive(Debug, Clone)]
+enum Op {
+    /// `spawn` a thread with this name (through a clone of the registry every other time); `held`:
+    /// while `lesson02::thread` holds it back, looking at the list the instant `spawn` returned.
+    Spawn { name: &'static str, held: bool },
+    /// `spawn` into a second registry.
+    SpawnElsewhere(&'static str),
+    /// The `nth` live thread (counting modulo how many there are) ends, returning or panicking;
+    /// `join`ed, or left alone (the handle dropped) and awaited until its thread has exited.
+    End { nth: usize, panics: bool, join: bool },
+    /// `enumerate()` and `active_count()` of both registries, `current()` on the test's thread.
+    Look,
+    /// The `nth` live thread calls `current()` and reports it.
+    AskCurrent(usize),
+}
+
+/// What a body is told to do.
+enum Command {
+    Current,
+    End { panics: bool },
+}
+
+/// Names, with duplicates: names need not be unique, ids are.
+const NAMES: [&str; 6] = ["twin", "twin", "a", "", "ünï", "long-name-over-fifteen-bytes"];
+
+fn operations(g: &mut threadlab_harness::generate::Gen) -> Vec<Op> {
+    let len = g.count_in(4, 24);
+    (0..len)
+        .map(|_| match g.range(0, 11) {
+            0..=3 => Op::Spawn {
+                name: g.pick(&NAMES),
+                held: g.one_in(4),
+            },
+            4 => Op::SpawnElsewhere(g.pick(&NAMES)),
+            5..=7 => Op::End {
+                nth: g.range(0, 7) as usize,
+                panics: g.one_in(3),
+                join: !g.one_in(3),
+            },
+            8..=9 => Op::Look,
+            _ => Op::AskCurrent(g.range(0, 7) as usize),
+        })
+        .collect()
+}
+
+thread_local! {
+    /// Set by a body: tells the test when its thread has exited (thread-local destructors run after
+    /// everything the thread was given, the registry's own bookkeeping included).
+    static ON_EXIT: std::cell::RefCell<Option<Exited>> = const { std::cell::RefCell::new(None) };
+}
+
+struct Exited(mpsc::Sender<()>);
+
+impl Drop for Exited {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// Runs generated operations on `$krate::advanced::Registry` (the learner's `lesson02` or
+/// `reference`) and returns what each showed, as plain text: threads named by their name and the
+/// position in which the test spawned them (`"twin#3"`), found through the ids the bodies report.
+macro_rules! run_operations {
+    ($krate:ident, $ops:expr) => {{
+        use $krate::advanced::{Registry, ThreadInfo};
+        use $krate::thread::hold;
+        use std::collections::HashMap;
+        let ops: &Vec<Op> = $ops;
+        let registry = Registry::new();
+        let elsewhere = Registry::new();
+        let ids: Arc<Mutex<HashMap<ThreadId, usize>>> = Arc::default();
+        let show = |info: &ThreadInfo| {
+            let index = ids.lock().unwrap().get(&info.id).copied();
+            match index {
+                Some(index) => format!("{}#{index}", info.name),
+                None => format!("{}#(an id no body has)", info.name),
+            }
+        };
+        let list = |infos: Vec<ThreadInfo>| infos.iter().map(&show).collect::<Vec<_>>().join(", ");
+        // The live threads of `registry`: the handle, the body's commands and answers, its exit.
+        let mut live = Vec::new();
+        let mut others = Vec::new();
+        let mut seen = Vec::new();
+        let mut spawned = 0;
+        for op in ops {
+            match op {
+                Op::Spawn { name, .. } | Op::SpawnElsewhere(name) => {
+                    let index = spawned;
+                    spawned += 1;
+                    let (command_tx, command_rx) = mpsc::channel::<Command>();
+                    let (answer_tx, answer_rx) = mpsc::channel::<Option<ThreadInfo>>();
+                    let (exit_tx, exit_rx) = mpsc::channel::<()>();
+                    let (started_tx, started_rx) = mpsc::channel::<()>();
+                    let target = if matches!(op, Op::SpawnElsewhere(_)) { &elsewhere } else { &registry };
+                    let body = {
+                        let (registry, ids) = (target.clone(), Arc::clone(&ids));
+                        move || {
+                            ids.lock().unwrap().insert(thread::current().id(), index);
+                            ON_EXIT.with(|e| *e.borrow_mut() = Some(Exited(exit_tx)));
+                            let _ = started_tx.send(());
+                            loop {
+                                match command_rx.recv_timeout(PATIENCE) {
+                                    Ok(Command::Current) => {
+                                        let _ = answer_tx.send(registry.current());
+                                    }
+                                    Ok(Command::End { panics: true }) if index % 2 == 0 => {
+                                        panic!("body {index} panics")
+                                    }
+                                    Ok(Command::End { panics: true }) => panic!("a body panics"),
+                                    Ok(Command::End { panics: false }) | Err(_) => return index,
+                                }
+                            }
+                        }
+                    };
+                    let held = matches!(op, Op::Spawn { held: true, .. });
+                    let (handle, at_once) = if held {
+                        let _held = hold::new_threads();
+                        let handle = target.spawn(*name, body);
+                        let at_once = format!(
+                            " (the instant it returned, the thread held back: [{}], count {})",
+                            target.enumerate().iter().map(|i| i.name.clone()).collect::<Vec<_>>().join(", "),
+                            target.active_count()
+                        );
+                        (handle, at_once)
+                    } else if index % 2 == 0 {
+                        (target.clone().spawn(*name, body), String::new())
+                    } else {
+                        (target.spawn(*name, body), String::new())
+                    };
+                    let ran = started_rx.recv_timeout(PATIENCE).is_ok();
+                    seen.push(format!(
+                        "spawn({name:?}): info {}{at_once}{}",
+                        show(handle.info()),
+                        if ran { "" } else { " (its body never ran)" }
+                    ));
+                    let thread = (handle, command_tx, answer_rx, exit_rx);
+                    if matches!(op, Op::SpawnElsewhere(_)) {
+                        others.push(thread);
+                    } else {
+                        live.push(thread);
+                    }
+                    seen.push(format!("then enumerate() [{}]", list(registry.enumerate())));
+                }
+                Op::End { nth, panics, join } => {
+                    if live.is_empty() {
+                        continue;
+                    }
+                    let (handle, commands, _, exit) = live.remove(nth % live.len());
+                    let who = show(handle.info());
+                    let _ = commands.send(Command::End { panics: *panics });
+                    if *join {
+                        let joined = match handle.join() {
+                            Ok(value) => format!("Ok({value})"),
+                            Err(error) => format!("Err({:?}: {:?})", error.name, error.message),
+                        };
+                        seen.push(format!("{who} ended, join(): {joined}"));
+                    } else {
+                        drop(handle);
+                        let exited = exit.recv_timeout(PATIENCE).is_ok();
+                        seen.push(format!(
+                            "{who} ended, its handle dropped{}",
+                            if exited { "" } else { " (its thread never exited)" }
+                        ));
+                    }
+                    seen.push(format!(
+                        "then enumerate() [{}], active_count() {}",
+                        list(registry.enumerate()),
+                        registry.active_count()
+                    ));
+                }
+                Op::Look => {
+                    seen.push(format!(
+                        "enumerate() [{}], active_count() {}; the other registry [{}], {}; current() on the test's \
+                         thread: {:?}",
+                        list(registry.enumerate()),
+                        registry.active_count(),
+                        list(elsewhere.enumerate()),
+                        elsewhere.active_count(),
+                        registry.current().as_ref().map(&show)
+                    ));
+                }
+                Op::AskCurrent(nth) => {
+                    if live.is_empty() {
+                        continue;
+                    }
+                    let (handle, commands, answers, _) = &live[nth % live.len()];
+                    let _ = commands.send(Command::Current);
+                    let answer = answers.recv_timeout(PATIENCE);
+                    seen.push(format!(
+                        "current() inside {}: {}",
+                        show(handle.info()),
+                        match answer {
+                            Ok(info) => format!("{:?}", info.as_ref().map(&show)),
+                            Err(_) => "no answer in 2 s".to_owned(),
+                        }
+                    ));
+                }
+            }
+        }
+        for (handle, commands, _, _) in live.into_iter().chain(others) {
+            let _ = commands.send(Command::End { panics: false });
+            let _ = handle.join();
+        }
+        seen.push(format!(
+            "at the end, every thread joined: [{}] and [{}]",
+            list(registry.enumerate()),
+            list(elsewhere.enumerate())
+        ));
+        seen
+    }};
+}
+
+/// Generated operations (spawns into two registries, names repeated, some held back before the
+/// body runs; threads ending in any order, returning or panicking, joined or left alone; looks at
+/// both lists and `current()` from the test and from inside bodies) show the same lists, counts,
+/// entries and join results as the reference, operation by operation.
+fn operation_sequences_match_the_reference() {
+    threadlab_harness::generate::differential(
+        23,
+        50,
+        "what each operation showed, for Registry::new() then these operations",
+        operations,
+        |ops| run_operations!(lesson02, ops),
+        |ops| run_operations!(reference, ops),
     );
 }

@@ -35,6 +35,10 @@ fn main() {
             "join_returns_the_value_and_refuses_misuse",
             join_returns_the_value_and_refuses_misuse,
         ),
+        (
+            "call_sequences_match_the_reference",
+            call_sequences_match_the_reference,
+        ),
     ]);
 }
 
@@ -70,6 +74,14 @@ impl Gate {
     fn open(&self) {
         let _ = self.open.send(());
     }
+}
+
+/// `start()` while `lesson02::thread` holds the new thread back, so the body runs only after `start`
+/// returned: for tests about something else than that order, which would otherwise depend on whether
+/// the new thread or the rest of `start` came first.
+fn start_held<T: Send + 'static>(thread: &mut ManagedThread<T>) -> Result<(), LifecycleError> {
+    let _held = hold::new_threads();
+    thread.start()
 }
 
 fn new_creates_no_thread() {
@@ -278,6 +290,28 @@ fn finished_thread_is_terminated_before_join() {
     expect_eq!(thread.join(), Ok(7), "join() of a body that returned 7");
     expect_eq!(thread.state(), ThreadState::Terminated, "state() after join()");
     expect_eq!(thread.is_alive(), false, "is_alive() after join()");
+
+    // A body that ends before start() returns: `lesson02::thread` lets the new thread run the whole
+    // body (and whatever start() gave it to run after the body) before start() goes on. Whatever
+    // start() records after its spawn must not overwrite the Terminated that came first.
+    let mut quick = ManagedThread::new("over-at-once", || 11);
+    {
+        let _first = hold::run_first();
+        expect_eq!(quick.start(), Ok(()), "start() of a body that returns at once");
+    }
+    expect!(
+        eventually(|| !quick.is_alive()),
+        "the new thread ran its whole body before start() returned (a quick body can), and is_alive() was still \
+         true 2 s later (state() is {:?}): start() must record Running before it spawns, so that it never \
+         overwrites the Terminated of a body that has already ended",
+        quick.state()
+    );
+    expect_eq!(
+        quick.state(),
+        ThreadState::Terminated,
+        "state() of a body that ended before start() returned"
+    );
+    expect_eq!(quick.join(), Ok(11), "join() of a body that returned 11");
 }
 
 fn join_returns_the_value_and_refuses_misuse() {
@@ -312,7 +346,7 @@ fn join_returns_the_value_and_refuses_misuse() {
     );
 
     let mut thread = ManagedThread::new("answer", || String::from("forty-two"));
-    expect_eq!(thread.start(), Ok(()), "start()");
+    expect_eq!(start_held(&mut thread), Ok(()), "start()");
     expect_eq!(
         thread.join(),
         Ok(String::from("forty-two")),
@@ -326,7 +360,7 @@ fn join_returns_the_value_and_refuses_misuse() {
     expect_eq!(thread.state(), ThreadState::Terminated, "state() after join()");
 
     let mut failing = ManagedThread::new("failing", || -> u8 { panic!("disk on fire") });
-    expect_eq!(failing.start(), Ok(()), "start() of a body that panics");
+    expect_eq!(start_held(&mut failing), Ok(()), "start() of a body that panics");
     let joined = catch_panic(|| failing.join());
     match joined {
         Err(message) => expect!(
@@ -345,4 +379,216 @@ fn join_returns_the_value_and_refuses_misuse() {
         "state() after the body panicked"
     );
     expect_eq!(failing.is_alive(), false, "is_alive() after the body panicked");
+}
+
+/// How a body of the differential test ends once the test lets it go.
+#[derive(Debug, Clone)]
+enum Ending {
+    Return(u64),
+    /// `panic!("the body panics")`: a `&str` payload.
+    PanicStr,
+    /// `panic!("{text}")`: a `String` payload.
+    PanicString(String),
+}
+
+/// How the differential test calls `start`.
+#[derive(Debug, Clone, Copy)]
+enum StartMode {
+    /// As a program would.
+    Plain,
+    /// While `lesson02::thread` holds the new thread back: what `start` recorded itself is all there is.
+    Held,
+    /// While the new thread runs its whole body before `start` goes on (only for a body already let go).
+    RunFirst,
+}
+
+#[derive(Debug, Clone)]
+enum Call {
+    Start(StartMode),
+    /// Lets the body end (the first time; later ones change nothing).
+    LetGo(Ending),
+    /// `state()`, `is_alive()`, `ident()` and `name()`, once a body that was let go has ended.
+    Look,
+    /// `join()` (a body still waiting is let go first, returning 0).
+    Join,
+}
+
+/// One generated case: a thread's name and the calls made on it.
+#[derive(Debug)]
+struct Script {
+    name: &'static str,
+    calls: Vec<Call>,
+}
+
+/// Names: empty, one letter, not ASCII, longer than the 15 bytes Linux keeps, and with spaces.
+const NAMES: [&str; 5] = [
+    "worker",
+    "",
+    "x",
+    "ünïcödé-naïve-thread-name",
+    "a name with spaces",
+];
+
+fn script(g: &mut threadlab_harness::generate::Gen) -> Script {
+    let name = g.pick(&NAMES);
+    let len = g.count_in(1, 14);
+    let calls = (0..len)
+        .map(|_| match g.range(0, 9) {
+            // RunFirst rarely: a correct start() that keeps a lock across its spawn makes it wait 0.5 s.
+            0..=2 => Call::Start(g.pick(&[
+                StartMode::Plain,
+                StartMode::Plain,
+                StartMode::Held,
+                StartMode::Held,
+                StartMode::RunFirst,
+            ])),
+            3..=4 => Call::LetGo(match g.range(0, 3) {
+                0 => Ending::PanicStr,
+                1 => Ending::PanicString(g.pick(&["", "disk 3 is full", "ünïcödé"]).to_owned()),
+                _ => Ending::Return(g.u64()),
+            }),
+            5..=6 => Call::Look,
+            _ => Call::Join,
+        })
+        .collect();
+    Script { name, calls }
+}
+
+/// Runs a [`Script`] on `$krate::beginner::ManagedThread` (the learner's `lesson02` or `reference`)
+/// and returns what every call showed, as plain text.
+macro_rules! run_script {
+    ($krate:ident, $script:expr) => {{
+        use $krate::beginner::{LifecycleError, ManagedThread, ThreadState};
+        use $krate::thread::hold;
+        let script: &Script = $script;
+        let (end_tx, end_rx) = mpsc::channel::<Ending>();
+        let (id_tx, id_rx) = mpsc::channel();
+        let mut managed = ManagedThread::new(script.name, move || {
+            let _ = id_tx.send(thread::current().id());
+            match end_rx.recv_timeout(PATIENCE) {
+                Ok(Ending::Return(value)) => value,
+                Ok(Ending::PanicStr) => panic!("the body panics"),
+                Ok(Ending::PanicString(text)) => panic!("{text}"),
+                Err(_) => u64::MAX - 1,
+            }
+        });
+        let state = |t: &ManagedThread<u64>| match t.state() {
+            ThreadState::New => "New",
+            ThreadState::Running => "Running",
+            ThreadState::Terminated => "Terminated",
+        };
+        let error = |error: LifecycleError| match error {
+            LifecycleError::AlreadyStarted => "Err(AlreadyStarted)",
+            LifecycleError::NotStarted => "Err(NotStarted)",
+            LifecycleError::AlreadyJoined => "Err(AlreadyJoined)",
+        };
+        let mut body_id = None;
+        let ident = |t: &ManagedThread<u64>, body_id: Option<thread::ThreadId>| match (t.ident(), body_id) {
+            (None, _) => "None",
+            (Some(id), Some(body)) if id == body => "Some(the body's thread id)",
+            (Some(_), _) => "Some(an id that is not the body's thread::current().id())",
+        };
+        let mut seen = vec![format!(
+            "after new({:?}): {}, alive {}, ident {}, name {:?}",
+            script.name,
+            state(&managed),
+            managed.is_alive(),
+            ident(&managed, None),
+            managed.name()
+        )];
+        let (mut started, mut let_go, mut ended) = (false, false, false);
+        let go = |ending: Ending, let_go: &mut bool| {
+            if !*let_go {
+                let _ = end_tx.send(ending);
+                *let_go = true;
+            }
+        };
+        for call in &script.calls {
+            match call {
+                Call::Start(mode) => {
+                    let mode = match mode {
+                        StartMode::RunFirst if !started && !let_go => StartMode::Plain,
+                        mode => *mode,
+                    };
+                    let (result, at_once) = match mode {
+                        StartMode::Plain => (managed.start(), String::new()),
+                        StartMode::Held => {
+                            let _held = hold::new_threads();
+                            let result = managed.start();
+                            // Only a start that started something has a new thread to hold back.
+                            let at_once = if result.is_err() || started {
+                                String::new()
+                            } else {
+                                format!(
+                                " (the instant it returned, the new thread held back: {}, alive {}, ident {})",
+                                state(&managed),
+                                managed.is_alive(),
+                                    if managed.ident().is_some() { "Some" } else { "None" }
+                                )
+                            };
+                            (result, at_once)
+                        }
+                        StartMode::RunFirst => {
+                            let _first = hold::run_first();
+                            (managed.start(), String::new())
+                        }
+                    };
+                    if result.is_ok() && !started {
+                        started = true;
+                        body_id = id_rx.recv_timeout(PATIENCE).ok();
+                    }
+                    seen.push(format!(
+                        "start() [{mode:?}]: {}{at_once}",
+                        result.map_or_else(error, |()| "Ok(())")
+                    ));
+                }
+                Call::LetGo(ending) => go(ending.clone(), &mut let_go),
+                Call::Look => {
+                    if started && let_go && !ended {
+                        ended = threadlab_harness::wait::eventually(|| !managed.is_alive());
+                    }
+                    seen.push(format!(
+                        "look{}: {}, alive {}, ident {}, name {:?}",
+                        if started && let_go { " once the body ended" } else { "" },
+                        state(&managed),
+                        managed.is_alive(),
+                        ident(&managed, body_id),
+                        managed.name()
+                    ));
+                }
+                Call::Join => {
+                    if started {
+                        go(Ending::Return(0), &mut let_go);
+                    }
+                    let joined = match threadlab_harness::catch_panic(|| managed.join()) {
+                        Ok(Ok(value)) => format!("Ok({value})"),
+                        Ok(Err(e)) => error(e).to_owned(),
+                        Err(message) => format!("panicked with {message:?}"),
+                    };
+                    ended |= started;
+                    seen.push(format!("join(): {joined}"));
+                }
+            }
+        }
+        if started && !let_go {
+            go(Ending::Return(0), &mut let_go);
+        }
+        let _ = threadlab_harness::catch_panic(|| managed.join());
+        seen
+    }};
+}
+
+/// Generated call sequences (`start` plain, with the new thread held back, or run to its end
+/// first; `join` before, during and after the body; bodies that return or panic with `&str` and
+/// `String` payloads; names empty, not ASCII, longer than Linux keeps) show the same states, errors,
+/// values and panics as the reference, call by call.
+fn call_sequences_match_the_reference() {
+    threadlab_harness::generate::differential(
+        21,
+        60,
+        "what each call showed, for ManagedThread::new(name, body) then these calls",
+        script,
+        |s| run_script!(lesson02, s),
+        |s| run_script!(reference, s),
+    );
 }

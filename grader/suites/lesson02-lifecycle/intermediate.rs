@@ -33,6 +33,10 @@ fn main() {
         ("sleep_is_recorded_as_blocked", sleep_is_recorded_as_blocked),
         ("only_real_waits_are_blocked", only_real_waits_are_blocked),
         ("lifecycle_rules_still_hold", lifecycle_rules_still_hold),
+        (
+            "generated_bodies_match_the_reference",
+            generated_bodies_match_the_reference,
+        ),
     ]);
 }
 
@@ -79,6 +83,14 @@ impl Controller {
     fn go_on(&self) {
         let _ = self.go_on.send(());
     }
+}
+
+/// `start()` while `lesson02::thread` holds the new thread back, so the body runs only after `start`
+/// returned: for tests about something else than that order, which would otherwise depend on whether
+/// the new thread or the rest of `start` came first.
+fn start_held<T: Send + 'static>(thread: &mut ManagedThread<T>) -> Result<(), LifecycleError> {
+    let _held = hold::new_threads();
+    thread.start()
 }
 
 fn expect_blocked<T: Send + 'static>(thread: &ManagedThread<T>, while_what: &str) {
@@ -186,7 +198,7 @@ fn lock_reports_a_poisoned_mutex_like_mutex_lock() {
             Err(error) => Err(*error.into_inner()),
         })
     };
-    expect_eq!(thread.start(), Ok(()), "start()");
+    expect_eq!(start_held(&mut thread), Ok(()), "start()");
     expect_eq!(
         thread.join(),
         Ok(Err(5)),
@@ -256,7 +268,7 @@ fn sleep_is_recorded_as_blocked() {
         body.reach("after sleep");
         ctx.sleep(Duration::from_millis(1));
     });
-    expect_eq!(thread.start(), Ok(()), "start()");
+    expect_eq!(start_held(&mut thread), Ok(()), "start()");
     test.expect_reached("after sleep");
     expect_eq!(thread.state(), Running, "state() after ctx.sleep(20 ms) returned");
     expect_eq!(
@@ -286,7 +298,7 @@ fn only_real_waits_are_blocked() {
             text
         })
     };
-    expect_eq!(thread.start(), Ok(()), "start()");
+    expect_eq!(start_held(&mut thread), Ok(()), "start()");
     expect_eq!(
         thread.join(),
         Ok(String::from("free")),
@@ -409,9 +421,31 @@ fn lifecycle_rules_still_hold() {
     );
     expect_eq!(held_back.join(), Ok(3), "join() of a body returning 3");
 
+    // A body that ends before start() returns: `lesson02::thread` lets the new thread run the whole
+    // body (and whatever start() gave it to run after the body) before start() goes on.
+    let mut quick = ManagedThread::new("over-at-once", |_ctx| 4);
+    {
+        let _first = hold::run_first();
+        expect_eq!(quick.start(), Ok(()), "start() of a body that returns at once");
+    }
+    expect!(
+        eventually(|| !quick.is_alive()),
+        "the new thread ran its whole body before start() returned (a quick body can), and is_alive() was still \
+         true 2 s later (state() is {:?}, history() {:?}): start() must record Running before it spawns, so \
+         that it never comes after the Terminated of a body that has already ended",
+        quick.state(),
+        quick.history()
+    );
+    expect_eq!(
+        quick.history(),
+        vec![New, Running, Terminated],
+        "history() of a body that ended before start() returned"
+    );
+    expect_eq!(quick.join(), Ok(4), "join() of a body returning 4");
+
     // A body that panics: Terminated, and join() passes the panic on.
     let mut failing = ManagedThread::new("failing", |_ctx| -> u8 { panic!("disk on fire") });
-    expect_eq!(failing.start(), Ok(()), "start() of a body that panics");
+    expect_eq!(start_held(&mut failing), Ok(()), "start() of a body that panics");
     match catch_panic(|| failing.join()) {
         Err(message) => expect!(
             message.contains("disk on fire"),
@@ -425,4 +459,235 @@ fn lifecycle_rules_still_hold() {
     }
     expect_eq!(failing.state(), Terminated, "state() after the body panicked");
     expect_eq!(failing.is_alive(), false, "is_alive() after the body panicked");
+}
+
+/// One step of a generated body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// `ctx.wait` on an event that is already set.
+    WaitSet,
+    /// `ctx.wait` on an event the test sets once it has seen the body `Blocked`.
+    WaitUnset,
+    /// `ctx.lock` on a free mutex.
+    LockFree,
+    /// `ctx.lock` on a mutex the test holds until it has seen the body `Blocked`.
+    LockHeld,
+    /// `ctx.lock` on a free mutex whose last holder panicked.
+    LockPoisoned,
+    /// `ctx.sleep(1 ms)`.
+    Sleep,
+    /// The body reports in and waits (not through the context) while the test looks.
+    Checkpoint,
+}
+
+/// How the differential test calls `start`.
+#[derive(Debug, Clone, Copy)]
+enum StartMode {
+    Plain,
+    /// While `lesson02::thread` holds the new thread back.
+    Held,
+    /// While the new thread runs its whole body before `start` goes on (only for bodies that need
+    /// nothing from the test).
+    RunFirst,
+}
+
+#[derive(Debug)]
+struct BodyScript {
+    start: StartMode,
+    steps: Vec<Step>,
+    /// The body panics after its last step instead of returning.
+    panics: bool,
+}
+
+fn body_script(g: &mut threadlab_harness::generate::Gen) -> BodyScript {
+    use Step::*;
+    BodyScript {
+        // RunFirst rarely: a correct start() that keeps a lock across its spawn makes it wait 0.5 s.
+        start: g.pick(&[
+            StartMode::Plain,
+            StartMode::Plain,
+            StartMode::Held,
+            StartMode::Held,
+            StartMode::RunFirst,
+        ]),
+        steps: {
+            let len = g.count_in(0, 10);
+            let all = [
+                WaitSet,
+                WaitUnset,
+                LockFree,
+                LockHeld,
+                LockPoisoned,
+                Sleep,
+                Checkpoint,
+            ];
+            (0..len).map(|_| g.pick(&all)).collect()
+        },
+        panics: g.one_in(4),
+    }
+}
+
+/// Runs a [`BodyScript`] on `$krate::intermediate::ManagedThread` (the learner's `lesson02` or
+/// `reference`) and returns what the test saw at every point it controls, as plain text.
+macro_rules! run_body_script {
+    ($krate:ident, $script:expr) => {{
+        use $krate::intermediate::{Event, ManagedThread, ThreadState};
+        use $krate::thread::hold;
+        let script: &BodyScript = $script;
+        let name = |state: ThreadState| match state {
+            ThreadState::New => "New",
+            ThreadState::Running => "Running",
+            ThreadState::Blocked => "Blocked",
+            ThreadState::Terminated => "Terminated",
+        };
+        let history = |managed: &ManagedThread<Vec<String>>| {
+            managed
+                .history()
+                .into_iter()
+                .map(name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let events: Vec<Arc<Event>> = script.steps.iter().map(|_| Arc::new(Event::new())).collect();
+        let mutexes: Vec<Arc<Mutex<usize>>> =
+            (0..script.steps.len()).map(|i| Arc::new(Mutex::new(i))).collect();
+        for (i, step) in script.steps.iter().enumerate() {
+            match step {
+                Step::WaitSet => events[i].set(),
+                Step::LockPoisoned => {
+                    let _ = catch_panic(|| {
+                        let _held = mutexes[i].lock().unwrap();
+                        panic!("the test poisons this mutex on purpose");
+                    });
+                }
+                _ => {}
+            }
+        }
+        let mut held: Vec<Option<std::sync::MutexGuard<'_, usize>>> = script
+            .steps
+            .iter()
+            .zip(&mutexes)
+            .map(|(step, mutex)| (*step == Step::LockHeld).then(|| mutex.lock().unwrap()))
+            .collect();
+        let (reached_tx, reached) = mpsc::channel::<usize>();
+        let (go_on, go_on_rx) = mpsc::channel::<()>();
+        let mut managed = {
+            let (steps, panics) = (script.steps.clone(), script.panics);
+            let (events, mutexes) = (events.clone(), mutexes.clone());
+            ManagedThread::new("generated", move |ctx| {
+                let report = |i: usize| {
+                    let _ = reached_tx.send(i);
+                    let _ = go_on_rx.recv_timeout(PATIENCE);
+                };
+                let mut got = Vec::new();
+                for (i, step) in steps.iter().enumerate() {
+                    match step {
+                        Step::WaitSet => ctx.wait(&events[i]),
+                        Step::WaitUnset => {
+                            report(i);
+                            ctx.wait(&events[i]);
+                        }
+                        Step::LockFree | Step::LockPoisoned | Step::LockHeld => {
+                            if *step == Step::LockHeld {
+                                report(i);
+                            }
+                            got.push(match ctx.lock(&mutexes[i]) {
+                                Ok(guard) => format!("Ok({})", *guard),
+                                Err(poisoned) => format!("Err({})", *poisoned.into_inner()),
+                            });
+                        }
+                        Step::Sleep => ctx.sleep(Duration::from_millis(1)),
+                        Step::Checkpoint => report(i),
+                    }
+                }
+                if panics {
+                    panic!("the generated body panics after its last step");
+                }
+                got
+            })
+        };
+        let driven = script
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::WaitUnset | Step::LockHeld | Step::Checkpoint));
+        let mut seen = Vec::new();
+        let started = match script.start {
+            StartMode::Held => {
+                let _held = hold::new_threads();
+                let started = managed.start();
+                seen.push(format!(
+                    "the instant start() returned, the new thread held back: {}, history [{}]",
+                    name(managed.state()),
+                    history(&managed)
+                ));
+                started
+            }
+            StartMode::RunFirst if !driven => {
+                let _first = hold::run_first();
+                managed.start()
+            }
+            _ => managed.start(),
+        };
+        seen.push(format!("start(): {}", if started.is_ok() { "Ok" } else { "Err" }));
+        for (i, step) in script.steps.iter().enumerate() {
+            if !matches!(step, Step::WaitUnset | Step::LockHeld | Step::Checkpoint) {
+                continue;
+            }
+            match reached.recv_timeout(PATIENCE) {
+                Ok(at) if at == i => {}
+                other => {
+                    seen.push(format!("the body did not reach step {i} ({step:?}): {other:?}"));
+                    break;
+                }
+            }
+            seen.push(format!(
+                "step {i} ({step:?}) about to run: {}, history [{}]",
+                name(managed.state()),
+                history(&managed)
+            ));
+            let _ = go_on.send(());
+            if *step == Step::Checkpoint {
+                continue;
+            }
+            let blocked = eventually(|| managed.state() == ThreadState::Blocked);
+            seen.push(format!(
+                "while the body waits in step {i} ({step:?}): {}{}",
+                name(managed.state()),
+                if blocked { "" } else { " (never Blocked in 2 s)" }
+            ));
+            if *step == Step::WaitUnset {
+                events[i].set();
+            } else {
+                held[i] = None;
+            }
+        }
+        drop(held);
+        let joined = match catch_panic(|| managed.join()) {
+            Ok(Ok(got)) => format!("Ok({got:?})"),
+            Ok(Err(_)) => "Err(..)".to_owned(),
+            Err(message) => format!("panicked with {message:?}"),
+        };
+        seen.push(format!(
+            "join(): {joined}; then {}, alive {}, history [{}]",
+            name(managed.state()),
+            managed.is_alive(),
+            history(&managed)
+        ));
+        seen
+    }};
+}
+
+/// Generated bodies (waits on set and unset events, locks on free, held and poisoned mutexes,
+/// sleeps, in any order and number; started plainly, held back, or run to the end before `start`
+/// returns; returning or panicking) show the same states at every point the test controls, the same
+/// lock results, and the same history and `join` as the reference.
+fn generated_bodies_match_the_reference() {
+    threadlab_harness::generate::differential(
+        22,
+        50,
+        "what the test saw of ManagedThread::new(\"generated\", body).start() with this body",
+        body_script,
+        |s| run_body_script!(lesson02, s),
+        |s| run_body_script!(reference, s),
+    );
 }

@@ -11,11 +11,12 @@ use predicates::prelude::*;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
-use threadlab_harness::wait::{PATIENCE, within_patience};
+use threadlab_harness::wait::{PATIENCE, eventually, within_patience};
 use threadlab_harness::{catch_panic, expect, expect_eq};
 
 fn main() {
@@ -36,6 +37,7 @@ fn main() {
             ("threads_share_one_writer", threads_share_one_writer),
             ("log_does_not_wait_for_the_write", log_does_not_wait_for_the_write),
             ("close_reports_a_failed_write", close_reports_a_failed_write),
+            ("logging_matches_the_reference", logging_matches_the_reference),
         ],
         &[
             ("close_then_exit", close_then_exit),
@@ -351,9 +353,15 @@ fn threads_share_one_writer() {
     );
 }
 
-/// A sink that refuses every write.
-#[derive(Debug)]
-struct Broken;
+/// A sink that refuses every write and every flush; sets its flag when dropped.
+#[derive(Debug, Default)]
+struct Broken(Arc<AtomicBool>);
+
+impl Drop for Broken {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
 
 impl Write for Broken {
     fn write(&mut self, _: &[u8]) -> io::Result<usize> {
@@ -366,14 +374,17 @@ impl Write for Broken {
 }
 
 fn close_reports_a_failed_write() {
-    let writer = LogWriter::new(Broken);
+    let sink_dropped = Arc::new(AtomicBool::new(false));
+    let writer = LogWriter::new(Broken(Arc::clone(&sink_dropped)));
+    // Longer than any buffer: the writer hands it to the sink at once and meets the error.
+    writer.log("z".repeat(20_000));
+    // A writer that ends on its error drops the sink with its thread: wait for that, so the lines
+    // below meet a stopped writer. (A writer that stays until close() is fine too; then this wait
+    // runs out and the lines below go to it.)
+    let _ = eventually(|| sink_dropped.load(Ordering::SeqCst));
     let logged = catch_panic(|| {
         for i in 0..20 {
             writer.log(format!("line {i}"));
-            // Give the writer thread time to fail, so later lines meet a stopped writer.
-            if i == 0 {
-                thread::sleep(Duration::from_millis(50));
-            }
         }
     });
     expect!(
@@ -390,14 +401,41 @@ fn close_reports_a_failed_write() {
             "close() on a writer whose every write failed: expected Err(the write error), got Ok({count})"
         ),
     }
-    let dropped = catch_panic(|| drop(LogWriter::new(Broken)));
+    // A sink that fails one write (the one holding "line 3") and takes every other write and every
+    // flush: the writer must stop at that first error and close() must return it, not skip the line.
+    let sink = FailsOn::new(&["line 3"]);
+    let writer = LogWriter::new(sink.clone());
+    let logged = catch_panic(|| {
+        for i in 0..8 {
+            writer.log(format!("line {i}"));
+        }
+    });
+    expect!(
+        logged.is_ok(),
+        "log() on a writer whose sink failed one write: expected no panic, got {}",
+        logged.unwrap_err()
+    );
+    match writer.close() {
+        Err(error) => expect!(
+            error.to_string().contains("disk full"),
+            "close() on a writer whose sink failed the write of \"line 3\" with \"disk full\" (and would have \
+             taken the others): expected that error, the first one it met, got {error:?}"
+        ),
+        Ok(count) => panic!(
+            "close() on a writer whose sink failed the write of \"line 3\" with \"disk full\" (and took every \
+             other write and flush): expected Err(disk full), the first write error, got Ok({count}): a failed \
+             write must end the writer, not be skipped"
+        ),
+    }
+
+    let dropped = catch_panic(|| drop(LogWriter::new(Broken::default())));
     expect!(
         dropped.is_ok(),
         "dropping a LogWriter whose sink fails: expected no panic, got {}",
         dropped.unwrap_err()
     );
     let dropped = catch_panic(|| {
-        let writer = LogWriter::new(Broken);
+        let writer = LogWriter::new(Broken::default());
         writer.log("lost");
         drop(writer);
     });
@@ -434,6 +472,9 @@ impl Write for Gated {
     }
 }
 
+/// Short lines logged after the long ones in the test that `log` does not wait for its sink.
+const SHORT_LINES: usize = 1500;
+
 /// `log` hands the line over and returns: it must not wait for the sink, which here blocks every
 /// write until the test has finished logging.
 fn log_does_not_wait_for_the_write() {
@@ -441,29 +482,210 @@ fn log_does_not_wait_for_the_write() {
     let writer = LogWriter::new(sink.clone());
     // Long lines, so that even a buffered writer passes them on to the sink at once.
     let line = |i: usize| format!("{i} {}", "y".repeat(20_000));
+    // Then many short ones: more than any queue bound a writer might set, while the sink stays blocked.
+    let short = |i: usize| format!("short line {i}");
     let logged = within_patience(move || {
         for i in 0..20 {
             writer.log(line(i));
+        }
+        for i in 0..SHORT_LINES {
+            writer.log(short(i));
         }
         writer
     });
     sink.open();
     let Some(writer) = logged else {
         panic!(
-            "20 calls of log() on a writer whose sink was blocked: expected each to return at once (the writer \
-             thread does the writing), still busy after {PATIENCE:?}"
+            "{} calls of log() on a writer whose sink was blocked: expected each to return at once (the writer \
+             thread does the writing, and the queue has no bound), still busy after {PATIENCE:?}",
+            20 + SHORT_LINES
         )
     };
     let closed = within_patience(move || writer.close());
+    let total = 20 + SHORT_LINES as u64;
     expect!(
-        matches!(closed, Some(Ok(20))),
-        "close() after 20 lines were logged and the blocked sink was opened: expected Ok(20), got {closed:?}"
+        matches!(closed, Some(Ok(n)) if n == total),
+        "close() after {total} lines were logged and the blocked sink was opened: expected Ok({total}), got {closed:?}"
     );
     let text = sink.inner.text();
-    let expected: String = (0..20).map(|i| format!("{}\n", line(i))).collect();
+    let expected: String = (0..20)
+        .map(|i| format!("{}\n", line(i)))
+        .chain((0..SHORT_LINES).map(|i| format!("{}\n", short(i))))
+        .collect();
     expect!(
         text == expected,
-        "the sink after 20 long lines and close(): expected the 20 lines in order, each ending in \\n; got {} bytes",
+        "the sink after {total} lines and close(): expected them in order, each ending in \\n; got {} bytes",
         text.len()
+    );
+}
+
+/// What a test sink saw: the bytes it took, the threads that wrote or flushed, whether it was dropped.
+#[derive(Debug, Default)]
+struct SinkLog {
+    bytes: Vec<u8>,
+    threads: Vec<thread::ThreadId>,
+    failures: usize,
+    dropped: bool,
+}
+
+/// A sink that fails every write holding one of `markers` (the first failure says "disk full",
+/// later ones "still broken") and takes everything else; every flush succeeds.
+#[derive(Debug, Clone)]
+struct FailsOn {
+    markers: Vec<String>,
+    log: Arc<Mutex<SinkLog>>,
+    /// Only the copy handed to the writer reports its drop.
+    owned: bool,
+}
+
+impl FailsOn {
+    fn new(markers: &[&str]) -> FailsOn {
+        FailsOn {
+            markers: markers.iter().map(|m| (*m).to_owned()).collect(),
+            log: Arc::default(),
+            owned: false,
+        }
+    }
+
+    /// The copy to give to a `LogWriter`.
+    fn handed_over(&self) -> FailsOn {
+        FailsOn {
+            markers: self.markers.clone(),
+            log: Arc::clone(&self.log),
+            owned: true,
+        }
+    }
+}
+
+impl Write for FailsOn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut log = self.log.lock().unwrap();
+        log.threads.push(thread::current().id());
+        let text = String::from_utf8_lossy(buf);
+        if self.markers.iter().any(|m| text.contains(m.as_str())) {
+            log.failures += 1;
+            let what = if log.failures == 1 {
+                "disk full"
+            } else {
+                "still broken"
+            };
+            return Err(io::Error::other(what));
+        }
+        log.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.log.lock().unwrap().threads.push(thread::current().id());
+        Ok(())
+    }
+}
+
+impl Drop for FailsOn {
+    fn drop(&mut self) {
+        if self.owned {
+            self.log.lock().unwrap_or_else(|e| e.into_inner()).dropped = true;
+        }
+    }
+}
+
+/// One generated case of the differential test.
+#[derive(Debug)]
+struct LogCase {
+    lines: Vec<String>,
+    /// The line (index) whose write the sink refuses, if any.
+    fails_at: Option<usize>,
+    /// Ended with `close()` (else dropped).
+    close: bool,
+}
+
+fn log_case(g: &mut threadlab_harness::generate::Gen) -> LogCase {
+    let long = "x".repeat(10_000);
+    let kinds = [
+        "",
+        "a",
+        "ünïcödé ✓",
+        "tab\there",
+        "two\nlines",
+        long.as_str(),
+        "numbered",
+    ];
+    let len = g.count(400);
+    let lines: Vec<String> = (0..len)
+        .map(|i| match g.pick(&kinds) {
+            "numbered" => format!("line {i}"),
+            kind => kind.to_owned(),
+        })
+        .collect();
+    let fails_at = (!lines.is_empty() && g.one_in(3)).then(|| g.range(0, lines.len() as u64 - 1) as usize);
+    LogCase {
+        lines,
+        fails_at,
+        close: !g.one_in(3),
+    }
+}
+
+/// The marker that makes the sink refuse the write of a line.
+const FAIL: &str = "<the sink refuses this line>";
+
+/// Runs a [`LogCase`] on `$krate::advanced::LogWriter` (the learner's `lesson03` or `reference`) and
+/// returns what can be seen from outside, as plain text.
+macro_rules! run_log_case {
+    ($krate:ident, $case:expr) => {{
+        let case: &LogCase = $case;
+        let sink = FailsOn::new(&[FAIL]);
+        let writer = $krate::advanced::LogWriter::new(sink.handed_over());
+        for (i, line) in case.lines.iter().enumerate() {
+            if case.fails_at == Some(i) {
+                writer.log(format!("{line}{FAIL}"));
+            } else {
+                writer.log(line.as_str());
+            }
+        }
+        let ended = if case.close {
+            match writer.close() {
+                Ok(count) => format!("close(): Ok({count})"),
+                Err(error) => format!("close(): Err({error})"),
+            }
+        } else {
+            drop(writer);
+            "dropped".to_owned()
+        };
+        let log = sink.log.lock().unwrap();
+        let caller = thread::current().id();
+        let mut threads = log.threads.clone();
+        threads.dedup();
+        let bytes = if case.fails_at.is_some() {
+            "(not compared: the sink failed)".to_owned()
+        } else {
+            String::from_utf8_lossy(&log.bytes).into_owned()
+        };
+        vec![
+            ended,
+            format!("what the sink took: {bytes:?}"),
+            format!(
+                "every write and flush on one thread that is not the caller's: {}",
+                threads.len() <= 1 && !threads.contains(&caller)
+            ),
+            format!(
+                "the sink dropped (its writer thread gone) when that returned: {}",
+                log.dropped
+            ),
+        ]
+    }};
+}
+
+/// Generated logs (no line, one, hundreds; empty lines, non-ASCII, tabs, embedded newlines, lines
+/// longer than any buffer; a sink that refuses one line's write; ended by `close()` or by drop) give
+/// the same result, the same bytes, writes on one thread of its own, and the writer thread gone
+/// when `close` or drop returns, as the reference.
+fn logging_matches_the_reference() {
+    threadlab_harness::generate::differential(
+        31,
+        60,
+        "what the sink and close() showed, for LogWriter::new(sink), log() of these lines, then close() or drop",
+        log_case,
+        |c| run_log_case!(lesson03, c),
+        |c| run_log_case!(reference, c),
     );
 }

@@ -47,6 +47,11 @@ fn main() {
             "heartbeat_stop_passes_on_a_panic_in_on_beat",
             heartbeat_stop_passes_on_a_panic_in_on_beat,
         ),
+        ("event_calls_match_the_reference", event_calls_match_the_reference),
+        (
+            "heartbeats_at_edge_intervals_match_the_reference",
+            heartbeats_at_edge_intervals_match_the_reference,
+        ),
     ]);
 }
 
@@ -113,16 +118,19 @@ fn event_wait_sees_a_set_made_before_it() {
     );
 }
 
-/// Three threads wait on one event; one `set` must release all three.
+/// Threads waiting on one event (more than any fixed number of wake-ups would cover); one `set` must
+/// release them all.
 fn event_set_wakes_every_waiter() {
+    const WAITERS: usize = 17;
+    const TIMED: usize = 6;
     let event = Arc::new(Event::new());
     let (report, reports) = mpsc::channel();
     let (started, starts) = mpsc::channel();
-    for waiter in 0..3 {
+    for waiter in 0..WAITERS {
         let (event, report, started) = (Arc::clone(&event), report.clone(), started.clone());
         thread::spawn(move || {
             started.send(()).unwrap();
-            if waiter == 2 {
+            if waiter < TIMED {
                 let flag = event.wait_timeout(Duration::from_secs(30));
                 let _ = report.send(format!("wait_timeout(30 s) returned {flag}"));
             } else {
@@ -131,32 +139,37 @@ fn event_set_wakes_every_waiter() {
             }
         });
     }
-    for _ in 0..3 {
+    for _ in 0..WAITERS {
         starts.recv().unwrap();
     }
-    // Not needed for correctness: it just makes it very likely that all three are asleep in the
+    // Not needed for correctness: it just makes it very likely that all of them are asleep in the
     // Condvar when `set` comes, which is the case this test is about.
     thread::sleep(Duration::from_millis(50));
     event.set();
     let mut woken = Vec::new();
     let deadline = Instant::now() + PATIENCE;
-    while woken.len() < 3 {
+    while woken.len() < WAITERS {
         match reports.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) => woken.push(line),
             Err(_) => break,
         }
     }
     expect!(
-        woken.len() == 3,
-        "3 threads waited on one event (2 in wait(), 1 in wait_timeout(30 s)), then set() was called: \
-         expected all 3 to return within {PATIENCE:?}, but only {} did: {woken:?} (set must wake every waiter)",
+        woken.len() == WAITERS,
+        "{WAITERS} threads waited on one event ({} in wait(), {TIMED} in wait_timeout(30 s)), then set() was \
+         called once: expected all {WAITERS} to return within {PATIENCE:?}, but only {} did: {woken:?} (set must \
+         wake every waiter, however many there are)",
+        WAITERS - TIMED,
         woken.len()
     );
+    let timed_true = woken
+        .iter()
+        .filter(|line| *line == "wait_timeout(30 s) returned true")
+        .count();
     expect!(
-        woken
-            .iter()
-            .any(|line| line == "wait_timeout(30 s) returned true"),
-        "the waiter in wait_timeout(30 s) should return true once set() was called; it reported {woken:?}"
+        timed_true == TIMED,
+        "the {TIMED} waiters in wait_timeout(30 s) should each return true once set() was called; they reported \
+         {woken:?}"
     );
 }
 
@@ -420,4 +433,219 @@ fn heartbeat_stop_passes_on_a_panic_in_on_beat() {
              expected the same message (resume the payload that join() returns)"
         ),
     }
+}
+
+/// One call of the differential test on a single thread.
+#[derive(Debug, Clone)]
+enum Call {
+    Set,
+    Clear,
+    IsSet,
+    /// `wait_timeout` (`Duration::MAX` only while the flag is up: it must then return at once).
+    WaitTimeout(Duration),
+    /// `wait()`, only while the flag is up (it must return at once).
+    Wait,
+}
+
+fn calls(g: &mut threadlab_harness::generate::Gen) -> Vec<Call> {
+    let len = g.count_in(0, 16);
+    (0..len)
+        .map(|_| match g.range(0, 6) {
+            0 | 1 => Call::Set,
+            2 => Call::Clear,
+            3 => Call::IsSet,
+            4 | 5 => Call::WaitTimeout(g.pick(&[
+                Duration::ZERO,
+                Duration::from_millis(1),
+                Duration::from_millis(3),
+                Duration::MAX,
+            ])),
+            _ => Call::Wait,
+        })
+        .collect()
+}
+
+/// Runs calls on a new `$krate::beginner::Event` (the learner's `lesson03` or `reference`) on one
+/// thread, with each wait on a helper thread and a time limit, and returns what each call gave.
+macro_rules! run_calls {
+    ($krate:ident, $calls:expr) => {{
+        let event = Arc::new($krate::beginner::Event::new());
+        let mut up = false;
+        let mut seen = Vec::new();
+        for call in $calls {
+            let waiter = Arc::clone(&event);
+            seen.push(match call {
+                Call::Set => {
+                    event.set();
+                    up = true;
+                    "set()".to_owned()
+                }
+                Call::Clear => {
+                    event.clear();
+                    up = false;
+                    "clear()".to_owned()
+                }
+                Call::IsSet => format!("is_set(): {}", event.is_set()),
+                Call::WaitTimeout(timeout) => {
+                    // A timeout of Duration::MAX only while the flag is up; 3 ms otherwise.
+                    let timeout = if *timeout == Duration::MAX && !up {
+                        Duration::from_millis(3)
+                    } else {
+                        *timeout
+                    };
+                    let started = Instant::now();
+                    match within_patience(move || waiter.wait_timeout(timeout)) {
+                        Some(flag) => format!(
+                            "wait_timeout({timeout:?}): {flag}{}",
+                            if !flag && started.elapsed() < timeout {
+                                " before the timeout had passed"
+                            } else {
+                                ""
+                            }
+                        ),
+                        None => format!("wait_timeout({timeout:?}): still waiting after {PATIENCE:?}"),
+                    }
+                }
+                Call::Wait if up => match within_patience(move || waiter.wait()) {
+                    Some(()) => "wait(): returned".to_owned(),
+                    None => format!("wait(): still waiting after {PATIENCE:?}"),
+                },
+                Call::Wait => continue,
+            });
+        }
+        seen
+    }};
+}
+
+/// Generated sequences of `set`, `clear`, `is_set`, `wait` and `wait_timeout` (timeouts of zero, a
+/// few ms, and `Duration::MAX` while the flag is up) on one thread give what the reference gives,
+/// call by call.
+fn event_calls_match_the_reference() {
+    threadlab_harness::generate::differential(
+        41,
+        80,
+        "what each call gave, for Event::new() then these calls on one thread",
+        calls,
+        |c| run_calls!(lesson03, c),
+        |c| run_calls!(reference, c),
+    );
+}
+
+/// One generated heartbeat.
+#[derive(Debug)]
+struct Beats {
+    interval: Duration,
+    /// Stopped after this many beats were seen.
+    after: u64,
+    /// Ended with `stop()` (else dropped).
+    stop: bool,
+}
+
+fn beats(g: &mut threadlab_harness::generate::Gen) -> Beats {
+    let interval = g.pick(&[
+        Duration::ZERO,
+        Duration::from_millis(1),
+        Duration::from_millis(3),
+        Duration::MAX,
+    ]);
+    Beats {
+        interval,
+        after: if interval == Duration::MAX {
+            0
+        } else {
+            g.range(0, 5)
+        },
+        stop: !g.one_in(3),
+    }
+}
+
+/// Runs a [`Beats`] on `$krate::beginner::Heartbeat` and returns what the test can see, as plain
+/// text: whether each promise held, not the timing-dependent count itself.
+macro_rules! run_beats {
+    ($krate:ident, $beats:expr) => {{
+        let beats: &Beats = $beats;
+        let (beat, seen_beats) = mpsc::channel();
+        let caller = thread::current().id();
+        let started = Instant::now();
+        let heartbeat = $krate::beginner::Heartbeat::start(beats.interval, move |n| {
+            let _ = beat.send((n, thread::current().id(), started.elapsed()));
+        });
+        let mut got = Vec::new();
+        while (got.len() as u64) < beats.after {
+            match seen_beats.recv_timeout(PATIENCE) {
+                Ok(b) => got.push(b),
+                Err(_) => break,
+            }
+        }
+        let reached = got.len() as u64 >= beats.after;
+        let stop = beats.stop;
+        let count = within_patience(move || {
+            if stop {
+                Some(heartbeat.stop())
+            } else {
+                drop(heartbeat);
+                None
+            }
+        });
+        // Once stop or drop has returned, the thread is gone, and `on_beat` (the only sender) with it.
+        let mut gone = false;
+        loop {
+            match seen_beats.try_recv() {
+                Ok(b) => got.push(b),
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    gone = true;
+                    break;
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+            }
+        }
+        let numbers: Vec<u64> = got.iter().map(|b| b.0).collect();
+        let mut threads: Vec<_> = got.iter().map(|b| b.1).collect();
+        threads.dedup();
+        let early: Vec<u64> = got
+            .iter()
+            .filter(|(n, _, at)| beats.interval.checked_mul(*n as u32).is_some_and(|due| *at < due))
+            .map(|b| b.0)
+            .collect();
+        vec![
+            format!(
+                "the first {} beats came within {PATIENCE:?} each: {reached}",
+                beats.after
+            ),
+            format!(
+                "{} returned within {PATIENCE:?}: {}",
+                if stop { "stop()" } else { "drop" },
+                count.is_some()
+            ),
+            format!(
+                "beat numbers are 1, 2, 3, ... in order: {}",
+                numbers.iter().enumerate().all(|(i, n)| *n == i as u64 + 1)
+            ),
+            format!(
+                "stop() returned how many times on_beat was called: {}",
+                count.flatten().is_none_or(|c| c == numbers.len() as u64)
+            ),
+            format!(
+                "every beat on one thread that is not the caller's: {}",
+                threads.len() <= 1 && !threads.contains(&caller)
+            ),
+            format!("beats that came before n intervals had passed since start: {early:?}"),
+            format!("on_beat dropped (the thread gone) when that returned: {gone}"),
+        ]
+    }};
+}
+
+/// Generated heartbeats at the edges of `interval` (zero, a few ms, `Duration::MAX`), stopped or
+/// dropped after a few beats: beat numbers in order from 1, the count `stop` returns, every beat on
+/// one thread of its own and none early, a prompt end, and the thread gone after it, as with the
+/// reference.
+fn heartbeats_at_edge_intervals_match_the_reference() {
+    threadlab_harness::generate::differential(
+        42,
+        40,
+        "what the test saw of Heartbeat::start(interval, on_beat), stopped or dropped after some beats",
+        beats,
+        |b| run_beats!(lesson03, b),
+        |b| run_beats!(reference, b),
+    );
 }

@@ -32,6 +32,10 @@ fn main() {
             "a_panicking_thread_does_not_stop_shutdown",
             a_panicking_thread_does_not_stop_shutdown,
         ),
+        (
+            "generated_thread_trees_match_the_reference",
+            generated_thread_trees_match_the_reference,
+        ),
     ]);
 }
 
@@ -329,5 +333,201 @@ fn a_panicking_thread_does_not_stop_shutdown() {
             panicked: 1
         },
         "shutdown() after one of two non-daemon threads panicked"
+    );
+}
+
+/// How a generated thread is started: by the runtime (a root) or by its parent's `Context`.
+#[derive(Debug, Clone, Copy)]
+enum How {
+    Spawn,
+    SpawnDaemon,
+    /// Through a clone of the parent's `Context` (as `Spawn` for a root).
+    CloneSpawn,
+    /// Through a clone of the parent's `Context` (as `SpawnDaemon` for a root).
+    CloneSpawnDaemon,
+}
+
+/// One thread of a generated tree.
+#[derive(Debug, Clone)]
+struct Node {
+    /// `None`: started by the runtime, before shutdown; else by that (earlier) node.
+    parent: Option<usize>,
+    how: How,
+    /// The body panics after starting its children.
+    panics: bool,
+    /// The body starts its children only once shutdown has been called.
+    late: bool,
+    /// What the docs make it: a daemon or not.
+    daemon: bool,
+}
+
+fn tree(g: &mut threadlab_harness::generate::Gen) -> Vec<Node> {
+    let len = g.count_in(0, 12);
+    let mut nodes: Vec<Node> = Vec::new();
+    for i in 0..len {
+        let parent = (i > 0 && !g.one_in(3)).then(|| g.range(0, i as u64 - 1) as usize);
+        let how = g.pick(&[
+            How::Spawn,
+            How::SpawnDaemon,
+            How::CloneSpawn,
+            How::CloneSpawnDaemon,
+        ]);
+        let daemon = match (how, parent) {
+            (How::SpawnDaemon | How::CloneSpawnDaemon, _) => true,
+            (_, None) => false,
+            (_, Some(p)) => nodes[p].daemon,
+        };
+        nodes.push(Node {
+            parent,
+            how,
+            panics: g.one_in(4),
+            late: g.one_in(3),
+            daemon,
+        });
+    }
+    nodes
+}
+
+/// A gate threads wait at (for at most a few seconds) until the test opens it.
+#[derive(Default)]
+struct Gate(std::sync::Mutex<bool>, std::sync::Condvar);
+
+impl Gate {
+    fn open(&self) {
+        *self.0.lock().unwrap() = true;
+        self.1.notify_all();
+    }
+    fn wait(&self) {
+        let open = self.0.lock().unwrap();
+        let _ = self
+            .1
+            .wait_timeout_while(open, Duration::from_secs(5), |open| !*open);
+    }
+}
+
+/// What the bodies of a generated tree share with the test.
+#[derive(Default)]
+struct Plan {
+    nodes: Vec<Node>,
+    /// (node, ctx.is_daemon(), the thread it ran on), as each body starts.
+    ran: std::sync::Mutex<Vec<(usize, bool, thread::ThreadId)>>,
+    /// Nodes whose body has ended (returned or panicked).
+    ended: std::sync::Mutex<Vec<usize>>,
+    shutdown_called: Gate,
+    release_daemons: Gate,
+}
+
+/// Marks a node ended when dropped: when its body returns or panics.
+struct Ends(Arc<Plan>, usize);
+
+impl Drop for Ends {
+    fn drop(&mut self) {
+        self.0
+            .ended
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(self.1);
+    }
+}
+
+/// Runs a generated tree on `$krate::intermediate::Runtime` (the learner's `lesson03` or
+/// `reference`) and returns what the test can see, as plain text.
+macro_rules! run_tree {
+    ($krate:ident, $nodes:expr) => {{
+        use $krate::intermediate::{Context, Runtime};
+        fn body(ctx: &Context, plan: Arc<Plan>, i: usize) {
+            let _ends = Ends(Arc::clone(&plan), i);
+            plan.ran.lock().unwrap().push((i, ctx.is_daemon(), thread::current().id()));
+            if plan.nodes[i].late {
+                plan.shutdown_called.wait();
+            }
+            for child in (0..plan.nodes.len()).filter(|&c| plan.nodes[c].parent == Some(i)) {
+                let for_child = Arc::clone(&plan);
+                let run = move |ctx: &Context| body(ctx, for_child, child);
+                match plan.nodes[child].how {
+                    How::Spawn => ctx.spawn(run),
+                    How::SpawnDaemon => ctx.spawn_daemon(run),
+                    How::CloneSpawn => ctx.clone().spawn(run),
+                    How::CloneSpawnDaemon => ctx.clone().spawn_daemon(run),
+                }
+            }
+            if plan.nodes[i].daemon {
+                // A daemon stays until the test lets it go, after shutdown has returned.
+                plan.release_daemons.wait();
+            }
+            if plan.nodes[i].panics {
+                panic!("generated thread {i} panics on purpose");
+            }
+        }
+        let nodes: &Vec<Node> = $nodes;
+        let plan = Arc::new(Plan {
+            nodes: nodes.clone(),
+            ..Plan::default()
+        });
+        let runtime = Runtime::new();
+        for root in (0..nodes.len()).filter(|&i| nodes[i].parent.is_none()) {
+            let for_root = Arc::clone(&plan);
+            let run = move |ctx: &Context| body(ctx, for_root, root);
+            match nodes[root].how {
+                How::Spawn | How::CloneSpawn => runtime.spawn(run),
+                How::SpawnDaemon | How::CloneSpawnDaemon => runtime.spawn_daemon(run),
+            }
+        }
+        let (done, report) = mpsc::channel();
+        let during = Arc::clone(&plan);
+        thread::spawn(move || {
+            during.shutdown_called.open();
+            let report = runtime.shutdown();
+            let ended = during.ended.lock().unwrap().clone();
+            let _ = done.send((report, ended));
+        });
+        let mut seen = Vec::new();
+        match report.recv_timeout(PATIENCE) {
+            Ok((report, ended)) => {
+                let unfinished: Vec<usize> = (0..nodes.len())
+                    .filter(|&i| !nodes[i].daemon && !ended.contains(&i))
+                    .collect();
+                seen.push(format!(
+                    "shutdown(): ShutdownReport {{ joined: {}, panicked: {} }}, non-daemon threads not ended when \
+                     it returned: {unfinished:?}",
+                    report.joined, report.panicked
+                ));
+            }
+            Err(_) => seen.push(format!("shutdown() had not returned after {PATIENCE:?}")),
+        }
+        // Every body starts, the daemons' too (before the test lets them go).
+        let all_ran = threadlab_harness::wait::eventually(|| plan.ran.lock().unwrap().len() >= nodes.len());
+        plan.release_daemons.open();
+        let mut ran = plan.ran.lock().unwrap().clone();
+        ran.sort_by_key(|r| r.0);
+        let test = thread::current().id();
+        let mut threads: Vec<String> = ran.iter().map(|r| format!("{:?}", r.2)).collect();
+        threads.sort();
+        threads.dedup();
+        seen.push(format!("every body ran: {all_ran}"));
+        seen.push(format!(
+            "ctx.is_daemon() in each: {:?}",
+            ran.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>()
+        ));
+        seen.push(format!(
+            "each body on a thread of its own, none on the test's: {}",
+            threads.len() == ran.len() && ran.iter().all(|r| r.2 != test)
+        ));
+        seen
+    }};
+}
+
+/// Generated trees of threads (started by the runtime or by other threads, each way, through a
+/// `Context` or a clone of it; daemons and not; some start their children only after shutdown was
+/// called, some panic) give the same report, the same `is_daemon()` everywhere, every non-daemon
+/// ended when shutdown returns, and every body on a thread of its own, as the reference.
+fn generated_thread_trees_match_the_reference() {
+    threadlab_harness::generate::differential(
+        32,
+        40,
+        "what the test saw of a Runtime running this tree of threads, then shutdown()",
+        tree,
+        |t| run_tree!(lesson03, t),
+        |t| run_tree!(reference, t),
     );
 }

@@ -23,6 +23,7 @@ fn main() {
             "count_with_mutex_totals_every_thread",
             count_with_mutex_totals_every_thread,
         ),
+        ("counts_match_the_reference", counts_match_the_reference),
     ]);
 }
 
@@ -118,6 +119,58 @@ fn count_with_mutex_totals_every_thread() {
             count_with_mutex(2, 0),
             0,
             "count_with_mutex(2, 0) (threads that add nothing)"
+        );
+    });
+}
+
+/// Generated counts (no threads, one, more than any fixed cap; no hits per thread, one, several)
+/// give the same totals from `count_hits` and `count_with_mutex`, and the same number of threads
+/// started, as the reference; `hits()` after each of a generated number of `record()` calls on one
+/// thread matches too.
+fn counts_match_the_reference() {
+    use threadlab_harness::generate::differential;
+    explore(1, || {
+        differential(
+            11,
+            25,
+            "(count_hits, threads it started, count_with_mutex, threads it started) for (threads, \
+             per_thread)",
+            |g| (g.count(12), g.count(5) as u64),
+            |&(threads, per_thread)| {
+                let (hits, started) = count_spawns(|| count_hits(threads, per_thread));
+                let (locked, started_locked) = count_spawns(|| count_with_mutex(threads, per_thread));
+                (hits, started, locked, started_locked)
+            },
+            |&(threads, per_thread)| {
+                let (hits, started) = count_spawns(|| reference::beginner::count_hits(threads, per_thread));
+                let (locked, started_locked) =
+                    count_spawns(|| reference::beginner::count_with_mutex(threads, per_thread));
+                (hits, started, locked, started_locked)
+            },
+        );
+        differential(
+            12,
+            20,
+            "hits() after each record() on one thread, for the number of record() calls",
+            |g| g.count(40),
+            |&n| {
+                let counter = HitCounter::default();
+                (0..n)
+                    .map(|_| {
+                        counter.record();
+                        counter.hits()
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |&n| {
+                let counter = reference::beginner::HitCounter::default();
+                (0..n)
+                    .map(|_| {
+                        counter.record();
+                        counter.hits()
+                    })
+                    .collect::<Vec<_>>()
+            },
         );
     });
 }

@@ -6,9 +6,10 @@
 //! that only opens when two threads are inside `with` at once.
 
 use lesson06::advanced::PerThread;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
+use std::time::Instant;
 use threadlab_harness::wait::{PATIENCE, Rendezvous, within_patience};
 use threadlab_harness::{catch_panic, expect, expect_eq};
 
@@ -35,6 +36,8 @@ fn main() {
             separate_per_threads_are_independent,
         ),
         ("with_inside_with_panics", with_inside_with_panics),
+        ("a_panic_in_f_keeps_the_value", a_panic_in_f_keeps_the_value),
+        ("uses_match_the_reference", uses_match_the_reference),
     ]);
 }
 
@@ -205,6 +208,74 @@ fn threads_do_not_wait_for_each_other() {
         vec![1, 1, 1],
         "into_values() (sorted) after 3 threads added 1 each"
     );
+    a_slow_factory_holds_up_no_other_thread();
+}
+
+/// Thread A's first `with` runs the factory, which waits until thread B's first `with` (factory and
+/// `f` included) has returned. The factory is part of `with`: while it runs on one thread, `with` on
+/// another must not wait for it, so nothing shared may stay locked around the factory.
+fn a_slow_factory_holds_up_no_other_thread() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let a_in_factory: Arc<Flag> = Arc::default();
+    let b_done: Arc<Flag> = Arc::default();
+    let per_thread = PerThread::new({
+        let (calls, a_in_factory, b_done) =
+            (Arc::clone(&calls), Arc::clone(&a_in_factory), Arc::clone(&b_done));
+        move || {
+            if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                set(&a_in_factory);
+                // Until B is done or the test gives up on it (it sets the flag in any case): a
+                // patience of A's own would run out before the test's, and let B through in time
+                // on some runs.
+                while !wait_for(&b_done) {}
+            }
+            0u64
+        }
+    });
+    let (a_result, b_returned) = thread::scope(|s| {
+        let a = s.spawn(|| per_thread.with(add_one));
+        let started = wait_for(&a_in_factory);
+        let b = s.spawn(|| {
+            let got = per_thread.with(add_one);
+            set(&b_done);
+            got
+        });
+        let b_returned = started && wait_for(&b_done);
+        // Let A go on in any case, so that the scope can end.
+        set(&b_done);
+        let _ = b.join();
+        (a.join().ok(), b_returned)
+    });
+    expect!(
+        b_returned,
+        "while thread A's first with() was still running the factory (it waits for thread B), \
+         thread B's first with() did not return within {PATIENCE:?}: with() on one thread waited for \
+         the factory running on another. Run the factory without holding any lock that other \
+         threads' with() needs (find the slot under the lock, create the value outside it)"
+    );
+    expect_eq!(a_result, Some(1), "thread A's with(|v| {{ *v += 1; *v }})");
+}
+
+/// A flag one thread sets and another waits for.
+type Flag = (Mutex<bool>, Condvar);
+
+fn set(flag: &Flag) {
+    *flag.0.lock().unwrap() = true;
+    flag.1.notify_all();
+}
+
+/// Waits until the flag is set (true) or the patience runs out (false).
+fn wait_for(flag: &Flag) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    let mut set = flag.0.lock().unwrap();
+    while !*set {
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        set = flag.1.wait_timeout(set, deadline - now).unwrap().0;
+    }
+    true
 }
 
 fn separate_per_threads_are_independent() {
@@ -252,4 +323,108 @@ fn with_inside_with_panics() {
         nested.unwrap()
     );
     expect_eq!(after, 7, "with(|v| *v) after the nested call panicked");
+}
+
+/// A panic inside `f` (caught by the caller) leaves the thread's value as `f` left it, and later
+/// calls on that thread keep working with it.
+fn a_panic_in_f_keeps_the_value() {
+    let per_thread = PerThread::new(|| 0u64);
+    expect_eq!(
+        per_thread.with(add_one),
+        1,
+        "the first with() on the test's thread"
+    );
+    let caught = catch_panic(|| {
+        per_thread.with(|v| {
+            *v = 41;
+            ::core::panic!("f fails on purpose")
+        })
+    });
+    expect!(
+        caught.is_err(),
+        "the panic inside f should reach the caller of with()"
+    );
+    let after = catch_panic(|| per_thread.with(add_one));
+    expect!(
+        after == Ok(42),
+        "after f set the thread's value to 41 and panicked (the caller caught the panic), the next \
+         with(|v| {{ *v += 1; *v }}) on that thread gave {after:?}, expected Ok(42): a panic in f is \
+         not a nested call, and the value (with f's changes) stays the thread's"
+    );
+    expect_eq!(
+        per_thread.into_values(),
+        vec![42],
+        "into_values() after the panic and one more call"
+    );
+}
+
+/// Generated uses (up to 20 threads, more than any fixed cap; each thread a run of calls that add to
+/// its value or read it; some threads that never call `with`; the caller using it or not; two
+/// `PerThread`s side by side) give the same results from every call, the same number of factory
+/// calls and the same values from `into_values` (sorted) as the reference.
+fn uses_match_the_reference() {
+    use threadlab_harness::generate::differential;
+    macro_rules! run {
+        ($per_thread:path, $plan:expr) => {{
+            let (caller, threads): &(Vec<u64>, Vec<Vec<u64>>) = $plan;
+            let (made, made_b) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+            let first = $per_thread({
+                let made = Arc::clone(&made);
+                move || {
+                    made.fetch_add(1, Ordering::SeqCst);
+                    10u64
+                }
+            });
+            let second = $per_thread({
+                let made = Arc::clone(&made_b);
+                move || {
+                    made.fetch_add(1, Ordering::SeqCst);
+                    1000u64
+                }
+            });
+            let apply = |adds: &[u64]| -> Vec<(u64, u64)> {
+                adds.iter()
+                    .map(|&k| {
+                        let a = first.with(|v| {
+                            *v += k;
+                            *v
+                        });
+                        let b = if k % 2 == 0 { second.with(|v| *v) } else { 0 };
+                        (a, b)
+                    })
+                    .collect()
+            };
+            let on_caller = apply(caller);
+            let on_threads: Vec<Vec<(u64, u64)>> = thread::scope(|s| {
+                let handles: Vec<_> = threads.iter().map(|adds| s.spawn(|| apply(adds))).collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            let made_now = (made.load(Ordering::SeqCst), made_b.load(Ordering::SeqCst));
+            (
+                on_caller,
+                on_threads,
+                made_now,
+                sorted(first.into_values()),
+                sorted(second.into_values()),
+            )
+        }};
+    }
+    differential(
+        41,
+        60,
+        "(results on the caller, results on each thread, factory calls of the two PerThreads, their \
+         into_values() sorted) for (the caller's adds, each thread's adds; an even add also reads the \
+         second PerThread)",
+        |g| {
+            (
+                g.vec(3, |g| g.count(4) as u64),
+                g.vec(20, |g| g.vec(4, |g| g.count(5) as u64)),
+            )
+        },
+        |plan| run!(PerThread::new, plan),
+        |plan| run!(reference::advanced::PerThread::new, plan),
+    );
 }

@@ -29,6 +29,7 @@ fn main() {
             "count_per_thread_leaves_the_caller_alone",
             count_per_thread_leaves_the_caller_alone,
         ),
+        ("counts_match_the_reference", counts_match_the_reference),
     ]);
 }
 
@@ -130,6 +131,8 @@ fn count_per_thread_gives_each_thread_its_own_count() {
         "count_per_thread(6, 7) called after earlier calls (new threads start from 0 again)"
     );
     expect_new_threads(5, 3);
+    // More threads than any fixed cap, each with a counter of its own.
+    expect_new_threads(20, 2);
 }
 
 /// The counts must come from bump() calls on `threads` new threads: the right numbers written down
@@ -172,4 +175,64 @@ fn count_per_thread_leaves_the_caller_alone() {
     );
     // A caller left alone because nothing was counted at all is no answer either.
     expect_new_threads(3, 4);
+}
+
+/// Generated counts (no threads, one, more than any fixed cap; no bumps, one, several) give the
+/// same entries from `count_per_thread` as the reference, on new threads; and generated runs of
+/// `bump()` on threads started one after another, with the caller bumping in between, give the same
+/// values, call by call.
+fn counts_match_the_reference() {
+    use threadlab_harness::generate::differential;
+    differential(
+        21,
+        60,
+        "(count_per_thread(threads, bumps), whether it started at least `threads` threads, the caller's \
+         next bump() minus its last) for (threads, bumps)",
+        |g| (g.count(24), g.count(6) as u64),
+        |&(threads, bumps)| {
+            let before = bump();
+            let (counts, started) = count_std_spawns(|| count_per_thread(threads, bumps));
+            (counts, started >= threads as u64, bump() - before)
+        },
+        |&(threads, bumps)| {
+            let before = reference::beginner::bump();
+            let (counts, started) =
+                count_std_spawns(|| reference::beginner::count_per_thread(threads, bumps));
+            (
+                counts,
+                started >= threads as u64,
+                reference::beginner::bump() - before,
+            )
+        },
+    );
+    differential(
+        22,
+        60,
+        "the values bump() returned, thread by thread (each thread started after the one before \
+         ended, the caller bumping once between them), for the bumps each thread makes",
+        |g| g.vec(8, |g| g.count(5)),
+        |plan| {
+            let mut seen = Vec::new();
+            for &n in plan {
+                let on_thread = thread::spawn(move || (0..n).map(|_| bump()).collect::<Vec<u64>>())
+                    .join()
+                    .unwrap_or_default();
+                seen.push(on_thread);
+                seen.push(vec![bump()]);
+            }
+            seen
+        },
+        |plan| {
+            let mut seen = Vec::new();
+            for &n in plan {
+                let on_thread =
+                    thread::spawn(move || (0..n).map(|_| reference::beginner::bump()).collect::<Vec<u64>>())
+                        .join()
+                        .unwrap_or_default();
+                seen.push(on_thread);
+                seen.push(vec![reference::beginner::bump()]);
+            }
+            seen
+        },
+    );
 }

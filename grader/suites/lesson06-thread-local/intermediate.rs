@@ -36,6 +36,10 @@ fn main() {
             "spawn_with_context_returns_at_once",
             spawn_with_context_returns_at_once,
         ),
+        (
+            "request_programs_match_the_reference",
+            request_programs_match_the_reference,
+        ),
     ]);
 }
 
@@ -234,6 +238,13 @@ fn spawn_with_context_carries_the_id() {
         "(the child's own nested id, the caller's id after joining it) when the child of \"outer\" \
          starts a request of its own"
     );
+    let caller = thread::current().id();
+    let ran_on = with_request_id("req-8", || spawn_with_context(|| thread::current().id()).join());
+    expect!(
+        ran_on.as_ref().is_ok_and(|id| *id != caller),
+        "spawn_with_context inside with_request_id(\"req-8\", ..) ran f on {ran_on:?}, the caller being \
+         {caller:?}: f must run on a new thread of its own"
+    );
 }
 
 fn spawn_with_context_returns_at_once() {
@@ -258,5 +269,134 @@ fn spawn_with_context_returns_at_once() {
         handle.unwrap().join().ok(),
         Some(true),
         "the result of the thread started by spawn_with_context"
+    );
+}
+
+/// One step of a generated program for the request-context functions.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Reads `current_request_id()` and `log_line(msg)`.
+    Log(&'static str),
+    /// `with_request_id(id, ..)` around the inner steps; the closure returns how many lines it saw.
+    Request(String, Vec<Step>),
+    /// The same, but the closure panics after its steps; the panic is caught around the call.
+    Failing(String, Vec<Step>),
+    /// `spawn_with_context` running the inner steps on the new thread, joined at once.
+    Spawn(Vec<Step>),
+}
+
+/// Runs `steps` with crate `$krate`'s functions and writes down everything they show.
+macro_rules! program_runner {
+    ($name:ident, $krate:ident) => {
+        fn $name(steps: &[Step], seen: &mut Vec<String>) {
+            use $krate::intermediate::{current_request_id, log_line, spawn_with_context, with_request_id};
+            for step in steps {
+                match step {
+                    Step::Log(msg) => {
+                        seen.push(format!("{:?} {:?}", current_request_id(), log_line(msg)));
+                    }
+                    Step::Request(id, inner) => {
+                        let returned = with_request_id(id, || {
+                            let mut lines = Vec::new();
+                            $name(inner, &mut lines);
+                            lines
+                        });
+                        seen.push(format!("request {id:?} returned {} lines", returned.len()));
+                        seen.extend(returned);
+                        seen.push(format!("after {:?}", current_request_id()));
+                    }
+                    Step::Failing(id, inner) => {
+                        let mut lines = Vec::new();
+                        let caught = catch_panic(|| {
+                            with_request_id(id, || {
+                                $name(inner, &mut lines);
+                                ::core::panic!("the request failed on purpose")
+                            })
+                        });
+                        seen.extend(lines);
+                        seen.push(format!(
+                            "failing {id:?}: the panic {}; now {:?}",
+                            if caught.is_err() {
+                                "reached the caller"
+                            } else {
+                                "was lost"
+                            },
+                            current_request_id()
+                        ));
+                    }
+                    Step::Spawn(inner) => {
+                        let inner = inner.clone();
+                        let lines = spawn_with_context(move || {
+                            let mut lines = Vec::new();
+                            $name(&inner, &mut lines);
+                            lines
+                        })
+                        .join();
+                        match lines {
+                            Ok(lines) => {
+                                seen.push(format!("child saw {} lines", lines.len()));
+                                seen.extend(lines);
+                            }
+                            Err(_) => seen.push("child panicked".to_owned()),
+                        }
+                        seen.push(format!("after child {:?}", current_request_id()));
+                    }
+                }
+            }
+        }
+    };
+}
+
+program_runner!(run_learner_program, lesson06);
+
+/// Generated programs of nested requests (three deep and more), failing requests, threads started
+/// with `spawn_with_context` inside and outside requests, and log lines, with ids of every kind (an
+/// empty one, repeated ones, one that looks like the `no-request` tag, brackets, spaces, a newline,
+/// non-ASCII letters, a long one) show the same ids and log lines at every step, and return the
+/// same values, as the reference.
+fn request_programs_match_the_reference() {
+    use threadlab_harness::generate::{Gen, differential};
+    program_runner!(run_reference_program, reference);
+    fn id(g: &mut Gen) -> String {
+        let long = "r".repeat(300);
+        g.pick(&[
+            "req-42",
+            "req-42",
+            "req-1",
+            "",
+            "no-request",
+            "[req-7]",
+            "a b",
+            "line\nbreak",
+            "ünïcödé",
+            long.as_str(),
+        ])
+        .to_owned()
+    }
+    fn steps(g: &mut Gen, depth: usize) -> Vec<Step> {
+        g.vec(4, |g| match g.range(0, 5) {
+            0 | 1 => Step::Log(g.pick(&["saved", "", "[no-request] x", "two words"])),
+            2 if depth < 4 => Step::Request(id(g), steps(g, depth + 1)),
+            3 if depth < 4 => Step::Failing(id(g), steps(g, depth + 1)),
+            4 if depth < 3 => Step::Spawn(steps(g, depth + 1)),
+            _ => Step::Log("leaf"),
+        })
+    }
+    differential(
+        31,
+        150,
+        "what current_request_id() and log_line showed, and what the calls returned, step by step, \
+         for the program",
+        |g| steps(g, 0),
+        |program| {
+            let mut seen = Vec::new();
+            run_learner_program(program, &mut seen);
+            seen
+        },
+        |program| {
+            let mut seen = Vec::new();
+            run_reference_program(program, &mut seen);
+            seen
+        },
     );
 }

@@ -6,9 +6,10 @@
 //! opens. Every wait on learner code is bounded, so a hang fails with a message.
 
 use lesson07::advanced::{TaskResult, WorkerPool};
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 use threadlab_harness::wait::{PATIENCE, Rendezvous, eventually, within_patience};
@@ -48,6 +49,7 @@ fn main() {
             "pool_shutdown_without_wait_returns_at_once",
             pool_shutdown_without_wait_returns_at_once,
         ),
+        ("pool_matches_the_reference", pool_matches_the_reference),
     ]);
 }
 
@@ -87,6 +89,52 @@ impl Gate {
     fn open(&self) {
         self.state.lock().unwrap().0 = true;
         self.changed.notify_all();
+    }
+}
+
+thread_local! {
+    /// Set on a worker thread the first time one of the test's marked tasks runs there; dropped when
+    /// that thread ends.
+    static WORKER: RefCell<Option<WorkerEnd>> = const { RefCell::new(None) };
+}
+
+/// Counts, when it is dropped at the end of its thread, that the thread has ended, and takes
+/// [`SETTLE`] to do so: a call that should wait for the workers to end but does not join them returns
+/// long before the count moves.
+struct WorkerEnd(Arc<AtomicUsize>);
+
+impl Drop for WorkerEnd {
+    fn drop(&mut self) {
+        thread::sleep(SETTLE);
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The worker threads that ran a marked task, and how many of them have ended since.
+#[derive(Default, Clone)]
+struct Workers {
+    marked: Arc<AtomicUsize>,
+    ended: Arc<AtomicUsize>,
+}
+
+impl Workers {
+    /// Marks the calling thread (a worker, running a task), once.
+    fn mark(&self) {
+        WORKER.with(|worker| {
+            let mut worker = worker.borrow_mut();
+            if worker.is_none() {
+                *worker = Some(WorkerEnd(Arc::clone(&self.ended)));
+                self.marked.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+
+    /// (ended, marked)
+    fn count(&self) -> (usize, usize) {
+        (
+            self.ended.load(Ordering::SeqCst),
+            self.marked.load(Ordering::SeqCst),
+        )
     }
 }
 
@@ -279,33 +327,49 @@ fn a_panicking_task_does_not_kill_its_worker() {
 }
 
 fn workers_are_fixed_and_run_together() {
-    let pool = Arc::new(WorkerPool::new(3, 10));
-    let meeting = Arc::new(Rendezvous::new(3));
-    for _ in 0..3 {
-        let meeting = Arc::clone(&meeting);
-        pool.submit(move || {
-            let met = meeting.arrive();
-            (met, thread::current().id())
-        });
+    // 3 workers, and a number above any cap a learner might hard-code (CPUs, 8), with a queue smaller
+    // than the number of workers.
+    for (workers, queue_size) in [(3usize, 10usize), (13, 2)] {
+        let pool = Arc::new(WorkerPool::new(workers, queue_size));
+        let meeting = Arc::new(Rendezvous::new(workers));
+        for _ in 0..workers {
+            let (meeting, pool) = (Arc::clone(&meeting), Arc::clone(&pool));
+            let submitted = within_patience(move || {
+                pool.submit(move || {
+                    let met = meeting.arrive();
+                    (met, thread::current().id())
+                });
+            });
+            expect!(
+                submitted.is_some(),
+                "submit() on WorkerPool::new({workers}, {queue_size}) blocked before {workers} tasks were submitted, \
+                 although each of the {workers} workers could take one"
+            );
+        }
+        for _ in 0..30 {
+            pool.submit(|| (true, thread::current().id()));
+        }
+        let results = collect_all(&pool, workers + 30, &format!("after {} tasks", workers + 30));
+        expect!(
+            results
+                .iter()
+                .take(workers)
+                .all(|r| matches!(r.outcome, Ok((true, _)))),
+            "expected WorkerPool::new({workers}, {queue_size}) to run {workers} tasks at the same time, but at most {} ran at once",
+            meeting.peak()
+        );
+        let threads: HashSet<_> = results
+            .iter()
+            .filter_map(|r| r.outcome.as_ref().ok().map(|o| o.1))
+            .collect();
+        expect!(
+            threads.len() <= workers,
+            "expected WorkerPool::new({workers}, {queue_size}) to run every task on one of its {workers} workers, \
+             but {} tasks ran on {} different threads",
+            workers + 30,
+            threads.len()
+        );
     }
-    for _ in 0..30 {
-        pool.submit(|| (true, thread::current().id()));
-    }
-    let results = collect_all(&pool, 33, "after 33 tasks");
-    expect!(
-        results.iter().take(3).all(|r| matches!(r.outcome, Ok((true, _)))),
-        "expected WorkerPool::new(3, 10) to run 3 tasks at the same time, but at most {} ran at once",
-        meeting.peak()
-    );
-    let threads: HashSet<_> = results
-        .iter()
-        .filter_map(|r| r.outcome.as_ref().ok().map(|o| o.1))
-        .collect();
-    expect!(
-        threads.len() <= 3,
-        "expected WorkerPool::new(3, 10) to run every task on one of its 3 workers, but 33 tasks ran on {} different threads",
-        threads.len()
-    );
 }
 
 fn submit_blocks_while_the_queue_is_full() {
@@ -407,9 +471,11 @@ fn shutdown_with_wait_finishes_the_queue() {
         let pool = WorkerPool::new(1, 4);
         let gate = Gate::new();
         let finished = Arc::new(AtomicUsize::new(0));
+        let workers = Workers::default();
         for first in [true, false, false] {
-            let (count, gate) = (Arc::clone(&finished), Arc::clone(&gate));
+            let (count, gate, marks) = (Arc::clone(&finished), Arc::clone(&gate), workers.clone());
             pool.submit(move || {
+                marks.mark();
                 if first {
                     gate.pass();
                 }
@@ -438,6 +504,13 @@ fn shutdown_with_wait_finishes_the_queue() {
             3,
             "number of the 3 submitted tasks that had finished when {how} returned"
         );
+        let (ended, marked) = workers.count();
+        expect!(
+            ended == marked,
+            "{how} returned while {} of the {marked} worker thread(s) that ran the tasks had not ended yet: it \
+             must return once the workers have ended (join them)",
+            marked - ended
+        );
     }
 }
 
@@ -445,9 +518,11 @@ fn pool_shutdown_without_wait_returns_at_once() {
     let pool = WorkerPool::new(1, 4);
     let gate = Gate::new();
     let finished = Arc::new(AtomicUsize::new(0));
+    let workers = Workers::default();
     for _ in 0..3 {
-        let (count, task) = (Arc::clone(&finished), held(&gate, ()));
+        let (count, task, marks) = (Arc::clone(&finished), held(&gate, ()), workers.clone());
         pool.submit(move || {
+            marks.mark();
             task();
             count.fetch_add(1, Ordering::SeqCst);
         });
@@ -462,5 +537,175 @@ fn pool_shutdown_without_wait_returns_at_once() {
         eventually(|| finished.load(Ordering::SeqCst) == 3),
         "after shutdown(false), expected the queued tasks still to run, but {} of 3 finished",
         finished.load(Ordering::SeqCst)
+    );
+    let (ended, marked) = workers.count();
+    expect!(
+        eventually(|| workers.count().0 == marked),
+        "after shutdown(false) and the last queued task, {} of the {marked} worker thread(s) never ended: \
+         shutdown must close the queue (drop the Sender) so that each worker's loop ends once the queue is empty",
+        marked - ended.min(marked)
+    );
+}
+
+/// What a generated task does.
+#[derive(Debug, Clone)]
+enum Task {
+    Value(i64),
+    /// `panic!("plain failure")`: a `&str` payload.
+    PanicStr,
+    /// `panic!("task {n} failed")` with `n` known at run time: a `String` payload.
+    PanicString(i64),
+    /// `std::panic::panic_any(n)`: a payload that is not text.
+    PanicOther(i32),
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Submit(Task),
+    Results,
+}
+
+#[derive(Debug, Clone)]
+enum End {
+    Drop,
+    ShutdownWait,
+    ShutdownNoWait,
+}
+
+#[derive(Debug, Clone)]
+struct PoolCase {
+    workers: usize,
+    queue_size: usize,
+    steps: Vec<Step>,
+    end: End,
+}
+
+/// Runs one generated case on `m::WorkerPool` (the call site says which `m`) and returns what it
+/// showed, one line per call: each submit's id, the results of each `results()` step as plain
+/// `(id, outcome)` pairs, and after a last `results()` and the end, the tasks that ran. The case runs
+/// on a helper thread, so a call that never returns is reported after one patience.
+/// Only held-back tests use it, and a student copy has none of them: hence the `allow`.
+#[allow(unused_macros)]
+macro_rules! run_pool_case {
+    ($case:expr) => {{
+        let case: PoolCase = $case.clone();
+        let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+        let ran = Arc::new(Mutex::new(Vec::<usize>::new()));
+        let (finished, done) = mpsc::channel::<()>();
+        {
+            let (seen, ran) = (Arc::clone(&seen), Arc::clone(&ran));
+            thread::spawn(move || {
+                let note = |line: String| seen.lock().unwrap().push(line);
+                let pool = m::WorkerPool::<i64>::new(case.workers, case.queue_size);
+                let mut tasks = 0usize;
+                let mut handed_out = 0usize;
+                for step in case.steps.iter().chain(std::iter::once(&Step::Results)) {
+                    match step {
+                        Step::Submit(task) => {
+                            let (task, index, ran) = (task.clone(), tasks, Arc::clone(&ran));
+                            tasks += 1;
+                            let id = pool.submit(move || {
+                                ran.lock().unwrap().push(index);
+                                match task {
+                                    Task::Value(value) => value,
+                                    Task::PanicStr => panic!("plain failure"),
+                                    Task::PanicString(n) => panic!("task {n} failed"),
+                                    Task::PanicOther(n) => std::panic::panic_any(n),
+                                }
+                            });
+                            note(format!("submit of task {index}: id {id}"));
+                        }
+                        Step::Results => {
+                            // Gathered with as many calls as it takes and sorted here: whether one call
+                            // waits for everything, and sorts, is checked where a test holds a task
+                            // back; here what counts is what comes back.
+                            let want = tasks - handed_out;
+                            let deadline = Instant::now() + PATIENCE / 2;
+                            let mut results: Vec<(u64, Result<i64, String>)> = Vec::new();
+                            loop {
+                                results.extend(pool.results().into_iter().map(|r| (r.id, r.outcome)));
+                                if results.len() >= want || Instant::now() >= deadline {
+                                    break;
+                                }
+                                thread::sleep(Duration::from_millis(1));
+                            }
+                            results.sort_by_key(|r| r.0);
+                            handed_out += results.len();
+                            note(format!("results(), sorted by id: {results:?}"));
+                        }
+                    }
+                }
+                match case.end {
+                    End::Drop => drop(pool),
+                    End::ShutdownWait => pool.shutdown(true),
+                    End::ShutdownNoWait => pool.shutdown(false),
+                }
+                note(format!("{:?} returned", case.end));
+                let _ = finished.send(());
+            });
+        }
+        // One patience for the whole case: the reference takes milliseconds.
+        let ended = done.recv_timeout(PATIENCE);
+        let mut seen = seen.lock().unwrap().clone();
+        match ended {
+            Ok(()) => {
+                let mut ran = ran.lock().unwrap().clone();
+                ran.sort_unstable();
+                seen.push(format!("tasks that ran (sorted): {ran:?}"));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                seen.push("the next call did not return within patience".to_owned())
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => seen.push("the next call panicked".to_owned()),
+        }
+        seen
+    }};
+}
+
+/// Generated cases (0 to 6 workers; queues of 0 to 5 places, more tasks than workers and places;
+/// values and panics with `&str`, `String` and other payloads; `results()` between submits, twice in
+/// a row, with nothing submitted; every way to end) give the same ids, the same results and the same
+/// runs as the reference, call by call.
+fn pool_matches_the_reference() {
+    use threadlab_harness::generate::{Gen, differential};
+    fn task(g: &mut Gen) -> Task {
+        match g.range(0, 5) {
+            0 => Task::PanicStr,
+            1 => Task::PanicString(g.i64()),
+            2 => Task::PanicOther(g.range(0, 9) as i32),
+            _ => Task::Value(g.i64()),
+        }
+    }
+    fn input(g: &mut Gen) -> PoolCase {
+        let workers = g.count(6);
+        let queue_size = g.count(5);
+        let steps = g.vec(16, |g| {
+            if g.one_in(5) {
+                Step::Results
+            } else {
+                Step::Submit(task(g))
+            }
+        });
+        let end = g.pick(&[End::Drop, End::ShutdownWait, End::ShutdownNoWait]);
+        PoolCase {
+            workers,
+            queue_size,
+            steps,
+            end,
+        }
+    }
+    differential(
+        31,
+        80,
+        "what WorkerPool::new(workers, queue_size) showed for the steps, a last results() and the end",
+        input,
+        |case| {
+            use lesson07::advanced as m;
+            run_pool_case!(case)
+        },
+        |case| {
+            use reference::advanced as m;
+            run_pool_case!(case)
+        },
     );
 }

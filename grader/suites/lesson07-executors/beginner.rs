@@ -32,6 +32,10 @@ fn main() {
             "a_panicking_call_is_not_swallowed",
             a_panicking_call_is_not_swallowed,
         ),
+        (
+            "parallel_map_matches_the_reference",
+            parallel_map_matches_the_reference,
+        ),
     ]);
 }
 
@@ -172,32 +176,56 @@ fn results_follow_input_order_not_finish_order() {
 }
 
 fn never_more_than_max_workers_at_once() {
-    for (items, max_workers) in [(10usize, 3usize), (5, 1)] {
-        let gate = Arc::new(Gate::default());
-        let calls = Arc::clone(&gate);
-        let map = thread::spawn(move || {
-            parallel_map((0..items).collect(), max_workers, |x| {
-                calls.pass();
-                x
-            })
-        });
-        // Let the pool fill up to its cap, then give any extra call time to show up.
-        gate.inside_after(max_workers - 1, PATIENCE);
-        let inside = gate.inside_after(max_workers, SETTLE);
+    // Counts that divide and counts that do not, and a cap above any a learner might hard-code. The
+    // maps run side by side, each held at its own gate, so one settling wait covers them all.
+    let cases = [(10usize, 3usize), (5, 1), (5, 4), (11, 3), (50, 17)];
+    let maps: Vec<_> = cases
+        .iter()
+        .map(|&(items, max_workers)| {
+            let gate = Arc::new(Gate::default());
+            let calls = Arc::clone(&gate);
+            let map = thread::spawn(move || {
+                parallel_map((0..items).collect(), max_workers, |x| {
+                    calls.pass();
+                    x
+                })
+            });
+            (items, max_workers, gate, map)
+        })
+        .collect();
+    // Let each map fill up to its cap (one patience for them all), then give any extra call time to
+    // show up: the gates count the most calls ever inside at once.
+    let deadline = Instant::now() + PATIENCE;
+    for (_, max_workers, gate, _) in &maps {
+        gate.inside_after(
+            max_workers - 1,
+            deadline.saturating_duration_since(Instant::now()),
+        );
+    }
+    thread::sleep(SETTLE);
+    let peaks: Vec<usize> = maps.iter().map(|(_, _, gate, _)| gate.peak()).collect();
+    for (_, _, gate, _) in &maps {
         gate.open();
+    }
+    for ((items, max_workers, _, map), peak) in maps.into_iter().zip(peaks) {
         let out = map.join().unwrap();
-        expect_eq!(out.len(), items, "number of results");
+        expect_eq!(
+            out.len(),
+            items,
+            "number of results of parallel_map(0..{items}, {max_workers}, f)"
+        );
         expect!(
-            inside <= max_workers && gate.peak() <= max_workers,
+            peak <= max_workers,
             "expected at most {max_workers} calls of f at the same time (max_workers = {max_workers}, {items} items), \
-             but {} were running at once",
-            gate.peak().max(inside)
+             but {peak} were running at once"
         );
     }
 }
 
 fn reaches_max_workers_when_there_is_enough_work() {
-    for (items, max_workers) in [(8usize, 4usize), (2, 2)] {
+    // Item counts that do not divide by max_workers (chunks of len.div_ceil(workers) make fewer
+    // threads there), and a max_workers above any cap a learner might hard-code.
+    for (items, max_workers) in [(4usize, 3usize), (9, 4), (2, 2), (8, 4), (40, 33)] {
         let meeting = Rendezvous::new(max_workers);
         let met = parallel_map((0..items).collect(), max_workers, |_| meeting.arrive());
         expect!(
@@ -210,21 +238,102 @@ fn reaches_max_workers_when_there_is_enough_work() {
 }
 
 fn a_panicking_call_is_not_swallowed() {
-    let result = catch_panic(|| {
-        parallel_map(vec![1, 2, 3, 4], 2, |x| {
-            if x == 3 {
-                panic!("item 3 is bad");
-            }
-            x
-        })
-    });
-    match result {
-        Err(message) => expect!(
-            message.contains("item 3 is bad"),
-            "expected parallel_map to panic with f's message \"item 3 is bad\", but it panicked with {message:?}"
-        ),
-        Ok(values) => {
-            panic!("expected parallel_map to panic when f panics on item 3, but it returned {values:?}")
+    // The panic must reach the caller; with what message is not promised (the scope's own join
+    // re-raises it as "a scoped thread panicked").
+    let cases: [(Vec<u32>, usize, u32); 4] = [
+        (vec![1, 2, 3, 4], 2, 3),
+        (vec![1, 2, 3], 0, 3),
+        ((0..10).collect(), 3, 0),
+        ((0..25).collect(), 40, 24),
+    ];
+    for (items, max_workers, bad) in cases {
+        // The same call with an f that never panics returns: the panic below is f's.
+        expect_eq!(
+            parallel_map(items.clone(), max_workers, |x| x),
+            items,
+            "parallel_map({items:?}, {max_workers}, |x| x)"
+        );
+        let shown = format!("parallel_map({items:?}, {max_workers}, f) where f panics on item {bad}");
+        let result = catch_panic(|| {
+            parallel_map(items, max_workers, |x| {
+                if x == bad {
+                    panic!("item {bad} is bad");
+                }
+                x
+            })
+        });
+        if let Ok(values) = result {
+            panic!("expected {shown} to panic, but it returned {values:?}");
         }
     }
+}
+
+/// One generated call of `parallel_map`: the items (small values, so duplicates are common), the
+/// number of workers, and the item value (if any) on which `f` panics.
+#[derive(Debug)]
+struct MapCase {
+    items: Vec<i64>,
+    max_workers: usize,
+    panic_on: Option<i64>,
+}
+
+/// What a call of `parallel_map` showed: its results and the items `f` was called with, or that it
+/// panicked. Both lists are sorted: which call finishes first is up to the scheduler, so the order of
+/// the results is checked where the test sets it (`results_follow_input_order_not_finish_order`).
+#[derive(Debug, PartialEq)]
+enum Mapped {
+    Returned { results: Vec<i64>, calls: Vec<i64> },
+    Panicked,
+}
+
+/// Generated calls (no items, one, counts that do not divide by the workers, more workers than items,
+/// 0 workers, caps above any a learner might hard-code, duplicate items, a panicking item) give the
+/// same results, the same calls of `f` and the same panics as the reference.
+fn parallel_map_matches_the_reference() {
+    use threadlab_harness::generate::{Gen, differential};
+    fn input(g: &mut Gen) -> MapCase {
+        let items = g.vec(40, |g| g.range(0, 9) as i64 - 3);
+        let max_workers = g.count(33);
+        let panic_on = (!items.is_empty() && g.one_in(6)).then(|| g.pick(&items));
+        MapCase {
+            items,
+            max_workers,
+            panic_on,
+        }
+    }
+    /// Runs `map` on the case with an `f` that records its calls.
+    fn observe(
+        case: &MapCase,
+        map: impl FnOnce(Vec<i64>, usize, &(dyn Fn(i64) -> i64 + Sync)) -> Vec<i64>,
+    ) -> Mapped {
+        let calls = Mutex::new(Vec::new());
+        let f = |x: i64| {
+            calls.lock().unwrap().push(x);
+            if Some(x) == case.panic_on {
+                panic!("f panics on item {x}");
+            }
+            x * 7 - 2
+        };
+        match catch_panic(|| map(case.items.clone(), case.max_workers, &f)) {
+            Ok(mut results) => {
+                let mut calls = calls.into_inner().unwrap();
+                calls.sort_unstable();
+                results.sort_unstable();
+                Mapped::Returned { results, calls }
+            }
+            Err(_) => Mapped::Panicked,
+        }
+    }
+    differential(
+        7,
+        150,
+        "parallel_map(items, max_workers, f) with f = |x| x * 7 - 2 (its results and the calls of f, both sorted, or a panic)",
+        input,
+        |case| observe(case, |items, workers, f| parallel_map(items, workers, f)),
+        |case| {
+            observe(case, |items, workers, f| {
+                reference::beginner::parallel_map(items, workers, f)
+            })
+        },
+    );
 }

@@ -5,6 +5,7 @@
 //! by the harness's patience, so a hang fails with a message.
 
 use lesson07::intermediate::{Executor, TaskError, TaskHandle, as_completed};
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
@@ -18,6 +19,10 @@ fn main() {
         ("submit_returns_the_tasks_value", submit_returns_the_tasks_value),
         ("runs_max_workers_tasks_at_once", runs_max_workers_tasks_at_once),
         ("uses_a_fixed_set_of_workers", uses_a_fixed_set_of_workers),
+        (
+            "tasks_start_in_submission_order_as_workers_free_up",
+            tasks_start_in_submission_order_as_workers_free_up,
+        ),
         (
             "result_times_out_and_can_ask_again",
             result_times_out_and_can_ask_again,
@@ -39,6 +44,7 @@ fn main() {
             "shutdown_without_wait_returns_at_once",
             shutdown_without_wait_returns_at_once,
         ),
+        ("executor_matches_the_reference", executor_matches_the_reference),
     ]);
 }
 
@@ -73,6 +79,52 @@ impl Gate {
     fn open(&self) {
         *self.open.lock().unwrap() = true;
         self.changed.notify_all();
+    }
+}
+
+thread_local! {
+    /// Set on a worker thread the first time one of the test's marked tasks runs there; dropped when
+    /// that thread ends.
+    static WORKER: RefCell<Option<WorkerEnd>> = const { RefCell::new(None) };
+}
+
+/// Counts, when it is dropped at the end of its thread, that the thread has ended, and takes
+/// [`SETTLE`] to do so: a call that should wait for the workers to end but does not join them returns
+/// long before the count moves.
+struct WorkerEnd(Arc<AtomicUsize>);
+
+impl Drop for WorkerEnd {
+    fn drop(&mut self) {
+        thread::sleep(SETTLE);
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The worker threads that ran a marked task, and how many of them have ended since.
+#[derive(Default, Clone)]
+struct Workers {
+    marked: Arc<AtomicUsize>,
+    ended: Arc<AtomicUsize>,
+}
+
+impl Workers {
+    /// Marks the calling thread (a worker, running a task), once.
+    fn mark(&self) {
+        WORKER.with(|worker| {
+            let mut worker = worker.borrow_mut();
+            if worker.is_none() {
+                *worker = Some(WorkerEnd(Arc::clone(&self.ended)));
+                self.marked.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+
+    /// (ended, marked)
+    fn count(&self) -> (usize, usize) {
+        (
+            self.ended.load(Ordering::SeqCst),
+            self.marked.load(Ordering::SeqCst),
+        )
     }
 }
 
@@ -126,20 +178,23 @@ fn submit_returns_the_tasks_value() {
 }
 
 fn runs_max_workers_tasks_at_once() {
-    let executor = Executor::new(3);
-    let meeting = Arc::new(Rendezvous::new(3));
-    let handles: Vec<_> = (0..3)
-        .map(|_| {
-            let meeting = Arc::clone(&meeting);
-            executor.submit(move || meeting.arrive())
-        })
-        .collect();
-    let met: Vec<_> = handles.iter().map(|h| h.result(PATIENCE * 2)).collect();
-    expect!(
-        met.iter().all(|m| *m == Ok(true)),
-        "expected Executor::new(3) to run 3 tasks at the same time, but at most {} ran at once (results: {met:?})",
-        meeting.peak()
-    );
+    // 3, and a number of workers above any cap a learner might hard-code (CPUs, 8, 16).
+    for workers in [3usize, 17] {
+        let executor = Executor::new(workers);
+        let meeting = Arc::new(Rendezvous::new(workers));
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let meeting = Arc::clone(&meeting);
+                executor.submit(move || meeting.arrive())
+            })
+            .collect();
+        let met: Vec<_> = handles.iter().map(|h| h.result(PATIENCE * 2)).collect();
+        expect!(
+            met.iter().all(|m| *m == Ok(true)),
+            "expected Executor::new({workers}) to run {workers} tasks at the same time, but at most {} ran at once (results: {met:?})",
+            meeting.peak()
+        );
+    }
     let single = Executor::new(0);
     expect_eq!(
         single.submit(|| 7).result(PATIENCE),
@@ -149,46 +204,144 @@ fn runs_max_workers_tasks_at_once() {
 }
 
 fn uses_a_fixed_set_of_workers() {
-    let executor = Executor::new(2);
+    // Two executors side by side, each given three times as many held tasks as it has workers; one
+    // settling wait covers both.
+    struct Watched {
+        workers: usize,
+        executor: Executor,
+        inside: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
+        handles: Vec<TaskHandle<thread::ThreadId>>,
+    }
     let gate = Gate::new();
-    let inside = Arc::new(AtomicUsize::new(0));
-    let peak = Arc::new(AtomicUsize::new(0));
-    let handles: Vec<_> = (0..6)
-        .map(|_| {
-            let (gate, inside, peak) = (Arc::clone(&gate), Arc::clone(&inside), Arc::clone(&peak));
-            executor.submit(move || {
-                let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
-                peak.fetch_max(now, Ordering::SeqCst);
-                gate.pass();
-                inside.fetch_sub(1, Ordering::SeqCst);
-                thread::current().id()
-            })
+    let watched: Vec<Watched> = [2usize, 5]
+        .into_iter()
+        .map(|workers| {
+            let executor = Executor::new(workers);
+            let inside = Arc::new(AtomicUsize::new(0));
+            let peak = Arc::new(AtomicUsize::new(0));
+            let handles = (0..3 * workers)
+                .map(|_| {
+                    let (gate, inside, peak) = (Arc::clone(&gate), Arc::clone(&inside), Arc::clone(&peak));
+                    executor.submit(move || {
+                        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(now, Ordering::SeqCst);
+                        gate.pass();
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        thread::current().id()
+                    })
+                })
+                .collect();
+            Watched {
+                workers,
+                executor,
+                inside,
+                peak,
+                handles,
+            }
         })
         .collect();
-    eventually(|| inside.load(Ordering::SeqCst) >= 2);
-    let deadline = Instant::now() + SETTLE;
-    while inside.load(Ordering::SeqCst) <= 2 && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(1));
-    }
+    eventually(|| {
+        watched
+            .iter()
+            .all(|w| w.inside.load(Ordering::SeqCst) >= w.workers)
+    });
+    thread::sleep(SETTLE);
     gate.open();
-    let ids: HashSet<_> = handles.iter().filter_map(|h| h.result(PATIENCE).ok()).collect();
+    for w in &watched {
+        let ids: HashSet<_> = w.handles.iter().filter_map(|h| h.result(PATIENCE).ok()).collect();
+        let peak = w.peak.load(Ordering::SeqCst);
+        expect!(
+            peak <= w.workers,
+            "expected Executor::new({0}) to run at most {0} tasks at the same time, but {peak} ran at once",
+            w.workers
+        );
+        let more: Vec<_> = (0..20)
+            .map(|_| w.executor.submit(|| thread::current().id()))
+            .collect();
+        let ids: HashSet<_> = ids
+            .into_iter()
+            .chain(more.iter().filter_map(|h| h.result(PATIENCE).ok()))
+            .collect();
+        expect!(
+            ids.len() <= w.workers,
+            "expected Executor::new({0}) to run every task on one of its {0} worker threads, but {1} tasks ran on {2} different threads",
+            w.workers,
+            3 * w.workers + 20,
+            ids.len()
+        );
+    }
+}
+
+/// With every worker held, `submit` still returns at once, and each worker that comes free takes the
+/// task submitted next: tasks start in submission order as workers become free.
+fn tasks_start_in_submission_order_as_workers_free_up() {
+    const WORKERS: usize = 3;
+    const QUEUED: usize = 9;
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let gates: Vec<Arc<Gate>> = (0..WORKERS + QUEUED).map(|_| Gate::new()).collect();
+    let (tell, handles) = mpsc::channel();
+    let (done_with, keep) = mpsc::channel::<()>();
+    // The executor lives on a helper thread, so a submit that waits cannot hang the test.
+    {
+        let (started, gates) = (Arc::clone(&started), gates.clone());
+        thread::spawn(move || {
+            let executor = Executor::new(WORKERS);
+            for (task, gate) in gates.into_iter().enumerate() {
+                let started = Arc::clone(&started);
+                let handle = executor.submit(move || {
+                    started.lock().unwrap().push(task);
+                    gate.pass();
+                    task
+                });
+                let _ = tell.send(handle);
+            }
+            let _ = keep.recv();
+            executor.shutdown(false);
+        });
+    }
+    let started_count = || started.lock().unwrap().len();
     expect!(
-        peak.load(Ordering::SeqCst) <= 2,
-        "expected Executor::new(2) to run at most 2 tasks at the same time, but {} ran at once",
-        peak.load(Ordering::SeqCst)
+        eventually(|| started_count() == WORKERS),
+        "Executor::new({WORKERS}) with {} tasks submitted started {} of them, expected {WORKERS}",
+        WORKERS + QUEUED,
+        started_count()
     );
-    let more: Vec<_> = (0..20)
-        .map(|_| executor.submit(|| thread::current().id()))
-        .collect();
-    let ids: HashSet<_> = ids
-        .into_iter()
-        .chain(more.iter().filter_map(|h| h.result(PATIENCE).ok()))
-        .collect();
-    expect!(
-        ids.len() <= 2,
-        "expected Executor::new(2) to run every task on one of its 2 worker threads, but 26 tasks ran on {} different threads",
-        ids.len()
+    let mut received = Vec::new();
+    for task in 0..WORKERS + QUEUED {
+        match handles.recv_timeout(PATIENCE) {
+            Ok(handle) => received.push(handle),
+            Err(_) => panic!(
+                "submit of task {} did not return while the {WORKERS} workers were busy: submit must queue \
+                 the task and return its handle at once",
+                task + 1
+            ),
+        }
+    }
+    // Free one worker at a time: the task it finishes makes room for exactly one more.
+    for (next, gate) in gates.iter().enumerate().take(QUEUED) {
+        gate.open();
+        expect!(
+            eventually(|| started_count() == WORKERS + next + 1),
+            "after task {next} finished and freed its worker, the next queued task never started (started so \
+             far: {:?})",
+            started.lock().unwrap()
+        );
+    }
+    for gate in &gates {
+        gate.open();
+    }
+    for (task, handle) in received.iter().enumerate() {
+        expect_eq!(handle.result(PATIENCE), Ok(task), "result() of task {task}");
+    }
+    let order = started.lock().unwrap().clone();
+    expect_eq!(
+        order[WORKERS..].to_vec(),
+        (WORKERS..WORKERS + QUEUED).collect::<Vec<_>>(),
+        "the order in which the {QUEUED} queued tasks started on Executor::new({WORKERS}), each when a worker came \
+         free (tasks start in submission order)"
     );
+    let _ = done_with.send(());
 }
 
 fn result_times_out_and_can_ask_again() {
@@ -234,18 +387,21 @@ fn result_times_out_and_can_ask_again() {
 
 fn a_panic_is_reported_and_the_worker_lives_on() {
     let executor = Executor::new(1);
-    let formatted = executor.submit(|| -> u32 { panic!("task {} failed", 7) });
+    // A message built at run time is a `String` payload (one with only constant arguments is folded
+    // into a `&str` by the compiler).
+    let number = std::hint::black_box(7);
+    let formatted = executor.submit(move || -> u32 { panic!("task {number} failed") });
     let literal = executor.submit(|| -> u32 { panic!("plain failure") });
     let other = executor.submit(|| -> u32 { std::panic::panic_any(42_i32) });
     expect_eq!(
         formatted.result(PATIENCE),
         Err(TaskError::Panicked("task 7 failed".to_owned())),
-        "result() of a task that panicked with panic!(\"task {{}} failed\", 7)"
+        "result() of a task that panicked with panic!(\"task {{number}} failed\") (a String payload)"
     );
     expect_eq!(
         literal.result(PATIENCE),
         Err(TaskError::Panicked("plain failure".to_owned())),
-        "result() of a task that panicked with panic!(\"plain failure\")"
+        "result() of a task that panicked with panic!(\"plain failure\") (a &str payload)"
     );
     expect_eq!(
         other.result(PATIENCE),
@@ -387,14 +543,17 @@ fn shutdown_with_wait_runs_every_queued_task() {
         let executor = Executor::new(1);
         let gate = Gate::new();
         let finished = Arc::new(AtomicUsize::new(0));
-        let (count, held) = (Arc::clone(&finished), Arc::clone(&gate));
+        let workers = Workers::default();
+        let (count, held, marks) = (Arc::clone(&finished), Arc::clone(&gate), workers.clone());
         executor.submit(move || {
+            marks.mark();
             held.pass();
             count.fetch_add(1, Ordering::SeqCst);
         });
         for _ in 0..2 {
-            let count = Arc::clone(&finished);
+            let (count, marks) = (Arc::clone(&finished), workers.clone());
             executor.submit(move || {
+                marks.mark();
                 count.fetch_add(1, Ordering::SeqCst);
             });
         }
@@ -429,14 +588,26 @@ fn shutdown_with_wait_runs_every_queued_task() {
             3,
             "number of the 3 submitted tasks that had finished when {how} returned"
         );
+        let (ended, marked) = workers.count();
+        expect!(
+            ended == marked,
+            "{how} returned while {} of the {marked} worker thread(s) that ran the tasks had not ended yet: it \
+             must return once the workers have ended (join them)",
+            marked - ended
+        );
     }
 }
 
 fn shutdown_without_wait_returns_at_once() {
     let executor = Executor::new(1);
     let gate = Gate::new();
+    let workers = Workers::default();
+    let marks = workers.clone();
     let (running, _) = gated(&executor, &gate, 1);
-    let queued = executor.submit(|| 2);
+    let queued = executor.submit(move || {
+        marks.mark();
+        2
+    });
     let returned = within_patience(move || executor.shutdown(false));
     expect!(
         returned.is_some(),
@@ -447,5 +618,301 @@ fn shutdown_without_wait_returns_at_once() {
         (running.result(PATIENCE), queued.result(PATIENCE)),
         (Ok(1), Ok(2)),
         "results of a running and a queued task after shutdown(false) (queued tasks still run)"
+    );
+    let (ended, marked) = workers.count();
+    expect!(
+        eventually(|| workers.count().0 == marked),
+        "after shutdown(false) and the last queued task, {} of the {marked} worker thread(s) never ended: \
+         shutdown must close the queue (drop the Sender) so that each worker's loop ends once the queue is empty",
+        marked - ended.min(marked)
+    );
+}
+
+/// What a generated task does.
+#[derive(Debug, Clone)]
+enum Task {
+    Value(i64),
+    /// `panic!("plain failure")`: a `&str` payload.
+    PanicStr,
+    /// `panic!("task {n} failed")` with `n` known at run time: a `String` payload.
+    PanicString(i64),
+    /// `std::panic::panic_any(n)`: a payload that is not text.
+    PanicOther(i32),
+}
+
+/// One call made while every worker is held: the task index counts the generated tasks in
+/// submission order (modulo how many there are so far).
+#[derive(Debug, Clone)]
+enum Step {
+    Submit(Task),
+    Cancel(usize),
+    IsDone(usize),
+    ResultNow(usize),
+}
+
+/// How a case collects its outcomes once the workers are let go.
+#[derive(Debug, Clone)]
+enum Finish {
+    /// `result(patience)`, `is_done()`, `cancel()` and `result(0)` of every handle, in submission order.
+    EachHandle,
+    /// `as_completed` over the handles in this order (indices into all handles, held tasks first),
+    /// called while every worker is still held.
+    AsCompleted(Vec<usize>),
+}
+
+/// How a case ends.
+#[derive(Debug, Clone)]
+enum End {
+    Drop,
+    ShutdownWait,
+    /// `shutdown(false)` while every worker is still held.
+    ShutdownNoWaitWhileHeld,
+}
+
+#[derive(Debug)]
+struct ExecutorCase {
+    max_workers: usize,
+    steps: Vec<Step>,
+    finish: Finish,
+    end: End,
+}
+
+/// A task's outcome as plain data (never through the learner's `TaskError`).
+/// Only held-back tests use it, and a student copy has none of them: hence the `allow`.
+#[allow(unused_macros)]
+macro_rules! plain {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => format!("Ok({value})"),
+            Err(m::TaskError::Panicked(message)) => format!("Panicked({message:?})"),
+            Err(m::TaskError::Timeout) => "Timeout".to_owned(),
+            Err(m::TaskError::Cancelled) => "Cancelled".to_owned(),
+        }
+    };
+}
+
+/// Runs one generated case on `m::Executor` (the call site says which `m`) and returns what it
+/// showed, one line per observation. Every worker is held at a gate first (one held task per
+/// worker), so every generated task is queued while the steps run: each call's answer is fixed.
+/// Only held-back tests use it, and a student copy has none of them: hence the `allow`.
+#[allow(unused_macros)]
+macro_rules! run_executor_case {
+    ($case:expr) => {{
+        let case: &ExecutorCase = $case;
+        let mut seen: Vec<String> = Vec::new();
+        let workers = case.max_workers.max(1);
+        let executor = m::Executor::new(case.max_workers);
+        let gate = Gate::new();
+        let held_started = Arc::new(AtomicUsize::new(0));
+        let ran = Arc::new(Mutex::new(Vec::<usize>::new()));
+        let mut handles: Vec<m::TaskHandle<i64>> = (0..workers)
+            .map(|_| {
+                let (gate, held_started) = (Arc::clone(&gate), Arc::clone(&held_started));
+                executor.submit(move || {
+                    held_started.fetch_add(1, Ordering::SeqCst);
+                    gate.pass();
+                    -1
+                })
+            })
+            .collect();
+        let busy = eventually(|| held_started.load(Ordering::SeqCst) == workers);
+        seen.push(format!("all {workers} workers took a held task: {busy}"));
+        if !busy {
+            gate.open();
+            return seen;
+        }
+        let mut tasks = 0usize;
+        for step in &case.steps {
+            match step {
+                Step::Submit(task) => {
+                    let (task, index, ran) = (task.clone(), tasks, Arc::clone(&ran));
+                    handles.push(executor.submit(move || {
+                        ran.lock().unwrap().push(index);
+                        match task {
+                            Task::Value(value) => value,
+                            Task::PanicStr => panic!("plain failure"),
+                            Task::PanicString(n) => panic!("task {n} failed"),
+                            Task::PanicOther(n) => std::panic::panic_any(n),
+                        }
+                    }));
+                    tasks += 1;
+                }
+                Step::Cancel(i) if tasks > 0 => {
+                    let i = i % tasks;
+                    seen.push(format!(
+                        "cancel() of queued task {i}: {}",
+                        handles[workers + i].cancel()
+                    ));
+                }
+                Step::IsDone(i) if tasks > 0 => {
+                    let i = i % tasks;
+                    seen.push(format!(
+                        "is_done() of queued task {i}: {}",
+                        handles[workers + i].is_done()
+                    ));
+                }
+                Step::ResultNow(i) if tasks > 0 => {
+                    let i = i % tasks;
+                    seen.push(format!(
+                        "result(0 s) of queued task {i}: {}",
+                        plain!(handles[workers + i].result(Duration::ZERO))
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let mut executor = Some(executor);
+        if let End::ShutdownNoWaitWhileHeld = case.end {
+            let executor = executor.take();
+            let returned = within_patience(move || executor.map(|e| e.shutdown(false))).is_some();
+            seen.push(format!(
+                "shutdown(false) returned while every worker was held: {returned}"
+            ));
+        }
+        match &case.finish {
+            Finish::EachHandle => {
+                gate.open();
+                for (i, handle) in handles.iter().enumerate() {
+                    seen.push(format!(
+                        "handle {i}: result(patience) {}, is_done() {}, cancel() {}, result(0 s) {}",
+                        plain!(handle.result(PATIENCE)),
+                        handle.is_done(),
+                        handle.cancel(),
+                        plain!(handle.result(Duration::ZERO))
+                    ));
+                }
+            }
+            Finish::AsCompleted(order) => {
+                let finished = handles.iter().filter(|h| h.is_done()).count();
+                let mut given: Vec<Option<m::TaskHandle<i64>>> = handles.into_iter().map(Some).collect();
+                let in_order: Vec<m::TaskHandle<i64>> =
+                    order.iter().filter_map(|&i| given[i].take()).collect();
+                let mut completed = Some(m::as_completed(in_order));
+                // The next handle's outcome, "end" when as_completed ended, or "nothing within
+                // patience" (after which nothing more is asked of it).
+                let mut pull = || -> String {
+                    let Some(mut iterator) = completed.take() else {
+                        return "nothing within patience".to_owned();
+                    };
+                    match within_patience(move || {
+                        let next = iterator.next().map(|h| plain!(h.result(Duration::ZERO)));
+                        (iterator, next)
+                    }) {
+                        Some((rest, next)) => {
+                            completed = Some(rest);
+                            next.unwrap_or_else(|| "end".to_owned())
+                        }
+                        None => "nothing within patience".to_owned(),
+                    }
+                };
+                // The tasks already finished (cancelled) come first, while the others are still held.
+                let mut early: Vec<String> = (0..finished).map(|_| pull()).collect();
+                early.sort();
+                seen.push(format!("as_completed while held: {early:?}"));
+                gate.open();
+                let mut late: Vec<String> = (finished..order.len()).map(|_| pull()).collect();
+                // With one worker the tasks finish in submission order; with more, in any order.
+                if workers > 1 {
+                    late.sort();
+                }
+                seen.push(format!("as_completed after the workers were let go: {late:?}"));
+                seen.push(format!("as_completed after every handle: {}", pull()));
+            }
+        }
+        match case.end {
+            End::Drop => {
+                let executor = executor.take();
+                seen.push(format!(
+                    "drop returned: {}",
+                    within_patience(move || drop(executor)).is_some()
+                ));
+            }
+            End::ShutdownWait => {
+                let executor = executor.take();
+                let returned = within_patience(move || executor.map(|e| e.shutdown(true))).is_some();
+                seen.push(format!("shutdown(true) returned: {returned}"));
+            }
+            End::ShutdownNoWaitWhileHeld => {}
+        }
+        let mut ran = ran.lock().unwrap().clone();
+        // With one worker the tasks start in submission order; with more, in any order.
+        if workers > 1 {
+            ran.sort_unstable();
+        }
+        seen.push(format!(
+            "queued tasks that ran, in the order they started: {ran:?}"
+        ));
+        seen
+    }};
+}
+
+/// Generated cases (0 to 6 workers; values and panics with `&str`, `String` and other payloads;
+/// cancels, `is_done` and `result(0)` of queued tasks, repeated and of cancelled ones; `as_completed`
+/// over the handles in any order; every way to end) give the same answers as the reference, call by
+/// call. First, a check that the executor runs no more tasks at once than it has workers: the cases
+/// rely on every generated task waiting in the queue.
+fn executor_matches_the_reference() {
+    use threadlab_harness::generate::{Gen, differential};
+    {
+        let executor = Executor::new(2);
+        let gate = Gate::new();
+        let started: Vec<_> = (0..3).map(|_| gated(&executor, &gate, ()).1).collect();
+        let count = || started.iter().filter(|s| s.load(Ordering::SeqCst)).count();
+        eventually(|| count() >= 2);
+        thread::sleep(SETTLE);
+        let at_once = count();
+        gate.open();
+        expect!(
+            at_once == 2,
+            "Executor::new(2) given 3 held tasks started {at_once} of them, expected exactly 2 (one per worker)"
+        );
+    }
+    fn task(g: &mut Gen) -> Task {
+        match g.range(0, 5) {
+            0 => Task::PanicStr,
+            1 => Task::PanicString(g.i64()),
+            2 => Task::PanicOther(g.range(0, 9) as i32),
+            _ => Task::Value(g.i64()),
+        }
+    }
+    fn input(g: &mut Gen) -> ExecutorCase {
+        let max_workers = g.count(6);
+        let steps = g.vec(10, |g| match g.range(0, 5) {
+            0 | 1 => Step::Submit(task(g)),
+            2 => Step::Cancel(g.range(0, 9) as usize),
+            3 => Step::IsDone(g.range(0, 9) as usize),
+            _ => Step::ResultNow(g.range(0, 9) as usize),
+        });
+        let all = max_workers.max(1) + steps.iter().filter(|s| matches!(s, Step::Submit(_))).count();
+        let finish = if g.one_in(2) {
+            let mut order: Vec<usize> = (0..all).collect();
+            for i in (1..order.len()).rev() {
+                order.swap(i, g.range(0, i as u64) as usize);
+            }
+            Finish::AsCompleted(order)
+        } else {
+            Finish::EachHandle
+        };
+        let end = g.pick(&[End::Drop, End::ShutdownWait, End::ShutdownNoWaitWhileHeld]);
+        ExecutorCase {
+            max_workers,
+            steps,
+            finish,
+            end,
+        }
+    }
+    differential(
+        21,
+        60,
+        "what Executor::new(max_workers) showed, with one held task per worker, then the steps, then the finish and the end",
+        input,
+        |case| {
+            use lesson07::intermediate as m;
+            run_executor_case!(case)
+        },
+        |case| {
+            use reference::intermediate as m;
+            run_executor_case!(case)
+        },
     );
 }

@@ -7,7 +7,10 @@
 //! crosses `join` is what it is about, and under the checker any panic fails the whole schedule.
 
 use lesson08::beginner::{PageError, count_with, count_words};
+use std::collections::HashSet;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::ThreadId;
 use std::time::Duration;
 use threadlab_harness::{count_spawns, expect, expect_eq, explore};
 
@@ -29,6 +32,7 @@ fn main() {
             "the_first_panicking_page_is_reported_after_every_thread_ends",
             the_first_panicking_page_is_reported_after_every_thread_ends,
         ),
+        ("pages_match_the_reference", pages_match_the_reference),
     ]);
 }
 
@@ -56,6 +60,14 @@ fn count_words_waits_for_every_thread() {
     });
     explore(1, || {
         expect_eq!(count_words(Vec::new()), 0, "count_words(no pages)");
+        // More pages than any number of threads a learner might cap it at: still a thread per page.
+        let many: Vec<String> = (0..17).map(|i| "word ".repeat(i)).collect();
+        let (total, threads) = count_spawns(|| count_words(many));
+        expect_eq!(
+            (total, threads),
+            (136, 17),
+            "(total, threads started) of count_words on 17 pages of 0 to 16 words (a thread of its own per page)"
+        );
     });
 }
 
@@ -90,7 +102,38 @@ fn a_panicking_page_is_reported_with_its_message() {
     }
 }
 
+/// The threads a counter ran on.
+static COUNTED_ON: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+
+fn words_noting_the_thread(page: &str) -> usize {
+    COUNTED_ON.lock().unwrap().push(std::thread::current().id());
+    page.split_whitespace().count()
+}
+
 fn count_with_totals_pages_that_do_not_panic() {
+    // Each page on a thread of its own: as many threads as pages, none of them the caller.
+    let input: Vec<String> = (0..13).map(|i| "w ".repeat(i % 4)).collect();
+    let want: usize = (0..13).map(|i| i % 4).sum();
+    expect_eq!(
+        count_with(input, words_noting_the_thread),
+        Ok(want),
+        "count_with on 13 pages of 0 to 3 words"
+    );
+    let threads = COUNTED_ON.lock().unwrap().clone();
+    let distinct: HashSet<ThreadId> = threads.iter().copied().collect();
+    let caller = std::thread::current().id();
+    expect!(
+        threads.len() == 13 && distinct.len() == 13 && !distinct.contains(&caller),
+        "count_with on 13 pages called the counter {} times on {} different threads{}: expected each page counted \
+         once, on a thread of its own",
+        threads.len(),
+        distinct.len(),
+        if distinct.contains(&caller) {
+            ", one of them the caller's"
+        } else {
+            ""
+        }
+    );
     expect_eq!(
         count_with(pages(&["one two", "three four five", "", "six"]), picky_counter),
         Ok(6),
@@ -147,4 +190,120 @@ fn the_first_panicking_page_is_reported_after_every_thread_ends() {
          then report the first panic)",
         3 - finished
     );
+}
+
+/// Counters for generated pages: each a plain `fn`, as
+/// `count_with` takes. Three panic on a page that holds a `!`, each with another kind of payload.
+fn words(page: &str) -> usize {
+    page.split_whitespace().count()
+}
+
+fn letters(page: &str) -> usize {
+    page.chars().filter(|c| c.is_alphabetic()).count()
+}
+
+fn panics_with_a_str(page: &str) -> usize {
+    if page.contains('!') {
+        panic!("a page shouts");
+    }
+    words(page)
+}
+
+fn panics_with_a_string(page: &str) -> usize {
+    if page.contains('!') {
+        panic!("page of {} bytes shouts", page.len());
+    }
+    words(page)
+}
+
+fn panics_with_a_number(page: &str) -> usize {
+    if page.contains('!') {
+        std::panic::panic_any(page.len());
+    }
+    letters(page)
+}
+
+/// A generated page: words of letters (with a `!` now and then), separated by every kind of
+/// whitespace (spaces, runs of them, tabs, newlines, `\r\n`, Unicode spaces), at the ends too.
+fn page(g: &mut threadlab_harness::generate::Gen) -> String {
+    const WORDS: &[&str] = &["a", "pool", "queue", "Überweisung", "x!", "!", "über!", "42"];
+    const GAPS: &[&str] = &[
+        " ", "  ", "\t", "\n", "\r\n", " \t ", "\u{3000}", "\u{a0}", "\u{2003}",
+    ];
+    let mut text = String::new();
+    if g.one_in(3) {
+        text.push_str(g.pick(GAPS));
+    }
+    for i in 0..g.count(9) {
+        if i > 0 {
+            text.push_str(g.pick(GAPS));
+        }
+        text.push_str(g.pick(WORDS));
+    }
+    if g.one_in(3) {
+        text.push_str(g.pick(GAPS));
+    }
+    text
+}
+
+/// Generated pages (none, one, many; empty pages; words split by every kind of whitespace) give the
+/// same totals as the reference: `count_words` under the checker, and `count_with` with counters
+/// that return, or panic with a `&str`, a `String` or another payload on some pages (the first such
+/// page and its message are reported; for a payload that is not text only the page counts).
+fn pages_match_the_reference() {
+    use threadlab_harness::generate::{Gen, differential};
+    fn pages(g: &mut Gen) -> Vec<String> {
+        g.vec(12, page)
+    }
+    type Counter = fn(&str) -> usize;
+    const COUNTERS: [(&str, Counter); 5] = [
+        ("words", words),
+        ("letters", letters),
+        (
+            "words, panicking with a &str on a page with '!'",
+            panics_with_a_str,
+        ),
+        (
+            "words, panicking with a String on a page with '!'",
+            panics_with_a_string,
+        ),
+        (
+            "letters, panicking with a number on a page with '!'",
+            panics_with_a_number,
+        ),
+    ];
+    let counter = |name: &str| {
+        COUNTERS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+            .unwrap()
+    };
+    // The message of a payload that is not text is not promised: only its page is compared.
+    let text = |name: &str| !name.contains("number");
+    differential(
+        29,
+        80,
+        "count_with(pages, counter) as Ok(total) or Err((page, message))",
+        |g| (pages(g), g.pick(&COUNTERS).0),
+        |(pages, name)| {
+            count_with(pages.clone(), counter(name))
+                .map_err(|e| (e.page, if text(name) { e.message } else { String::new() }))
+        },
+        |(pages, name)| {
+            reference::beginner::count_with(pages.clone(), counter(name))
+                .map_err(|e| (e.page, if text(name) { e.message } else { String::new() }))
+        },
+    );
+    // After count_with, so that a failure there is not shown with a schedule drawn from here.
+    explore(1, || {
+        differential(
+            23,
+            100,
+            "count_words(pages)",
+            pages,
+            |pages| count_words(pages.clone()),
+            |pages| reference::beginner::count_words(pages.clone()),
+        );
+    });
 }

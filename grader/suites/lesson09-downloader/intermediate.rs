@@ -1,11 +1,18 @@
 //! Hidden tests, intermediate tier: `check_urls`.
 //!
-//! Each test has its own local test server on 127.0.0.1. "At most `max_workers` at once" is read from
-//! the server's peak of requests in flight; "exactly `max_workers` at once" from a gate that only opens
-//! when that many requests are held together. Completion order is forced by delays 450 ms apart.
+//! Each test has its own local test server on 127.0.0.1. "`max_workers` at once" is proven by a gate
+//! that only opens when that many requests are held together; "never more than `max_workers`" by a
+//! gate of `max_workers + 1`, which a solution with one request too many opens at once, while a right
+//! one waits there for the harness's patience (then every request gets a 504): the server's peak of
+//! requests in flight says which happened. Worker counts include 0, counts that do not divide the
+//! URLs, and more than any cap a learner might hard-code. Completion order is forced by delays 300 ms
+//! apart. A call that may never return (no timeout) runs on a helper thread, given up after the
+//! patience with a message that names the missing timeout.
 
 use lesson09::intermediate::{UrlStatus, check_urls};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use threadlab_harness::wait::{PATIENCE, within_patience};
 use threadlab_harness::{expect, expect_eq};
 use threadlab_testserver::TestServer;
 
@@ -32,6 +39,10 @@ fn main() {
             "check_urls_times_each_request_alone",
             check_urls_times_each_request_alone,
         ),
+        (
+            "check_urls_matches_the_reference",
+            check_urls_matches_the_reference,
+        ),
     ]);
 }
 
@@ -39,7 +50,13 @@ fn server() -> TestServer {
     TestServer::start().expect("the test server starts on 127.0.0.1")
 }
 
+/// A URL on 127.0.0.1 where nothing listens.
 fn refused_url() -> String {
+    // Port 1 is below the range the system hands out, so no test server of this process can get it
+    // (a port freed a moment ago could be handed to the next server); checked to refuse first.
+    if std::net::TcpStream::connect("127.0.0.1:1").is_err() {
+        return "http://127.0.0.1:1/status/200".to_owned();
+    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
@@ -56,16 +73,53 @@ fn find<'a>(results: &'a [UrlStatus], url: &str) -> &'a UrlStatus {
     found[0]
 }
 
+/// `check_urls(urls, max_workers, timeout)` on a helper thread: its results, or a failure saying that
+/// it had not returned after [`PATIENCE`] although every request was limited to `timeout`. Before it
+/// says so, it checks that a call whose one URL answers at once does return: if not, that is what it
+/// reports.
+fn check_within_patience(
+    urls: &[String],
+    max_workers: usize,
+    timeout: Duration,
+    what: &str,
+) -> Vec<UrlStatus> {
+    let call = |urls: Vec<String>, max_workers, timeout| {
+        within_patience(move || {
+            let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+            check_urls(&refs, max_workers, timeout)
+        })
+    };
+    if let Some(results) = call(urls.to_vec(), max_workers, timeout) {
+        return results;
+    }
+    let server = server();
+    let quick = server.url("/status/200");
+    if call(vec![quick.clone()], 1, Duration::from_secs(5)).is_none() {
+        ::core::panic!(
+            "{what} had not returned after {PATIENCE:?}, and neither had check_urls([{quick}], 1 worker), whose one \
+             URL answers at once: the workers must stop when no URL is left, and the loop that collects the results \
+             must end (drop the original Sender once the workers have their clones)"
+        );
+    }
+    ::core::panic!(
+        "{what} with timeout {timeout:?} had not returned after {PATIENCE:?}: each request must give up once \
+         `timeout` has passed (a request without a timeout waits as long as the server does). Build the agent with \
+         timeout_global(Some(timeout))"
+    )
+}
+
 fn check_urls_reports_codes_and_errors() {
     let server = server();
     let refused = refused_url();
-    let urls = [
-        server.url("/status/200"),
-        server.url("/bytes/10"),
-        server.url("/status/404"),
-        server.url("/status/503"),
-        refused.clone(),
-    ];
+    let ok = [200, 201, 204, 299];
+    let failed = [304, 404, 418, 503, 599];
+    let mut urls: Vec<String> = ok
+        .iter()
+        .chain(&failed)
+        .map(|c| server.url(&format!("/status/{c}")))
+        .collect();
+    urls.push(server.url("/bytes/10"));
+    urls.push(refused.clone());
     let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
     let results = check_urls(&refs, 2, Duration::from_secs(5));
     expect_eq!(
@@ -74,21 +128,27 @@ fn check_urls_reports_codes_and_errors() {
         "number of results for {} URLs",
         urls.len()
     );
-    for (url, code) in [(&urls[0], 200), (&urls[1], 200)] {
-        let r = find(&results, url);
+    let successes = ok
+        .iter()
+        .map(|&code| (server.url(&format!("/status/{code}")), code))
+        .chain([(server.url("/bytes/10"), 200)]);
+    for (url, code) in successes {
+        let r = find(&results, &url);
         expect!(
             r.status == Some(code) && r.error.is_none() && r.is_ok(),
-            "{url}: expected status Some({code}) and error None, got status {:?} and error {:?}",
+            "{url}: a 2xx answer is a success: expected status Some({code}) and error None, got status {:?} and \
+             error {:?}",
             r.status,
             r.error
         );
     }
-    for (url, code) in [(&urls[2], 404), (&urls[3], 503)] {
-        let r = find(&results, url);
+    for code in failed {
+        let url = server.url(&format!("/status/{code}"));
+        let r = find(&results, &url);
         expect!(
             r.status == Some(code) && r.error.is_some() && !r.is_ok(),
             "{url}: expected a failure that keeps its code (status Some({code}), error Some(..)), got status {:?} \
-             and error {:?}. ureq returns 4xx/5xx as Err(ureq::Error::StatusCode(code))",
+             and error {:?}. ureq returns 4xx/5xx as Err(ureq::Error::StatusCode(code)), and a 304 as Ok",
             r.status,
             r.error
         );
@@ -115,84 +175,112 @@ fn check_urls_reports_codes_and_errors() {
 fn check_urls_times_out_slow_urls() {
     let server = server();
     let slow = server.url("/delay/10000");
-    let started = Instant::now();
-    let results = check_urls(&[&slow], 1, Duration::from_millis(300));
-    let took = started.elapsed();
-    expect_eq!(results.len(), 1, "number of results for one URL");
-    let r = &results[0];
-    expect!(
-        r.status.is_none() && r.error.is_some(),
-        "{slow} answers after 10 s and the timeout was 300 ms: expected status None and an error, got status {:?} \
-         and error {:?}",
-        r.status,
-        r.error
+    let stalled = server.url("/hold/never?wait_ms=20000");
+    let what = "check_urls([a URL that answers after 10 s, one that never answers], 2 workers)";
+    let results = check_within_patience(
+        &[slow.clone(), stalled.clone()],
+        2,
+        Duration::from_millis(300),
+        what,
     );
-    expect!(
-        r.elapsed >= Duration::from_millis(250) && r.elapsed < Duration::from_secs(3),
-        "the timed-out request's elapsed: expected about 300 ms, got {:?}",
-        r.elapsed
-    );
-    expect!(
-        took < Duration::from_secs(3),
-        "check_urls with a 300 ms timeout took {took:?}: build the agent with timeout_global(Some(timeout))"
-    );
+    expect_eq!(results.len(), 2, "number of results for two URLs");
+    for url in [&slow, &stalled] {
+        let r = find(&results, url);
+        expect!(
+            r.status.is_none() && r.error.is_some(),
+            "{url} does not answer within the 300 ms timeout: expected status None and an error, got status {:?} \
+             and error {:?}",
+            r.status,
+            r.error
+        );
+        expect!(
+            r.elapsed >= Duration::from_millis(250) && r.elapsed < PATIENCE,
+            "{url} timed out after 300 ms: expected its elapsed to be about 300 ms, got {:?}",
+            r.elapsed
+        );
+    }
+}
+
+/// Runs `check_urls(n URLs, workers, ..)` for each `(n, workers)` at once, each against a server of its
+/// own whose URLs all wait at `/gate/{gate(workers)}/..`; returns each run's results and server peak.
+fn gated_runs(
+    shapes: &[(usize, usize)],
+    gate: impl Fn(usize) -> usize + Sync,
+    wait: Duration,
+) -> Vec<(Vec<UrlStatus>, u64)> {
+    std::thread::scope(|s| {
+        let runs: Vec<_> = shapes
+            .iter()
+            .map(|&(n, workers)| {
+                let gate = &gate;
+                s.spawn(move || {
+                    let server = server();
+                    let size = gate(workers);
+                    let urls: Vec<String> = (0..n)
+                        .map(|i| server.url(&format!("/gate/{size}/g?wait_ms={}&i={i}", wait.as_millis())))
+                        .collect();
+                    let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+                    let results = check_urls(&refs, workers, Duration::from_secs(10));
+                    (results, server.stats().peak_in_flight)
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().expect("check_urls panicked"))
+            .collect()
+    })
 }
 
 fn check_urls_keeps_max_workers_busy() {
-    let server = server();
-    // Each group of 3 requests opens the gate together; fewer than 3 at once give up after 3 s.
-    let urls: Vec<String> = (0..6)
-        .map(|i| server.url(&format!("/gate/3/busy?wait_ms=3000&i={i}")))
-        .collect();
-    let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-    let results = check_urls(&refs, 3, Duration::from_secs(10));
-    let peak = server.stats().peak_in_flight;
-    expect!(
-        peak >= 3,
-        "check_urls(6 URLs, max_workers = 3): expected 3 requests in flight at once, the server saw at most {peak}"
-    );
-    let failed: Vec<&str> = results
-        .iter()
-        .filter(|r| !r.is_ok())
-        .map(|r| r.url.as_str())
-        .collect();
-    expect!(
-        results.len() == 6 && failed.is_empty(),
-        "expected 6 successful results, got {} results and these failed: {failed:?}",
-        results.len()
-    );
+    // Each group of max_workers requests opens the gate together; fewer at once give up after 3 s.
+    // 17 is above any cap a learner might hard-code (4, 8, 16).
+    let shapes = [(6, 3), (34, 17)];
+    let runs = gated_runs(&shapes, |workers| workers, Duration::from_secs(3));
+    for (&(n, workers), (results, peak)) in shapes.iter().zip(&runs) {
+        expect!(
+            *peak >= workers as u64,
+            "check_urls({n} URLs, max_workers = {workers}): expected {workers} requests in flight at once (one per \
+             worker), the server saw at most {peak}. Start max_workers workers, however many that is"
+        );
+        let failed = results.iter().filter(|r| !r.is_ok()).count();
+        expect!(
+            results.len() == n && failed == 0,
+            "check_urls({n} URLs, max_workers = {workers}): expected {n} successful results, got {} results of \
+             which {failed} failed",
+            results.len()
+        );
+    }
 }
 
 fn check_urls_never_exceeds_max_workers() {
-    let server = server();
-    let urls: Vec<String> = (0..12)
-        .map(|i| server.url(&format!("/delay/150?i={i}")))
-        .collect();
-    let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-    let results = check_urls(&refs, 4, Duration::from_secs(10));
-    let peak = server.stats().peak_in_flight;
-    expect!(
-        peak <= 4,
-        "check_urls(12 URLs, max_workers = 4): expected at most 4 requests in flight at once, the server saw {peak}. \
-         Start max_workers threads that each take the next URL, not a thread per URL"
-    );
-    expect_eq!(results.len(), 12, "number of results for 12 URLs");
-
-    let zero = server.url("/bytes/1?zero_workers");
-    let one = check_urls(&[&zero, &zero], 0, Duration::from_secs(5));
-    expect_eq!(
-        one.iter().filter(|r| r.is_ok()).count(),
-        2,
-        "successful results of check_urls([url, url], max_workers = 0) (0 counts as 1 worker)"
-    );
+    // Each run's URLs wait at a gate of max_workers + 1 (2 for max_workers = 0, which counts as 1): it
+    // opens at once for one request too many; a bounded run waits there, gives up, and gets 504s.
+    // Counts that do not divide, 0 workers, and more workers than any hard-coded cap.
+    let shapes = [(10, 3), (7, 2), (3, 0), (4, 1), (40, 17)];
+    let runs = gated_runs(&shapes, |workers| workers.max(1) + 1, PATIENCE);
+    for (&(n, workers), (results, peak)) in shapes.iter().zip(&runs) {
+        let bound = workers.max(1) as u64;
+        expect!(
+            *peak <= bound,
+            "check_urls({n} URLs, max_workers = {workers}): the server saw {peak} requests in flight at once; at \
+             most {bound} may be{}. Start max_workers workers that each take the next URL (a queue or an atomic \
+             index), instead of a thread per URL or a share of the list per thread",
+            if workers == 0 { " (0 counts as 1)" } else { "" }
+        );
+        expect_eq!(
+            results.len(),
+            n,
+            "number of results of check_urls({n} URLs, max_workers = {workers})"
+        );
+    }
 }
 
 fn check_urls_returns_results_in_completion_order() {
     let server = server();
     let urls = [
-        server.url("/delay/900"),
+        server.url("/delay/600"),
         server.url("/delay/0"),
-        server.url("/delay/450"),
+        server.url("/delay/300"),
     ];
     let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
     let results = check_urls(&refs, 3, Duration::from_secs(10));
@@ -201,7 +289,7 @@ fn check_urls_returns_results_in_completion_order() {
     expect_eq!(
         order,
         want,
-        "order of the results of check_urls([900 ms, 0 ms, 450 ms], 3 workers) (completion order: fastest first)"
+        "order of the results of check_urls([600 ms, 0 ms, 300 ms], 3 workers) (completion order: fastest first)"
     );
 }
 
@@ -222,5 +310,187 @@ fn check_urls_times_each_request_alone() {
         "{quick} answers at once but its elapsed is {:?}: with one worker it waited for the slow URL first, and \
          that wait must not count. Start the clock when its request is sent",
         quick_r.elapsed
+    );
+}
+
+/// A URL of a generated case.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// `/status/{code}` (2xx, 304, 4xx and 5xx).
+    Status(u16),
+    /// `/bytes/{n}` (200 with a body).
+    Bytes(u64),
+    /// `/delay/{ms}`, a few milliseconds (200).
+    Delay(u64),
+    /// `/delay/10000`: far slower than any timeout of a case it is in.
+    Slow,
+    /// `/hold/never`: never answers while the case runs.
+    Stalled,
+    /// A port where nothing listens.
+    Refused,
+    /// Not a URL at all.
+    Invalid(&'static str),
+}
+
+impl Target {
+    fn url(self, server: &TestServer, refused: &str) -> String {
+        match self {
+            Target::Status(code) => server.url(&format!("/status/{code}")),
+            Target::Bytes(n) => server.url(&format!("/bytes/{n}")),
+            Target::Delay(ms) => server.url(&format!("/delay/{ms}")),
+            Target::Slow => server.url("/delay/10000"),
+            Target::Stalled => server.url("/hold/never?wait_ms=20000"),
+            Target::Refused => refused.to_owned(),
+            Target::Invalid(text) => text.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Status(code) => write!(f, "/status/{code}"),
+            Target::Bytes(n) => write!(f, "/bytes/{n}"),
+            Target::Delay(ms) => write!(f, "/delay/{ms}"),
+            Target::Slow => write!(f, "/delay/10000"),
+            Target::Stalled => write!(f, "/hold/never (never answers)"),
+            Target::Refused => write!(f, "a refused port"),
+            Target::Invalid(text) => write!(f, "{text:?}"),
+        }
+    }
+}
+
+/// A generated call. A case with a short timeout holds only URLs whose answer cannot depend on the
+/// machine's speed (far slower than the timeout, or never answering); with a zero timeout nothing can
+/// answer in time.
+#[derive(Debug, Clone)]
+struct Case {
+    urls: Vec<Target>,
+    max_workers: usize,
+    timeout: Duration,
+}
+
+fn generate_case(g: &mut threadlab_harness::generate::Gen) -> Case {
+    const CODES: [u16; 14] = [
+        200, 200, 201, 202, 204, 206, 299, 304, 400, 404, 418, 500, 503, 599,
+    ];
+    const INVALID: [&str; 3] = ["not a url", "", "http://"];
+    let class = g.range(0, 7);
+    let (timeout, pool): (Duration, Vec<Target>) = match class {
+        0 => (
+            Duration::ZERO,
+            vec![
+                Target::Status(200),
+                Target::Bytes(3),
+                Target::Slow,
+                Target::Refused,
+            ],
+        ),
+        1 => (Duration::from_millis(20), vec![Target::Slow, Target::Stalled]),
+        _ => {
+            let pool = (0..g.count_in(1, 4))
+                .map(|_| match g.range(0, 5) {
+                    0 | 1 => Target::Status(g.pick(&CODES)),
+                    // Bodies small enough to go out in one piece: the server counts a request
+                    // in flight until its last piece is on its way, and a worker that never reads
+                    // a long body is at its next URL before that.
+                    2 => Target::Bytes(g.pick(&[0, 1, 100, 4000])),
+                    3 => Target::Delay(g.range(0, 20)),
+                    4 => Target::Refused,
+                    _ => Target::Invalid(g.pick(&INVALID)),
+                })
+                .collect();
+            (Duration::from_secs(5), pool)
+        }
+    };
+    let urls = g.vec(if class == 1 { 3 } else { 9 }, |g| g.pick(&pool));
+    // 0 (counts as 1), 1, 2, one fewer than the URLs, as many, one more, and more than any cap.
+    let n = urls.len();
+    let max_workers = g.pick(&[0, 1, 2, n.saturating_sub(1), n, n + 1, 70]);
+    Case {
+        urls,
+        max_workers,
+        timeout,
+    }
+}
+
+/// One result as plain values: the URL (the server's address written as `http://SERVER`), the status
+/// and whether there is an error.
+type Row = (String, Option<u16>, bool);
+
+/// What a call shows from outside: its results sorted (their order is the order they finished, which
+/// no two runs need to share), and (when every URL answered or failed at once, so the server has seen
+/// every request) the requests the server received per path.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    results: Vec<Row>,
+    requests: Option<BTreeMap<String, u64>>,
+}
+
+/// Runs `check` on the case against a server of its own; returns what it shows and the server's peak
+/// of requests in flight.
+fn observe(
+    case: &Case,
+    refused: &str,
+    check: impl FnOnce(Vec<String>, usize, Duration) -> Vec<Row>,
+) -> (Seen, u64) {
+    let server = server();
+    let urls: Vec<String> = case.urls.iter().map(|t| t.url(&server, refused)).collect();
+    let base = server.base_url();
+    let mut results: Vec<Row> = check(urls, case.max_workers, case.timeout)
+        .into_iter()
+        .map(|(url, status, error)| (url.replace(&base, "http://SERVER"), status, error))
+        .collect();
+    results.sort();
+    let requests = (case.timeout >= Duration::from_secs(1)).then(|| server.stats().paths);
+    (Seen { results, requests }, server.stats().peak_in_flight)
+}
+
+/// Generated URL lists (every class of status, bodies, refused and invalid URLs, duplicates, no URLs),
+/// worker counts (0, 1, around the number of URLs, above any cap) and timeouts (zero, shorter than a
+/// URL's answer, generous) give the same results as the reference (status and whether there is an
+/// error, per URL) and the same requests at the server, never with more than max_workers in flight.
+fn check_urls_matches_the_reference() {
+    use threadlab_harness::generate::differential;
+    let refused = refused_url();
+    differential(
+        11,
+        30,
+        "check_urls(urls, max_workers, timeout): each URL's (status, has an error), sorted, and the requests per path",
+        generate_case,
+        |case| {
+            let (seen, peak) = observe(case, &refused, |urls, workers, timeout| {
+                check_within_patience(
+                    &urls,
+                    workers,
+                    timeout,
+                    &format!("check_urls({:?}, {workers})", case.urls),
+                )
+                .into_iter()
+                .map(|r| (r.url, r.status, r.error.is_some()))
+                .collect()
+            });
+            // A request that timed out is over for the client but still held at the server, so the
+            // server's peak says something only when every request was answered.
+            let bound = case.max_workers.max(1) as u64;
+            expect!(
+                peak <= bound || case.timeout < Duration::from_secs(1),
+                "check_urls({:?}, max_workers = {}): the server saw {peak} requests in flight at once, more than \
+                 max_workers (0 counts as 1)",
+                case.urls,
+                case.max_workers
+            );
+            seen
+        },
+        |case| {
+            observe(case, &refused, |urls, workers, timeout| {
+                let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+                reference::intermediate::check_urls(&refs, workers, timeout)
+                    .into_iter()
+                    .map(|r| (r.url, r.status, r.error.is_some()))
+                    .collect()
+            })
+            .0
+        },
     );
 }

@@ -17,9 +17,10 @@ pub fn amdahl(parallel_fraction: f64, workers: usize) -> f64 {
     todo!("check the arguments, then the formula")
 }
 
-/// Applies `f` to every item of `data` on `workers` scoped threads (contiguous chunks, as even as
-/// possible, at most `workers` of them), with the interpreter lock released the whole time; returns
-/// the results in input order.
+/// Applies `f` to every item of `data` on scoped threads, one per chunk: `data` cut into contiguous
+/// chunks of `data.len().div_ceil(workers)` items (the last one may be shorter), so at most `workers`
+/// of them, all running at once. The interpreter lock is released the whole time; the results come
+/// back in input order (empty `data` gives an empty `Vec`).
 ///
 /// # Panics
 /// When `workers` is 0.

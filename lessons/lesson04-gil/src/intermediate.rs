@@ -7,9 +7,12 @@
 //!
 //! Run it with `Interpreter::with_lock(SwitchingGil::new(interval))`; the interpreter logs every
 //! acquire, step, switch and release, which is what the tests read.
+//!
+//! Take `Mutex` and `Condvar` from `crate::sync`, not from `std::sync`: the grader runs your lock
+//! under a checker that tries many thread schedules (see `src/sync.rs`).
 
 use crate::interp::{GilLock, Tid};
-// TODO: import what you need (std::sync, std::collections)
+// TODO: import what you need (crate::sync, std::collections)
 
 /// A global interpreter lock with drop requests and a switch interval.
 #[derive(Debug)]

@@ -48,7 +48,8 @@ impl ThreadSafeCounter {
     }
 
     /// Adds `amount` only if the result stays `<= limit`, and says whether it did. The check and the
-    /// add must be one atomic step: two threads must never both pass the check and overshoot.
+    /// add must be one atomic step: two threads must never both pass the check and overshoot. A sum
+    /// above `i64::MAX` is above every limit: refused, without overflowing.
     pub fn add_capped(&self, amount: i64, limit: i64) -> bool {
         // TODO: check and add under one lock (or in one compare-exchange loop)
         todo!("check and add under one lock (or in one compare-exchange loop)")
@@ -65,7 +66,8 @@ impl ThreadSafeCounter {
 }
 
 impl fmt::Debug for ThreadSafeCounter {
-    /// Shows the current value, e.g. `ThreadSafeCounter { value: 3 }`.
+    /// Shows the current value, e.g. `ThreadSafeCounter { value: 3 }`, also while other threads are
+    /// changing it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // TODO: show the current value, e.g. `ThreadSafeCounter { value: 3 }`
         todo!("show the current value, e.g. `ThreadSafeCounter {{ value: 3 }}`")

@@ -33,10 +33,11 @@ impl<T: Send> PerThread<T> {
     /// Runs `f` on the calling thread's value and returns what `f` returns.
     ///
     /// The first call on a thread creates that thread's value with the factory; later calls on the
-    /// same thread get the same value back, so changes made through `f` persist. The factory runs
-    /// exactly once per thread that calls `with`, and never for a thread that does not. Threads
-    /// calling `with` at the same time do not wait for each other. Calling `with` again from
-    /// inside `f` on the same thread panics (it would need the same value twice).
+    /// same thread get the same value back, so changes made through `f` persist (also when `f`
+    /// panicked: the next call gets the value as `f` left it). The factory runs exactly once per
+    /// thread that calls `with`, and never for a thread that does not. Threads calling `with` at the
+    /// same time do not wait for each other, not even while one of them runs the factory. Calling
+    /// `with` again from inside `f` on the same thread panics (it would need the same value twice).
     pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         // TODO: find or create this thread's value, then run `f` on it without holding any shared lock
         todo!("find or create this thread's value, then run `f` on it without holding any shared lock")

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 /// How [`download_all`] works.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// At most this many downloads run at once (0 counts as 1).
+    /// How many workers download at once (0 counts as 1; no more than there are URLs): this many
+    /// downloads at a time while URLs are left, never more.
     pub max_workers: usize,
     /// The limit for one attempt at one URL, from sending the request to the last byte of the body
     /// (`None`: no limit; ureq has none by default).
@@ -214,8 +215,8 @@ impl Progress {
     }
 }
 
-/// Downloads every URL of `urls` into `out_dir` (created if missing), at most
-/// `options.max_workers` at a time, and reports what happened to each.
+/// Downloads every URL of `urls` into `out_dir` (created if missing), on `options.max_workers`
+/// workers (never more downloads at a time), and reports what happened to each.
 ///
 /// - Each body is streamed to its file as it arrives (`into_body().into_reader()`), never held whole
 ///   in memory, so bodies larger than ureq's 10 MiB `read_to_vec` limit are saved too.

@@ -33,9 +33,10 @@ impl UrlStatus {
     }
 }
 
-/// Checks every URL of `urls` with one `GET` each, at most `max_workers` at a time (0 counts as 1,
-/// and no more workers than URLs are started), each request limited to `timeout`, and returns one
-/// [`UrlStatus`] per URL **in the order they finished**, not the order of `urls`.
+/// Checks every URL of `urls` with one `GET` each, on `max_workers` workers (0 counts as 1, and no
+/// more workers than URLs are started): `max_workers` requests at a time while URLs are left, never
+/// more. Each request is limited to `timeout`. Returns one [`UrlStatus`] per URL **in the order they
+/// finished**, not the order of `urls`.
 ///
 /// Use one `ureq::Agent` for every worker. A 4xx or 5xx answer is a failure that still has its code;
 /// a refused connection or a timeout has no code and an error. No URLs: an empty `Vec`.

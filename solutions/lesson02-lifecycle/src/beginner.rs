@@ -89,8 +89,8 @@ impl<T: Send + 'static> ManagedThread<T> {
     }
 
     /// Creates the OS thread (named after this thread) and runs the body on it. When this returns
-    /// `Ok`, the state is `Running`. A second call, at any time, returns
-    /// `Err(LifecycleError::AlreadyStarted)` and starts nothing.
+    /// `Ok`, the state is `Running` (or already `Terminated`, when the body has ended that soon). A
+    /// second call, at any time, returns `Err(LifecycleError::AlreadyStarted)` and starts nothing.
     ///
     /// # Panics
     ///

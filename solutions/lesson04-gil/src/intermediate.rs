@@ -4,11 +4,14 @@
 //!
 //! Run it with `Interpreter::with_lock(SwitchingGil::new(interval))`; the interpreter logs every
 //! acquire, step, switch and release, which is what the tests read.
+//!
+//! Take `Mutex` and `Condvar` from `crate::sync`, not from `std::sync`: the grader runs your lock
+//! under a checker that tries many thread schedules (see `src/sync.rs`).
 
 use crate::interp::{GilLock, Tid};
-// BEGIN SOLUTION (comment): import what you need (std::sync, std::collections)
+// BEGIN SOLUTION (comment): import what you need (crate::sync, std::collections)
+use crate::sync::{Condvar, Mutex, MutexGuard};
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, MutexGuard};
 // END SOLUTION
 
 /// A global interpreter lock with drop requests and a switch interval.

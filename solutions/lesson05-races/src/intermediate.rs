@@ -56,7 +56,8 @@ impl ThreadSafeCounter {
     }
 
     /// Adds `amount` only if the result stays `<= limit`, and says whether it did. The check and the
-    /// add must be one atomic step: two threads must never both pass the check and overshoot.
+    /// add must be one atomic step: two threads must never both pass the check and overshoot. A sum
+    /// above `i64::MAX` is above every limit: refused, without overflowing.
     pub fn add_capped(&self, amount: i64, limit: i64) -> bool {
         // BEGIN SOLUTION: check and add under one lock (or in one compare-exchange loop)
         // One guard covers the check and the write, so no other thread can act in between.
@@ -89,7 +90,8 @@ impl ThreadSafeCounter {
 }
 
 impl fmt::Debug for ThreadSafeCounter {
-    /// Shows the current value, e.g. `ThreadSafeCounter { value: 3 }`.
+    /// Shows the current value, e.g. `ThreadSafeCounter { value: 3 }`, also while other threads are
+    /// changing it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // BEGIN SOLUTION: show the current value, e.g. `ThreadSafeCounter { value: 3 }`
         f.debug_struct("ThreadSafeCounter")
