@@ -448,7 +448,7 @@ fn a_submission_is_its_tier_files_only() {
 }
 
 #[test]
-fn a_missing_tier_file_is_graded_as_its_starter() {
+fn a_missing_tier_file_is_not_started_and_not_built() {
     let dir = submission(LESSON, &[]);
     std::fs::remove_file(dir.path().join("src/advanced.rs")).unwrap();
     let report = grade_json("lesson05", dir.path());
@@ -459,6 +459,10 @@ fn a_missing_tier_file_is_graded_as_its_starter() {
         .unwrap()
         .to_owned();
     assert!(message.contains("advanced.rs is missing"), "{message}");
+    assert_eq!(
+        test(&report, "opposite_transfers_never_deadlock")["status"],
+        "not_started"
+    );
 }
 
 #[test]

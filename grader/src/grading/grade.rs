@@ -12,7 +12,7 @@ use crate::reuse;
 use crate::run::{self, Job};
 use crate::sandbox::Protections;
 use crate::score;
-use crate::stage::{self, Subject, TierSource};
+use crate::stage::{self, Subject};
 use crate::suite::{Suite, TestSpec};
 use crate::tier::Tier;
 use std::collections::BTreeMap;
@@ -75,9 +75,16 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     for (tier, message) in compile_time_reads(&staged) {
         not_read.entry(tier).or_insert(message);
     }
+    // A tier whose file was not handed in has nothing of the subject's to grade: its tests are
+    // `not_started` without building the starter that stands in for it (it is still staged, for a
+    // later tier that uses its module). This is what the starter would score in every lesson whose
+    // starters stop at `todo!()`, and the honest grade in lesson08, whose starters are buggy
+    // programs that would otherwise earn points nobody handed in; a class with missing tiers
+    // builds only what was handed in.
+    let missing = staged.missing();
     let to_build: Vec<Tier> = Tier::ALL
         .into_iter()
-        .filter(|t| !not_read.contains_key(t))
+        .filter(|t| !not_read.contains_key(t) && !missing.contains_key(t))
         .collect();
     let mut built = compile::build(&staged, &to_build, reusing)?;
     built.refused.extend(not_read);
@@ -93,7 +100,9 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     } else {
         reuse::Store::default()
     };
-    let (mut outcomes, mut sandbox) = run_tests(course, &staged, &suite, &built, &store, reusing, on_event)?;
+    let (mut outcomes, mut sandbox) = run_tests(
+        course, &staged, &suite, &built, &missing, &store, reusing, on_event,
+    )?;
     let packages: Vec<String> = Tier::ALL.iter().map(|t| staged.package(*t)).collect();
     sandbox.compile = crate::compile_sandbox::status(&staged.compile_tmp(), &packages);
     time(&mut phases.run);
@@ -106,18 +115,12 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
 
     // Places in messages name the learner's own files from the course root.
     let subject_src = course.display_path(&stage::subject_src(course, &lesson, &request.subject)?);
-    for (spec, outcome) in suite.tests.iter().zip(&mut outcomes) {
+    for outcome in &mut outcomes {
         outcome.message = location::for_learner(&outcome.message, &subject_src);
-        if let Some(TierSource::MissingFile(path)) = staged.tiers.get(&spec.tier) {
-            outcome.message = format!(
-                "{} is missing, so this tier was graded as the starter: {}",
-                path.display(),
-                outcome.message
-            );
-        }
     }
     let tier_message = |tier: Tier| -> String {
         let message = built.refused.get(&tier).or_else(|| built.errors.get(&tier));
+        let message = message.or_else(|| missing.get(&tier));
         location::for_learner(message.map_or("", String::as_str), &subject_src)
     };
     let (tiers, tests) = score::score(&suite, &outcomes, tier_message);
@@ -184,6 +187,7 @@ fn run_tests(
     staged: &stage::Staged,
     suite: &Suite,
     built: &compile::Built,
+    missing: &BTreeMap<Tier, String>,
     store: &reuse::Store,
     reusing: bool,
     on_event: &mut dyn FnMut(Event<'_>),
@@ -251,7 +255,7 @@ fn run_tests(
             } else if runnable(spec) {
                 explain_timeout(spec, ran.next().expect("one outcome per job"))
             } else {
-                not_built(spec, built)
+                not_built(spec, built, missing)
             }
         })
         .collect();
@@ -277,8 +281,11 @@ fn reused_verdicts<'a>(
     reused
 }
 
-/// The outcome of a test whose tier has no binary: refused or not compiling.
-fn not_built(spec: &TestSpec, built: &compile::Built) -> Outcome {
+/// The outcome of a test whose tier has no binary: its file missing, refused or not compiling.
+fn not_built(spec: &TestSpec, built: &compile::Built, missing: &BTreeMap<Tier, String>) -> Outcome {
+    if let Some(message) = missing.get(&spec.tier) {
+        return Outcome::new(Status::NotStarted, format!("{message}, so this test did not run"));
+    }
     let (status, why) = if built.refused.contains_key(&spec.tier) {
         (Status::Refused, "uses what this lesson does not allow")
     } else {

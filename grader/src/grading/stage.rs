@@ -72,6 +72,23 @@ impl Staged {
             .collect()
     }
 
+    /// The tiers whose file the subject does not have, each with what to tell the learner.
+    pub fn missing(&self) -> BTreeMap<Tier, String> {
+        self.tiers
+            .iter()
+            .filter_map(|(tier, source)| match source {
+                TierSource::MissingFile(path) => Some((
+                    *tier,
+                    format!(
+                        "{} is missing: nothing was handed in for this tier",
+                        path.display()
+                    ),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The staged package of `tier`'s library: the course modules and the learner's code. Its test
     /// binary is named like it.
     pub fn package(&self, tier: Tier) -> String {

@@ -1,0 +1,101 @@
+// Starter file: fill in every `todo!()`, then run `cargo xtask grade` for this lesson.
+// (To start a file over: `cargo xtask reset LESSON --tier TIER`, which keeps a copy of your version.)
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Advanced: Python's `thread.join(timeout)` done right. Waiting gives up on time, and the answer
+//! says *why* it came back: the value, a timeout (with the handle, to wait again), or a panic (with
+//! its message).
+//!
+//! The README's sections "When a thread panics" and "Waiting with a timeout" cover what you need.
+
+use std::fmt;
+use std::time::Duration;
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::thread::{self, JoinHandle};
+
+/// Why [`TimedHandle::join_timeout`] returned without a value.
+#[derive(Debug)]
+pub enum JoinError<T> {
+    /// The thread was still running when the timeout passed. The handle comes back, so the caller
+    /// can check [`TimedHandle::is_alive`] or wait again.
+    Timeout(TimedHandle<T>),
+    /// The thread panicked. The message is the panic's text when the payload was a `&str` or a
+    /// `String` (what `panic!` produces), and `"unknown panic payload"` otherwise.
+    Panicked(String),
+}
+
+/// A running (or finished) thread that can be waited for with a timeout. `Send` when `T` is.
+pub struct TimedHandle<T> {
+    handle: JoinHandle<()>,
+    outcome: Receiver<Result<T, String>>,
+}
+
+impl<T> fmt::Debug for TimedHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimedHandle")
+            .field("alive", &self.is_alive())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts `f` on a new thread and returns a handle that can wait for it with a timeout.
+pub fn spawn_timed<T, F>(f: F) -> TimedHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (sender, outcome) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        // catch the panic here so its message travels through the channel like a value
+        let result = panic::catch_unwind(AssertUnwindSafe(f))
+            .map_err(|payload| panic_message(&*payload));
+        let _ = sender.send(result);
+    });
+    TimedHandle { handle, outcome }
+}
+
+impl<T> TimedHandle<T> {
+    /// Whether the thread is still running its function: `true` from the spawn until the function
+    /// returns or panics, like Python's `Thread.is_alive()`.
+    pub fn is_alive(&self) -> bool {
+        // nothing in the channel yet: the function has not finished
+        matches!(self.outcome.try_recv(), Err(TryRecvError::Empty))
+    }
+
+    /// Waits at most `timeout` for the thread to finish.
+    ///
+    /// - `Ok(value)`: the function returned `value`.
+    /// - `Err(JoinError::Timeout(handle))`: it was still running when `timeout` had passed; wait
+    ///   again with `handle`. Returns no earlier than `timeout` and not much later.
+    /// - `Err(JoinError::Panicked(message))`: the function panicked, with this message. Reported as
+    ///   soon as the panic happens, not when the timeout runs out.
+    pub fn join_timeout(self, timeout: Duration) -> Result<T, JoinError<T>> {
+        match self.outcome.recv_timeout(timeout) {
+            Ok(Ok(value)) => {
+                let _ = self.handle.join();
+                Ok(value)
+            }
+            Ok(Err(message)) => {
+                let _ = self.handle.join();
+                Err(JoinError::Panicked(message))
+            }
+            Err(RecvTimeoutError::Timeout) => Err(JoinError::Timeout(self)),
+            // the thread always sends before it ends, so this should not happen
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(JoinError::Panicked("the thread ended without a result".to_owned()))
+            }
+        }
+    }
+}
+
+/// The text of a panic payload: `panic!("literal")` carries a `&str`, a formatted panic a `String`.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "unknown panic payload".to_owned()
+    }
+}

@@ -1,0 +1,81 @@
+//! Intermediate: a counter with several operations that must each be atomic, including one that
+//! checks and then acts, and a guard that resets the counter when it goes out of scope.
+
+use std::fmt;
+
+use crate::sync::atomic::{AtomicI64, Ordering};
+
+/// A signed counter that many threads can change at once.
+#[derive(Default)]
+pub struct ThreadSafeCounter {
+    value: AtomicI64,
+}
+
+impl ThreadSafeCounter {
+    /// A counter starting at `initial`.
+    pub fn new(initial: i64) -> Self {
+        ThreadSafeCounter { value: AtomicI64::new(initial) }
+    }
+
+    /// Adds `amount`.
+    pub fn increment(&self, amount: i64) {
+        self.value.fetch_add(amount, Ordering::SeqCst);
+    }
+
+    /// Subtracts `amount`.
+    pub fn decrement(&self, amount: i64) {
+        self.value.fetch_sub(amount, Ordering::SeqCst);
+    }
+
+    /// Sets the counter back to 0.
+    pub fn reset(&self) {
+        self.value.store(0, Ordering::SeqCst);
+    }
+
+    /// The current value.
+    pub fn value(&self) -> i64 {
+        self.value.load(Ordering::SeqCst)
+    }
+
+    /// Adds `amount` only if the result stays `<= limit`, and says whether it did. The check and the
+    /// add must be one atomic step: two threads must never both pass the check and overshoot. A sum
+    /// above `i64::MAX` is above every limit: refused, without overflowing.
+    pub fn add_capped(&self, amount: i64, limit: i64) -> bool {
+        let current = self.value.load(Ordering::SeqCst);
+        match current.checked_add(amount) {
+            Some(sum) if sum <= limit => {
+                self.value.fetch_add(amount, Ordering::SeqCst);
+                true
+            }
+            // over the limit, or past i64::MAX
+            _ => false,
+        }
+    }
+
+    /// Returns a guard that resets the counter to 0 when it is dropped, also while a panic unwinds:
+    /// Rust's answer to Python's `with` block.
+    pub fn reset_on_drop(&self) -> ResetGuard<'_> {
+        ResetGuard { counter: self }
+    }
+}
+
+impl fmt::Debug for ThreadSafeCounter {
+    /// Shows the current value, e.g. `ThreadSafeCounter { value: 3 }`, also while other threads are
+    /// changing it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadSafeCounter").field("value", &self.value()).finish()
+    }
+}
+
+/// Resets its counter to 0 when dropped. Made by [`ThreadSafeCounter::reset_on_drop`].
+#[must_use = "the counter resets when this guard is dropped"]
+#[derive(Debug)]
+pub struct ResetGuard<'a> {
+    counter: &'a ThreadSafeCounter,
+}
+
+impl Drop for ResetGuard<'_> {
+    fn drop(&mut self) {
+        self.counter.reset();
+    }
+}

@@ -1,0 +1,62 @@
+#![allow(unused_imports, unused_variables, dead_code)]
+//! Advanced: `PerThread<T>`, one value per thread created on first use, that outlives the threads so
+//! their results can be merged at the end (the shape of a per-thread accumulator or a per-thread
+//! connection pool).
+//!
+//! The README's section "Per-thread values you can collect" covers what you need.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::thread::{self, ThreadId};
+
+/// One `T` per thread, made by a factory the first time a thread asks for it.
+pub struct PerThread<T> {
+    factory: Box<dyn Fn() -> T + Send + Sync>,
+    slots: Mutex<HashMap<ThreadId, Arc<Mutex<T>>>>,
+}
+
+impl<T: Send> PerThread<T> {
+    /// A `PerThread` that makes each thread's value with `factory`. Creates no value yet.
+    pub fn new(factory: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        PerThread { factory: Box::new(factory), slots: Mutex::new(HashMap::new()) }
+    }
+
+    fn my_slot(&self) -> Arc<Mutex<T>> {
+        let me = thread::current().id();
+        // make the value before taking the map lock, so a slow factory never blocks other threads
+        let fresh = (self.factory)();
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slots.entry(me).or_insert_with(|| Arc::new(Mutex::new(fresh))))
+    }
+
+    /// Runs `f` on the calling thread's value and returns what `f` returns.
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let slot = self.my_slot();
+        let mut value = match slot.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                panic!("PerThread::with called again from inside with on the same thread")
+            }
+        };
+        f(&mut value)
+    }
+
+    /// Every value created so far, one per thread that called [`PerThread::with`].
+    pub fn into_values(self) -> Vec<T> {
+        let slots = self.slots.into_inner().unwrap_or_else(PoisonError::into_inner);
+        slots
+            .into_values()
+            .filter_map(|slot| Arc::try_unwrap(slot).ok())
+            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect()
+    }
+}
+
+impl<T> fmt::Debug for PerThread<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PerThread").finish_non_exhaustive()
+    }
+}
+
