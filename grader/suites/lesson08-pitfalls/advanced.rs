@@ -42,6 +42,10 @@ fn main() {
                 "tally_keeps_working_after_a_panic",
                 tally_keeps_working_after_a_panic,
             ),
+            (
+                "tally_updates_of_one_key_lose_nothing",
+                tally_updates_of_one_key_lose_nothing,
+            ),
             ("semaphore_waits_without_polling", semaphore_waits_without_polling),
             (
                 "semaphore_admits_as_many_as_it_has_permits",
@@ -219,6 +223,57 @@ fn process_all_keeps_order_and_runs_items_in_parallel() {
         process_all(vec![7], |x| x + 1),
         vec![8],
         "process_all(vec![7], |x| x + 1)"
+    );
+}
+
+/// Two updates of one key at once: the second waits for the first, so neither is lost. The first
+/// update's `change` holds still until the second update has finished or had ample time to; an update
+/// that reads the count, lets go of the lock while `change` runs and locks again to store lets the
+/// second run to its end in between, and the first then overwrites it. (The wait costs the reference
+/// its length once; the second update has only a few instructions to run, even on one CPU.)
+fn tally_updates_of_one_key_lose_nothing() {
+    use std::sync::mpsc;
+    let tally = Arc::new(Tally::new());
+    let (inside_tx, inside_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let first = {
+        let tally = Arc::clone(&tally);
+        thread::spawn(move || {
+            tally.update("visits", |n| {
+                inside_tx.send(()).expect("the test waits for this");
+                // The test sends the go-ahead once the second update had its chance.
+                let _ = go_rx.recv();
+                n + 1
+            })
+        })
+    };
+    inside_rx
+        .recv()
+        .expect("update(\"visits\", change) returned without calling change");
+    let (done_tx, done_rx) = mpsc::channel();
+    let second = {
+        let tally = Arc::clone(&tally);
+        thread::spawn(move || {
+            tally.update("visits", |n| n + 10);
+            let _ = done_tx.send(());
+        })
+    };
+    let second_ran_through = done_rx.recv_timeout(Duration::from_millis(500)).is_ok();
+    let _ = go_tx.send(());
+    first.join().expect("the first update panicked");
+    second.join().expect("the second update panicked");
+    expect!(
+        !second_ran_through,
+        "update(\"visits\", |n| n + 10) on a second thread ran to its end while the first thread's \
+         update(\"visits\", |n| n + 1) was still inside its change: update must hold the lock from \
+         reading the count until the new count is stored, or the first update overwrites the second \
+         (the count ended at {}, expected 11)",
+        tally.get("visits")
+    );
+    expect_eq!(
+        tally.get("visits"),
+        11,
+        "get(\"visits\") after update(+1) and update(+10) ran on two threads at once"
     );
 }
 
