@@ -30,6 +30,8 @@ pub struct Built {
     pub errors: BTreeMap<Tier, String>,
     /// The tiers whose code uses what the suite disallows (`[[disallow]]`): their diagnostics.
     pub refused: BTreeMap<Tier, String>,
+    /// The tiers whose file was not handed in (not built; see `grade`), with what to tell.
+    pub missing: BTreeMap<Tier, String>,
 }
 
 /// Builds the test binaries of `tiers` (tiers left out, e.g. refused by a lint, are not built).

@@ -88,6 +88,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .collect();
     let mut built = compile::build(&staged, &to_build, reusing)?;
     built.refused.extend(not_read);
+    built.missing = missing;
     time(&mut phases.build);
     for (tier, binary) in &built.binaries {
         check_binary_lists_suite(&suite, *tier, binary, &course.suite_dir(&lesson))?;
@@ -100,9 +101,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     } else {
         reuse::Store::default()
     };
-    let (mut outcomes, mut sandbox) = run_tests(
-        course, &staged, &suite, &built, &missing, &store, reusing, on_event,
-    )?;
+    let (mut outcomes, mut sandbox) = run_tests(course, &staged, &suite, &built, &store, reusing, on_event)?;
     let packages: Vec<String> = Tier::ALL.iter().map(|t| staged.package(*t)).collect();
     sandbox.compile = crate::compile_sandbox::status(&staged.compile_tmp(), &packages);
     time(&mut phases.run);
@@ -120,7 +119,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     }
     let tier_message = |tier: Tier| -> String {
         let message = built.refused.get(&tier).or_else(|| built.errors.get(&tier));
-        let message = message.or_else(|| missing.get(&tier));
+        let message = message.or_else(|| built.missing.get(&tier));
         location::for_learner(message.map_or("", String::as_str), &subject_src)
     };
     let (tiers, tests) = score::score(&suite, &outcomes, tier_message);
@@ -187,7 +186,6 @@ fn run_tests(
     staged: &stage::Staged,
     suite: &Suite,
     built: &compile::Built,
-    missing: &BTreeMap<Tier, String>,
     store: &reuse::Store,
     reusing: bool,
     on_event: &mut dyn FnMut(Event<'_>),
@@ -255,7 +253,7 @@ fn run_tests(
             } else if runnable(spec) {
                 explain_timeout(spec, ran.next().expect("one outcome per job"))
             } else {
-                not_built(spec, built, missing)
+                not_built(spec, built)
             }
         })
         .collect();
@@ -282,8 +280,8 @@ fn reused_verdicts<'a>(
 }
 
 /// The outcome of a test whose tier has no binary: its file missing, refused or not compiling.
-fn not_built(spec: &TestSpec, built: &compile::Built, missing: &BTreeMap<Tier, String>) -> Outcome {
-    if let Some(message) = missing.get(&spec.tier) {
+fn not_built(spec: &TestSpec, built: &compile::Built) -> Outcome {
+    if let Some(message) = built.missing.get(&spec.tier) {
         return Outcome::new(Status::NotStarted, format!("{message}, so this test did not run"));
     }
     let (status, why) = if built.refused.contains_key(&spec.tier) {
