@@ -108,6 +108,13 @@ pub fn build(
             let report: Value =
                 serde_json::from_str(&text).map_err(|e| io("parse", &path)(std::io::Error::other(e)))?;
             read_report(&report, &mut student);
+            let folder = class.join(&row.student);
+            for test in &mut student.tests {
+                test.message = generalise(
+                    &test.message,
+                    &[&folder.display().to_string(), &course.display_path(&folder)],
+                );
+            }
         }
         students.push(student);
     }
@@ -193,6 +200,24 @@ fn tier_files(lesson: &Lesson, class: &Path, students: &[Student]) -> Vec<Submis
     files
 }
 
+/// A failure message as the class shares it: without its place in the student's file (`(at
+/// src/beginner.rs:12)`, different for each) and with the student's folder written as `STUDENT/`, so
+/// the same failure of two students reads the same.
+pub fn generalise(message: &str, folders: &[&str]) -> String {
+    let message = match message.rfind(" (at ") {
+        Some(at) if message[at..].contains(".rs:") => &message[..at],
+        _ => message,
+    };
+    let mut message = message.to_owned();
+    // The longest first: the absolute path holds the one relative to the course.
+    let mut folders: Vec<&str> = folders.iter().copied().filter(|f| !f.is_empty()).collect();
+    folders.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    for folder in folders {
+        message = message.replace(folder, "STUDENT");
+    }
+    message
+}
+
 /// Per-test statistics over the graded students, the most failed first (then in suite order).
 pub fn test_stats(students: &[Student]) -> Vec<TestStats> {
     let mut order: Vec<(String, String)> = Vec::new();
@@ -216,7 +241,8 @@ pub fn test_stats(students: &[Student]) -> Vec<TestStats> {
                 entry.failed += 1;
                 *entry.statuses.entry(test.status.clone()).or_default() += 1;
                 let message = trim_message(&test.message);
-                if !message.is_empty() {
+                // `not yet implemented: <the TODO>` says nothing the status does not.
+                if !message.is_empty() && test.status != "not_started" {
                     *messages
                         .entry(test.name.clone())
                         .or_default()

@@ -39,7 +39,11 @@ fn scores_fall_in_fifths_and_full_marks_has_its_own_bin() {
         ("beginner", [0, 0, 0, 0, 0, 2])
     );
     assert_eq!(h[1].counts, [1, 0, 0, 0, 1, 0]);
-    assert_eq!(h[3].counts, [0, 0, 1, 1, 0, 0], "totals 30 (50%) and 39 (65%) of 60");
+    assert_eq!(
+        h[3].counts,
+        [0, 0, 1, 1, 0, 0],
+        "totals 30 (50%) and 39 (65%) of 60"
+    );
 }
 
 #[test]
@@ -77,6 +81,29 @@ fn tests_are_ranked_by_failures_with_their_commonest_messages() {
     assert_eq!(stats[0].messages[0], ("expected 4, got 3".to_owned(), 2));
     assert!(stats[0].messages[1].0.ends_with('…') && stats[0].messages[1].0.chars().count() == 160);
     assert_eq!(stats[1].statuses, [("timed_out".to_owned(), 1)].into());
+    let student = student(
+        "d",
+        [0; 3],
+        &[("t1", "beginner", "not_started", "not yet implemented: x")],
+    );
+    assert!(
+        test_stats(&[student])[0].messages.is_empty(),
+        "the status says it"
+    );
+}
+
+#[test]
+fn a_message_loses_the_students_place_so_the_class_can_share_it() {
+    let folders = ["/home/t/class/ada", "class/ada"];
+    assert_eq!(
+        generalise("expected 4, got 3 (at class/ada/src/beginner.rs:65)", &folders),
+        "expected 4, got 3"
+    );
+    assert_eq!(
+        generalise("/home/t/class/ada/src/advanced.rs is missing", &folders),
+        "STUDENT/src/advanced.rs is missing"
+    );
+    assert_eq!(generalise("expected 3 (at least)", &folders), "expected 3 (at least)");
 }
 
 #[test]
