@@ -22,7 +22,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding
 th{background:#f4f4f4}th.sort{cursor:pointer}td.n{text-align:right}
 .hists{display:flex;flex-wrap:wrap;gap:1.5em}.hist figcaption{font-weight:600}
 .bar{fill:#4a7fb5}.low{background:#fde8e8}.msg{font-family:ui-monospace,monospace;font-size:.9em}
-.flag{color:#b00;font-weight:600}.pair{margin:1.5em 0}.sides{display:grid;grid-template-columns:1fr 1fr;gap:1em}
+.flag{color:#b00;font-weight:600}.pair{margin:1.5em 0}.sides{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em}
 pre{background:#fafafa;border:1px solid #ddd;padding:.5em;overflow:auto;font-size:12px;line-height:1.35}
 pre span{display:block;white-space:pre}pre span.hl{background:#fff3b0}pre i{color:#999;font-style:normal;user-select:none}
 ";
@@ -141,12 +141,12 @@ fn distribution(page: &mut String, histograms: &[Histogram]) {
             let x = i * (bar + gap);
             let tall = count * 80 / most;
             let y = 95 - tall;
-            let _ = write!(
+            let _ = writeln!(
                 page,
                 "<g data-bin=\"{i}\" data-count=\"{count}\"><rect class=\"bar\" x=\"{x}\" y=\"{y}\" width=\"{bar}\" \
                  height=\"{tall}\"><title>{label}: {count}</title></rect>\
                  <text x=\"{tx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"12\">{count}</text>\
-                 <text x=\"{tx}\" y=\"112\" text-anchor=\"middle\" font-size=\"10\">{label}</text></g>\n",
+                 <text x=\"{tx}\" y=\"112\" text-anchor=\"middle\" font-size=\"10\">{label}</text></g>",
                 label = BINS[i],
                 tx = x + bar / 2,
                 ty = y.saturating_sub(3).max(10),
@@ -166,11 +166,7 @@ fn tests(page: &mut String, stats: &[TestStats], graded: usize) {
          <th>not passed</th><th>how</th><th>most common messages</th></tr></thead>\n<tbody>\n"
     );
     for s in stats {
-        let rate = if s.graded == 0 {
-            0
-        } else {
-            s.failed * 100 / s.graded
-        };
+        let rate = (s.failed * 100).checked_div(s.graded).unwrap_or(0);
         let how: Vec<String> = s
             .statuses
             .iter()
@@ -280,9 +276,9 @@ fn similarity_section(page: &mut String, comparison: &Comparison, submissions: &
             .iter()
             .map(|(s, t)| format!("{} ({})", escape(s), t.file_name()))
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<p>Not compared (the file is not valid Rust tokens, so it cannot compile): {}.</p>\n",
+            "<p>Not compared (the file is not valid Rust tokens, so it cannot compile): {}.</p>",
             list.join(", ")
         );
     }
@@ -290,8 +286,12 @@ fn similarity_section(page: &mut String, comparison: &Comparison, submissions: &
         "<table>\n<thead><tr><th>student a</th><th>student b</th><th>file</th><th>similarity</th>\
          <th>shared fingerprints</th><th></th></tr></thead>\n<tbody>\n",
     );
-    for (i, pair) in comparison.pairs.iter().take(TOP_PAIRS).enumerate() {
+    // The side-by-side articles are numbered among the flagged pairs only.
+    let mut flagged_before = 0;
+    for pair in comparison.pairs.iter().take(TOP_PAIRS) {
         let flag = if pair.flagged() {
+            flagged_before += 1;
+            let i = flagged_before - 1;
             if i < SIDE_BY_SIDE {
                 format!("<a class=\"flag\" href=\"#pair-{i}\">flagged</a>")
             } else {
@@ -300,10 +300,10 @@ fn similarity_section(page: &mut String, comparison: &Comparison, submissions: &
         } else {
             String::new()
         };
-        let _ = write!(
+        let _ = writeln!(
             page,
             "<tr data-a=\"{a}\" data-b=\"{b}\" data-file=\"{file}\" data-similarity=\"{s:.3}\" data-flagged=\"{}\">\
-             <td>{a}</td><td>{b}</td><td>{file}</td><td class=\"n\">{s:.3}</td><td class=\"n\">{}</td><td>{flag}</td></tr>\n",
+             <td>{a}</td><td>{b}</td><td>{file}</td><td class=\"n\">{s:.3}</td><td class=\"n\">{}</td><td>{flag}</td></tr>",
             pair.flagged(),
             pair.shared,
             a = escape(&pair.a),
@@ -318,9 +318,9 @@ fn similarity_section(page: &mut String, comparison: &Comparison, submissions: &
         side_by_side(page, i, pair, &texts);
     }
     if flagged.len() > SIDE_BY_SIDE {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<p>{} more flagged pairs are not drawn here; similarity.csv lists them.</p>\n",
+            "<p>{} more flagged pairs are not drawn here; similarity.csv lists them.</p>",
             flagged.len() - SIDE_BY_SIDE
         );
     }

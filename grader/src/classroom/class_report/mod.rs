@@ -265,7 +265,7 @@ pub fn test_stats(students: &[Student]) -> Vec<TestStats> {
         })
         .collect();
     // Stable: equal counts keep the suite's order.
-    list.sort_by(|a, b| b.failed.cmp(&a.failed));
+    list.sort_by_key(|s| std::cmp::Reverse(s.failed));
     list
 }
 

@@ -103,7 +103,10 @@ fn a_message_loses_the_students_place_so_the_class_can_share_it() {
         generalise("/home/t/class/ada/src/advanced.rs is missing", &folders),
         "STUDENT/src/advanced.rs is missing"
     );
-    assert_eq!(generalise("expected 3 (at least)", &folders), "expected 3 (at least)");
+    assert_eq!(
+        generalise("expected 3 (at least)", &folders),
+        "expected 3 (at least)"
+    );
 }
 
 #[test]

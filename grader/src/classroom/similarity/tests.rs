@@ -215,6 +215,10 @@ fn similarity_measure_over_the_bug_banks() {
                 }
             }
             scores.sort_by(|x, y| y.0.total_cmp(&x.0));
+            for (s, shared, a, b) in &scores {
+                let flagged = *s >= THRESHOLD && *shared >= MIN_SHARED;
+                println!("PAIR {s:.3} {shared} {flagged} {name} {tier:?} {a} {b}");
+            }
             let sizes: Vec<usize> = prints.iter().map(|p| p.1.set.len()).collect();
             println!(
                 "{name} {tier:?}: {} pairs, fingerprints per file {sizes:?}; top: {:?}",

@@ -18,7 +18,7 @@ pub fn kgram_hashes(tokens: &[Token], k: usize) -> Vec<u64> {
     if k == 0 {
         return Vec::new();
     }
-    tokens.windows(k).map(|gram| hash_gram(gram)).collect()
+    tokens.windows(k).map(hash_gram).collect()
 }
 
 /// FNV-1a over the k-gram's token texts, each followed by a separator byte no token contains. Fixed
