@@ -416,3 +416,57 @@ fn the_class_report_renders_in_a_headless_browser() {
     );
     assert!(dom.contains("class=\"sort\""), "the students table is sortable");
 }
+
+#[test]
+fn the_report_and_similarity_of_30_students_take_little_time() {
+    // The five graded students six times over (their folders and reports copied), so the report is
+    // built for a class of 30 without grading 30 students again.
+    let (class, out, _) = graded_class();
+    let work = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let (big, reports) = (work.path().join("class"), work.path().join("reports"));
+    std::fs::create_dir_all(&reports).unwrap();
+    let gradebook = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+    let mut rows = Vec::new();
+    for copy in 0..6 {
+        for line in gradebook.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            let name = format!("{}{copy}", cells[0]);
+            std::fs::create_dir_all(&big).unwrap();
+            let copied = std::process::Command::new("cp")
+                .arg("-r")
+                .arg(class.join(cells[0]))
+                .arg(big.join(&name))
+                .status()
+                .unwrap();
+            assert!(copied.success());
+            std::fs::copy(
+                out.join(format!("reports/{}.json", cells[0])),
+                reports.join(format!("{name}.json")),
+            )
+            .unwrap();
+            let number = |i: usize| cells[i].parse::<u32>().unwrap();
+            rows.push(grader::classroom::gradebook::Row {
+                student: name,
+                tiers: [number(1), number(2), number(3)],
+                total: number(4),
+                max_score: number(5),
+                status: grader::classroom::gradebook::RowStatus::Graded,
+                error: String::new(),
+            });
+        }
+    }
+    let course = grader::Course::new(root());
+    let lesson = course.resolve("lesson01").unwrap();
+    let started = Instant::now();
+    let report = grader::classroom::class_report::build(&course, &lesson, &big, &rows, &reports).unwrap();
+    let elapsed = started.elapsed();
+    eprintln!(
+        "report.html ({} KB) and similarity.csv for 30 students built in {} ms",
+        report.html.len() / 1024,
+        elapsed.as_millis()
+    );
+    // 12 copies of the same code in each file: every pair of them is flagged, 40 drawn.
+    assert_eq!(report.html.matches("<article class=\"pair\"").count(), 40);
+    assert!(report.html.contains("more flagged pairs are not drawn here"));
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+}

@@ -88,6 +88,7 @@ pub fn render(
     students: &[Student],
     comparison: &Comparison,
     submissions: &[Submission],
+    note: Option<&str>,
 ) -> String {
     let mut page = String::new();
     let title = escape(title);
@@ -112,7 +113,7 @@ pub fn render(
     distribution(&mut page, &histograms(students));
     tests(&mut page, &test_stats(students), graded);
     student_table(&mut page, students);
-    similarity_section(&mut page, comparison, submissions);
+    similarity_section(&mut page, comparison, submissions, note);
     let _ = write!(page, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     page
 }
@@ -251,7 +252,12 @@ fn student_table(page: &mut String, students: &[Student]) {
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn similarity_section(page: &mut String, comparison: &Comparison, submissions: &[Submission]) {
+fn similarity_section(
+    page: &mut String,
+    comparison: &Comparison,
+    submissions: &[Submission],
+    note: Option<&str>,
+) {
     let flagged: Vec<&Pair> = comparison.pairs.iter().filter(|p| p.flagged()).collect();
     let _ = write!(
         page,
@@ -270,6 +276,9 @@ fn similarity_section(page: &mut String, comparison: &Comparison, submissions: &
         similarity::THRESHOLD,
         similarity::MIN_SHARED
     );
+    if let Some(note) = note {
+        let _ = writeln!(page, "<p class=\"flag\">Note: {}.</p>", escape(note));
+    }
     if !comparison.not_lexed.is_empty() {
         let list: Vec<String> = comparison
             .not_lexed

@@ -118,7 +118,17 @@ pub fn build(
         }
         students.push(student);
     }
-    let starters: BTreeMap<Tier, String> = crate::starter::expected_files(course, lesson)?
+    // Without its starters the comparison still runs (each file's share of the starter then counts
+    // as common code when most of the class has it); the page says so. Losing the whole batch's
+    // gradebook over the report would be worse.
+    let (starters, note) = match crate::starter::expected_files(course, lesson) {
+        Ok(files) => (files, None),
+        Err(error) => (
+            BTreeMap::new(),
+            Some(format!("the starters could not be generated: {error}")),
+        ),
+    };
+    let starters: BTreeMap<Tier, String> = starters
         .into_iter()
         .filter_map(|(name, text)| {
             let tier = Tier::ALL
@@ -131,7 +141,7 @@ pub fn build(
     let comparison = similarity::compare(&starters, &submissions);
     let title = format!("{} ({})", lesson.id, crate::course::title_of(lesson));
     Ok(ClassReport {
-        html: html::render(&title, &students, &comparison, &submissions),
+        html: html::render(&title, &students, &comparison, &submissions, note.as_deref()),
         similarity_csv: similarity::csv(&comparison.pairs),
     })
 }

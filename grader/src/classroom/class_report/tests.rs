@@ -136,7 +136,14 @@ fn every_student_provided_string_is_escaped() {
         [1, 2, 3],
         &[("t<1>", "beginner", "failed", "<script>alert(2)</script>")],
     )];
-    let page = render("lesson01 (Threads)", &students, &Comparison::default(), &[]);
+    let page = render(
+        "lesson01 (Threads)",
+        &students,
+        &Comparison::default(),
+        &[],
+        Some("<b>"),
+    );
+    assert!(page.contains("Note: &lt;b&gt;."));
     assert!(
         !page.contains("<img") && !page.contains("<script>alert"),
         "{page}"
