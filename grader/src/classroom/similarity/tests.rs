@@ -112,6 +112,7 @@ fn independent_solutions_score_low_and_the_starter_is_nobodys() {
     );
     for (x, y) in [(&reference, &first), (&reference, &fresh), (&first, &fresh)] {
         let (shared, similarity) = score(x, y);
+        println!("independent intermediate.rs pair: {similarity:.3} on {shared} shared");
         assert!(similarity < THRESHOLD / 2.0, "{similarity} on {shared}");
     }
     let untouched = prints(&starter(Tier::Intermediate), Tier::Intermediate);
