@@ -114,12 +114,10 @@ where
 fn graded_class() -> &'static (PathBuf, PathBuf, f64) {
     static CLASS: OnceLock<(PathBuf, PathBuf, f64)> = OnceLock::new();
     CLASS.get_or_init(|| {
-        // Under the target directory, so a failed run leaves its evidence where `cargo clean` goes.
-        let work = tempfile::Builder::new()
-            .prefix("class-report-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .unwrap()
-            .keep();
+        // Under the target directory, where a failed run leaves its evidence until the next run.
+        let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("class-report");
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).unwrap();
         let (class, out) = (work.join("class"), work.join("out"));
         let solution = root().join("solutions").join(LESSON).join("src");
         let bank = root().join("bugbanks").join(LESSON);
