@@ -207,9 +207,11 @@ pub fn grade_class(
     }
     let mut rows = rows.into_inner().expect("rows lock");
     rows.sort_by(|a, b| a.student.cmp(&b.student));
+    let class_report = super::class_report::build(course, lesson, class, &rows, &staging.reports())?;
     // After an interrupt nothing is published; a publish under way is finished before the exit.
     let _publishing = crate::interrupt::defer();
     staging.publish(out, &csv(&rows))?;
+    class_report.publish(out)?;
     Ok(rows)
 }
 

@@ -67,7 +67,7 @@ pub fn csv(rows: &[Row]) -> String {
 /// A cell as text no spreadsheet evaluates: a leading `'` before `=`, `+`, `-`, `@`, a tab or a
 /// carriage return (spreadsheets read these as a formula's start and hide the `'`), then quoted when
 /// it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

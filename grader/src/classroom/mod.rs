@@ -1,11 +1,14 @@
 //! A teacher's tools: a student copy of the course (`export`, with its GitHub Classroom `workflow`),
-//! and grading a whole class into a gradebook (`batch`).
+//! and grading a whole class into a gradebook (`batch`), with a class report and the similarity of
+//! students' files (`class_report`, `similarity`).
 
 pub mod batch;
+pub mod class_report;
 pub mod export;
 pub mod gradebook;
 pub mod gradescope;
 pub mod layout;
 pub mod outputs;
+pub mod similarity;
 pub mod strip;
 pub mod workflow;

@@ -1,0 +1,280 @@
+//! Similarity between students' tier files, for a teacher to look at copying: every pair of students
+//! who handed in the same tier file is scored from 0 to 1 on what they share beyond the starter.
+//!
+//! Each file becomes a stream of normalised tokens (`tokens`: names and literals abstracted, comments
+//! and layout dropped), then fingerprints by winnowing (`winnow`, as MOSS and Dolos do). Every k-gram
+//! of the tier's generated starter is removed from the fingerprints first: everyone has the starter's
+//! signatures, docs and imports, and they are no evidence. So is code that more than half of the
+//! class wrote alike (at least 3 files; MOSS's `-m` does the same): short guided exercises have one
+//! idiomatic solution, and the blind bug banks, written independently from the README alone, show
+//! it (two authors' lesson04 `beginner.rs` differ only in names: 0.98 before this filter). What is
+//! left is what a few students share and the rest of the class does not. A pair's similarity is the Dice
+//! coefficient of the two fingerprint sets (2·shared / (|a| + |b|)): 1 for the same code however it is
+//! renamed and re-laid-out, near 0 for independent work. Unlike the share of the smaller file, it does
+//! not call a student who wrote two lines a full copy of everyone who wrote the same two lines. The
+//! score is evidence for a teacher to read, side by side in `report.html`, never a verdict.
+
+pub mod tokens;
+pub mod winnow;
+
+use crate::tier::Tier;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use tokens::Token;
+use winnow::Fingerprint;
+
+/// Tokens in a k-gram. Tier files are short (the course's largest is 16 KB) and solutions converge on
+/// the same idioms (`handle.join().unwrap()` is 10 tokens), so a run of 15 tokens is the shortest
+/// worth matching; MOSS and Dolos use longer k-grams for whole programs.
+pub const K: usize = 15;
+/// Window of the winnowing: every shared run of `K + W - 1` = 20 tokens is found.
+pub const W: usize = 6;
+/// Pairs at or above this similarity are shown side by side in the report. Measured on the blind bug
+/// banks (every file written from a README and its starters alone; 1 975 pairs of files by different
+/// authors over the nine lessons, each tier's files compared as one class): median 0, 95th
+/// percentile 0.40, 99th 0.69; 6 pairs reach 0.8 (two authors who wrote the same bug the same way,
+/// up to 0.87) and 2 reach 0.9, both lesson08 fixes of a few lines that [`MIN_SHARED`] keeps
+/// unflagged. A copy with every name changed, comments rewritten and lines re-laid-out scores 1.0.
+/// Pairs below stay in `similarity.csv`, highest first.
+pub const THRESHOLD: f64 = 0.9;
+/// Fewer shared fingerprints than this never flag a pair, whatever the ratio: two students who both
+/// wrote only one short function alike share too little to tell copying from chance (lesson08's
+/// intermediate fixes are a few lines each: independent ones share all of their 8 fingerprints).
+pub const MIN_SHARED: usize = 10;
+
+/// A file's fingerprints beyond its starter, with the tokens they point into.
+#[derive(Debug, Clone)]
+pub struct Prints {
+    pub tokens: Vec<Token>,
+    pub prints: Vec<Fingerprint>,
+    set: BTreeSet<u64>,
+}
+
+impl Prints {
+    /// The fingerprints of `source` not found anywhere in the starter (`starter`: every k-gram hash of
+    /// it), or `None` when the file does not lex.
+    pub fn of(source: &str, starter: &HashSet<u64>) -> Option<Prints> {
+        let tokens = tokens::normalise(source)?;
+        // The starter's k-grams are made the largest hashes before winnowing, so a window that holds
+        // any of the student's own code keeps a fingerprint of it (filtering only afterwards would
+        // lose every window whose minimum happened to be the starter's), then dropped.
+        let hashes: Vec<u64> = winnow::kgram_hashes(&tokens, K)
+            .into_iter()
+            .map(|h| if starter.contains(&h) { u64::MAX } else { h })
+            .collect();
+        let prints: Vec<Fingerprint> = winnow::winnow(&hashes, W)
+            .into_iter()
+            .filter(|f| f.hash != u64::MAX)
+            .collect();
+        let set = prints.iter().map(|f| f.hash).collect();
+        Some(Prints { tokens, prints, set })
+    }
+
+    /// No fingerprint beyond the starter: nothing of the student's own to compare.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// Drops the fingerprints in `common` (code most of the class wrote alike).
+    fn without(&mut self, common: &HashSet<u64>) {
+        self.prints.retain(|f| !common.contains(&f.hash));
+        self.set.retain(|h| !common.contains(h));
+    }
+
+    /// The 1-based lines a fingerprint's k-gram spans.
+    fn lines(&self, start: usize) -> (usize, usize) {
+        let last = (start + K - 1).min(self.tokens.len().saturating_sub(1));
+        (self.tokens[start].line, self.tokens[last].line)
+    }
+}
+
+/// Every k-gram hash of a starter file (not only the winnowed ones, so that any fingerprint of a
+/// student's file found anywhere in the starter is dropped). Empty when the starter does not lex.
+pub fn starter_hashes(starter: &str) -> HashSet<u64> {
+    tokens::normalise(starter)
+        .map(|tokens| winnow::kgram_hashes(&tokens, K).into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// How many fingerprints two files share, and their similarity (0..1).
+pub fn score(a: &Prints, b: &Prints) -> (usize, f64) {
+    let shared = a.set.intersection(&b.set).count();
+    let total = a.set.len() + b.set.len();
+    if total == 0 {
+        return (0, 0.0);
+    }
+    (shared, 2.0 * shared as f64 / total as f64)
+}
+
+/// The fingerprints found in more than half of `files`, and in at least 3 (with two or three
+/// students, a pair's shared code would otherwise always be "common").
+pub fn common_hashes<'a>(files: impl Iterator<Item = &'a Prints>) -> HashSet<u64> {
+    let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut n = 0;
+    for prints in files {
+        n += 1;
+        for &hash in &prints.set {
+            *counts.entry(hash).or_default() += 1;
+        }
+    }
+    let at_least = (n / 2 + 1).max(3);
+    counts
+        .into_iter()
+        .filter(|&(_, c)| c >= at_least)
+        .map(|(h, _)| h)
+        .collect()
+}
+
+/// A region two files share: 1-based line ranges (inclusive) in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fragment {
+    pub a: (usize, usize),
+    pub b: (usize, usize),
+}
+
+/// The regions `a` and `b` share: matching fingerprints chained while they advance together in both
+/// files (each within a window's reach of the last), as Dolos builds its fragments.
+pub fn fragments(a: &Prints, b: &Prints) -> Vec<Fragment> {
+    let mut in_b: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for f in &b.prints {
+        in_b.entry(f.hash).or_default().push(f.start);
+    }
+    let mut matches: Vec<(usize, usize)> = Vec::new();
+    for f in &a.prints {
+        // A hash repeated many times (a match arm written ten times) would pair up quadratically.
+        for &start in in_b.get(&f.hash).into_iter().flatten().take(4) {
+            matches.push((f.start, start));
+        }
+    }
+    matches.sort_unstable();
+    let reach = K + W;
+    // Each chain: (first a, first b, last a, last b) as token indexes of k-gram starts.
+    let mut chains: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for (ia, ib) in matches {
+        let extends = chains
+            .iter_mut()
+            .rev()
+            .find(|c| ia > c.2 && ia <= c.2 + reach && ib > c.3 && ib <= c.3 + reach);
+        match extends {
+            Some(chain) => {
+                chain.2 = ia;
+                chain.3 = ib;
+            }
+            None => chains.push((ia, ib, ia, ib)),
+        }
+    }
+    let mut found: Vec<Fragment> = chains
+        .into_iter()
+        .map(|(a0, b0, a1, b1)| Fragment {
+            a: (a.lines(a0).0, a.lines(a1).1),
+            b: (b.lines(b0).0, b.lines(b1).1),
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// One tier file of one student, as read from their folder.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub student: String,
+    pub tier: Tier,
+    pub text: String,
+}
+
+/// A scored pair of students for one tier file; `a` sorts before `b`.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub a: String,
+    pub b: String,
+    pub tier: Tier,
+    pub similarity: f64,
+    pub shared: usize,
+    /// Filled for flagged pairs only (the report shows them side by side).
+    pub fragments: Vec<Fragment>,
+}
+
+impl Pair {
+    /// Shown side by side in the report: at or above [`THRESHOLD`], on enough shared fingerprints.
+    pub fn flagged(&self) -> bool {
+        self.similarity >= THRESHOLD && self.shared >= MIN_SHARED
+    }
+}
+
+/// What a class's comparison found.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    /// Every scored pair, highest similarity first (then by file and names, so runs agree).
+    pub pairs: Vec<Pair>,
+    /// Files that did not lex, so were not compared: (student, tier).
+    pub not_lexed: Vec<(String, Tier)>,
+}
+
+/// Scores every pair of students who handed in the same tier file with something of their own in
+/// it. `starters` holds each tier's generated starter.
+pub fn compare(starters: &BTreeMap<Tier, String>, submissions: &[Submission]) -> Comparison {
+    let mut comparison = Comparison::default();
+    for tier in Tier::ALL {
+        let starter = starters.get(&tier).map(|s| starter_hashes(s)).unwrap_or_default();
+        let mut files: Vec<(&str, Prints)> = Vec::new();
+        for submission in submissions.iter().filter(|s| s.tier == tier) {
+            match Prints::of(&submission.text, &starter) {
+                Some(prints) if !prints.is_empty() => files.push((&submission.student, prints)),
+                Some(_) => {}
+                None => comparison.not_lexed.push((submission.student.clone(), tier)),
+            }
+        }
+        let common = common_hashes(files.iter().map(|f| &f.1));
+        for (_, prints) in &mut files {
+            prints.without(&common);
+        }
+        files.retain(|f| !f.1.is_empty());
+        files.sort_by(|x, y| x.0.cmp(y.0));
+        for (i, (a, pa)) in files.iter().enumerate() {
+            for (b, pb) in &files[i + 1..] {
+                let (shared, similarity) = score(pa, pb);
+                let mut pair = Pair {
+                    a: (*a).to_owned(),
+                    b: (*b).to_owned(),
+                    tier,
+                    similarity,
+                    shared,
+                    fragments: Vec::new(),
+                };
+                if pair.flagged() {
+                    pair.fragments = fragments(pa, pb);
+                }
+                comparison.pairs.push(pair);
+            }
+        }
+    }
+    comparison.pairs.sort_by(|x, y| {
+        y.similarity
+            .total_cmp(&x.similarity)
+            .then(x.tier.cmp(&y.tier))
+            .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+    });
+    comparison
+}
+
+/// The header of `similarity.csv` (a contract, like the gradebook's).
+pub const CSV_HEADER: &str = "student_a,student_b,file,similarity";
+
+/// `similarity.csv`: every scored pair, highest first; names are written as text a spreadsheet never
+/// evaluates (`gradebook::csv_field`).
+pub fn csv(pairs: &[Pair]) -> String {
+    let mut text = format!("{CSV_HEADER}\n");
+    for pair in pairs {
+        text.push_str(&format!(
+            "{},{},{},{:.3}\n",
+            super::gradebook::csv_field(&pair.a),
+            super::gradebook::csv_field(&pair.b),
+            pair.tier.file_name(),
+            pair.similarity
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;
