@@ -92,6 +92,17 @@ impl Gate {
     }
 }
 
+/// Opens every gate it holds when it is dropped.
+struct OpenOnDrop(Vec<Arc<Gate>>);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        for gate in &self.0 {
+            gate.open();
+        }
+    }
+}
+
 thread_local! {
     /// Set on a worker thread the first time one of the test's marked tasks runs there; dropped when
     /// that thread ends.
@@ -436,9 +447,17 @@ fn submit_blocks_while_the_queue_is_full() {
     );
 }
 
+/// First, on two workers, a held task between two quick ones, so the tasks finish out of id order:
+/// `results()` waits for the held one and returns all three sorted by id. Then three tasks on one
+/// worker, each held at a gate of its own, released one at a time while `results()` waits. With one
+/// worker a task starts only after the one before it has finished and reported, so when task k is at
+/// its gate, tasks 0..k have reported and a waiting `results()` has been woken for each of them: a
+/// `results()` that waits once (or until the queue is empty) has returned by then with only part of
+/// the results, while a right one is still waiting.
 fn results_waits_for_all_submitted_work() {
     let pool = Arc::new(WorkerPool::new(2, 4));
     let gate = Gate::new();
+    let _open_on_exit = OpenOnDrop(vec![Arc::clone(&gate)]);
     pool.submit(|| 1);
     pool.submit(held(&gate, 2));
     pool.submit(|| 3);
@@ -462,7 +481,57 @@ fn results_waits_for_all_submitted_work() {
     expect_eq!(
         values,
         vec![(0, Ok(1)), (1, Ok(2)), (2, Ok(3))],
-        "(id, outcome) from results()"
+        "(id, outcome) from results() on WorkerPool::new(2, 4) after a quick task, a held one and a quick one \
+         (they finished in the order 0, 2, 1)"
+    );
+
+    let pool = Arc::new(WorkerPool::new(1, 4));
+    let gates: Vec<Arc<Gate>> = (0..3).map(|_| Gate::new()).collect();
+    // Dropped before the pool: a failing check opens every gate, so dropping the pool (which joins
+    // its worker) does not wait out a held task and the failure is reported with its message.
+    let _open_on_exit = OpenOnDrop(gates.clone());
+    for (i, gate) in gates.iter().enumerate() {
+        pool.submit(held(gate, i as u64 + 1));
+    }
+    expect!(
+        eventually(|| gates[0].arrived() == 1),
+        "the first of 3 tasks on WorkerPool::new(1, 4) never started"
+    );
+    let collected = Arc::new(Mutex::new(None));
+    let (p, out) = (Arc::clone(&pool), Arc::clone(&collected));
+    let (calling, returned) = watched(move || {
+        *out.lock().unwrap() = Some(p.results());
+    });
+    expect!(
+        stays_blocked(&calling, &returned),
+        "expected results() to wait while all 3 submitted tasks are still to finish, but it returned {:?}",
+        collected.lock().unwrap()
+    );
+    for k in 1..3 {
+        gates[k - 1].open();
+        expect!(
+            eventually(|| gates[k].arrived() == 1),
+            "task {k} of WorkerPool::new(1, 4) never started after task {} finished",
+            k - 1
+        );
+        expect!(
+            stays_blocked(&calling, &returned),
+            "expected results() to keep waiting while task {k} (of ids 0 to 2) is still running and only {k} of \
+             the 3 have finished, but it returned {:?}",
+            collected.lock().unwrap()
+        );
+    }
+    gates[2].open();
+    expect!(
+        eventually(|| returned.load(Ordering::SeqCst)),
+        "results() did not return after every task could finish"
+    );
+    let got = collected.lock().unwrap().take().unwrap_or_default();
+    let values: Vec<_> = got.into_iter().map(|r| (r.id, r.outcome)).collect();
+    expect_eq!(
+        values,
+        vec![(0, Ok(1)), (1, Ok(2)), (2, Ok(3))],
+        "(id, outcome) from one results() called while 3 tasks were still to finish"
     );
 }
 

@@ -82,6 +82,17 @@ impl Gate {
     }
 }
 
+/// Opens every gate it holds when it is dropped.
+struct OpenOnDrop(Vec<Arc<Gate>>);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        for gate in &self.0 {
+            gate.open();
+        }
+    }
+}
+
 thread_local! {
     /// Set on a worker thread the first time one of the test's marked tasks runs there; dropped when
     /// that thread ends.
@@ -144,13 +155,29 @@ fn gated<T: Send + 'static>(
     (handle, started)
 }
 
+/// Polls `done` every millisecond until it holds or [`SETTLE`] has passed.
+fn settle_until(mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + SETTLE;
+    while !done() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// `result(wait)` of a task that finishes on its own, asked once `is_done()` says it has finished
+/// (or after [`SETTLE`]): a test about something else then gives the same verdict whether or not
+/// `result()` is woken early by the task starting (`result_times_out_and_can_ask_again` checks that).
+fn outcome<T: Clone>(handle: &TaskHandle<T>, wait: Duration) -> Result<T, TaskError> {
+    settle_until(|| handle.is_done());
+    handle.result(wait)
+}
+
 fn submit_returns_the_tasks_value() {
     let executor = Executor::new(2);
     let caller = thread::current().id();
     let words = executor.submit(|| "hello".to_owned());
     let on = executor.submit(move || thread::current().id() != caller);
     expect_eq!(
-        words.result(PATIENCE),
+        outcome(&words, PATIENCE),
         Ok("hello".to_owned()),
         "result() of a task returning \"hello\""
     );
@@ -171,7 +198,7 @@ fn submit_returns_the_tasks_value() {
         "expected the Debug output of the Executor and of a finished TaskHandle (given in the starter) to name them and show `done: true`, but got {shown:?}"
     );
     expect_eq!(
-        on.result(PATIENCE),
+        outcome(&on, PATIENCE),
         Ok(true),
         "whether the task ran on a worker thread rather than the thread that called submit"
     );
@@ -188,7 +215,7 @@ fn runs_max_workers_tasks_at_once() {
                 executor.submit(move || meeting.arrive())
             })
             .collect();
-        let met: Vec<_> = handles.iter().map(|h| h.result(PATIENCE * 2)).collect();
+        let met: Vec<_> = handles.iter().map(|h| outcome(h, PATIENCE * 2)).collect();
         expect!(
             met.iter().all(|m| *m == Ok(true)),
             "expected Executor::new({workers}) to run {workers} tasks at the same time, but at most {} ran at once (results: {met:?})",
@@ -197,7 +224,7 @@ fn runs_max_workers_tasks_at_once() {
     }
     let single = Executor::new(0);
     expect_eq!(
-        single.submit(|| 7).result(PATIENCE),
+        outcome(&single.submit(|| 7), PATIENCE),
         Ok(7),
         "result() of a task on Executor::new(0) (0 workers counts as 1)"
     );
@@ -332,7 +359,7 @@ fn tasks_start_in_submission_order_as_workers_free_up() {
         gate.open();
     }
     for (task, handle) in received.iter().enumerate() {
-        expect_eq!(handle.result(PATIENCE), Ok(task), "result() of task {task}");
+        expect_eq!(outcome(handle, PATIENCE), Ok(task), "result() of task {task}");
     }
     let order = started.lock().unwrap().clone();
     expect_eq!(
@@ -347,7 +374,14 @@ fn tasks_start_in_submission_order_as_workers_free_up() {
 fn result_times_out_and_can_ask_again() {
     let executor = Executor::new(1);
     let gate = Gate::new();
-    let (handle, _) = gated(&executor, &gate, 42);
+    // Dropped before the executor: a failing check opens the gate, so dropping the executor (which
+    // joins its worker) does not wait out the held task and the failure is reported with its message.
+    let _open_on_exit = OpenOnDrop(vec![Arc::clone(&gate)]);
+    let (handle, started) = gated(&executor, &gate, 42);
+    expect!(
+        eventually(|| started.load(Ordering::SeqCst)),
+        "the task on Executor::new(1) never started"
+    );
     let asked = Instant::now();
     let first = handle.result(Duration::from_millis(100));
     let waited = asked.elapsed();
@@ -383,6 +417,48 @@ fn result_times_out_and_can_ask_again() {
         "result(60 s), already waiting when the task finished (it must return as soon as the task ends, \
          not at its deadline; None means it did not return within {PATIENCE:?})"
     );
+
+    // Asked while its task is still queued, result(60 s) must keep waiting when the task starts: only
+    // the task's end (or the timeout) ends the wait.
+    let executor = Executor::new(1);
+    let (first_gate, second_gate) = (Gate::new(), Gate::new());
+    let _open_on_exit = OpenOnDrop(vec![Arc::clone(&first_gate), Arc::clone(&second_gate)]);
+    let (_first, first_started) = gated(&executor, &first_gate, 1);
+    let (queued, queued_started) = gated(&executor, &second_gate, 2);
+    expect!(
+        eventually(|| first_started.load(Ordering::SeqCst)),
+        "the first task on Executor::new(1) never started"
+    );
+    let (answer, second) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = answer.send(queued.result(Duration::from_secs(60)));
+    });
+    thread::sleep(SETTLE);
+    if let Ok(early) = second.try_recv() {
+        panic!(
+            "expected result(60 s) of a task queued behind a running one to keep waiting, but it returned {early:?} \
+             at once"
+        );
+    }
+    first_gate.open();
+    expect!(
+        eventually(|| queued_started.load(Ordering::SeqCst)),
+        "the queued task on Executor::new(1) never started after the first one finished"
+    );
+    thread::sleep(SETTLE);
+    if let Ok(early) = second.try_recv() {
+        panic!(
+            "expected result(60 s), asked while its task was queued, to keep waiting when the task started (it \
+             has not finished, and 60 s have not passed), but it returned {early:?}"
+        );
+    }
+    second_gate.open();
+    expect_eq!(
+        second.recv_timeout(PATIENCE).ok(),
+        Some(Ok(2)),
+        "result(60 s), asked while its task was queued and still waiting when it finished (None means it did \
+         not return within {PATIENCE:?})"
+    );
 }
 
 fn a_panic_is_reported_and_the_worker_lives_on() {
@@ -394,22 +470,22 @@ fn a_panic_is_reported_and_the_worker_lives_on() {
     let literal = executor.submit(|| -> u32 { panic!("plain failure") });
     let other = executor.submit(|| -> u32 { std::panic::panic_any(42_i32) });
     expect_eq!(
-        formatted.result(PATIENCE),
+        outcome(&formatted, PATIENCE),
         Err(TaskError::Panicked("task 7 failed".to_owned())),
         "result() of a task that panicked with panic!(\"task {{number}} failed\") (a String payload)"
     );
     expect_eq!(
-        literal.result(PATIENCE),
+        outcome(&literal, PATIENCE),
         Err(TaskError::Panicked("plain failure".to_owned())),
         "result() of a task that panicked with panic!(\"plain failure\") (a &str payload)"
     );
     expect_eq!(
-        other.result(PATIENCE),
+        outcome(&other, PATIENCE),
         Err(TaskError::Panicked("unknown panic payload".to_owned())),
         "result() of a task that panicked with a non-text payload"
     );
     let after: Vec<_> = (0..5).map(|i| executor.submit(move || i * 2)).collect();
-    let values: Vec<_> = after.iter().map(|h| h.result(PATIENCE)).collect();
+    let values: Vec<_> = after.iter().map(|h| outcome(h, PATIENCE)).collect();
     expect_eq!(
         values,
         vec![Ok(0), Ok(2), Ok(4), Ok(6), Ok(8)],
@@ -455,13 +531,13 @@ fn cancel_works_only_before_start() {
     );
     gate.open();
     expect_eq!(
-        running.result(PATIENCE),
+        outcome(&running, PATIENCE),
         Ok("ran"),
         "result() of the running task whose cancel() was refused"
     );
     let later = executor.submit(|| "later");
     expect_eq!(
-        later.result(PATIENCE),
+        outcome(&later, PATIENCE),
         Ok("later"),
         "result() of a task submitted after the cancel"
     );
@@ -615,7 +691,7 @@ fn shutdown_without_wait_returns_at_once() {
     );
     gate.open();
     expect_eq!(
-        (running.result(PATIENCE), queued.result(PATIENCE)),
+        (outcome(&running, PATIENCE), outcome(&queued, PATIENCE)),
         (Ok(1), Ok(2)),
         "results of a running and a queued task after shutdown(false) (queued tasks still run)"
     );
@@ -772,6 +848,9 @@ macro_rules! run_executor_case {
         match &case.finish {
             Finish::EachHandle => {
                 gate.open();
+                // Asked once the tasks are done, so the answers do not depend on whether result()
+                // is woken early by a task starting (result_times_out_and_can_ask_again checks that).
+                settle_until(|| handles.iter().all(|h| h.is_done()));
                 for (i, handle) in handles.iter().enumerate() {
                     seen.push(format!(
                         "handle {i}: result(patience) {}, is_done() {}, cancel() {}, result(0 s) {}",

@@ -1,8 +1,9 @@
 //! Hidden tests, intermediate tier: `check_urls`.
 //!
-//! Each test has its own local test server on 127.0.0.1. "`max_workers` at once" is proven by a gate
-//! that only opens when that many requests are held together; "never more than `max_workers`" by a
-//! gate of `max_workers + 1`, which a solution with one request too many opens at once, while a right
+//! Each test has its own local test server on 127.0.0.1. "`max_workers` at once while URLs are left"
+//! is proven by holding every request at the server and answering them one at a time, each only once
+//! exactly `min(max_workers, URLs left)` are held; "never more than `max_workers`" by a gate of
+//! `max_workers + 1`, which a solution with one request too many opens at once, while a right
 //! one waits there for the harness's patience (then every request gets a 504): the server's peak of
 //! requests in flight says which happened. Worker counts include 0, counts that do not divide the
 //! URLs, and more than any cap a learner might hard-code. Completion order is forced by delays 300 ms
@@ -12,7 +13,7 @@
 use lesson09::intermediate::{UrlStatus, check_urls};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use threadlab_harness::wait::{PATIENCE, within_patience};
+use threadlab_harness::wait::{PATIENCE, eventually, within_patience};
 use threadlab_harness::{expect, expect_eq};
 use threadlab_testserver::TestServer;
 
@@ -231,24 +232,72 @@ fn gated_runs(
     })
 }
 
+/// Runs `check_urls(n URLs, max_workers, ..)` on a helper thread against a server of its own, where
+/// URL `i` is `/hold/u{i}`, held until the test releases it. Before each release the test waits until
+/// exactly `min(max_workers, URLs left)` requests are held at the server and no more were sent: one per
+/// worker while URLs are left, whichever order the workers take them in. It releases the request the
+/// server saw last, so one worker keeps getting answers while the others wait: a worker with a share
+/// of the list fixed up front runs out of URLs while the others still have some. Then every URL must
+/// have succeeded.
+fn released_one_at_a_time(n: usize, max_workers: usize) {
+    let server = server();
+    let urls: Vec<String> = (0..n)
+        .map(|i| server.url(&format!("/hold/u{i}?wait_ms=20000")))
+        .collect();
+    let (done, results) = std::sync::mpsc::channel();
+    // Not scoped: when a check fails, the test ends without waiting for the call, and dropping the
+    // server ends every held request.
+    std::thread::spawn(move || {
+        let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+        let _ = done.send(check_urls(&refs, max_workers, Duration::from_secs(30)));
+    });
+    let what = format!("check_urls({n} URLs, max_workers = {max_workers})");
+    let bound = max_workers.max(1);
+    // Paths the server has seen, in the order it first saw them, and those still held.
+    let (mut seen, mut held): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    for answered in 0..n {
+        let left = n - answered;
+        let want = bound.min(left) as u64;
+        let mut last = server.stats();
+        let reached = eventually(|| {
+            last = server.stats();
+            for path in last.paths.keys() {
+                if !seen.contains(path) {
+                    seen.push(path.clone());
+                    held.push(path.clone());
+                }
+            }
+            last.in_flight == want && last.requests == answered as u64 + want
+        });
+        expect!(
+            reached,
+            "{what}: with {answered} URLs answered and {left} left, expected {want} requests at the server at \
+             once (min(max_workers, URLs left)), but it had {} in flight and {} sent in all ({answered} answered). \
+             Start max_workers workers, however many that is, that each take the next URL as soon as they are \
+             done with one (a queue or an atomic index), instead of a share of the list per thread fixed up front",
+            last.in_flight,
+            last.requests
+        );
+        let newest = held.pop().expect("a request is held");
+        server.release(newest.trim_start_matches("/hold/"));
+    }
+    let results = results.recv_timeout(PATIENCE).unwrap_or_else(|_| {
+        ::core::panic!("{what} had not returned {PATIENCE:?} after the server answered its last URL")
+    });
+    let failed = results.iter().filter(|r| !r.is_ok()).count();
+    expect!(
+        results.len() == n && failed == 0,
+        "{what}: expected {n} successful results, got {} results of which {failed} failed",
+        results.len()
+    );
+}
+
 fn check_urls_keeps_max_workers_busy() {
-    // Each group of max_workers requests opens the gate together; fewer at once give up after 3 s.
-    // 17 is above any cap a learner might hard-code (4, 8, 16).
-    let shapes = [(6, 3), (34, 17)];
-    let runs = gated_runs(&shapes, |workers| workers, Duration::from_secs(3));
-    for (&(n, workers), (results, peak)) in shapes.iter().zip(&runs) {
-        expect!(
-            *peak >= workers as u64,
-            "check_urls({n} URLs, max_workers = {workers}): expected {workers} requests in flight at once (one per \
-             worker), the server saw at most {peak}. Start max_workers workers, however many that is"
-        );
-        let failed = results.iter().filter(|r| !r.is_ok()).count();
-        expect!(
-            results.len() == n && failed == 0,
-            "check_urls({n} URLs, max_workers = {workers}): expected {n} successful results, got {} results of \
-             which {failed} failed",
-            results.len()
-        );
+    // Counts that do not divide (5 URLs in fixed shares of 2 for 4 workers start only 3 threads; 7 in
+    // shares of 3 for 3 leave a worker idle once its share is done while the others have URLs left),
+    // and 17 workers, more than any cap a learner might hard-code (4, 8, 16).
+    for (n, max_workers) in [(5, 4), (7, 3), (19, 17)] {
+        released_one_at_a_time(n, max_workers);
     }
 }
 
