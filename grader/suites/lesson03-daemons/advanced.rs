@@ -34,6 +34,11 @@ fn main() {
                 "drop_keeps_every_line_when_the_process_exits",
                 drop_keeps_every_line_when_the_process_exits,
             ),
+            ("close_and_drop_flush_the_sink", close_and_drop_flush_the_sink),
+            (
+                "create_truncates_an_existing_file",
+                create_truncates_an_existing_file,
+            ),
             ("threads_share_one_writer", threads_share_one_writer),
             ("log_does_not_wait_for_the_write", log_does_not_wait_for_the_write),
             ("close_reports_a_failed_write", close_reports_a_failed_write),
@@ -250,6 +255,149 @@ fn lines_arrive_in_order_and_close_counts_them() {
         text,
         "first\nsecond\n",
         "the file written by LogWriter::create(path) after close()"
+    );
+}
+
+/// What a [`HoldsUntilFlushed`] sink has seen.
+#[derive(Debug, Default)]
+struct Held {
+    /// Written but not flushed yet: lost if nobody flushes.
+    pending: Vec<u8>,
+    /// Written and then flushed.
+    flushed: Vec<u8>,
+    flushes: usize,
+}
+
+/// A sink that keeps what it is given until it is flushed, the way a device or an OS buffer does:
+/// bytes written but never flushed have not reached the file. Dropping it does not flush it.
+#[derive(Debug, Clone, Default)]
+struct HoldsUntilFlushed(Arc<Mutex<Held>>);
+
+impl Write for HoldsUntilFlushed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().pending.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut held = self.0.lock().unwrap();
+        let pending = std::mem::take(&mut held.pending);
+        held.flushed.extend_from_slice(&pending);
+        held.flushes += 1;
+        Ok(())
+    }
+}
+
+/// Lines logged in the flush test: short ones and one longer than any buffer.
+fn flush_test_lines() -> Vec<String> {
+    (0..30)
+        .map(|i| format!("entry {i}"))
+        .chain([format!("long {}", "w".repeat(20_000))])
+        .collect()
+}
+
+/// Ended by `close` or by `drop`, the writer flushes the sink after its last write: a sink that holds
+/// what it is given until `flush` has nothing left pending once the writer has let go of it. (That
+/// `close` and `drop` wait for the writer is checked by the other tests; waiting here for the sink
+/// to be released keeps this test's verdict independent of that.)
+fn close_and_drop_flush_the_sink() {
+    let lines = flush_test_lines();
+    let expected: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    for close in [true, false] {
+        let ending = if close { "close()" } else { "drop" };
+        let sink = HoldsUntilFlushed::default();
+        let writer = LogWriter::new(sink.clone());
+        for line in &lines {
+            writer.log(line.as_str());
+        }
+        let ended = within_patience(move || {
+            if close {
+                Some(writer.close())
+            } else {
+                drop(writer);
+                None
+            }
+        });
+        let Some(result) = ended else {
+            panic!(
+                "{ending} after logging {} lines to a sink that never blocks: expected it to return, still blocked \
+                 after {PATIENCE:?}",
+                lines.len()
+            )
+        };
+        if let Some(result) = result {
+            expect!(
+                matches!(result, Ok(n) if n == lines.len() as u64),
+                "close() after logging {} lines to a sink that takes every write and flush: expected Ok({}), got \
+                 {result:?}",
+                lines.len(),
+                lines.len()
+            );
+        }
+        // The writer thread's copy of the sink is gone once the writer has let go of it.
+        let released = eventually(|| Arc::strong_count(&sink.0) == 1);
+        let held = sink.0.lock().unwrap();
+        expect!(
+            held.pending.is_empty(),
+            "LogWriter::new(sink), {} lines logged, then {ending}, with a sink that keeps what it is written until \
+             it is flushed: expected the writer thread to flush the sink after the last line, before {ending} \
+             returns; {} of the {} bytes written were never flushed ({}, {})",
+            lines.len(),
+            held.pending.len(),
+            held.pending.len() + held.flushed.len(),
+            match held.flushes {
+                0 => "flush() was never called".to_owned(),
+                n => format!("flush() was called {n} times, none after the last write"),
+            },
+            if released {
+                "and the writer thread has dropped the sink".to_owned()
+            } else {
+                format!("and the writer thread still held the sink {PATIENCE:?} later")
+            }
+        );
+        expect!(
+            held.flushed == expected.as_bytes(),
+            "the flushed bytes after {} lines and {ending}: expected each line followed by \\n, in order; got {} \
+             bytes starting {:?}",
+            lines.len(),
+            held.flushed.len(),
+            String::from_utf8_lossy(&held.flushed)
+                .chars()
+                .take(60)
+                .collect::<String>()
+        );
+    }
+}
+
+/// `create` on a path that already holds a longer file truncates it: the file ends with the new log.
+fn create_truncates_an_existing_file() {
+    let path = std::env::current_dir()
+        .expect("a working directory")
+        .join("existing.log");
+    let old: String = (0..200)
+        .map(|i| format!("old line {i} from an earlier run\n"))
+        .collect();
+    std::fs::write(&path, &old).expect("write the earlier file");
+    let writer = LogWriter::create(&path);
+    let Ok(writer) = writer else {
+        panic!("LogWriter::create({path:?}) on an existing, writable file: expected Ok, got {writer:?}")
+    };
+    writer.log("first");
+    writer.log("second");
+    let closed = writer.close();
+    expect!(
+        matches!(closed, Ok(2)),
+        "close() after logging 2 lines to a file made by LogWriter::create: expected Ok(2), got {closed:?}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    expect!(
+        text == "first\nsecond\n",
+        "LogWriter::create(path) where a file of {} bytes already was, then 2 lines logged and close(): expected \
+         the file to hold only the new log, \"first\\nsecond\\n\" (create truncates an existing file); it held {} \
+         bytes starting {:?}",
+        old.len(),
+        text.len(),
+        text.chars().take(60).collect::<String>()
     );
 }
 

@@ -4,8 +4,8 @@
 //! returns fails with a message instead of hanging until the grader's timeout.
 
 use lesson03::beginner::{Event, Heartbeat};
-use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 use threadlab_harness::wait::{PATIENCE, within_patience};
@@ -559,6 +559,52 @@ fn beats(g: &mut threadlab_harness::generate::Gen) -> Beats {
     }
 }
 
+/// How long, in a generated heartbeat ended by drop, the end of the heartbeat thread waits for the
+/// test to say that drop has returned (a drop that joins waits this long once per case).
+const EXIT_HOLD: Duration = Duration::from_millis(20);
+
+/// What a generated heartbeat's `on_beat` tells the test about its own end: whether `stop()` or
+/// drop had returned, and whether `on_beat` has been dropped since and when.
+#[derive(Debug, Default)]
+struct ExitSeen {
+    /// (`stop()` or drop has returned, `on_beat` was dropped: after that return or before it).
+    state: Mutex<(bool, Option<bool>)>,
+    changed: Condvar,
+}
+
+impl ExitSeen {
+    /// Called by the test right after `stop()` or drop returns.
+    fn returned(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).0 = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Moved into `on_beat`, so dropped with it when the heartbeat thread ends. With `hold` (the drop
+/// cases) it first waits up to [`EXIT_HOLD`] for the test's word that drop returned: a drop that
+/// does not join returns while the thread is held here, and is seen doing so on every run, whoever
+/// the scheduler runs first; a drop that joins is still inside `join` when the hold runs out.
+struct ExitWitness {
+    seen: Arc<ExitSeen>,
+    hold: bool,
+}
+
+impl Drop for ExitWitness {
+    fn drop(&mut self) {
+        let state = self.seen.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = if self.hold {
+            self.seen
+                .changed
+                .wait_timeout_while(state, EXIT_HOLD, |state| !state.0)
+                .unwrap_or_else(|e| e.into_inner())
+                .0
+        } else {
+            state
+        };
+        state.1 = Some(state.0);
+    }
+}
+
 /// Runs a [`Beats`] on `$krate::beginner::Heartbeat` and returns what the test can see, as plain
 /// text: whether each promise held, not the timing-dependent count itself.
 macro_rules! run_beats {
@@ -567,7 +613,13 @@ macro_rules! run_beats {
         let (beat, seen_beats) = mpsc::channel();
         let caller = thread::current().id();
         let started = Instant::now();
+        let seen_exit = Arc::new(ExitSeen::default());
+        let witness = ExitWitness {
+            seen: Arc::clone(&seen_exit),
+            hold: !beats.stop,
+        };
         let heartbeat = $krate::beginner::Heartbeat::start(beats.interval, move |n| {
+            let _witness = &witness;
             let _ = beat.send((n, thread::current().id(), started.elapsed()));
         });
         let mut got = Vec::new();
@@ -579,26 +631,29 @@ macro_rules! run_beats {
         }
         let reached = got.len() as u64 >= beats.after;
         let stop = beats.stop;
+        let seen_return = Arc::clone(&seen_exit);
         let count = within_patience(move || {
-            if stop {
+            let count = if stop {
                 Some(heartbeat.stop())
             } else {
                 drop(heartbeat);
                 None
-            }
+            };
+            seen_return.returned();
+            count
         });
-        // Once stop or drop has returned, the thread is gone, and `on_beat` (the only sender) with it.
-        let mut gone = false;
-        loop {
-            match seen_beats.try_recv() {
-                Ok(b) => got.push(b),
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    gone = true;
-                    break;
-                }
-                Err(mpsc::TryRecvError::Empty) => break,
-            }
-        }
+        // Once stop or drop has returned, the thread is gone, and `on_beat` (its witness) with it:
+        // dropped before that return. (A thread that is never stopped never drops it.)
+        threadlab_harness::wait::eventually(|| {
+            seen_exit
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .1
+                .is_some()
+        });
+        let gone = seen_exit.state.lock().unwrap_or_else(|e| e.into_inner()).1 == Some(false);
+        got.extend(seen_beats.try_iter());
         let numbers: Vec<u64> = got.iter().map(|b| b.0).collect();
         let mut threads: Vec<_> = got.iter().map(|b| b.1).collect();
         threads.dedup();

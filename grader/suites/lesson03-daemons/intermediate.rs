@@ -160,7 +160,17 @@ fn shutdown_abandons_daemons() {
         "ctx.is_daemon() inside a thread started with Runtime::spawn_daemon"
     );
     let (work, works) = mpsc::channel();
-    runtime.spawn(move |_| work.send("non-daemon finished").unwrap());
+    runtime.spawn(move |_| {
+        work.send("non-daemon started").unwrap();
+        work.send("non-daemon finished").unwrap();
+    });
+    // Shutdown starts once the non-daemon's body has: whenever a runtime counts its threads, this one
+    // is counted by then, so the verdict does not depend on which thread the scheduler ran first.
+    expect_eq!(
+        works.recv_timeout(PATIENCE).ok(),
+        Some("non-daemon started"),
+        "the first message of a thread started with Runtime::spawn"
+    );
     let report = shutdown_in_background(runtime);
     let report = expect_shutdown_returns(
         &report,
@@ -243,21 +253,34 @@ fn children_of_non_daemon_threads_are_joined() {
     let (never, forever) = mpsc::channel::<()>();
     let finished = Arc::new(AtomicBool::new(false));
     let finished_in_child = Arc::clone(&finished);
+    let (parent_started, parent_starts) = mpsc::channel::<()>();
     runtime.spawn(move |ctx| {
+        parent_started.send(()).unwrap();
         let _ = goes.recv();
         let to_test = event.clone();
+        let (child_started, child_starts) = mpsc::channel::<()>();
         ctx.spawn(move |child| {
             to_test
                 .send(format!("child started, is_daemon {}", child.is_daemon()))
                 .unwrap();
+            let _ = child_started.send(());
             let _ = released.recv();
             finished_in_child.store(true, Ordering::SeqCst);
         });
         ctx.spawn_daemon(move |_| {
             let _ = forever.recv();
         });
+        // The parent ends only once its child's body has started: whenever a runtime counts the
+        // child, it is counted by then, so the verdict does not depend on which thread the scheduler
+        // ran first.
+        let _ = child_starts.recv_timeout(PATIENCE);
         event.send("parent finished".to_owned()).unwrap();
     });
+    // Shutdown starts once the parent's body has (see the child's start below).
+    expect!(
+        parent_starts.recv_timeout(PATIENCE).is_ok(),
+        "a thread started with Runtime::spawn: expected its body to run within {PATIENCE:?}"
+    );
     let report = shutdown_in_background(runtime);
     // Give shutdown time to start joining the parent before the parent starts its children.
     thread::sleep(Duration::from_millis(100));
@@ -310,11 +333,25 @@ fn a_panicking_thread_does_not_stop_shutdown() {
     let (release, released) = mpsc::channel::<()>();
     let finished = Arc::new(AtomicBool::new(false));
     let finished_in_body = Arc::clone(&finished);
-    runtime.spawn(|_| panic!("this thread panics on purpose (the test expects it)"));
+    let (started, starts) = mpsc::channel();
+    let started_too = started.clone();
     runtime.spawn(move |_| {
+        started.send(()).unwrap();
+        panic!("this thread panics on purpose (the test expects it)")
+    });
+    runtime.spawn(move |_| {
+        started_too.send(()).unwrap();
         let _ = released.recv();
         finished_in_body.store(true, Ordering::SeqCst);
     });
+    // Shutdown starts once both bodies have, so the verdict does not depend on which thread the
+    // scheduler ran first.
+    for _ in 0..2 {
+        expect!(
+            starts.recv_timeout(PATIENCE).is_ok(),
+            "two threads started with Runtime::spawn: expected both bodies to run within {PATIENCE:?}"
+        );
+    }
     let report = shutdown_in_background(runtime);
     expect_shutdown_still_waiting(
         &report,
