@@ -34,6 +34,12 @@ pub enum Error {
     NoReference,
     #[error("`sync` works on the full course; this student copy has no solutions (use `cargo xtask reset`)")]
     NoSolutions,
+    /// `export` or `gradescope` in a student copy: they need the solutions and every test.
+    #[error(
+        "`{0}` works on the full course (with its solutions and every test); this is a student copy: run \
+         it in the course the copy was exported from"
+    )]
+    FullCourseOnly(&'static str),
     #[error("submission directory {0} does not exist")]
     MissingSubmission(PathBuf),
     #[error(

@@ -224,3 +224,35 @@ fn the_gradescope_bundle_grades_a_submission_end_to_end() {
         "{empty}"
     );
 }
+
+#[test]
+fn grading_that_cannot_run_still_reports_the_lessons_points_in_classroom_and_junit() {
+    let empty = tempfile::tempdir().unwrap();
+    let suite = grader::suite::Suite::load(&root().join("grader/suites/lesson05-races")).unwrap();
+    let max: u64 = suite.tests.iter().map(|t| u64::from(t.points)).sum();
+    let run = |format: &str| {
+        let output = xtask(&[
+            "grade",
+            "lesson05",
+            "--format",
+            format,
+            "--submission",
+            empty.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let result: serde_json::Value = serde_json::from_str(&run("classroom")).unwrap();
+    assert_eq!(result["status"], "error");
+    assert_eq!(result["max_score"].as_u64(), Some(max), "{result}");
+    let xml = run("junit");
+    assert!(
+        xml.starts_with("<?xml")
+            && xml.contains("<failure type=\"error\"")
+            && xml.contains("holds no exercise files"),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!("0/{max}")), "{xml}");
+}

@@ -184,6 +184,22 @@ fn a_student_copy_grades_its_visible_tests_and_passes_its_own_cargo_test() {
         text.contains("held back in this copy: they run when your work is handed in"),
         "{text}"
     );
+    assert!(
+        text.contains("building the visible tests") && !text.contains("hidden tests"),
+        "the copy holds no hidden tests: {text}"
+    );
+    let (code, text) = cargo(&["xtask", "list"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("1 lesson in this copy") && !text.contains("not written yet"),
+        "{text}"
+    );
+    let (code, text) = cargo(&["xtask", "gradescope", "lesson05", "--out", "g.zip"]);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.contains("`gradescope` works on the full course") && !text.contains("`sync`"),
+        "{text}"
+    );
     let solution = root().join("solutions/lesson05-races");
     let (code, text) = cargo(&[
         "xtask",

@@ -169,6 +169,10 @@ pub fn grade_class(
 ) -> Result<Vec<Row>> {
     let staging = Staging::new(out)?;
     let students = students(class, out)?;
+    // Every row is out of the lesson's points, also one that was not graded: a 0 out of 0 would drop
+    // out of any total or average a spreadsheet or an LMS computes from the gradebook.
+    let suite = crate::suite::Suite::load(&course.suite_dir(lesson))?;
+    let max_score: u32 = suite.tests.iter().map(|t| t.points).sum();
     let reports = staging.reports();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -182,7 +186,7 @@ pub fn grade_class(
                     let Some(student) = students.get(index) else {
                         break;
                     };
-                    match grade_student(course, lesson, student, &reports) {
+                    match grade_student(course, lesson, student, &reports, max_score) {
                         Ok(row) => {
                             let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                             on_progress(Progress {
@@ -215,13 +219,19 @@ pub fn grade_class(
 
 /// Grades one student; their own problems are a row, never an error. Errors are only the grader's:
 /// a report that cannot be written.
-fn grade_student(course: &Course, lesson: &Lesson, student: &Student, reports: &Path) -> Result<Row> {
+fn grade_student(
+    course: &Course,
+    lesson: &Lesson,
+    student: &Student,
+    reports: &Path,
+    max_score: u32,
+) -> Result<Row> {
     let name = &student.name;
     let mut row = Row {
         student: name.clone(),
         tiers: [0; 3],
         total: 0,
-        max_score: 0,
+        max_score,
         status: RowStatus::NoSubmission,
         error: String::new(),
     };
@@ -277,6 +287,63 @@ fn write_report(path: &Path, report: &Report) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The course this crate belongs to.
+    fn course() -> Course {
+        Course::new(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+    }
+
+    /// A batch of students none of whom needs a build: an empty folder and a link.
+    fn batch(class: &Path, out: &Path) -> Vec<Row> {
+        let course = course();
+        let lesson = course.resolve("lesson05").unwrap();
+        grade_class(&course, &lesson, class, out, 1, &|_| {}).unwrap()
+    }
+
+    #[test]
+    fn rows_that_were_not_graded_are_out_of_the_lessons_points() {
+        let class = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(class.path().join("fay/notes")).unwrap();
+        std::os::unix::fs::symlink(class.path().join("fay"), class.path().join("gus")).unwrap();
+        let course = course();
+        let suite =
+            crate::suite::Suite::load(&course.suite_dir(&course.resolve("lesson05").unwrap())).unwrap();
+        let max: u32 = suite.tests.iter().map(|t| t.points).sum();
+        assert!(max > 0);
+        let rows = batch(class.path(), out.path());
+        let found: Vec<(&str, u32, u32, RowStatus)> = rows
+            .iter()
+            .map(|r| (r.student.as_str(), r.total, r.max_score, r.status))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("fay", 0, max, RowStatus::NoSubmission),
+                ("gus", 0, max, RowStatus::Refused)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_out_folder_in_the_class_is_never_a_student_and_leavers_reports_go() {
+        let class = tempfile::tempdir().unwrap();
+        let out = class.path().join("grades");
+        std::fs::create_dir_all(class.path().join("fay")).unwrap();
+        std::os::unix::fs::symlink(class.path().join("fay"), class.path().join("gus")).unwrap();
+        let names = |rows: &[Row]| rows.iter().map(|r| r.student.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&batch(class.path(), &out)), ["fay", "gus"]);
+        assert!(out.join("reports/gus.refused.txt").exists());
+        std::fs::remove_file(class.path().join("gus")).unwrap();
+        // The second run finds `grades/` (with a gradebook and reports in it) in the class folder.
+        assert_eq!(names(&batch(class.path(), &out)), ["fay"]);
+        assert!(
+            !out.join("reports/gus.refused.txt").exists(),
+            "gus left the class"
+        );
+        let gradebook = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+        assert!(!gradebook.contains("grades"), "{gradebook}");
+    }
 
     #[test]
     fn students_are_the_visible_subdirectories_by_name() {

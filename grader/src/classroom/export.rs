@@ -23,6 +23,8 @@ pub struct Exported {
     pub visible: usize,
     /// Tests left out (they run when the work is handed in).
     pub held_back: usize,
+    /// The points of the tests shipped: what the copy's own grade is out of.
+    pub points: u32,
 }
 
 /// Which tests of each suite a copy holds.
@@ -48,7 +50,11 @@ pub fn export_with(
     tests: Tests,
 ) -> Result<Vec<Exported>> {
     if course.is_student_copy() {
-        return Err(Error::NoSolutions);
+        let command = match tests {
+            Tests::Visible => "export",
+            Tests::All => "gradescope",
+        };
+        return Err(Error::FullCourseOnly(command));
     }
     if out.exists() && std::fs::read_dir(out).map_err(io("read", out))?.next().is_some() {
         return Err(Error::OutputNotEmpty(out.to_owned()));
@@ -80,9 +86,16 @@ pub fn export_with(
     )?;
     write(&out.join(".gitignore"), "/target\n/.threadlab\n")?;
     write(&out.join("README.md"), &student_readme(&exported))?;
+    let runners: Vec<super::workflow::Runner<'_>> = exported
+        .iter()
+        .map(|e| super::workflow::Runner {
+            lesson: &e.lesson,
+            max_score: e.points,
+        })
+        .collect();
     write(
         &out.join(".github/workflows/classroom.yml"),
-        &super::workflow::classroom_yml(&lessons),
+        &super::workflow::classroom_yml(&runners),
     )?;
     Ok(exported)
 }
@@ -205,6 +218,12 @@ fn export_lesson(course: &Course, lesson: &Lesson, out: &Path, tests: Tests) -> 
         lesson: lesson.clone(),
         visible: suite.tests.len() - held_back.len(),
         held_back: held_back.len(),
+        points: suite
+            .tests
+            .iter()
+            .filter(|t| !held_back.contains(&t.name))
+            .map(|t| t.points)
+            .sum(),
     })
 }
 
@@ -226,6 +245,9 @@ fn workspace_manifest(mut manifest: toml::Table, path_members: &[String], lesson
 }
 
 fn student_readme(exported: &[Exported]) -> String {
+    // The commands name a lesson this copy holds (a copy of lesson05 alone has no lesson01).
+    let first = exported.first().map_or("lesson01", |e| e.lesson.id.as_str());
+    let number = first.trim_start_matches("lesson").trim_start_matches('0');
     let mut lessons = String::new();
     for e in exported {
         lessons.push_str(&format!(
@@ -246,10 +268,10 @@ fn student_readme(exported: &[Exported]) -> String {
          ## How to work\n\n\
          ```sh\n\
          cargo xtask list             # every lesson, your last and best score per tier, the next step\n\
-         cargo xtask grade lesson01   # grade your work on a lesson (also: `1` or `threads`)\n\
-         cargo xtask hint lesson01    # a hint for a test that failed, one level more each time\n\
-         cargo xtask watch lesson01   # grade again every time you save\n\
-         cargo xtask reset lesson01 --tier advanced   # start a file over (your version is saved first)\n\
+         cargo xtask grade {first}   # grade your work on a lesson (also: `{number}`)\n\
+         cargo xtask hint {first}    # a hint for a test that failed, one level more each time\n\
+         cargo xtask watch {first}   # grade again every time you save\n\
+         cargo xtask reset {first} --tier advanced   # start a file over (your version is saved first)\n\
          ```\n\n\
          1. Read the lesson's README, then open `src/beginner.rs` and replace each `todo!()`.\n\
          2. Grade, fix what the report says, grade again; then `intermediate.rs` and `advanced.rs`.\n\n\
@@ -263,7 +285,9 @@ fn student_readme(exported: &[Exported]) -> String {
          the visible tests check.\n\n\
          Only `src/beginner.rs`, `src/intermediate.rs` and `src/advanced.rs` of each lesson are graded;\n\
          keep the names and signatures the starter declares. If your repository came from GitHub\n\
-         Classroom, every push is graded by `.github/workflows/classroom.yml` (visible tests only).\n\n\
+         Classroom, every push is graded by `.github/workflows/classroom.yml`: that score counts the\n\
+         visible tests only, and it is feedback, not your grade (your teacher grades the work you hand\n\
+         in with every test).\n\n\
          `cargo test` checks the grader itself; it never builds your exercise files.\n"
     )
 }
@@ -300,4 +324,43 @@ pub(crate) fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_of_a_copy_names_a_lesson_it_holds() {
+        let exported = [Exported {
+            lesson: Lesson::from_dir_name("lesson05-races").unwrap(),
+            visible: 3,
+            held_back: 2,
+            points: 15,
+        }];
+        let readme = student_readme(&exported);
+        assert!(readme.contains("cargo xtask grade lesson05"), "{readme}");
+        assert!(!readme.contains("lesson01"), "{readme}");
+        assert!(readme.contains("visible tests only"), "{readme}");
+    }
+
+    #[test]
+    fn export_and_gradescope_in_a_student_copy_name_themselves() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("grader/course/lesson05-races")).unwrap();
+        std::fs::create_dir_all(root.path().join("grader/suites/lesson05-races")).unwrap();
+        std::fs::write(root.path().join("grader/suites/lesson05-races/suite.toml"), "").unwrap();
+        let course = Course::new(root.path());
+        let out = root.path().join("out");
+        let error = export(&course, &out, None).unwrap_err().to_string();
+        assert!(error.starts_with("`export` works on the full course"), "{error}");
+        let zip = root.path().join("lesson05.zip");
+        let error = super::super::gradescope::bundle(&course, "lesson05", &zip)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("`gradescope` works on the full course") && !error.contains("sync"),
+            "{error}"
+        );
+    }
 }

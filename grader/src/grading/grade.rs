@@ -182,6 +182,9 @@ fn announce(lesson: &Lesson, suite: &Suite, staged: &stage::Staged, on_event: &m
 /// Every test's outcome, in the suite's order: re-used (self-study, a tier nothing of which
 /// changed), run in its own sandboxed process, or explained (its tier was refused or did not
 /// compile); and the protections the runs had.
+// Each argument is a distinct input of the run step, already grouped where it belongs (`staged`,
+// `built`); a struct made only to pass them would name nothing new.
+#[allow(clippy::too_many_arguments)]
 fn run_tests(
     course: &Course,
     staged: &stage::Staged,
