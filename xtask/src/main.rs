@@ -139,9 +139,14 @@ struct GradeCmd {
     /// Teachers: grade every folder in DIR as one student's work (needs --out)
     #[arg(long, value_name = "DIR", requires = "out", conflicts_with_all = ["submission", "reference", "repeat", "fail_under"])]
     class: Option<PathBuf>,
-    /// Where --class writes gradebook.csv and reports/
+    /// Where --class writes gradebook.csv, reports/ and feedback/ (a Markdown page per student)
     #[arg(long, value_name = "OUT", requires = "class")]
     out: Option<PathBuf>,
+    /// Teachers: show the held-back tests (names, messages, points) and the full score in each
+    /// student's feedback/ page; without it a page shows the visible tests only, as before the due
+    /// date
+    #[arg(long, requires = "class")]
+    release_held_back: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -260,7 +265,10 @@ impl GradeCmd {
             return frontend::grade_without_lesson(&course);
         };
         if let (Some(class), Some(out)) = (&self.class, &self.out) {
-            return classroom::batch::command(&course, &lesson, class, out);
+            let options = classroom::batch::BatchOptions {
+                release_held_back: self.release_held_back,
+            };
+            return classroom::batch::command(&course, &lesson, class, out, &options);
         }
         let subject = match (self.submission, self.reference) {
             (Some(dir), _) => Subject::Submission(dir),

@@ -53,6 +53,28 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
     );
     hand_in(c, "eve", "src", &cheats);
     std::fs::create_dir_all(c.join("fay/notes")).unwrap();
+    // ada's folder is a git clone (as `gh classroom clone` makes them): its commit is recorded.
+    let git = |args: &[&str]| {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(c.join("ada"))
+            .env("GIT_AUTHOR_NAME", "ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "work"]);
+    let ada_commit = git(&["rev-parse", "HEAD"]);
 
     let output = xtask(&[
         "grade",
@@ -83,7 +105,9 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
         .collect();
     assert_eq!(
         rows[0].join(","),
-        "student,beginner,intermediate,advanced,total,max_score,status"
+        "student,beginner,intermediate,advanced,total,max_score,status,\
+         files_sha256,commit,graded_at,grader_version",
+        "the first seven columns stay; provenance is added at the end"
     );
     let students: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(
@@ -109,7 +133,8 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
     );
     assert_eq!(
         (row("fay"), status("fay")),
-        (vec![0, 0, 0, 0, 0], "no_submission".to_owned())
+        (vec![0, 0, 0, 0, 60], "no_submission".to_owned()),
+        "a row without a submission is out of the lesson's points"
     );
     assert_eq!(status("ada"), "graded");
 
@@ -123,6 +148,70 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
         );
     }
     assert!(!out.path().join("reports/fay.json").exists());
+
+    // Provenance: the report and the gradebook say what was graded, when and by what.
+    let ada: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("reports/ada.json")).unwrap()).unwrap();
+    let cell = |name: &str, column: usize| rows.iter().find(|r| r[0] == name).unwrap()[column].clone();
+    assert_eq!(ada["commit"], ada_commit.as_str());
+    assert_eq!(cell("ada", 8), ada_commit);
+    assert_eq!(cell("bob", 8), "", "bob's folder is no clone");
+    // The hash is the one the documented recipe gives (report/provenance.rs).
+    let recipe = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(
+            "cd lessons/lesson05-races/src && for f in beginner.rs intermediate.rs advanced.rs; do \
+             [ -f $f ] && printf '%s\\0%s\\0' $f $(wc -c < $f) && cat $f; done | sha256sum",
+        )
+        .current_dir(c.join("ada"))
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(recipe.stdout).unwrap();
+    let expected = expected.split_whitespace().next().unwrap();
+    assert_eq!(ada["files_sha256"], expected);
+    assert_eq!(cell("ada", 7), expected);
+    assert_eq!(cell("fay", 7), "", "no files, no hash");
+    for student in ["ada", "bob", "fay"] {
+        let graded_at = cell(student, 9);
+        assert!(
+            graded_at.len() == 20 && graded_at.ends_with('Z') && graded_at.as_bytes()[10] == b'T',
+            "{graded_at}"
+        );
+        assert!(cell(student, 10).starts_with(env!("CARGO_PKG_VERSION")));
+    }
+    assert_eq!(ada["graded_at"], cell("ada", 9).as_str());
+
+    // Feedback to hand back: failures with message and hint, no teacher's path, nothing held back.
+    let bob: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("reports/bob.json")).unwrap()).unwrap();
+    let page = std::fs::read_to_string(out.path().join("feedback/bob.md")).unwrap();
+    for path in [c.to_str().unwrap(), root().to_str().unwrap()] {
+        assert!(!page.contains(path), "teacher's path {path} in {page}");
+    }
+    let mut failed_visible = 0;
+    for test in bob["tests"].as_array().unwrap() {
+        let name = test["name"].as_str().unwrap();
+        if test["visibility"] != "visible" {
+            assert!(!page.contains(&format!("`{name}`")), "held-back {name} in {page}");
+        } else if test["status"] != "passed" {
+            failed_visible += 1;
+            assert!(
+                page.contains(&format!("### `{name}`")),
+                "{name} missing from {page}"
+            );
+            let hint = test["hint"].as_str().unwrap();
+            assert!(hint.is_empty() || page.contains(hint), "hint of {name}: {page}");
+        }
+    }
+    assert!(
+        failed_visible > 0,
+        "bob's lost update fails a visible test: {page}"
+    );
+    let fay = std::fs::read_to_string(out.path().join("feedback/fay.md")).unwrap();
+    assert!(fay.contains("No exercise files of lesson05"), "{fay}");
+    let cyd = std::fs::read_to_string(out.path().join("feedback/cyd.md")).unwrap();
+    assert!(cyd.contains("does not compile"), "{cyd}");
+    assert!(!cyd.contains(c.to_str().unwrap()), "{cyd}");
 }
 
 #[test]

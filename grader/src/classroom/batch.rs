@@ -1,5 +1,6 @@
 //! `cargo xtask grade LESSON --class DIR --out OUT`: grades every immediate subdirectory of `DIR` as
-//! one student and writes `OUT/gradebook.csv` and `OUT/reports/<student>.json`. Students are graded
+//! one student and writes `OUT/gradebook.csv`, `OUT/reports/<student>.json` and the page to hand back,
+//! `OUT/feedback/<student>.md` (`report::feedback`). Students are graded
 //! in parallel within the machine's cores and share one build cache; each student's tests keep their
 //! own timeouts and limits, so a hanging, flooding or non-compiling student costs only their own time.
 //! A student's folder is graded from where it is (`CLASS/<student>`): a folder that is a link is
@@ -13,6 +14,8 @@ use crate::course::{Course, Lesson};
 use crate::error::{Error, Result, io};
 use crate::frontend::{exit, report_error};
 use crate::grade::{Request, grade};
+use crate::provenance::Provenance;
+use crate::report::feedback::{self, Feedback, render_without_report};
 use crate::report::{Report, json};
 use crate::stage::Subject;
 use crate::tier::Tier;
@@ -30,9 +33,16 @@ pub struct Progress<'a> {
     pub row: &'a Row,
 }
 
+/// What a teacher chose for a batch besides the lesson and the folders.
+#[derive(Debug, Clone, Default)]
+pub struct BatchOptions {
+    /// The feedback pages show the held-back tests and the full score (`--release-held-back`).
+    pub release_held_back: bool,
+}
+
 /// `cargo xtask grade LESSON --class DIR --out OUT`: a progress bar on a terminal (plain lines
 /// otherwise), then where the gradebook is. Returns the exit code.
-pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path) -> u8 {
+pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path, options: &BatchOptions) -> u8 {
     let mut err = anstream::stderr();
     let lesson = match course.resolve(lesson) {
         Ok(lesson) => lesson,
@@ -64,7 +74,7 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path) -> u8 {
             None => eprintln!("[{}/{}] {line}", p.done, p.total),
         }
     };
-    let result = grade_class(course, &lesson, class, out, jobs, &on_progress);
+    let result = grade_class(course, &lesson, class, out, options, jobs, &on_progress);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -87,9 +97,16 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path) -> u8 {
             let _ = writeln!(
                 stdout,
                 "gradebook: {}
-reports:   {}",
+reports:   {}
+feedback:  {} ({})",
                 out.join("gradebook.csv").display(),
-                out.join("reports").display()
+                out.join("reports").display(),
+                out.join("feedback").display(),
+                if options.release_held_back {
+                    "held-back tests released"
+                } else {
+                    "visible tests only; --release-held-back shows every test"
+                }
             );
             exit::REPORTED
         }
@@ -164,6 +181,7 @@ pub fn grade_class(
     lesson: &Lesson,
     class: &Path,
     out: &Path,
+    options: &BatchOptions,
     jobs: usize,
     on_progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Vec<Row>> {
@@ -173,7 +191,12 @@ pub fn grade_class(
     // out of any total or average a spreadsheet or an LMS computes from the gradebook.
     let suite = crate::suite::Suite::load(&course.suite_dir(lesson))?;
     let max_score: u32 = suite.tests.iter().map(|t| t.points).sum();
-    let reports = staging.reports();
+    let outputs = Outputs {
+        reports: staging.reports(),
+        feedback: staging.feedback(),
+        class: class.to_owned(),
+        options: options.clone(),
+    };
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let rows: Mutex<Vec<Row>> = Mutex::new(Vec::with_capacity(students.len()));
@@ -186,7 +209,7 @@ pub fn grade_class(
                     let Some(student) = students.get(index) else {
                         break;
                     };
-                    match grade_student(course, lesson, student, &reports, max_score) {
+                    match grade_student(course, lesson, student, &outputs, max_score) {
                         Ok(row) => {
                             let finished = done.fetch_add(1, Ordering::SeqCst) + 1;
                             on_progress(Progress {
@@ -217,15 +240,51 @@ pub fn grade_class(
     Ok(rows)
 }
 
+/// Where a batch writes each student's files, and how.
+struct Outputs {
+    reports: PathBuf,
+    feedback: PathBuf,
+    class: PathBuf,
+    options: BatchOptions,
+}
+
+impl Outputs {
+    /// How the student's feedback page is written: every place relative to their folder or the
+    /// course, never the teacher's.
+    fn feedback_for(&self, course: &Course, student: &Student) -> Feedback {
+        let mut strip = Vec::new();
+        for dir in [&student.dir, &self.class, &course.root().to_owned()] {
+            strip.push(dir.display().to_string());
+            if let Ok(absolute) = std::path::absolute(dir) {
+                strip.push(absolute.display().to_string());
+            }
+            if let Ok(real) = dir.canonicalize() {
+                strip.push(real.display().to_string());
+            }
+        }
+        Feedback {
+            release_held_back: self.options.release_held_back,
+            strip,
+        }
+    }
+
+    fn write_feedback(&self, student: &Student, page: &str) -> Result<()> {
+        let path = self.feedback.join(format!("{}.md", student.name));
+        std::fs::write(&path, page).map_err(io("write", &path))
+    }
+}
+
 /// Grades one student; their own problems are a row, never an error. Errors are only the grader's:
 /// a report that cannot be written.
 fn grade_student(
     course: &Course,
     lesson: &Lesson,
     student: &Student,
-    reports: &Path,
+    outputs: &Outputs,
     max_score: u32,
 ) -> Result<Row> {
+    let reports = &outputs.reports;
+    let feedback = outputs.feedback_for(course, student);
     let name = &student.name;
     let mut row = Row {
         student: name.clone(),
@@ -234,6 +293,15 @@ fn grade_student(
         max_score,
         status: RowStatus::NoSubmission,
         error: String::new(),
+        // A row without a report still says when and by what; a link is never looked into.
+        provenance: Provenance {
+            commit: (!student.link)
+                .then(|| crate::provenance::commit_between(&student.dir, &student.dir))
+                .flatten(),
+            graded_at: crate::provenance::now_rfc3339(),
+            grader_version: crate::provenance::grader_version(course.root()),
+            ..Provenance::default()
+        },
     };
     if student.link {
         row.status = RowStatus::Refused;
@@ -244,9 +312,17 @@ fn grade_student(
         );
         let path = reports.join(format!("{name}.refused.txt"));
         std::fs::write(&path, format!("{}\n", row.error)).map_err(io("write", &path))?;
+        let why = "Your hand-in is a symbolic link, not a folder of its own, so it was not graded.";
+        outputs.write_feedback(student, &render_without_report(name, &lesson.id, why, &feedback))?;
         return Ok(row);
     }
     if find_tier_files(&student.dir, lesson).is_none() {
+        let why = format!(
+            "No exercise files of {} were found in your hand-in: beginner.rs, intermediate.rs or \
+             advanced.rs, in lessons/{}/src/, in src/, or at the top of the folder.",
+            lesson.id, lesson.dir_name
+        );
+        outputs.write_feedback(student, &render_without_report(name, &lesson.id, &why, &feedback))?;
         return Ok(row);
     }
     // The student's folder, not the folder holding their tier files: staging reads every folder
@@ -259,6 +335,7 @@ fn grade_student(
     match grade(course, &request, &mut |_| {}) {
         Ok(report) => {
             write_report(&reports.join(format!("{name}.json")), &report)?;
+            outputs.write_feedback(student, &feedback::render(name, &report, &feedback))?;
             for (slot, tier) in row.tiers.iter_mut().zip(Tier::ALL) {
                 *slot = report
                     .tiers
@@ -269,12 +346,15 @@ fn grade_student(
             row.total = report.score;
             row.max_score = report.max_score;
             row.status = RowStatus::Graded;
+            row.provenance = report.provenance.clone();
         }
         Err(error) => {
             row.status = RowStatus::Error;
             row.error = error.to_string();
             let path = reports.join(format!("{name}.error.txt"));
             std::fs::write(&path, format!("{}\n", row.error)).map_err(io("write", &path))?;
+            let why = format!("Grading could not run: {}", row.error);
+            outputs.write_feedback(student, &render_without_report(name, &lesson.id, &why, &feedback))?;
         }
     }
     Ok(row)
@@ -297,7 +377,7 @@ mod tests {
     fn batch(class: &Path, out: &Path) -> Vec<Row> {
         let course = course();
         let lesson = course.resolve("lesson05").unwrap();
-        grade_class(&course, &lesson, class, out, 1, &|_| {}).unwrap()
+        grade_class(&course, &lesson, class, out, &BatchOptions::default(), 1, &|_| {}).unwrap()
     }
 
     #[test]
@@ -334,9 +414,13 @@ mod tests {
         let names = |rows: &[Row]| rows.iter().map(|r| r.student.clone()).collect::<Vec<_>>();
         assert_eq!(names(&batch(class.path(), &out)), ["fay", "gus"]);
         assert!(out.join("reports/gus.refused.txt").exists());
+        let page = std::fs::read_to_string(out.join("feedback/fay.md")).unwrap();
+        assert!(page.contains("No exercise files of lesson05"), "{page}");
+        assert!(!page.contains(&class.path().display().to_string()), "{page}");
         std::fs::remove_file(class.path().join("gus")).unwrap();
         // The second run finds `grades/` (with a gradebook and reports in it) in the class folder.
         assert_eq!(names(&batch(class.path(), &out)), ["fay"]);
+        assert!(!out.join("feedback/gus.md").exists(), "gus left the class");
         assert!(
             !out.join("reports/gus.refused.txt").exists(),
             "gus left the class"

@@ -6,8 +6,12 @@
 //! of a formula gets a leading `'` (OWASP's rule against CSV injection), and is then quoted as RFC 4180
 //! says.
 
-/// The gradebook's header (a contract: spreadsheets and scripts read these columns).
-pub const HEADER: &str = "student,beginner,intermediate,advanced,total,max_score,status";
+use crate::provenance::Provenance;
+
+/// The gradebook's header (a contract: spreadsheets and scripts read these columns; new ones are
+/// only ever added at the end). The last four are the row's provenance (`grading::provenance`).
+pub const HEADER: &str = "student,beginner,intermediate,advanced,total,max_score,status,\
+                          files_sha256,commit,graded_at,grader_version";
 
 /// How a student's row came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,21 +48,29 @@ pub struct Row {
     pub status: RowStatus,
     /// Why an `error` or `refused` row is one.
     pub error: String,
+    /// What was graded, when and by what: the report's, or for a row without a report what is known
+    /// (no files hash).
+    pub provenance: Provenance,
 }
 
 /// The gradebook: the header, then a row per student.
 pub fn csv(rows: &[Row]) -> String {
     let mut text = format!("{HEADER}\n");
     for row in rows {
+        let p = &row.provenance;
         text.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
             csv_field(&row.student),
             row.tiers[0],
             row.tiers[1],
             row.tiers[2],
             row.total,
             row.max_score,
-            row.status.as_str()
+            row.status.as_str(),
+            csv_field(&p.files_sha256),
+            csv_field(p.commit.as_deref().unwrap_or_default()),
+            csv_field(&p.graded_at),
+            csv_field(&p.grader_version)
         ));
     }
     text
@@ -68,15 +80,24 @@ pub fn csv(rows: &[Row]) -> String {
 /// carriage return (spreadsheets read these as a formula's start and hide the `'`), then quoted when
 /// it holds a comma, a quote or a line break (RFC 4180).
 fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    quote(&neutralize(text))
+}
+
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn neutralize(text: &str) -> String {
+    if text.starts_with(FORMULA_STARTS) {
         format!("'{text}")
     } else {
         text.to_owned()
-    };
+    }
+}
+
+fn quote(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text
+        text.to_owned()
     }
 }
 
@@ -92,6 +113,7 @@ mod tests {
             max_score: 60,
             status,
             error: String::new(),
+            provenance: Provenance::default(),
         }
     }
 
@@ -104,11 +126,34 @@ mod tests {
         ]);
         assert_eq!(
             text,
-            "student,beginner,intermediate,advanced,total,max_score,status\n\
-             ada,20,10,0,30,60,graded\n\
-             \"o\"\"neil, b\",20,10,0,30,60,error\n\
-             cy,20,10,0,30,60,refused\n"
+            "student,beginner,intermediate,advanced,total,max_score,status,\
+             files_sha256,commit,graded_at,grader_version\n\
+             ada,20,10,0,30,60,graded,,,,\n\
+             \"o\"\"neil, b\",20,10,0,30,60,error,,,,\n\
+             cy,20,10,0,30,60,refused,,,,\n"
         );
+    }
+
+    #[test]
+    fn provenance_ends_each_row() {
+        let mut graded = row("ada", RowStatus::Graded);
+        graded.provenance = Provenance {
+            files_sha256: "ab".repeat(32),
+            commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            graded_at: "2026-12-06T04:05:09Z".into(),
+            grader_version: "0.1.0+fedc".into(),
+        };
+        let text = csv(&[graded]);
+        let line = text.lines().nth(1).unwrap();
+        assert_eq!(
+            line,
+            format!(
+                "ada,20,10,0,30,60,graded,{},0123456789abcdef0123456789abcdef01234567,\
+                 2026-12-06T04:05:09Z,0.1.0+fedc",
+                "ab".repeat(32)
+            )
+        );
+        assert_eq!(line.split(',').count(), HEADER.split(',').count());
     }
 
     #[test]
