@@ -40,6 +40,13 @@ pub enum Error {
          it in the course the copy was exported from"
     )]
     FullCourseOnly(&'static str),
+    #[error(
+        "--deadline {0}: give a date and time as 2026-12-06T23:59:00Z, 2026-12-06T23:59:00+01:00 or \
+         2026-12-06"
+    )]
+    BadDeadline(String),
+    #[error("--only {name}: no student folder of that name in {class}")]
+    UnknownStudent { name: String, class: PathBuf },
     #[error("submission directory {0} does not exist")]
     MissingSubmission(PathBuf),
     #[error(

@@ -147,6 +147,14 @@ struct GradeCmd {
     /// date
     #[arg(long, requires = "class")]
     release_held_back: bool,
+    /// Teachers: grade each git clone in --class at its last commit before TIME (RFC 3339, e.g.
+    /// 2026-12-06T23:59:00+01:00); the commit's date is the one the student's machine wrote
+    #[arg(long, value_name = "TIME", requires = "class")]
+    deadline: Option<String>,
+    /// Teachers: re-grade only this student folder of --class into the existing gradebook, reports
+    /// and feedback in --out
+    #[arg(long, value_name = "STUDENT", requires = "class")]
+    only: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -267,6 +275,8 @@ impl GradeCmd {
         if let (Some(class), Some(out)) = (&self.class, &self.out) {
             let options = classroom::batch::BatchOptions {
                 release_held_back: self.release_held_back,
+                deadline: self.deadline,
+                only: self.only,
             };
             return classroom::batch::command(&course, &lesson, class, out, &options);
         }

@@ -345,3 +345,101 @@ fn grading_that_cannot_run_still_reports_the_lessons_points_in_classroom_and_jun
     );
     assert!(xml.contains(&format!("0/{max}")), "{xml}");
 }
+
+#[test]
+fn a_deadline_grades_each_clone_as_it_was_and_only_regrades_one_student() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let c = class.path();
+    hand_in(c, "ada", "src", &submission(LESSON, &[]));
+    std::fs::create_dir_all(c.join("fay/notes")).unwrap();
+    let git = |args: &[&str], date: &str| {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(c.join("ada"))
+            .env("GIT_AUTHOR_NAME", "ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    git(&["init", "-q"], "");
+    git(&["add", "."], "");
+    git(&["commit", "-q", "-m", "done"], "2026-12-01T10:00:00Z");
+    let on_time = git(&["rev-parse", "HEAD"], "");
+    // After the deadline ada breaks her beginner tier.
+    let beginner = c.join("ada/src/beginner.rs");
+    let text = std::fs::read_to_string(&beginner).unwrap();
+    std::fs::write(&beginner, text.replacen(LOST_UPDATE.1, LOST_UPDATE.2, 1)).unwrap();
+    git(&["commit", "-q", "-am", "late"], "2026-12-03T10:00:00Z");
+
+    let grade = |extra: &[&str]| {
+        let mut args = vec![
+            "grade",
+            "lesson05",
+            "--class",
+            c.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let output = xtask(&args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    let stdout = grade(&["--deadline", "2026-12-02T00:00:00Z"]);
+    assert!(
+        stdout.contains("last commit before 2026-12-02T00:00:00Z"),
+        "{stdout}"
+    );
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("reports").join(name)).unwrap())
+            .unwrap()
+    };
+    let ada = read("ada.json");
+    assert_eq!(ada["score"], ada["max_score"], "graded as of the deadline: {ada}");
+    assert_eq!(ada["commit"], on_time.as_str());
+    assert_eq!(ada["deadline"], "2026-12-02T00:00:00Z");
+    assert!(
+        ada["subject"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("at commit {on_time}")),
+        "{}",
+        ada["subject"]
+    );
+    let page = std::fs::read_to_string(out.path().join("feedback/ada.md")).unwrap();
+    assert!(page.contains("your last before the deadline"), "{page}");
+    assert!(
+        !page.contains("scratch"),
+        "no path of the unpacked commit: {page}"
+    );
+    let first = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
+
+    // Re-grade ada alone, as she is now: fay's row and page stay.
+    let stdout = grade(&["--only", "ada"]);
+    assert!(stdout.contains("re-graded ada only"), "{stdout}");
+    let ada = read("ada.json");
+    assert!(ada["score"].as_u64() < ada["max_score"].as_u64(), "{ada}");
+    assert!(ada["deadline"].is_null());
+    let gradebook = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
+    let fay = |text: &str| text.lines().find(|l| l.starts_with("fay,")).unwrap().to_owned();
+    assert_eq!(fay(&gradebook), fay(&first), "fay's row is kept as it was");
+    assert_eq!(gradebook.lines().count(), 3, "{gradebook}");
+    assert!(out.path().join("feedback/fay.md").exists());
+}

@@ -7,6 +7,7 @@
 //! refused, never followed, and every file in it is read by `grading::read`. The outputs replace the
 //! previous ones only when the batch ends (`outputs`).
 
+use super::deadline::{self, AsOf};
 pub use super::gradebook::{HEADER, Row, RowStatus, csv};
 use super::layout::find_tier_files;
 use super::outputs::Staging;
@@ -38,17 +39,50 @@ pub struct Progress<'a> {
 pub struct BatchOptions {
     /// The feedback pages show the held-back tests and the full score (`--release-held-back`).
     pub release_held_back: bool,
+    /// Grade each clone at its last commit before this time (`--deadline`, RFC 3339 or a date).
+    pub deadline: Option<String>,
+    /// Re-grade only this student into the existing gradebook, reports and feedback (`--only`).
+    pub only: Option<String>,
+}
+
+impl BatchOptions {
+    /// Refuses a deadline git would read as something else: git's date parser takes almost any text
+    /// (`yesterday`, a typo) without complaint, so only ISO 8601 / RFC 3339 forms are let through
+    /// (`2026-12-06`, `2026-12-06T23:59:00Z`, `2026-12-06 23:59:00+01:00`).
+    pub fn check(&self) -> Result<()> {
+        let Some(deadline) = &self.deadline else {
+            return Ok(());
+        };
+        let bytes = deadline.as_bytes();
+        let date_ok = bytes.len() >= 10
+            && bytes[..4].iter().all(u8::is_ascii_digit)
+            && bytes[4] == b'-'
+            && bytes[5..7].iter().all(u8::is_ascii_digit)
+            && bytes[7] == b'-'
+            && bytes[8..10].iter().all(u8::is_ascii_digit);
+        let rest_ok = bytes[10.min(bytes.len())..]
+            .iter()
+            .all(|b| b.is_ascii_digit() || b":+-.TZ ".contains(b));
+        if date_ok && rest_ok {
+            Ok(())
+        } else {
+            Err(Error::BadDeadline(deadline.clone()))
+        }
+    }
 }
 
 /// `cargo xtask grade LESSON --class DIR --out OUT`: a progress bar on a terminal (plain lines
 /// otherwise), then where the gradebook is. Returns the exit code.
 pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path, options: &BatchOptions) -> u8 {
     let mut err = anstream::stderr();
-    let lesson = match course.resolve(lesson) {
+    let lesson = match course.resolve(lesson).and_then(|l| options.check().map(|()| l)) {
         Ok(lesson) => lesson,
         Err(error) => return report_error(&error),
     };
-    let total = students(class, out).map_or(0, |s| s.len());
+    let total = match &options.only {
+        Some(_) => 1,
+        None => students(class, out).map_or(0, |s| s.len()),
+    };
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(total as u64);
         let style = ProgressStyle::with_template("{bar:30} {pos}/{len} students, ETA {eta}  {msg}")
@@ -86,6 +120,19 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path, options:
                 0 => String::new(),
                 n => format!(", {n} refused (a link instead of a folder)"),
             };
+            if let Some(deadline) = &options.deadline {
+                let _ = writeln!(
+                    stdout,
+                    "graded each git clone at its last commit before {deadline} (the commit's own date, \
+                     which the student's machine wrote); folders that are no clone as they are"
+                );
+            }
+            if let Some(only) = &options.only {
+                let _ = writeln!(
+                    stdout,
+                    "re-graded {only} only: the gradebook's other rows, reports and feedback are kept"
+                );
+            }
             let _ = writeln!(
                 stdout,
                 "{} students: {} graded, {} without a submission, {} could not be graded{refused}",
@@ -185,8 +232,18 @@ pub fn grade_class(
     jobs: usize,
     on_progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Vec<Row>> {
+    options.check()?;
     let staging = Staging::new(out)?;
-    let students = students(class, out)?;
+    let mut students = students(class, out)?;
+    if let Some(only) = &options.only {
+        students.retain(|s| &s.name == only);
+        if students.is_empty() {
+            return Err(Error::UnknownStudent {
+                name: only.clone(),
+                class: class.to_owned(),
+            });
+        }
+    }
     // Every row is out of the lesson's points, also one that was not graded: a 0 out of 0 would drop
     // out of any total or average a spreadsheet or an LMS computes from the gradebook.
     let suite = crate::suite::Suite::load(&course.suite_dir(lesson))?;
@@ -195,6 +252,7 @@ pub fn grade_class(
         reports: staging.reports(),
         feedback: staging.feedback(),
         class: class.to_owned(),
+        snapshots: staging.scratch(),
         options: options.clone(),
     };
     let next = AtomicUsize::new(0);
@@ -236,7 +294,21 @@ pub fn grade_class(
     rows.sort_by(|a, b| a.student.cmp(&b.student));
     // After an interrupt nothing is published; a publish under way is finished before the exit.
     let _publishing = crate::interrupt::defer();
-    staging.publish(out, &csv(&rows))?;
+    let gradebook = match &options.only {
+        // The other students' rows and files are carried over from the last batch.
+        Some(only) => {
+            staging.keep_previous(out, only)?;
+            let previous = out.join("gradebook.csv");
+            let text = match std::fs::read_to_string(&previous) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => return Err(io("read", &previous)(e)),
+            };
+            super::gradebook::merge(&text, &rows)
+        }
+        None => csv(&rows),
+    };
+    staging.publish(out, &gradebook)?;
     Ok(rows)
 }
 
@@ -245,6 +317,8 @@ struct Outputs {
     reports: PathBuf,
     feedback: PathBuf,
     class: PathBuf,
+    /// Where `--deadline` unpacks each clone's commit (removed with the staging folder).
+    snapshots: PathBuf,
     options: BatchOptions,
 }
 
@@ -253,7 +327,8 @@ impl Outputs {
     /// course, never the teacher's.
     fn feedback_for(&self, course: &Course, student: &Student) -> Feedback {
         let mut strip = Vec::new();
-        for dir in [&student.dir, &self.class, &course.root().to_owned()] {
+        let snapshot = self.snapshots.join(&student.name).join("tree");
+        for dir in [&snapshot, &student.dir, &self.class, &course.root().to_owned()] {
             strip.push(dir.display().to_string());
             if let Ok(absolute) = std::path::absolute(dir) {
                 strip.push(absolute.display().to_string());
@@ -316,7 +391,39 @@ fn grade_student(
         outputs.write_feedback(student, &render_without_report(name, &lesson.id, why, &feedback))?;
         return Ok(row);
     }
-    if find_tier_files(&student.dir, lesson).is_none() {
+    // `--deadline`: a clone is graded as its last commit before the deadline, unpacked apart.
+    let mut graded_dir = student.dir.clone();
+    let mut as_of = None;
+    if let Some(deadline) = &outputs.options.deadline {
+        match deadline::as_of(&student.dir, deadline, &outputs.snapshots.join(name)) {
+            Ok(AsOf::NotAClone) => {}
+            Ok(AsOf::Commit(snapshot)) => {
+                graded_dir = snapshot.tree;
+                row.provenance.commit = Some(snapshot.commit.clone());
+                row.provenance.deadline = Some(deadline.clone());
+                as_of = Some((snapshot.commit, deadline.clone()));
+            }
+            Ok(AsOf::NothingBefore(why)) => {
+                // Nothing was graded: no commit to name (its HEAD is after the deadline).
+                row.provenance.commit = None;
+                row.provenance.deadline = Some(deadline.clone());
+                row.error = why.clone();
+                let why = format!("Nothing was graded: {why}.");
+                outputs.write_feedback(student, &render_without_report(name, &lesson.id, &why, &feedback))?;
+                return Ok(row);
+            }
+            Err(why) => {
+                row.status = RowStatus::Error;
+                row.error = why;
+                let path = reports.join(format!("{name}.error.txt"));
+                std::fs::write(&path, format!("{}\n", row.error)).map_err(io("write", &path))?;
+                let why = format!("Grading could not run: {}", row.error);
+                outputs.write_feedback(student, &render_without_report(name, &lesson.id, &why, &feedback))?;
+                return Ok(row);
+            }
+        }
+    }
+    if find_tier_files(&graded_dir, lesson).is_none() {
         let why = format!(
             "No exercise files of {} were found in your hand-in: beginner.rs, intermediate.rs or \
              advanced.rs, in lessons/{}/src/, in src/, or at the top of the folder.",
@@ -329,11 +436,20 @@ fn grade_student(
     // below the class folder without following a link.
     let request = Request {
         lesson: lesson.id.clone(),
-        subject: Subject::Submission(student.dir.clone()),
+        subject: Subject::Submission(graded_dir),
         reuse: false,
     };
     match grade(course, &request, &mut |_| {}) {
-        Ok(report) => {
+        Ok(mut report) => {
+            if let Some((commit, deadline)) = as_of {
+                // Said in the report: what was graded is a commit, not the folder as it is now.
+                report.subject = format!(
+                    "{} at commit {commit}, its last before {deadline}",
+                    course.display_path(&student.dir)
+                );
+                report.provenance.commit = Some(commit);
+                report.provenance.deadline = Some(deadline);
+            }
             write_report(&reports.join(format!("{name}.json")), &report)?;
             outputs.write_feedback(student, &feedback::render(name, &report, &feedback))?;
             for (slot, tier) in row.tiers.iter_mut().zip(Tier::ALL) {
@@ -403,6 +519,106 @@ mod tests {
                 ("gus", 0, max, RowStatus::Refused)
             ]
         );
+    }
+
+    #[test]
+    fn one_student_is_regraded_into_the_last_batchs_outputs() {
+        let class = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(class.path().join("fay")).unwrap();
+        std::os::unix::fs::symlink(class.path().join("fay"), class.path().join("gus")).unwrap();
+        batch(class.path(), out.path());
+        std::fs::create_dir_all(class.path().join("hal")).unwrap();
+        let course = course();
+        let lesson = course.resolve("lesson05").unwrap();
+        let only = |name: &str| BatchOptions {
+            only: Some(name.to_owned()),
+            ..BatchOptions::default()
+        };
+        let rows = grade_class(
+            &course,
+            &lesson,
+            class.path(),
+            out.path(),
+            &only("hal"),
+            1,
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        let gradebook = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
+        let students: Vec<&str> = gradebook
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(students, ["fay", "gus", "hal"], "{gradebook}");
+        for kept in [
+            "reports/gus.refused.txt",
+            "feedback/fay.md",
+            "feedback/gus.md",
+            "feedback/hal.md",
+        ] {
+            assert!(out.path().join(kept).exists(), "{kept}");
+        }
+        let error = grade_class(
+            &course,
+            &lesson,
+            class.path(),
+            out.path(),
+            &only("zed"),
+            1,
+            &|_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("zed"), "{error}");
+        assert_eq!(
+            std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap(),
+            gradebook,
+            "a failed re-grade leaves the outputs as they were"
+        );
+    }
+
+    #[test]
+    fn a_deadline_takes_each_clone_at_its_last_commit_before_it() {
+        use crate::classroom::deadline::tests::commit_at;
+        let class = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        // ada's only commit before the deadline has no exercise files; bob committed only after it.
+        let ada = class.path().join("ada");
+        commit_at(&ada, &[("notes.txt", "started\n")], "2026-12-01T10:00:00Z");
+        commit_at(&ada, &[("src/beginner.rs", "// late\n")], "2026-12-03T10:00:00Z");
+        commit_at(
+            &class.path().join("bob"),
+            &[("src/beginner.rs", "// late\n")],
+            "2026-12-03T10:00:00Z",
+        );
+        let course = course();
+        let lesson = course.resolve("lesson05").unwrap();
+        let options = BatchOptions {
+            deadline: Some("2026-12-02T00:00:00Z".to_owned()),
+            ..BatchOptions::default()
+        };
+        let rows = grade_class(&course, &lesson, class.path(), out.path(), &options, 1, &|_| {}).unwrap();
+        let found: Vec<(&str, RowStatus, bool)> = rows
+            .iter()
+            .map(|r| (r.student.as_str(), r.status, r.provenance.commit.is_some()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("ada", RowStatus::NoSubmission, true),
+                ("bob", RowStatus::NoSubmission, false)
+            ]
+        );
+        let bob = std::fs::read_to_string(out.path().join("feedback/bob.md")).unwrap();
+        assert!(bob.contains("no commit before the deadline"), "{bob}");
+        let bad = BatchOptions {
+            deadline: Some("next tuesday".to_owned()),
+            ..BatchOptions::default()
+        };
+        assert!(grade_class(&course, &lesson, class.path(), out.path(), &bad, 1, &|_| {}).is_err());
     }
 
     #[test]

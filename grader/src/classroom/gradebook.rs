@@ -101,6 +101,74 @@ fn quote(text: &str) -> String {
     }
 }
 
+/// The records of a CSV text (RFC 4180: quoted cells may hold commas, quotes and line breaks).
+fn records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut cell) = (Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') if cell.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut cell)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut cell));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    if !cell.is_empty() || !record.is_empty() {
+        record.push(cell);
+        records.push(record);
+    }
+    records
+}
+
+/// `previous` (a gradebook) with the rows of `rows`' students replaced or added, every other row
+/// kept as it was (filled with empty cells up to the current header when it came from a gradebook
+/// with fewer columns), sorted by student: `--only` re-grades one student into a gradebook.
+pub fn merge(previous: &str, rows: &[Row]) -> String {
+    let width = HEADER.split(',').count();
+    let replaced: Vec<String> = rows.iter().map(|r| neutralize(&r.student)).collect();
+    // (the student's name for sorting, the line)
+    let mut lines: Vec<(String, String)> = records(previous)
+        .into_iter()
+        .skip(1)
+        .filter(|record| record.first().is_some_and(|s| !replaced.contains(s)))
+        .map(|mut record| {
+            record.resize(width.max(record.len()), String::new());
+            let first = &record[0];
+            let name = match first.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(FORMULA_STARTS) => rest.to_owned(),
+                _ => first.clone(),
+            };
+            // Cells of the old gradebook are already neutralized: only quoted again.
+            let cells: Vec<String> = record.iter().map(|c| quote(c)).collect();
+            (name, format!("{}\n", cells.join(",")))
+        })
+        .collect();
+    let new = csv(rows);
+    lines.extend(
+        rows.iter()
+            .zip(records(&new).into_iter().skip(1))
+            .map(|(row, record)| {
+                let cells: Vec<String> = record.iter().map(|c| quote(c)).collect();
+                (row.student.clone(), format!("{}\n", cells.join(",")))
+            }),
+    );
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut text = format!("{HEADER}\n");
+    text.extend(lines.into_iter().map(|(_, line)| line));
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +203,31 @@ mod tests {
     }
 
     #[test]
+    fn one_student_is_merged_into_a_gradebook_and_the_other_rows_stay() {
+        let old_header = "student,beginner,intermediate,advanced,total,max_score,status";
+        let previous = format!(
+            "{old_header}\n\"'=SUM(1,2)\",1,0,0,1,60,graded\nbob,0,0,0,0,60,no_submission\n\"o\"\"neil, b\",2,0,0,2,60,graded\n"
+        );
+        let mut bob = row("bob", RowStatus::Graded);
+        bob.total = 31;
+        let mut new = row("cyd", RowStatus::Graded);
+        new.total = 7;
+        let text = merge(&previous, &[bob, new]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                HEADER,
+                "\"'=SUM(1,2)\",1,0,0,1,60,graded,,,,",
+                "bob,20,10,0,31,60,graded,,,,",
+                "cyd,20,10,0,7,60,graded,,,,",
+                "\"o\"\"neil, b\",2,0,0,2,60,graded,,,,",
+            ]
+        );
+        assert_eq!(merge("", &[]), format!("{HEADER}\n"));
+    }
+
+    #[test]
     fn provenance_ends_each_row() {
         let mut graded = row("ada", RowStatus::Graded);
         graded.provenance = Provenance {
@@ -142,6 +235,7 @@ mod tests {
             commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
             graded_at: "2026-12-06T04:05:09Z".into(),
             grader_version: "0.1.0+fedc".into(),
+            deadline: None,
         };
         let text = csv(&[graded]);
         let line = text.lines().nth(1).unwrap();

@@ -2,6 +2,7 @@
 //! and grading a whole class into a gradebook (`batch`).
 
 pub mod batch;
+pub mod deadline;
 pub mod export;
 pub mod gradebook;
 pub mod gradescope;

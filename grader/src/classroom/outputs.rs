@@ -54,6 +54,35 @@ impl Staging {
         self.dir.join("reports")
     }
 
+    /// A folder for the batch's own scratch files (never published).
+    pub fn scratch(&self) -> PathBuf {
+        self.dir.join("scratch")
+    }
+
+    /// Copies the files of the last published batch into this one, except `student`'s: `--only`
+    /// re-grades one student and keeps everyone else's reports and feedback.
+    pub fn keep_previous(&self, out: &Path, student: &str) -> Result<()> {
+        let theirs: Vec<String> = ["json", "error.txt", "refused.txt", "md"]
+            .iter()
+            .map(|ext| format!("{student}.{ext}"))
+            .collect();
+        for name in FOLDERS {
+            let previous = out.join(name);
+            let Ok(entries) = std::fs::read_dir(&previous) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file = entry.file_name();
+                let kept = self.dir.join(name).join(&file);
+                if theirs.iter().any(|t| file.to_str() == Some(t.as_str())) || kept.exists() {
+                    continue;
+                }
+                std::fs::copy(entry.path(), &kept).map_err(io("copy", entry.path()))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Where this batch's feedback pages go until they are published.
     pub fn feedback(&self) -> PathBuf {
         self.dir.join("feedback")

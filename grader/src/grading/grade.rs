@@ -76,6 +76,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
             }),
         graded_at,
         grader_version: provenance::grader_version(course.root()),
+        deadline: None,
     };
     time(&mut phases.stage);
     announce(&lesson, &suite, &staged, on_event);

@@ -26,6 +26,9 @@ pub struct Provenance {
     /// The grader's crate version, with the course's git commit when the course is a clone
     /// (`0.1.0+165ac70…`).
     pub grader_version: String,
+    /// With `--deadline`: the deadline, and `commit` is the clone's last commit before it (what was
+    /// graded), not its `HEAD`; otherwise null.
+    pub deadline: Option<String>,
 }
 
 /// The hash of the graded tier files: for each handed-in file, in tier order (beginner, intermediate,

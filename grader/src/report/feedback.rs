@@ -175,10 +175,11 @@ pub fn render(student: &str, report: &Report, feedback: &Feedback) -> String {
         } else {
             &p.files_sha256
         },
-        p.commit
-            .as_ref()
-            .map(|c| format!(", commit `{c}`"))
-            .unwrap_or_default()
+        match (&p.commit, &p.deadline) {
+            (Some(c), Some(d)) => format!(", commit `{c}` (your last before the deadline, {d})"),
+            (Some(c), None) => format!(", commit `{c}`"),
+            (None, _) => String::new(),
+        }
     );
     page
 }
