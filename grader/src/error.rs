@@ -45,6 +45,8 @@ pub enum Error {
          2026-12-06"
     )]
     BadDeadline(String),
+    #[error("roster {path}: {message}")]
+    BadRoster { path: PathBuf, message: String },
     #[error("--only {name}: no student folder of that name in {class}")]
     UnknownStudent { name: String, class: PathBuf },
     #[error("submission directory {0} does not exist")]

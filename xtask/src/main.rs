@@ -155,6 +155,11 @@ struct GradeCmd {
     /// and feedback in --out
     #[arg(long, value_name = "STUDENT", requires = "class")]
     only: Option<String>,
+    /// Teachers: a CSV (header: folder or github_username, id or identifier, name, email) whose id,
+    /// name and email end each gradebook row, for an LMS import; roster students without a folder
+    /// get a no_submission row
+    #[arg(long, value_name = "FILE.csv", requires = "class")]
+    roster: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -277,6 +282,15 @@ impl GradeCmd {
                 release_held_back: self.release_held_back,
                 deadline: self.deadline,
                 only: self.only,
+                roster: None,
+            };
+            let options = match self.roster.as_deref().map(classroom::roster::Roster::load) {
+                None => options,
+                Some(Ok(roster)) => classroom::batch::BatchOptions {
+                    roster: Some(roster),
+                    ..options
+                },
+                Some(Err(error)) => return frontend::report_error(&error),
             };
             return classroom::batch::command(&course, &lesson, class, out, &options);
         }

@@ -106,8 +106,8 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
     assert_eq!(
         rows[0].join(","),
         "student,beginner,intermediate,advanced,total,max_score,status,\
-         files_sha256,commit,graded_at,grader_version",
-        "the first seven columns stay; provenance is added at the end"
+         files_sha256,commit,graded_at,grader_version,roster_id,roster_name,roster_email",
+        "the first seven columns stay; provenance and the roster's are added at the end"
     );
     let students: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(

@@ -11,6 +11,7 @@ use super::deadline::{self, AsOf};
 pub use super::gradebook::{HEADER, Row, RowStatus, csv};
 use super::layout::find_tier_files;
 use super::outputs::Staging;
+use super::roster::Roster;
 use crate::course::{Course, Lesson};
 use crate::error::{Error, Result, io};
 use crate::frontend::{exit, report_error};
@@ -43,6 +44,8 @@ pub struct BatchOptions {
     pub deadline: Option<String>,
     /// Re-grade only this student into the existing gradebook, reports and feedback (`--only`).
     pub only: Option<String>,
+    /// Who each folder belongs to (`--roster`): their id, name and email end each row.
+    pub roster: Option<Roster>,
 }
 
 impl BatchOptions {
@@ -291,6 +294,35 @@ pub fn grade_class(
         return Err(error);
     }
     let mut rows = rows.into_inner().expect("rows lock");
+    if let Some(roster) = &options.roster {
+        for row in &mut rows {
+            if let Some(entry) = roster.find(&row.student) {
+                row.roster = entry.clone();
+            }
+        }
+        // A student on the roster without a folder is a row too: nobody is left out of an import.
+        if options.only.is_none() {
+            for entry in &roster.entries {
+                if students.iter().any(|s| roster.find(&s.name) == Some(entry)) {
+                    continue;
+                }
+                rows.push(Row {
+                    student: entry.key.clone(),
+                    tiers: [0; 3],
+                    total: 0,
+                    max_score,
+                    status: RowStatus::NoSubmission,
+                    error: "on the roster, with no folder in the class".to_owned(),
+                    provenance: Provenance {
+                        graded_at: crate::provenance::now_rfc3339(),
+                        grader_version: crate::provenance::grader_version(course.root()),
+                        ..Provenance::default()
+                    },
+                    roster: entry.clone(),
+                });
+            }
+        }
+    }
     rows.sort_by(|a, b| a.student.cmp(&b.student));
     // After an interrupt nothing is published; a publish under way is finished before the exit.
     let _publishing = crate::interrupt::defer();
@@ -377,6 +409,7 @@ fn grade_student(
             grader_version: crate::provenance::grader_version(course.root()),
             ..Provenance::default()
         },
+        roster: Default::default(),
     };
     if student.link {
         row.status = RowStatus::Refused;
@@ -578,6 +611,39 @@ mod tests {
             gradebook,
             "a failed re-grade leaves the outputs as they were"
         );
+    }
+
+    #[test]
+    fn a_roster_names_each_row_and_adds_students_without_a_folder() {
+        let class = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(class.path().join("lesson05-adalove")).unwrap();
+        std::fs::create_dir_all(class.path().join("stranger")).unwrap();
+        let roster = Roster::parse(
+            "github_username,identifier,name,email\nadalove,s1,Ada,ada@uni.edu\nbob,s2,Bob,bob@uni.edu\n",
+        )
+        .unwrap();
+        let course = course();
+        let lesson = course.resolve("lesson05").unwrap();
+        let options = BatchOptions {
+            roster: Some(roster),
+            ..BatchOptions::default()
+        };
+        let rows = grade_class(&course, &lesson, class.path(), out.path(), &options, 1, &|_| {}).unwrap();
+        let found: Vec<(&str, &str, RowStatus)> = rows
+            .iter()
+            .map(|r| (r.student.as_str(), r.roster.id.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("bob", "s2", RowStatus::NoSubmission),
+                ("lesson05-adalove", "s1", RowStatus::NoSubmission),
+                ("stranger", "", RowStatus::NoSubmission)
+            ]
+        );
+        let gradebook = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
+        assert!(gradebook.contains(",s1,Ada,ada@uni.edu\n"), "{gradebook}");
     }
 
     #[test]

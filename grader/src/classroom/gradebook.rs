@@ -6,12 +6,15 @@
 //! of a formula gets a leading `'` (OWASP's rule against CSV injection), and is then quoted as RFC 4180
 //! says.
 
+use super::roster::Entry;
 use crate::provenance::Provenance;
 
 /// The gradebook's header (a contract: spreadsheets and scripts read these columns; new ones are
-/// only ever added at the end). The last four are the row's provenance (`grading::provenance`).
+/// only ever added at the end). Then four of the row's provenance (`grading::provenance`), and three
+/// from `--roster` (empty without one, or for a folder the roster does not name).
 pub const HEADER: &str = "student,beginner,intermediate,advanced,total,max_score,status,\
-                          files_sha256,commit,graded_at,grader_version";
+                          files_sha256,commit,graded_at,grader_version,\
+                          roster_id,roster_name,roster_email";
 
 /// How a student's row came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +54,8 @@ pub struct Row {
     /// What was graded, when and by what: the report's, or for a row without a report what is known
     /// (no files hash).
     pub provenance: Provenance,
+    /// The roster's entry for this folder (`--roster`), or an empty one.
+    pub roster: Entry,
 }
 
 /// The gradebook: the header, then a row per student.
@@ -59,7 +64,7 @@ pub fn csv(rows: &[Row]) -> String {
     for row in rows {
         let p = &row.provenance;
         text.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             csv_field(&row.student),
             row.tiers[0],
             row.tiers[1],
@@ -70,7 +75,10 @@ pub fn csv(rows: &[Row]) -> String {
             csv_field(&p.files_sha256),
             csv_field(p.commit.as_deref().unwrap_or_default()),
             csv_field(&p.graded_at),
-            csv_field(&p.grader_version)
+            csv_field(&p.grader_version),
+            csv_field(&row.roster.id),
+            csv_field(&row.roster.name),
+            csv_field(&row.roster.email)
         ));
     }
     text
@@ -102,7 +110,7 @@ fn quote(text: &str) -> String {
 }
 
 /// The records of a CSV text (RFC 4180: quoted cells may hold commas, quotes and line breaks).
-fn records(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn records(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();
     let (mut record, mut cell) = (Vec::new(), String::new());
     let mut chars = text.chars().peekable();
@@ -182,6 +190,7 @@ mod tests {
             status,
             error: String::new(),
             provenance: Provenance::default(),
+            roster: Entry::default(),
         }
     }
 
@@ -195,10 +204,10 @@ mod tests {
         assert_eq!(
             text,
             "student,beginner,intermediate,advanced,total,max_score,status,\
-             files_sha256,commit,graded_at,grader_version\n\
-             ada,20,10,0,30,60,graded,,,,\n\
-             \"o\"\"neil, b\",20,10,0,30,60,error,,,,\n\
-             cy,20,10,0,30,60,refused,,,,\n"
+             files_sha256,commit,graded_at,grader_version,roster_id,roster_name,roster_email\n\
+             ada,20,10,0,30,60,graded,,,,,,,\n\
+             \"o\"\"neil, b\",20,10,0,30,60,error,,,,,,,\n\
+             cy,20,10,0,30,60,refused,,,,,,,\n"
         );
     }
 
@@ -218,10 +227,10 @@ mod tests {
             lines,
             [
                 HEADER,
-                "\"'=SUM(1,2)\",1,0,0,1,60,graded,,,,",
-                "bob,20,10,0,31,60,graded,,,,",
-                "cyd,20,10,0,7,60,graded,,,,",
-                "\"o\"\"neil, b\",2,0,0,2,60,graded,,,,",
+                "\"'=SUM(1,2)\",1,0,0,1,60,graded,,,,,,,",
+                "bob,20,10,0,31,60,graded,,,,,,,",
+                "cyd,20,10,0,7,60,graded,,,,,,,",
+                "\"o\"\"neil, b\",2,0,0,2,60,graded,,,,,,,",
             ]
         );
         assert_eq!(merge("", &[]), format!("{HEADER}\n"));
@@ -243,7 +252,7 @@ mod tests {
             line,
             format!(
                 "ada,20,10,0,30,60,graded,{},0123456789abcdef0123456789abcdef01234567,\
-                 2026-12-06T04:05:09Z,0.1.0+fedc",
+                 2026-12-06T04:05:09Z,0.1.0+fedc,,,",
                 "ab".repeat(32)
             )
         );

@@ -8,5 +8,6 @@ pub mod gradebook;
 pub mod gradescope;
 pub mod layout;
 pub mod outputs;
+pub mod roster;
 pub mod strip;
 pub mod workflow;
