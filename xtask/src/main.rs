@@ -257,13 +257,24 @@ fn percent(text: &str) -> Result<f64, String> {
 
 /// The course this xtask belongs to (it lives at `<root>/xtask`), or the one `THREADLAB_ROOT` names:
 /// the CLI tests run the learner's commands on a copy of the course, never on your own files.
+///
+/// Where the course is now is asked of cargo first: `cargo xtask` (`cargo run`) sets
+/// `CARGO_MANIFEST_DIR` when it runs the binary, while the path compiled in is where the course was
+/// when xtask was built, and cargo does not always rebuild after the folder is copied or moved (a
+/// copy then graded, and wrote progress into, the original).
 fn course() -> Course {
     let root = std::env::var_os("THREADLAB_ROOT").map_or_else(
         || {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .expect("xtask has a parent")
-                .to_owned()
+            let at_run = std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(PathBuf::from)
+                .and_then(|xtask| xtask.parent().map(PathBuf::from))
+                .filter(|root| root.join("grader/suites").is_dir());
+            at_run.unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .parent()
+                    .expect("xtask has a parent")
+                    .to_owned()
+            })
         },
         // Absolute, so staged manifests can name the course's path dependencies from anywhere.
         |given| std::path::absolute(PathBuf::from(given)).unwrap_or_default(),
