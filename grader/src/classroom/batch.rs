@@ -91,6 +91,10 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path, options:
         let style = ProgressStyle::with_template("{bar:30} {pos}/{len} students, ETA {eta}  {msg}")
             .expect("a valid template");
         bar.set_style(style);
+        // Redrawn twice a second, not only when a student finishes: indicatif's ETA counts the time
+        // since the last step, but a bar redrawn only on steps showed a frozen ETA while a hanging
+        // student used up their timeouts.
+        bar.enable_steady_tick(std::time::Duration::from_millis(500));
         Some(bar)
     } else {
         None
