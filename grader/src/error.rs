@@ -28,8 +28,17 @@ pub enum Error {
          (which is then no student)"
     )]
     OutInClass { out: PathBuf, class: PathBuf },
-    #[error("{0} is not empty: export writes into a new or empty directory")]
+    #[error(
+        "{0} is not empty: export writes into a new or empty directory (or, with --add, adds lessons \
+         to the student copy there)"
+    )]
     OutputNotEmpty(PathBuf),
+    #[error("{0} is not a student copy made by `cargo xtask export`: --add adds lessons to one")]
+    NotAStudentCopy(PathBuf),
+    #[error("{lesson} is already in the student copy {copy}")]
+    AlreadyInCopy { lesson: String, copy: PathBuf },
+    #[error("export --add needs --lessons: which lessons to add")]
+    AddNeedsLessons,
     #[error("this is a student copy of the course: it has no reference solution to grade")]
     NoReference,
     #[error("`sync` works on the full course; this student copy has no solutions (use `cargo xtask reset`)")]

@@ -104,6 +104,9 @@ struct ExportCmd {
     /// Only these lessons, comma-separated (`01,05` or `threads,races`); default: every lesson
     #[arg(long, value_delimiter = ',', value_name = "LESSONS")]
     lessons: Option<Vec<String>>,
+    /// Add --lessons to the student copy already in DIR (its other lessons are left as they are)
+    #[arg(long, requires = "lessons")]
+    add: bool,
 }
 
 #[derive(clap::Args)]
@@ -371,7 +374,7 @@ fn main() -> ExitCode {
             },
         ),
         Cmd::Gradescope(cmd) => classroom::gradescope::command(&course(), &cmd.lesson, &cmd.out),
-        Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref()),
+        Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref(), cmd.add),
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
         Cmd::Serve(cmd) => grader::fixtures::serve_command(cmd.port),
     };

@@ -42,6 +42,45 @@ pub fn export(course: &Course, out: &Path, lessons: Option<&[String]>) -> Result
     export_with(course, out, lessons, Tests::Visible)
 }
 
+/// Adds `lessons` to the student copy in `out` (`export --add`): their files, and the copy's
+/// workspace, README and Classroom workflow rewritten for every lesson it then holds. The lessons
+/// already there are left as they are (a template a teacher may have edited); the grader, harness
+/// and CLI are copied afresh, since the new lessons may need the course's newer ones. Returns the
+/// lessons added.
+pub fn add_to_copy(course: &Course, out: &Path, lessons: &[String]) -> Result<Vec<Exported>> {
+    if course.is_student_copy() {
+        return Err(Error::FullCourseOnly("export"));
+    }
+    let copy = Course::new(out);
+    if !copy.is_student_copy() {
+        return Err(Error::NotAStudentCopy(out.to_owned()));
+    }
+    let present = copy.lessons()?;
+    let lessons: Vec<Lesson> = lessons.iter().map(|q| course.resolve(q)).collect::<Result<_>>()?;
+    if let Some(twice) = lessons
+        .iter()
+        .find(|l| present.iter().any(|p| p.number == l.number))
+    {
+        return Err(Error::AlreadyInCopy {
+            lesson: twice.id.clone(),
+            copy: out.to_owned(),
+        });
+    }
+    let mut all = Vec::new();
+    for lesson in &present {
+        // What the copy's own (visible) suite holds, as `export_lesson` counted it.
+        let suite = Suite::load(&copy.suite_dir(lesson))?;
+        all.push(Exported {
+            lesson: lesson.clone(),
+            visible: suite.tests.len(),
+            held_back: suite.held_back.iter().map(|h| h.tests as usize).sum(),
+            points: suite.tests.iter().map(|t| t.points).sum(),
+        });
+    }
+    let added = write_copy(course, out, &lessons, Tests::Visible, all)?;
+    Ok(added)
+}
+
 /// [`export`], choosing which tests the copy holds.
 pub fn export_with(
     course: &Course,
@@ -63,6 +102,19 @@ pub fn export_with(
         Some(queries) => queries.iter().map(|q| course.resolve(q)).collect::<Result<_>>()?,
         None => course.lessons()?,
     };
+    write_copy(course, out, &lessons, tests, Vec::new())
+}
+
+/// Writes `lessons` into the copy at `out` beside `present` (lessons the copy already holds), with
+/// the course's crates and a workspace, README and workflow for all of them. Returns the lessons
+/// written.
+fn write_copy(
+    course: &Course,
+    out: &Path,
+    lessons: &[Lesson],
+    tests: Tests,
+    present: Vec<Exported>,
+) -> Result<Vec<Exported>> {
     let root = course.root();
     let manifest = read_table(&root.join("Cargo.toml"))?;
     let path_members = path_dependencies(&manifest);
@@ -77,16 +129,19 @@ pub fn export_with(
         copy_file(&root.join(file), &out.join(file))?;
     }
     let mut exported = Vec::new();
-    for lesson in &lessons {
+    for lesson in lessons {
         exported.push(export_lesson(course, lesson, out, tests)?);
     }
+    let mut all: Vec<Exported> = present.into_iter().chain(exported.iter().cloned()).collect();
+    all.sort_by_key(|e| e.lesson.number);
+    let all_lessons: Vec<Lesson> = all.iter().map(|e| e.lesson.clone()).collect();
     write(
         &out.join("Cargo.toml"),
-        &workspace_manifest(manifest, &path_members, &lessons),
+        &workspace_manifest(manifest, &path_members, &all_lessons),
     )?;
     write(&out.join(".gitignore"), "/target\n/.threadlab\n")?;
-    write(&out.join("README.md"), &student_readme(&exported))?;
-    let runners: Vec<super::workflow::Runner<'_>> = exported
+    write(&out.join("README.md"), &student_readme(&all))?;
+    let runners: Vec<super::workflow::Runner<'_>> = all
         .iter()
         .map(|e| super::workflow::Runner {
             lesson: &e.lesson,
@@ -100,9 +155,14 @@ pub fn export_with(
     Ok(exported)
 }
 
-/// `cargo xtask export`; returns the exit code.
-pub fn command(course: &Course, out: &Path, lessons: Option<&[String]>) -> u8 {
-    match export(course, out, lessons) {
+/// `cargo xtask export`, or with `add` `export --add`; returns the exit code.
+pub fn command(course: &Course, out: &Path, lessons: Option<&[String]>, add: bool) -> u8 {
+    let result = match (add, lessons) {
+        (false, _) => export(course, out, lessons),
+        (true, Some(lessons)) => add_to_copy(course, out, lessons),
+        (true, None) => Err(Error::AddNeedsLessons),
+    };
+    match result {
         Ok(exported) => {
             let mut stdout = anstream::stdout();
             for e in &exported {
@@ -342,6 +402,46 @@ mod tests {
         assert!(readme.contains("cargo xtask grade lesson05"), "{readme}");
         assert!(!readme.contains("lesson01"), "{readme}");
         assert!(readme.contains("visible tests only"), "{readme}");
+    }
+
+    #[test]
+    fn a_lesson_is_added_to_an_existing_student_copy() {
+        let course = Course::new(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap());
+        let out = tempfile::tempdir().unwrap();
+        let copy = out.path().join("copy");
+        export(&course, &copy, Some(&["05".to_owned()])).unwrap();
+        // The teacher's own edit of the template stays.
+        let starter = copy.join("lessons/lesson05-races/src/beginner.rs");
+        std::fs::write(&starter, "// edited by the teacher\n").unwrap();
+        let added = add_to_copy(&course, &copy, &["01".to_owned()]).unwrap();
+        assert_eq!(added.len(), 1);
+        assert_eq!(
+            std::fs::read_to_string(&starter).unwrap(),
+            "// edited by the teacher\n"
+        );
+        assert!(copy.join("lessons/lesson01-threads/src/beginner.rs").is_file());
+        assert!(copy.join("grader/suites/lesson01-threads/suite.toml").is_file());
+        let manifest = std::fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains("lessons/lesson01-threads") && manifest.contains("lessons/lesson05-races"),
+            "{manifest}"
+        );
+        let workflow = std::fs::read_to_string(copy.join(".github/workflows/classroom.yml")).unwrap();
+        assert!(workflow.ends_with("runners: lesson01,lesson05\n"), "{workflow}");
+        let readme = std::fs::read_to_string(copy.join("README.md")).unwrap();
+        assert!(
+            readme.contains("| lesson01 |") && readme.contains("| lesson05 |"),
+            "{readme}"
+        );
+        assert!(!copy.join("solutions").exists());
+        let twice = add_to_copy(&course, &copy, &["05".to_owned()])
+            .unwrap_err()
+            .to_string();
+        assert!(twice.contains("lesson05") && twice.contains("already"), "{twice}");
+        let not_a_copy = add_to_copy(&course, out.path(), &["01".to_owned()])
+            .unwrap_err()
+            .to_string();
+        assert!(not_a_copy.contains("not a student copy"), "{not_a_copy}");
     }
 
     #[test]
