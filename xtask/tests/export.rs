@@ -235,3 +235,55 @@ fn export_never_writes_into_a_non_empty_directory() {
         "mine"
     );
 }
+
+#[test]
+fn a_lesson_is_added_to_an_existing_student_copy() {
+    let out = tempfile::tempdir().unwrap();
+    let copy = out.path().join("copy");
+    let copy_arg = copy.to_str().unwrap();
+    xtask(&["export", "--out", copy_arg, "--lessons", "05"])
+        .assert()
+        .success();
+    // The teacher's own edit of the template stays.
+    let starter = copy.join("lessons/lesson05-races/src/beginner.rs");
+    std::fs::write(&starter, "// edited by the teacher\n").unwrap();
+    xtask(&["export", "--out", copy_arg, "--add", "--lessons", "01"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&starter).unwrap(),
+        "// edited by the teacher\n"
+    );
+    assert!(copy.join("lessons/lesson01-threads/src/beginner.rs").is_file());
+    assert!(copy.join("grader/suites/lesson01-threads/suite.toml").is_file());
+    let manifest = std::fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("lessons/lesson01-threads") && manifest.contains("lessons/lesson05-races"),
+        "{manifest}"
+    );
+    let workflow = std::fs::read_to_string(copy.join(".github/workflows/classroom.yml")).unwrap();
+    assert!(workflow.ends_with("runners: lesson01,lesson05\n"), "{workflow}");
+    let readme = std::fs::read_to_string(copy.join("README.md")).unwrap();
+    assert!(
+        readme.contains("| lesson01 |") && readme.contains("| lesson05 |"),
+        "{readme}"
+    );
+    assert!(!copy.join("solutions").exists());
+    xtask(&["export", "--out", copy_arg, "--add", "--lessons", "05"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "lesson05 is already in the student copy",
+        ));
+    xtask(&[
+        "export",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--add",
+        "--lessons",
+        "01",
+    ])
+    .assert()
+    .code(3)
+    .stderr(predicates::str::contains("is not a student copy"));
+}

@@ -405,46 +405,6 @@ mod tests {
     }
 
     #[test]
-    fn a_lesson_is_added_to_an_existing_student_copy() {
-        let course = Course::new(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap());
-        let out = tempfile::tempdir().unwrap();
-        let copy = out.path().join("copy");
-        export(&course, &copy, Some(&["05".to_owned()])).unwrap();
-        // The teacher's own edit of the template stays.
-        let starter = copy.join("lessons/lesson05-races/src/beginner.rs");
-        std::fs::write(&starter, "// edited by the teacher\n").unwrap();
-        let added = add_to_copy(&course, &copy, &["01".to_owned()]).unwrap();
-        assert_eq!(added.len(), 1);
-        assert_eq!(
-            std::fs::read_to_string(&starter).unwrap(),
-            "// edited by the teacher\n"
-        );
-        assert!(copy.join("lessons/lesson01-threads/src/beginner.rs").is_file());
-        assert!(copy.join("grader/suites/lesson01-threads/suite.toml").is_file());
-        let manifest = std::fs::read_to_string(copy.join("Cargo.toml")).unwrap();
-        assert!(
-            manifest.contains("lessons/lesson01-threads") && manifest.contains("lessons/lesson05-races"),
-            "{manifest}"
-        );
-        let workflow = std::fs::read_to_string(copy.join(".github/workflows/classroom.yml")).unwrap();
-        assert!(workflow.ends_with("runners: lesson01,lesson05\n"), "{workflow}");
-        let readme = std::fs::read_to_string(copy.join("README.md")).unwrap();
-        assert!(
-            readme.contains("| lesson01 |") && readme.contains("| lesson05 |"),
-            "{readme}"
-        );
-        assert!(!copy.join("solutions").exists());
-        let twice = add_to_copy(&course, &copy, &["05".to_owned()])
-            .unwrap_err()
-            .to_string();
-        assert!(twice.contains("lesson05") && twice.contains("already"), "{twice}");
-        let not_a_copy = add_to_copy(&course, out.path(), &["01".to_owned()])
-            .unwrap_err()
-            .to_string();
-        assert!(not_a_copy.contains("not a student copy"), "{not_a_copy}");
-    }
-
-    #[test]
     fn export_and_gradescope_in_a_student_copy_name_themselves() {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(root.path().join("grader/course/lesson05-races")).unwrap();
