@@ -28,12 +28,36 @@ pub enum Error {
          (which is then no student)"
     )]
     OutInClass { out: PathBuf, class: PathBuf },
-    #[error("{0} is not empty: export writes into a new or empty directory")]
+    #[error(
+        "{0} is not empty: export writes into a new or empty directory (or, with --add, adds lessons \
+         to the student copy there)"
+    )]
     OutputNotEmpty(PathBuf),
+    #[error("{0} is not a student copy made by `cargo xtask export`: --add adds lessons to one")]
+    NotAStudentCopy(PathBuf),
+    #[error("{lesson} is already in the student copy {copy}")]
+    AlreadyInCopy { lesson: String, copy: PathBuf },
+    #[error("export --add needs --lessons: which lessons to add")]
+    AddNeedsLessons,
     #[error("this is a student copy of the course: it has no reference solution to grade")]
     NoReference,
     #[error("`sync` works on the full course; this student copy has no solutions (use `cargo xtask reset`)")]
     NoSolutions,
+    /// `export` or `gradescope` in a student copy: they need the solutions and every test.
+    #[error(
+        "`{0}` works on the full course (with its solutions and every test); this is a student copy: run \
+         it in the course the copy was exported from"
+    )]
+    FullCourseOnly(&'static str),
+    #[error(
+        "--deadline {0}: give a date and time as 2026-12-06T23:59:00Z, 2026-12-06T23:59:00+01:00 or \
+         2026-12-06"
+    )]
+    BadDeadline(String),
+    #[error("roster {path}: {message}")]
+    BadRoster { path: PathBuf, message: String },
+    #[error("--only {name}: no student folder of that name in {class}")]
+    UnknownStudent { name: String, class: PathBuf },
     #[error("submission directory {0} does not exist")]
     MissingSubmission(PathBuf),
     #[error(

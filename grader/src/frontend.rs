@@ -100,13 +100,8 @@ pub fn grade_and_print(
                     .map(|src| course.display_path(&src))
                     .unwrap_or_else(|_| "src".to_owned());
                 let _ = terminal::header(&mut out, &lesson.id, title, subject);
-                let note = if *first_build {
-                    "building the hidden tests against your code (the first build also compiles the \
-                     grader's dependencies: about half a minute)..."
-                } else {
-                    "building the hidden tests against your code..."
-                };
-                let _ = terminal::note(&mut out, note);
+                let note = building_note(*first_build, course.is_student_copy());
+                let _ = terminal::note(&mut out, &note);
             }
             (Event::TestDone { spec, outcome }, Format::Terminal) => {
                 let _ = terminal::test_line(&mut out, spec, outcome);
@@ -119,15 +114,27 @@ pub fn grade_and_print(
         Ok(report) => report,
         Err(error) => {
             let _ = writeln!(err, "error: {error}");
-            // The platforms still get a result, so the student sees why.
+            // The platforms and CI still get a result, so the student sees why; it is out of the
+            // lesson's points, or a total over several lessons would leave this one out.
+            let max_score = lesson_max_score(course, &request.lesson);
             match format {
                 Format::Classroom => {
-                    let _ = writeln!(out, "{}", classroom::render_error(&error.to_string()));
+                    let _ = writeln!(out, "{}", classroom::render_error(&error.to_string(), max_score));
                 }
                 Format::Gradescope => {
                     let _ = writeln!(out, "{}", gradescope::render_error(&error.to_string()));
                 }
-                _ => {}
+                Format::Junit => {
+                    let lesson = course
+                        .resolve(&request.lesson)
+                        .map_or_else(|_| request.lesson.clone(), |l| l.id);
+                    let _ = write!(
+                        out,
+                        "{}",
+                        junit::render_error(&lesson, &error.to_string(), max_score)
+                    );
+                }
+                Format::Terminal | Format::Json => {}
             }
             return Err(error_code(&error));
         }
@@ -159,6 +166,33 @@ pub fn grade_and_print(
         return Err(exit::CANNOT_GRADE);
     }
     Ok(report)
+}
+
+/// The points of the lesson `query` names, as this copy of the course grades it (a student copy's
+/// suite holds only the visible tests), or 0 when the lesson or its suite cannot be read.
+pub fn lesson_max_score(course: &Course, query: &str) -> u32 {
+    course
+        .resolve(query)
+        .and_then(|lesson| crate::suite::Suite::load(&course.suite_dir(&lesson)))
+        .map_or(0, |suite| suite.tests.iter().map(|t| t.points).sum())
+}
+
+/// The note while the tests build. A student copy holds only the visible tests: calling them hidden
+/// there would be wrong (the held-back ones are not built at all).
+fn building_note(first_build: bool, student_copy: bool) -> String {
+    let tests = if student_copy {
+        "the visible tests"
+    } else {
+        "the hidden tests"
+    };
+    if first_build {
+        format!(
+            "building {tests} against your code (the first build also compiles the grader's \
+             dependencies: about half a minute)..."
+        )
+    } else {
+        format!("building {tests} against your code...")
+    }
 }
 
 /// Says on stderr what went wrong and returns the exit code that goes with it.
@@ -240,4 +274,21 @@ pub fn sync_command(course: &Course, lesson: Option<&str>, check: bool, force: b
     };
     let _ = writeln!(err, "{advice}");
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_student_copy_builds_its_visible_tests_not_hidden_ones() {
+        for first in [true, false] {
+            let copy = building_note(first, true);
+            assert!(
+                copy.starts_with("building the visible tests") && !copy.contains("hidden"),
+                "{copy}"
+            );
+            assert!(building_note(first, false).starts_with("building the hidden tests"));
+        }
+    }
 }

@@ -104,6 +104,9 @@ struct ExportCmd {
     /// Only these lessons, comma-separated (`01,05` or `threads,races`); default: every lesson
     #[arg(long, value_delimiter = ',', value_name = "LESSONS")]
     lessons: Option<Vec<String>>,
+    /// Add --lessons to the student copy already in DIR (its other lessons are left as they are)
+    #[arg(long, requires = "lessons")]
+    add: bool,
 }
 
 #[derive(clap::Args)]
@@ -139,9 +142,27 @@ struct GradeCmd {
     /// Teachers: grade every folder in DIR as one student's work (needs --out)
     #[arg(long, value_name = "DIR", requires = "out", conflicts_with_all = ["submission", "reference", "repeat", "fail_under"])]
     class: Option<PathBuf>,
-    /// Where --class writes gradebook.csv and reports/
+    /// Where --class writes gradebook.csv, reports/ and feedback/ (a Markdown page per student)
     #[arg(long, value_name = "OUT", requires = "class")]
     out: Option<PathBuf>,
+    /// Teachers: show the held-back tests (names, messages, points) and the full score in each
+    /// student's feedback/ page; without it a page shows the visible tests only, as before the due
+    /// date
+    #[arg(long, requires = "class")]
+    release_held_back: bool,
+    /// Teachers: grade each git clone in --class at its last commit before TIME (RFC 3339, e.g.
+    /// 2026-12-06T23:59:00+01:00); the commit's date is the one the student's machine wrote
+    #[arg(long, value_name = "TIME", requires = "class")]
+    deadline: Option<String>,
+    /// Teachers: re-grade only this student folder of --class into the existing gradebook, reports
+    /// and feedback in --out
+    #[arg(long, value_name = "STUDENT", requires = "class")]
+    only: Option<String>,
+    /// Teachers: a CSV (header: folder or github_username, id or identifier, name, email) whose id,
+    /// name and email end each gradebook row, for an LMS import; roster students without a folder
+    /// get a no_submission row
+    #[arg(long, value_name = "FILE.csv", requires = "class")]
+    roster: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -239,13 +260,24 @@ fn percent(text: &str) -> Result<f64, String> {
 
 /// The course this xtask belongs to (it lives at `<root>/xtask`), or the one `THREADLAB_ROOT` names:
 /// the CLI tests run the learner's commands on a copy of the course, never on your own files.
+///
+/// Where the course is now is asked of cargo first: `cargo xtask` (`cargo run`) sets
+/// `CARGO_MANIFEST_DIR` when it runs the binary, while the path compiled in is where the course was
+/// when xtask was built, and cargo does not always rebuild after the folder is copied or moved (a
+/// copy then graded, and wrote progress into, the original).
 fn course() -> Course {
     let root = std::env::var_os("THREADLAB_ROOT").map_or_else(
         || {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .expect("xtask has a parent")
-                .to_owned()
+            let at_run = std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(PathBuf::from)
+                .and_then(|xtask| xtask.parent().map(PathBuf::from))
+                .filter(|root| root.join("grader/suites").is_dir());
+            at_run.unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .parent()
+                    .expect("xtask has a parent")
+                    .to_owned()
+            })
         },
         // Absolute, so staged manifests can name the course's path dependencies from anywhere.
         |given| std::path::absolute(PathBuf::from(given)).unwrap_or_default(),
@@ -260,7 +292,21 @@ impl GradeCmd {
             return frontend::grade_without_lesson(&course);
         };
         if let (Some(class), Some(out)) = (&self.class, &self.out) {
-            return classroom::batch::command(&course, &lesson, class, out);
+            let options = classroom::batch::BatchOptions {
+                release_held_back: self.release_held_back,
+                deadline: self.deadline,
+                only: self.only,
+                roster: None,
+            };
+            let options = match self.roster.as_deref().map(classroom::roster::Roster::load) {
+                None => options,
+                Some(Ok(roster)) => classroom::batch::BatchOptions {
+                    roster: Some(roster),
+                    ..options
+                },
+                Some(Err(error)) => return frontend::report_error(&error),
+            };
+            return classroom::batch::command(&course, &lesson, class, out, &options);
         }
         let subject = match (self.submission, self.reference) {
             (Some(dir), _) => Subject::Submission(dir),
@@ -328,7 +374,7 @@ fn main() -> ExitCode {
             },
         ),
         Cmd::Gradescope(cmd) => classroom::gradescope::command(&course(), &cmd.lesson, &cmd.out),
-        Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref()),
+        Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref(), cmd.add),
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
         Cmd::Serve(cmd) => grader::fixtures::serve_command(cmd.port),
     };

@@ -53,6 +53,28 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
     );
     hand_in(c, "eve", "src", &cheats);
     std::fs::create_dir_all(c.join("fay/notes")).unwrap();
+    // ada's folder is a git clone (as `gh classroom clone` makes them): its commit is recorded.
+    let git = |args: &[&str]| {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(c.join("ada"))
+            .env("GIT_AUTHOR_NAME", "ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "work"]);
+    let ada_commit = git(&["rev-parse", "HEAD"]);
 
     let output = xtask(&[
         "grade",
@@ -83,7 +105,9 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
         .collect();
     assert_eq!(
         rows[0].join(","),
-        "student,beginner,intermediate,advanced,total,max_score,status"
+        "student,beginner,intermediate,advanced,total,max_score,status,\
+         files_sha256,commit,graded_at,grader_version,roster_id,roster_name,roster_email",
+        "the first seven columns stay; provenance and the roster's are added at the end"
     );
     let students: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(
@@ -109,7 +133,8 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
     );
     assert_eq!(
         (row("fay"), status("fay")),
-        (vec![0, 0, 0, 0, 0], "no_submission".to_owned())
+        (vec![0, 0, 0, 0, 60], "no_submission".to_owned()),
+        "a row without a submission is out of the lesson's points"
     );
     assert_eq!(status("ada"), "graded");
 
@@ -123,6 +148,70 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
         );
     }
     assert!(!out.path().join("reports/fay.json").exists());
+
+    // Provenance: the report and the gradebook say what was graded, when and by what.
+    let ada: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("reports/ada.json")).unwrap()).unwrap();
+    let cell = |name: &str, column: usize| rows.iter().find(|r| r[0] == name).unwrap()[column].clone();
+    assert_eq!(ada["commit"], ada_commit.as_str());
+    assert_eq!(cell("ada", 8), ada_commit);
+    assert_eq!(cell("bob", 8), "", "bob's folder is no clone");
+    // The hash is the one the documented recipe gives (report/provenance.rs).
+    let recipe = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(
+            "cd lessons/lesson05-races/src && for f in beginner.rs intermediate.rs advanced.rs; do \
+             [ -f $f ] && printf '%s\\0%s\\0' $f $(wc -c < $f) && cat $f; done | sha256sum",
+        )
+        .current_dir(c.join("ada"))
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(recipe.stdout).unwrap();
+    let expected = expected.split_whitespace().next().unwrap();
+    assert_eq!(ada["files_sha256"], expected);
+    assert_eq!(cell("ada", 7), expected);
+    assert_eq!(cell("fay", 7), "", "no files, no hash");
+    for student in ["ada", "bob", "fay"] {
+        let graded_at = cell(student, 9);
+        assert!(
+            graded_at.len() == 20 && graded_at.ends_with('Z') && graded_at.as_bytes()[10] == b'T',
+            "{graded_at}"
+        );
+        assert!(cell(student, 10).starts_with(env!("CARGO_PKG_VERSION")));
+    }
+    assert_eq!(ada["graded_at"], cell("ada", 9).as_str());
+
+    // Feedback to hand back: failures with message and hint, no teacher's path, nothing held back.
+    let bob: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("reports/bob.json")).unwrap()).unwrap();
+    let page = std::fs::read_to_string(out.path().join("feedback/bob.md")).unwrap();
+    for path in [c.to_str().unwrap(), root().to_str().unwrap()] {
+        assert!(!page.contains(path), "teacher's path {path} in {page}");
+    }
+    let mut failed_visible = 0;
+    for test in bob["tests"].as_array().unwrap() {
+        let name = test["name"].as_str().unwrap();
+        if test["visibility"] != "visible" {
+            assert!(!page.contains(&format!("`{name}`")), "held-back {name} in {page}");
+        } else if test["status"] != "passed" {
+            failed_visible += 1;
+            assert!(
+                page.contains(&format!("### `{name}`")),
+                "{name} missing from {page}"
+            );
+            let hint = test["hint"].as_str().unwrap();
+            assert!(hint.is_empty() || page.contains(hint), "hint of {name}: {page}");
+        }
+    }
+    assert!(
+        failed_visible > 0,
+        "bob's lost update fails a visible test: {page}"
+    );
+    let fay = std::fs::read_to_string(out.path().join("feedback/fay.md")).unwrap();
+    assert!(fay.contains("No exercise files of lesson05"), "{fay}");
+    let cyd = std::fs::read_to_string(out.path().join("feedback/cyd.md")).unwrap();
+    assert!(cyd.contains("does not compile"), "{cyd}");
+    assert!(!cyd.contains(c.to_str().unwrap()), "{cyd}");
 }
 
 #[test]
@@ -223,4 +312,134 @@ fn the_gradescope_bundle_grades_a_submission_end_to_end() {
             .contains("holds no exercise files"),
         "{empty}"
     );
+}
+
+#[test]
+fn grading_that_cannot_run_still_reports_the_lessons_points_in_classroom_and_junit() {
+    let empty = tempfile::tempdir().unwrap();
+    let suite = grader::suite::Suite::load(&root().join("grader/suites/lesson05-races")).unwrap();
+    let max: u64 = suite.tests.iter().map(|t| u64::from(t.points)).sum();
+    let run = |format: &str| {
+        let output = xtask(&[
+            "grade",
+            "lesson05",
+            "--format",
+            format,
+            "--submission",
+            empty.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let result: serde_json::Value = serde_json::from_str(&run("classroom")).unwrap();
+    assert_eq!(result["status"], "error");
+    assert_eq!(result["max_score"].as_u64(), Some(max), "{result}");
+    let xml = run("junit");
+    assert!(
+        xml.starts_with("<?xml")
+            && xml.contains("<failure type=\"error\"")
+            && xml.contains("holds no exercise files"),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!("0/{max}")), "{xml}");
+}
+
+#[test]
+fn a_deadline_grades_each_clone_as_it_was_and_only_regrades_one_student() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let c = class.path();
+    hand_in(c, "ada", "src", &submission(LESSON, &[]));
+    std::fs::create_dir_all(c.join("fay/notes")).unwrap();
+    let git = |args: &[&str], date: &str| {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(c.join("ada"))
+            .env("GIT_AUTHOR_NAME", "ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    git(&["init", "-q"], "");
+    git(&["add", "."], "");
+    git(&["commit", "-q", "-m", "done"], "2026-12-01T10:00:00Z");
+    let on_time = git(&["rev-parse", "HEAD"], "");
+    // After the deadline ada breaks her beginner tier.
+    let beginner = c.join("ada/src/beginner.rs");
+    let text = std::fs::read_to_string(&beginner).unwrap();
+    std::fs::write(&beginner, text.replacen(LOST_UPDATE.1, LOST_UPDATE.2, 1)).unwrap();
+    git(&["commit", "-q", "-am", "late"], "2026-12-03T10:00:00Z");
+
+    let grade = |extra: &[&str]| {
+        let mut args = vec![
+            "grade",
+            "lesson05",
+            "--class",
+            c.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let output = xtask(&args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    let stdout = grade(&["--deadline", "2026-12-02T00:00:00Z"]);
+    assert!(
+        stdout.contains("last commit before 2026-12-02T00:00:00Z"),
+        "{stdout}"
+    );
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("reports").join(name)).unwrap())
+            .unwrap()
+    };
+    let ada = read("ada.json");
+    assert_eq!(ada["score"], ada["max_score"], "graded as of the deadline: {ada}");
+    assert_eq!(ada["commit"], on_time.as_str());
+    assert_eq!(ada["deadline"], "2026-12-02T00:00:00Z");
+    assert!(
+        ada["subject"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("at commit {on_time}")),
+        "{}",
+        ada["subject"]
+    );
+    let page = std::fs::read_to_string(out.path().join("feedback/ada.md")).unwrap();
+    assert!(page.contains("your last before the deadline"), "{page}");
+    assert!(
+        !page.contains("scratch"),
+        "no path of the unpacked commit: {page}"
+    );
+    let first = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
+
+    // Re-grade ada alone, as she is now: fay's row and page stay.
+    let stdout = grade(&["--only", "ada"]);
+    assert!(stdout.contains("re-graded ada only"), "{stdout}");
+    let ada = read("ada.json");
+    assert!(ada["score"].as_u64() < ada["max_score"].as_u64(), "{ada}");
+    assert!(ada["deadline"].is_null());
+    let gradebook = std::fs::read_to_string(out.path().join("gradebook.csv")).unwrap();
+    let fay = |text: &str| text.lines().find(|l| l.starts_with("fay,")).unwrap().to_owned();
+    assert_eq!(fay(&gradebook), fay(&first), "fay's row is kept as it was");
+    assert_eq!(gradebook.lines().count(), 3, "{gradebook}");
+    assert!(out.path().join("feedback/fay.md").exists());
 }

@@ -632,3 +632,24 @@ fn a_files_own_deny_of_warnings_costs_nothing() {
     let report = grade_json("lesson05", dir.path());
     assert_eq!(report["score"], 60, "{report}");
 }
+
+/// `cargo xtask` in a course that was copied or moved after xtask was built: cargo runs the old
+/// binary (it may not rebuild), but says where the package is now in `CARGO_MANIFEST_DIR`.
+#[test]
+fn a_copied_or_moved_course_is_graded_where_cargo_runs_it() {
+    let copy = tempfile::tempdir().unwrap();
+    let suite = copy.path().join("grader/suites/lesson01-threads");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(suite.join("suite.toml"), "").unwrap();
+    std::fs::create_dir_all(copy.path().join("xtask")).unwrap();
+    let output = xtask(&["list"])
+        .env_remove("THREADLAB_ROOT")
+        .env("CARGO_MANIFEST_DIR", copy.path().join("xtask"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("1 of 9 lessons written"),
+        "the copy's lessons, not the original's: {text}"
+    );
+}

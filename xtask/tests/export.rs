@@ -184,6 +184,22 @@ fn a_student_copy_grades_its_visible_tests_and_passes_its_own_cargo_test() {
         text.contains("held back in this copy: they run when your work is handed in"),
         "{text}"
     );
+    assert!(
+        text.contains("building the visible tests") && !text.contains("hidden tests"),
+        "the copy holds no hidden tests: {text}"
+    );
+    let (code, text) = cargo(&["xtask", "list"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("1 lesson in this copy") && !text.contains("not written yet"),
+        "{text}"
+    );
+    let (code, text) = cargo(&["xtask", "gradescope", "lesson05", "--out", "g.zip"]);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.contains("`gradescope` works on the full course") && !text.contains("`sync`"),
+        "{text}"
+    );
     let solution = root().join("solutions/lesson05-races");
     let (code, text) = cargo(&[
         "xtask",
@@ -218,4 +234,56 @@ fn export_never_writes_into_a_non_empty_directory() {
         std::fs::read_to_string(out.path().join("keep.txt")).unwrap(),
         "mine"
     );
+}
+
+#[test]
+fn a_lesson_is_added_to_an_existing_student_copy() {
+    let out = tempfile::tempdir().unwrap();
+    let copy = out.path().join("copy");
+    let copy_arg = copy.to_str().unwrap();
+    xtask(&["export", "--out", copy_arg, "--lessons", "05"])
+        .assert()
+        .success();
+    // The teacher's own edit of the template stays.
+    let starter = copy.join("lessons/lesson05-races/src/beginner.rs");
+    std::fs::write(&starter, "// edited by the teacher\n").unwrap();
+    xtask(&["export", "--out", copy_arg, "--add", "--lessons", "01"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&starter).unwrap(),
+        "// edited by the teacher\n"
+    );
+    assert!(copy.join("lessons/lesson01-threads/src/beginner.rs").is_file());
+    assert!(copy.join("grader/suites/lesson01-threads/suite.toml").is_file());
+    let manifest = std::fs::read_to_string(copy.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("lessons/lesson01-threads") && manifest.contains("lessons/lesson05-races"),
+        "{manifest}"
+    );
+    let workflow = std::fs::read_to_string(copy.join(".github/workflows/classroom.yml")).unwrap();
+    assert!(workflow.ends_with("runners: lesson01,lesson05\n"), "{workflow}");
+    let readme = std::fs::read_to_string(copy.join("README.md")).unwrap();
+    assert!(
+        readme.contains("| lesson01 |") && readme.contains("| lesson05 |"),
+        "{readme}"
+    );
+    assert!(!copy.join("solutions").exists());
+    xtask(&["export", "--out", copy_arg, "--add", "--lessons", "05"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "lesson05 is already in the student copy",
+        ));
+    xtask(&[
+        "export",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--add",
+        "--lessons",
+        "01",
+    ])
+    .assert()
+    .code(3)
+    .stderr(predicates::str::contains("is not a student copy"));
 }

@@ -19,8 +19,14 @@ struct CourseCopy {
 
 impl CourseCopy {
     fn new() -> CourseCopy {
+        CourseCopy::of(&root())
+    }
+
+    /// A copy of the course at `real`. Its lesson files are the starters generated from the
+    /// solutions, never the ones in `real/lessons/`: those are the learner's, maybe half-done or not
+    /// compiling, and a learner's work must not make the course's own tests fail.
+    fn of(real: &Path) -> CourseCopy {
         let dir = tempfile::tempdir().unwrap();
-        let real = root();
         for part in [
             format!("lessons/{LESSON_DIR}"),
             format!("solutions/{LESSON_DIR}"),
@@ -31,6 +37,12 @@ impl CourseCopy {
         }
         for file in ["Cargo.toml", "Cargo.lock"] {
             std::fs::copy(real.join(file), dir.path().join(file)).unwrap();
+        }
+        let course = grader::Course::new(dir.path());
+        let lesson = grader::Lesson::from_dir_name(LESSON_DIR).unwrap();
+        for (name, text) in grader::starter::expected_files(&course, &lesson).unwrap() {
+            let path = dir.path().join("lessons").join(LESSON_DIR).join("src").join(name);
+            std::fs::write(path, text).unwrap();
         }
         common::share_build_cache(dir.path());
         CourseCopy { dir }
@@ -77,6 +89,21 @@ impl CourseCopy {
         );
         (status.code().unwrap_or(-1), text)
     }
+}
+
+#[test]
+fn a_copy_never_takes_the_learners_half_done_lesson_files() {
+    // A learner's course: lesson01's intermediate tier mid-way and not compiling.
+    let learner = CourseCopy::new();
+    let broken = learner.learner_file("intermediate");
+    let text = std::fs::read_to_string(&broken).unwrap();
+    std::fs::write(&broken, format!("{text}fn broken( {{\n")).unwrap();
+    let copy = CourseCopy::of(learner.dir.path());
+    assert_eq!(
+        std::fs::read_to_string(copy.learner_file("intermediate")).unwrap(),
+        text,
+        "the copy holds the starter"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -23,6 +23,8 @@ pub struct Exported {
     pub visible: usize,
     /// Tests left out (they run when the work is handed in).
     pub held_back: usize,
+    /// The points of the tests shipped: what the copy's own grade is out of.
+    pub points: u32,
 }
 
 /// Which tests of each suite a copy holds.
@@ -40,6 +42,45 @@ pub fn export(course: &Course, out: &Path, lessons: Option<&[String]>) -> Result
     export_with(course, out, lessons, Tests::Visible)
 }
 
+/// Adds `lessons` to the student copy in `out` (`export --add`): their files, and the copy's
+/// workspace, README and Classroom workflow rewritten for every lesson it then holds. The lessons
+/// already there are left as they are (a template a teacher may have edited); the grader, harness
+/// and CLI are copied afresh, since the new lessons may need the course's newer ones. Returns the
+/// lessons added.
+pub fn add_to_copy(course: &Course, out: &Path, lessons: &[String]) -> Result<Vec<Exported>> {
+    if course.is_student_copy() {
+        return Err(Error::FullCourseOnly("export"));
+    }
+    let copy = Course::new(out);
+    if !copy.is_student_copy() {
+        return Err(Error::NotAStudentCopy(out.to_owned()));
+    }
+    let present = copy.lessons()?;
+    let lessons: Vec<Lesson> = lessons.iter().map(|q| course.resolve(q)).collect::<Result<_>>()?;
+    if let Some(twice) = lessons
+        .iter()
+        .find(|l| present.iter().any(|p| p.number == l.number))
+    {
+        return Err(Error::AlreadyInCopy {
+            lesson: twice.id.clone(),
+            copy: out.to_owned(),
+        });
+    }
+    let mut all = Vec::new();
+    for lesson in &present {
+        // What the copy's own (visible) suite holds, as `export_lesson` counted it.
+        let suite = Suite::load(&copy.suite_dir(lesson))?;
+        all.push(Exported {
+            lesson: lesson.clone(),
+            visible: suite.tests.len(),
+            held_back: suite.held_back.iter().map(|h| h.tests as usize).sum(),
+            points: suite.tests.iter().map(|t| t.points).sum(),
+        });
+    }
+    let added = write_copy(course, out, &lessons, Tests::Visible, all)?;
+    Ok(added)
+}
+
 /// [`export`], choosing which tests the copy holds.
 pub fn export_with(
     course: &Course,
@@ -48,7 +89,11 @@ pub fn export_with(
     tests: Tests,
 ) -> Result<Vec<Exported>> {
     if course.is_student_copy() {
-        return Err(Error::NoSolutions);
+        let command = match tests {
+            Tests::Visible => "export",
+            Tests::All => "gradescope",
+        };
+        return Err(Error::FullCourseOnly(command));
     }
     if out.exists() && std::fs::read_dir(out).map_err(io("read", out))?.next().is_some() {
         return Err(Error::OutputNotEmpty(out.to_owned()));
@@ -57,6 +102,19 @@ pub fn export_with(
         Some(queries) => queries.iter().map(|q| course.resolve(q)).collect::<Result<_>>()?,
         None => course.lessons()?,
     };
+    write_copy(course, out, &lessons, tests, Vec::new())
+}
+
+/// Writes `lessons` into the copy at `out` beside `present` (lessons the copy already holds), with
+/// the course's crates and a workspace, README and workflow for all of them. Returns the lessons
+/// written.
+fn write_copy(
+    course: &Course,
+    out: &Path,
+    lessons: &[Lesson],
+    tests: Tests,
+    present: Vec<Exported>,
+) -> Result<Vec<Exported>> {
     let root = course.root();
     let manifest = read_table(&root.join("Cargo.toml"))?;
     let path_members = path_dependencies(&manifest);
@@ -71,25 +129,40 @@ pub fn export_with(
         copy_file(&root.join(file), &out.join(file))?;
     }
     let mut exported = Vec::new();
-    for lesson in &lessons {
+    for lesson in lessons {
         exported.push(export_lesson(course, lesson, out, tests)?);
     }
+    let mut all: Vec<Exported> = present.into_iter().chain(exported.iter().cloned()).collect();
+    all.sort_by_key(|e| e.lesson.number);
+    let all_lessons: Vec<Lesson> = all.iter().map(|e| e.lesson.clone()).collect();
     write(
         &out.join("Cargo.toml"),
-        &workspace_manifest(manifest, &path_members, &lessons),
+        &workspace_manifest(manifest, &path_members, &all_lessons),
     )?;
     write(&out.join(".gitignore"), "/target\n/.threadlab\n")?;
-    write(&out.join("README.md"), &student_readme(&exported))?;
+    write(&out.join("README.md"), &student_readme(&all))?;
+    let runners: Vec<super::workflow::Runner<'_>> = all
+        .iter()
+        .map(|e| super::workflow::Runner {
+            lesson: &e.lesson,
+            max_score: e.points,
+        })
+        .collect();
     write(
         &out.join(".github/workflows/classroom.yml"),
-        &super::workflow::classroom_yml(&lessons),
+        &super::workflow::classroom_yml(&runners),
     )?;
     Ok(exported)
 }
 
-/// `cargo xtask export`; returns the exit code.
-pub fn command(course: &Course, out: &Path, lessons: Option<&[String]>) -> u8 {
-    match export(course, out, lessons) {
+/// `cargo xtask export`, or with `add` `export --add`; returns the exit code.
+pub fn command(course: &Course, out: &Path, lessons: Option<&[String]>, add: bool) -> u8 {
+    let result = match (add, lessons) {
+        (false, _) => export(course, out, lessons),
+        (true, Some(lessons)) => add_to_copy(course, out, lessons),
+        (true, None) => Err(Error::AddNeedsLessons),
+    };
+    match result {
         Ok(exported) => {
             let mut stdout = anstream::stdout();
             for e in &exported {
@@ -205,6 +278,12 @@ fn export_lesson(course: &Course, lesson: &Lesson, out: &Path, tests: Tests) -> 
         lesson: lesson.clone(),
         visible: suite.tests.len() - held_back.len(),
         held_back: held_back.len(),
+        points: suite
+            .tests
+            .iter()
+            .filter(|t| !held_back.contains(&t.name))
+            .map(|t| t.points)
+            .sum(),
     })
 }
 
@@ -226,6 +305,9 @@ fn workspace_manifest(mut manifest: toml::Table, path_members: &[String], lesson
 }
 
 fn student_readme(exported: &[Exported]) -> String {
+    // The commands name a lesson this copy holds (a copy of lesson05 alone has no lesson01).
+    let first = exported.first().map_or("lesson01", |e| e.lesson.id.as_str());
+    let number = first.trim_start_matches("lesson").trim_start_matches('0');
     let mut lessons = String::new();
     for e in exported {
         lessons.push_str(&format!(
@@ -246,10 +328,10 @@ fn student_readme(exported: &[Exported]) -> String {
          ## How to work\n\n\
          ```sh\n\
          cargo xtask list             # every lesson, your last and best score per tier, the next step\n\
-         cargo xtask grade lesson01   # grade your work on a lesson (also: `1` or `threads`)\n\
-         cargo xtask hint lesson01    # a hint for a test that failed, one level more each time\n\
-         cargo xtask watch lesson01   # grade again every time you save\n\
-         cargo xtask reset lesson01 --tier advanced   # start a file over (your version is saved first)\n\
+         cargo xtask grade {first}   # grade your work on a lesson (also: `{number}`)\n\
+         cargo xtask hint {first}    # a hint for a test that failed, one level more each time\n\
+         cargo xtask watch {first}   # grade again every time you save\n\
+         cargo xtask reset {first} --tier advanced   # start a file over (your version is saved first)\n\
          ```\n\n\
          1. Read the lesson's README, then open `src/beginner.rs` and replace each `todo!()`.\n\
          2. Grade, fix what the report says, grade again; then `intermediate.rs` and `advanced.rs`.\n\n\
@@ -263,7 +345,9 @@ fn student_readme(exported: &[Exported]) -> String {
          the visible tests check.\n\n\
          Only `src/beginner.rs`, `src/intermediate.rs` and `src/advanced.rs` of each lesson are graded;\n\
          keep the names and signatures the starter declares. If your repository came from GitHub\n\
-         Classroom, every push is graded by `.github/workflows/classroom.yml` (visible tests only).\n\n\
+         Classroom, every push is graded by `.github/workflows/classroom.yml`: that score counts the\n\
+         visible tests only, and it is feedback, not your grade (your teacher grades the work you hand\n\
+         in with every test).\n\n\
          `cargo test` checks the grader itself; it never builds your exercise files.\n"
     )
 }
@@ -300,4 +384,43 @@ pub(crate) fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_of_a_copy_names_a_lesson_it_holds() {
+        let exported = [Exported {
+            lesson: Lesson::from_dir_name("lesson05-races").unwrap(),
+            visible: 3,
+            held_back: 2,
+            points: 15,
+        }];
+        let readme = student_readme(&exported);
+        assert!(readme.contains("cargo xtask grade lesson05"), "{readme}");
+        assert!(!readme.contains("lesson01"), "{readme}");
+        assert!(readme.contains("visible tests only"), "{readme}");
+    }
+
+    #[test]
+    fn export_and_gradescope_in_a_student_copy_name_themselves() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("grader/course/lesson05-races")).unwrap();
+        std::fs::create_dir_all(root.path().join("grader/suites/lesson05-races")).unwrap();
+        std::fs::write(root.path().join("grader/suites/lesson05-races/suite.toml"), "").unwrap();
+        let course = Course::new(root.path());
+        let out = root.path().join("out");
+        let error = export(&course, &out, None).unwrap_err().to_string();
+        assert!(error.starts_with("`export` works on the full course"), "{error}");
+        let zip = root.path().join("lesson05.zip");
+        let error = super::super::gradescope::bundle(&course, "lesson05", &zip)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("`gradescope` works on the full course") && !error.contains("sync"),
+            "{error}"
+        );
+    }
 }

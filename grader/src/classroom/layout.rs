@@ -1,10 +1,15 @@
 //! Where a student's tier files are in the folder a teacher collected. Teachers get what students
 //! hand in: a clone of the exported course (`lessons/<lesson dir>/src/*.rs`), a crate folder with
-//! `src/`, loose tier files, or any of those wrapped in one more folder (an unzipped archive).
+//! `src/`, loose tier files, or any of those wrapped in one more folder (an unzipped archive, made on
+//! macOS or not).
 
 use crate::course::Lesson;
 use crate::tier::Tier;
 use std::path::{Path, PathBuf};
+
+/// The folder macOS's Finder adds beside the content of a zip it makes (resource forks as `._name`
+/// files): never a student's work.
+const MACOS_METADATA: &str = "__MACOSX";
 
 /// The directory holding the student's tier files for `lesson`, if there is one.
 ///
@@ -16,11 +21,16 @@ pub fn find_tier_files(student: &Path, lesson: &Lesson) -> Option<PathBuf> {
         return Some(student.to_owned());
     }
     find(student, lesson).or_else(|| {
-        // One wrapping folder (and nothing else but hidden files) is looked through.
+        // One wrapping folder (and nothing else but hidden files, and the `__MACOSX` folder of
+        // AppleDouble files that a zip made on macOS has beside it) is looked through.
         let entries: Vec<PathBuf> = std::fs::read_dir(student)
             .ok()?
             .flatten()
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                !name.starts_with('.') && name != MACOS_METADATA
+            })
             .map(|e| e.path())
             .collect();
         match entries.as_slice() {
@@ -103,6 +113,34 @@ mod tests {
             Some(fifo_only)
         );
 
+        let empty = root.path().join("empty");
+        std::fs::create_dir_all(empty.join("notes")).unwrap();
+        std::fs::write(empty.join("notes/readme.txt"), "").unwrap();
+        assert_eq!(find_tier_files(&empty, &lesson), None);
+    }
+
+    #[test]
+    fn a_zip_made_on_macos_is_looked_through_beside_its_macosx_folder() {
+        // Finder's "Compress" puts AppleDouble files (`._name`) in `__MACOSX/` beside the folder.
+        let lesson = Lesson::from_dir_name("lesson05-races").unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let student = root.path().join("ada");
+        let src = student.join("threadlab-main/lessons/lesson05-races/src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("beginner.rs"), "").unwrap();
+        let apple = student.join("__MACOSX/threadlab-main/lessons/lesson05-races/src");
+        std::fs::create_dir_all(&apple).unwrap();
+        std::fs::write(apple.join("._beginner.rs"), "").unwrap();
+        assert_eq!(find_tier_files(&student, &lesson), Some(src));
+        // `__MACOSX` alone is no submission.
+        std::fs::remove_dir_all(student.join("threadlab-main")).unwrap();
+        assert_eq!(find_tier_files(&student, &lesson), None);
+    }
+
+    #[test]
+    fn an_empty_folder_is_no_submission() {
+        let lesson = Lesson::from_dir_name("lesson05-races").unwrap();
+        let root = tempfile::tempdir().unwrap();
         let empty = root.path().join("empty");
         std::fs::create_dir_all(empty.join("notes")).unwrap();
         std::fs::write(empty.join("notes/readme.txt"), "").unwrap();

@@ -4,11 +4,13 @@
 
 pub mod batch;
 pub mod class_report;
+pub mod deadline;
 pub mod export;
 pub mod gradebook;
 pub mod gradescope;
 pub mod layout;
 pub mod outputs;
+pub mod roster;
 pub mod similarity;
 pub mod strip;
 pub mod workflow;

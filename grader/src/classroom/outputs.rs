@@ -1,4 +1,5 @@
-//! A batch's outputs, replaced as a whole when the batch ends: the gradebook and `reports/` are
+//! A batch's outputs, replaced as a whole when the batch ends: the gradebook, `reports/` and
+//! `feedback/` are
 //! written under a staging folder inside `--out` and renamed into place only once every student is
 //! graded, so a batch that is interrupted or fails leaves the previous gradebook and reports as they
 //! were, consistent with each other, and the reports of students no longer in the class go with the
@@ -6,6 +7,9 @@
 
 use crate::error::{Result, io};
 use std::path::{Path, PathBuf};
+
+/// The folders a batch writes, each replaced as a whole.
+const FOLDERS: [&str; 2] = ["reports", "feedback"];
 
 /// What starts a staging folder's name (hidden, so a class folder listing never sees it).
 const STAGING_PREFIX: &str = ".threadlab-batch-";
@@ -38,8 +42,10 @@ impl Staging {
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
         }
-        let reports = dir.join("reports");
-        std::fs::create_dir_all(&reports).map_err(io("create", &reports))?;
+        for name in FOLDERS {
+            let folder = dir.join(name);
+            std::fs::create_dir_all(&folder).map_err(io("create", &folder))?;
+        }
         Ok(Staging { dir })
     }
 
@@ -48,18 +54,54 @@ impl Staging {
         self.dir.join("reports")
     }
 
-    /// Writes the gradebook, then puts the new `reports/` and `gradebook.csv` in place of the old
-    /// ones in `out`: the folders are exchanged in one step (`renameat2` with `RENAME_EXCHANGE`), the
-    /// gradebook replaced by a rename, and the old reports removed with the staging folder. Between
-    /// the two renames (microseconds) the new reports stand beside the old gradebook.
+    /// A folder for the batch's own scratch files (never published).
+    pub fn scratch(&self) -> PathBuf {
+        self.dir.join("scratch")
+    }
+
+    /// Copies the files of the last published batch into this one, except `student`'s: `--only`
+    /// re-grades one student and keeps everyone else's reports and feedback.
+    pub fn keep_previous(&self, out: &Path, student: &str) -> Result<()> {
+        let theirs: Vec<String> = ["json", "error.txt", "refused.txt", "md"]
+            .iter()
+            .map(|ext| format!("{student}.{ext}"))
+            .collect();
+        for name in FOLDERS {
+            let previous = out.join(name);
+            let Ok(entries) = std::fs::read_dir(&previous) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file = entry.file_name();
+                let kept = self.dir.join(name).join(&file);
+                if theirs.iter().any(|t| file.to_str() == Some(t.as_str())) || kept.exists() {
+                    continue;
+                }
+                std::fs::copy(entry.path(), &kept).map_err(io("copy", entry.path()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where this batch's feedback pages go until they are published.
+    pub fn feedback(&self) -> PathBuf {
+        self.dir.join("feedback")
+    }
+
+    /// Writes the gradebook, then puts the new `reports/`, `feedback/` and `gradebook.csv` in place of
+    /// the old ones in `out`: each folder is exchanged in one step (`renameat2` with
+    /// `RENAME_EXCHANGE`), the gradebook replaced by a rename, and the old folders removed with the
+    /// staging folder. Between the renames (microseconds) new and old outputs stand side by side.
     pub fn publish(self, out: &Path, gradebook: &str) -> Result<()> {
         let new_gradebook = self.dir.join("gradebook.csv");
         std::fs::write(&new_gradebook, gradebook).map_err(io("write", &new_gradebook))?;
-        let (new_reports, reports) = (self.reports(), out.join("reports"));
-        if reports.symlink_metadata().is_ok() {
-            exchange(&new_reports, &reports)?;
-        } else {
-            std::fs::rename(&new_reports, &reports).map_err(io("rename", &new_reports))?;
+        for name in FOLDERS {
+            let (new, old) = (self.dir.join(name), out.join(name));
+            if old.symlink_metadata().is_ok() {
+                exchange(&new, &old)?;
+            } else {
+                std::fs::rename(&new, &old).map_err(io("rename", &new))?;
+            }
         }
         let target = out.join("gradebook.csv");
         // The staging folder now holds the previous reports; dropping it removes them.
@@ -110,7 +152,9 @@ fn exchange(new: &Path, old: &Path) -> Result<()> {
     if !matches!(error.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) {
         return Err(io("replace", old)(error));
     }
-    let aside = new.with_file_name("reports.old");
+    let mut aside_name = old.file_name().unwrap_or_default().to_owned();
+    aside_name.push(".old");
+    let aside = new.with_file_name(aside_name);
     std::fs::rename(old, &aside).map_err(io("rename", old))?;
     std::fs::rename(new, old).map_err(io("rename", new))
 }
@@ -136,12 +180,12 @@ mod tests {
         std::fs::write(first.reports().join("ada.json"), "1").unwrap();
         std::fs::write(first.reports().join("bob.json"), "1").unwrap();
         first.publish(out.path(), "g1").unwrap();
-        assert_eq!(listing(out.path()), ["gradebook.csv", "reports"]);
+        assert_eq!(listing(out.path()), ["feedback", "gradebook.csv", "reports"]);
 
         let second = Staging::new(out.path()).unwrap();
         std::fs::write(second.reports().join("ada.json"), "2").unwrap();
         second.publish(out.path(), "g2").unwrap();
-        assert_eq!(listing(out.path()), ["gradebook.csv", "reports"]);
+        assert_eq!(listing(out.path()), ["feedback", "gradebook.csv", "reports"]);
         assert_eq!(
             listing(&out.path().join("reports")),
             ["ada.json"],
@@ -174,6 +218,7 @@ mod tests {
             listing(out.path()),
             [
                 format!("{STAGING_PREFIX}{}", i32::MAX).as_str(),
+                "feedback",
                 "gradebook.csv",
                 "reports"
             ]
@@ -183,6 +228,6 @@ mod tests {
             "1"
         );
         drop(Staging::new(out.path()).unwrap());
-        assert_eq!(listing(out.path()), ["gradebook.csv", "reports"]);
+        assert_eq!(listing(out.path()), ["feedback", "gradebook.csv", "reports"]);
     }
 }

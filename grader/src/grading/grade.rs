@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::interrupt::Registered;
 use crate::location;
 use crate::outcome::{Outcome, Status};
+use crate::provenance::{self, Provenance};
 use crate::report::{FORMAT_VERSION, Phases, Report};
 use crate::reuse;
 use crate::run::{self, Job};
@@ -60,9 +61,23 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         *slot = lap.elapsed().as_millis() as u64;
         lap = Instant::now();
     };
+    let graded_at = provenance::now_rfc3339();
     let lesson = course.resolve(&request.lesson)?;
     let suite = Suite::load(&course.suite_dir(&lesson))?;
     let staged = stage::stage(course, &lesson, &suite, &request.subject)?;
+    let provenance = Provenance {
+        files_sha256: provenance::files_sha256(&provenance::graded_files(&staged)),
+        commit: stage::subject_src(course, &lesson, &request.subject)
+            .ok()
+            .and_then(|src| match &request.subject {
+                // The student's clone: their folder, or a folder in it that holds the tier files.
+                Subject::Submission(dir) => provenance::commit_between(&src, dir),
+                Subject::Learner | Subject::Reference => provenance::commit_between(&src, course.root()),
+            }),
+        graded_at,
+        grader_version: provenance::grader_version(course.root()),
+        deadline: None,
+    };
     time(&mut phases.stage);
     announce(&lesson, &suite, &staged, on_event);
 
@@ -135,6 +150,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         tests,
         sandbox,
         phases_ms: phases,
+        provenance,
     })
 }
 

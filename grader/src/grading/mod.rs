@@ -7,7 +7,8 @@
 //! keeps self-study verdicts of unchanged tiers; [`location`] rewrites places in messages for the
 //! learner; [`starter`] generates starters from the solutions (staging uses it for a missing tier
 //! file); [`read`] reads a subject's tier files as regular files only and [`place`] keys a
-//! submission's stage by where it was found.
+//! submission's stage by where it was found; [`provenance`] says what a grade was of (files' hash,
+//! commit, time, grader version).
 
 pub mod compile;
 pub mod compile_sandbox;
@@ -18,6 +19,7 @@ pub mod interrupt;
 pub mod location;
 pub mod outcome;
 pub mod place;
+pub mod provenance;
 pub mod read;
 pub mod reads;
 pub mod replay;

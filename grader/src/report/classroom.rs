@@ -45,12 +45,14 @@ pub fn render(report: &Report) -> String {
     .expect("always serializes")
 }
 
-/// The runner result when grading could not run at all.
-pub fn render_error(message: &str) -> String {
+/// The runner result when grading could not run at all: 0 out of the lesson's `max_score`. The
+/// reporter sums each runner's `max_score` into the total, so a 0 there would drop the lesson from
+/// it (23/23 shown where 23/45 is true).
+pub fn render_error(message: &str, max_score: u32) -> String {
     serde_json::to_string(&json!({
         "version": 1,
         "status": "error",
-        "max_score": 0,
+        "max_score": max_score,
         "tests": [{ "name": "grading", "status": "error", "score": 0, "message": message }],
     }))
     .expect("always serializes")
@@ -91,7 +93,8 @@ mod tests {
             ]
         );
         assert_eq!(result["tests"][0]["name"], "lesson01 beginner: a");
-        let error: Value = serde_json::from_str(&render_error("no lesson")).unwrap();
+        let error: Value = serde_json::from_str(&render_error("no lesson", 45)).unwrap();
         assert_eq!(error["status"], "error");
+        assert_eq!(error["max_score"], 45, "the lesson stays in the reporter's total");
     }
 }

@@ -187,6 +187,7 @@ mod tests {
             }],
             sandbox: Default::default(),
             phases_ms: Default::default(),
+            provenance: Default::default(),
             tests,
         }
     }

@@ -34,6 +34,7 @@ mod tests {
             }],
             sandbox: Default::default(),
             phases_ms: Default::default(),
+            provenance: Default::default(),
             tests: vec![TestReport {
                 name: "t".into(),
                 tier: Tier::Beginner,
@@ -61,6 +62,10 @@ mod tests {
             "tiers",
             "tests",
             "sandbox",
+            "files_sha256",
+            "commit",
+            "graded_at",
+            "grader_version",
         ] {
             assert!(value.get(key).is_some(), "missing {key}");
         }

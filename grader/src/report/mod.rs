@@ -1,11 +1,13 @@
 //! The graded result and its renderings: a terminal view and the JSON contract of DESIGN.md.
 
 pub mod classroom;
+pub mod feedback;
 pub mod gradescope;
 pub mod json;
 pub mod junit;
 pub mod terminal;
 
+use crate::provenance::Provenance;
 use crate::sandbox::Protections;
 use crate::score::{TestReport, TierReport};
 use serde::Serialize;
@@ -30,6 +32,10 @@ pub struct Report {
     pub sandbox: Protections,
     /// Where the time went, for `cargo xtask bench` and anyone timing a grade (added in format 1).
     pub phases_ms: Phases,
+    /// What was graded, when and by what (added in format 1, at the top level: `files_sha256`,
+    /// `commit`, `graded_at`, `grader_version`).
+    #[serde(flatten)]
+    pub provenance: Provenance,
 }
 
 /// Milliseconds spent in each step of the pipeline.

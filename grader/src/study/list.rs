@@ -21,26 +21,40 @@ pub fn command(course: &Course) -> u8 {
 
 /// Prints the list to `out`.
 pub fn print(course: &Course, out: &mut dyn Write) -> Result<()> {
-    let syllabus = course.syllabus()?;
+    let lessons = lessons_to_list(course)?;
     let progress = Progress::load(course);
-    let written = syllabus.iter().filter(|(_, w)| *w).count();
-    let _ = render(&syllabus, &progress, written, course, out);
+    let _ = render(&lessons, &progress, course, out);
     Ok(())
+}
+
+/// The lessons to list: the whole syllabus in the course; in a student copy only the lessons it
+/// holds (the teacher chose them: the others are not "not written yet", they are not in the copy).
+fn lessons_to_list(course: &Course) -> Result<Vec<(Lesson, bool)>> {
+    if course.is_student_copy() {
+        Ok(course.lessons()?.into_iter().map(|l| (l, true)).collect())
+    } else {
+        course.syllabus()
+    }
 }
 
 fn render(
     syllabus: &[(Lesson, bool)],
     progress: &Progress,
-    written: usize,
     course: &Course,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let written = syllabus.iter().filter(|(_, w)| *w).count();
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
+    let count = if course.is_student_copy() {
+        let lessons = if written == 1 { "lesson" } else { "lessons" };
+        format!("{written} {lessons} in this copy")
+    } else {
+        format!("{written} of {} lessons written", syllabus.len())
+    };
     writeln!(
         out,
-        "{bold}threadlab{bold:#}: {written} of {} lessons written (scores are last grade, best in brackets)",
-        syllabus.len()
+        "{bold}threadlab{bold:#}: {count} (scores are last grade, best in brackets)"
     )?;
     writeln!(out)?;
     for (lesson, is_written) in syllabus {
@@ -95,6 +109,7 @@ fn next_step(syllabus: &[(Lesson, bool)], progress: &Progress, course: &Course) 
             })
         });
     match unfinished {
+        None if course.is_student_copy() => "Every lesson of this copy has full marks.".to_owned(),
         None => "Every written lesson has full marks. The others are on their way.".to_owned(),
         Some(lesson) => match progress.lessons.get(&lesson.id) {
             None => format!(
@@ -136,9 +151,8 @@ mod tests {
                 ("c", Tier::Advanced, 0, 5, Status::Failed),
             ],
         ));
-        let syllabus = course.syllabus().unwrap();
         let mut out = Vec::new();
-        render(&syllabus, &progress, 2, &course, &mut out).unwrap();
+        render(&lessons_to_list(&course).unwrap(), &progress, &course, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("2 of 9 lessons written"), "{text}");
         assert!(text.contains("advanced 0/5"), "{text}");
@@ -153,5 +167,33 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Next: lesson01"), "{text}");
+    }
+
+    #[test]
+    fn a_student_copy_lists_only_its_own_lessons() {
+        let root = tempfile::tempdir().unwrap();
+        for dir in ["lesson01-threads", "lesson05-races"] {
+            let suite = root.path().join("grader/suites").join(dir);
+            std::fs::create_dir_all(&suite).unwrap();
+            std::fs::write(suite.join("suite.toml"), "").unwrap();
+            std::fs::create_dir_all(root.path().join("grader/course").join(dir)).unwrap();
+        }
+        let course = Course::new(root.path());
+        assert!(course.is_student_copy());
+        let mut out = Vec::new();
+        render(
+            &lessons_to_list(&course).unwrap(),
+            &Progress::default(),
+            &course,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("2 lessons in this copy"), "{text}");
+        assert!(
+            !text.contains("not written yet") && !text.contains("of 9"),
+            "{text}"
+        );
+        assert!(text.contains("lesson05"), "{text}");
     }
 }

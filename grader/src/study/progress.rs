@@ -164,6 +164,7 @@ pub(crate) mod tests {
             tests,
             sandbox: Default::default(),
             phases_ms: Default::default(),
+            provenance: Default::default(),
         }
     }
 

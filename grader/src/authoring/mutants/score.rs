@@ -242,6 +242,7 @@ mod tests {
             tests,
             sandbox: Default::default(),
             phases_ms: Default::default(),
+            provenance: Default::default(),
         }
     }
 
