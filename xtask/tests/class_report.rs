@@ -457,6 +457,8 @@ fn the_report_and_similarity_of_30_students_take_little_time() {
                 max_score: number(5),
                 status: grader::classroom::gradebook::RowStatus::Graded,
                 error: String::new(),
+                provenance: Default::default(),
+                roster: Default::default(),
             });
         }
     }

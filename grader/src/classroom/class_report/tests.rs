@@ -11,6 +11,8 @@ fn student(name: &str, tiers: [u32; 3], tests: &[(&str, &str, &str, &str)]) -> S
             max_score: 60,
             status: RowStatus::Graded,
             error: String::new(),
+            provenance: Default::default(),
+            roster: Default::default(),
         },
         tier_max: [20; 3],
         tests: tests
