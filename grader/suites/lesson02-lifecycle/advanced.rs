@@ -444,9 +444,11 @@ fn current_names_the_calling_thread() {
     );
     let (seen_tx, seen) = mpsc::channel();
     let (release, release_rx) = mpsc::channel::<()>();
+    // Held back until spawn returned: this test is about current(), not about when spawn lists.
     let outer = {
+        let through = registry.clone();
         let registry = registry.clone();
-        registry.clone().spawn("outer", move || {
+        spawn_held(&through, "outer", move || {
             let me = registry.current();
             let inner = spawn_held(&registry, "inner", {
                 let registry = registry.clone();

@@ -459,6 +459,17 @@ fn lifecycle_rules_still_hold() {
     }
     expect_eq!(failing.state(), Terminated, "state() after the body panicked");
     expect_eq!(failing.is_alive(), false, "is_alive() after the body panicked");
+    match catch_panic(|| failing.join()) {
+        Ok(again) => expect_eq!(
+            again,
+            Err(LifecycleError::AlreadyJoined),
+            "a second join() after the first join() passed the body's panic on (that join used up the thread)"
+        ),
+        Err(message) => panic!(
+            "a second join() after the first join() passed the body's panic on should return \
+             Err(AlreadyJoined); it panicked with {message:?}"
+        ),
+    }
 }
 
 /// One step of a generated body.
@@ -531,7 +542,7 @@ fn body_script(g: &mut threadlab_harness::generate::Gen) -> BodyScript {
 /// `reference`) and returns what the test saw at every point it controls, as plain text.
 macro_rules! run_body_script {
     ($krate:ident, $script:expr) => {{
-        use $krate::intermediate::{Event, ManagedThread, ThreadState};
+        use $krate::intermediate::{Event, LifecycleError, ManagedThread, ThreadState};
         use $krate::thread::hold;
         let script: &BodyScript = $script;
         let name = |state: ThreadState| match state {
@@ -662,17 +673,21 @@ macro_rules! run_body_script {
             }
         }
         drop(held);
-        let joined = match catch_panic(|| managed.join()) {
+        let join = |managed: &mut ManagedThread<Vec<String>>| match catch_panic(|| managed.join()) {
             Ok(Ok(got)) => format!("Ok({got:?})"),
-            Ok(Err(_)) => "Err(..)".to_owned(),
+            Ok(Err(LifecycleError::AlreadyStarted)) => "Err(AlreadyStarted)".to_owned(),
+            Ok(Err(LifecycleError::NotStarted)) => "Err(NotStarted)".to_owned(),
+            Ok(Err(LifecycleError::AlreadyJoined)) => "Err(AlreadyJoined)".to_owned(),
             Err(message) => format!("panicked with {message:?}"),
         };
+        let joined = join(&mut managed);
         seen.push(format!(
             "join(): {joined}; then {}, alive {}, history [{}]",
             name(managed.state()),
             managed.is_alive(),
             history(&managed)
         ));
+        seen.push(format!("a second join(): {}", join(&mut managed)));
         seen
     }};
 }

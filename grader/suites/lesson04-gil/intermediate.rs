@@ -31,6 +31,10 @@ fn main() {
             "the_holder_gives_way_after_the_interval",
             the_holder_gives_way_after_the_interval,
         ),
+        (
+            "a_holder_past_the_interval_gives_way_when_asked",
+            a_holder_past_the_interval_gives_way_when_asked,
+        ),
         ("two_cpu_threads_take_turns", two_cpu_threads_take_turns),
         (
             "a_longer_interval_means_fewer_switches",
@@ -297,6 +301,52 @@ fn the_holder_gives_way_after_the_interval() {
             expect_eq!(gil.holder(), Some(1), "holder() after switch_point returned true");
             two.join().expect("thread 2 panicked");
             expect_eq!(gil.switch_point(1), false, "switch_point when nobody waits");
+            gil.release(1);
+        }
+    });
+}
+
+/// A holder that ran alone past the interval (nobody asked, so it ran on) gives way at its very next
+/// switch point once a waiter asks: it has held the lock for at least the interval, counted from
+/// when it got the lock, not from when the request came.
+fn a_holder_past_the_interval_gives_way_when_asked() {
+    explore(100, || {
+        for interval in [1, 4] {
+            let alone = 2 * interval + 1;
+            let gil = Arc::new(SwitchingGil::new(interval));
+            gil.acquire(1);
+            for step in 1..=alone {
+                expect_eq!(
+                    gil.switch_point(1),
+                    false,
+                    "switch_point after step {step} of thread 1, alone with the lock (interval \
+                     {interval}: nobody waits, so it runs on)"
+                );
+            }
+            let seen = Arc::default();
+            let two = acquirer(&gil, 2, &seen);
+            expect!(
+                spin_until(|| gil.waiting() == 1),
+                "thread 2 never queued for the lock held by thread 1 (waiting() = {})",
+                gil.waiting()
+            );
+            expect_eq!(gil.drop_requested(), true, "drop_requested() once thread 2 waits");
+            expect_eq!(
+                gil.switch_point(1),
+                true,
+                "switch_point at step {} of thread 1, which had held the lock for {alone} steps, \
+                 past the interval of {interval}, when thread 2 started waiting (true: it has held \
+                 the lock for at least the interval, so it gives way at once, then gets it back)",
+                alone + 1
+            );
+            expect_eq!(
+                *seen.lock().unwrap(),
+                Some((Some(2), 1, true)),
+                "(holder(), waiting(), drop_requested()) seen by thread 2 the moment switch_point(1) \
+                 handed it the lock (interval {interval}): thread 1 queued behind it, asking for a drop"
+            );
+            expect_eq!(gil.holder(), Some(1), "holder() after switch_point returned true");
+            two.join().expect("thread 2 panicked");
             gil.release(1);
         }
     });
