@@ -143,6 +143,8 @@ fn a_log_writer_joined_before_its_sender_is_dropped_fails_fast_with_its_own_mess
             "lines_arrive_in_order_and_close_counts_them",
             "close_keeps_every_line_when_the_process_exits",
             "drop_keeps_every_line_when_the_process_exits",
+            "close_and_drop_flush_the_sink",
+            "create_truncates_an_existing_file",
             "threads_share_one_writer",
             "log_does_not_wait_for_the_write",
             "close_reports_a_failed_write",
