@@ -432,7 +432,8 @@ mod tests {
         // As a lesson's gradebook writes them: already neutralized, quoted where needed.
         let one = book(
             "lesson01",
-            "\"'=SUM(40,2)\",1,0,0,1,30,graded,,,,,'@x,\"'=HYPERLINK(\"\"http://x\"\")\",\n'-2,0,0,0,0,30,graded,,,,,,,\n",
+            "\"'=SUM(40,2)\",1,0,0,1,30,graded,,,,,'@x,\"'=HYPERLINK(\"\"http://x\"\")\",\n\
+             '-2,0,0,0,0,30,graded,,,,,,,\n",
         );
         assert_eq!(one.rows[0].student, "=SUM(40,2)");
         let text = combine(&[one]).unwrap();
