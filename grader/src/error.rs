@@ -58,6 +58,21 @@ pub enum Error {
     BadRoster { path: PathBuf, message: String },
     #[error("--only {name}: no student folder of that name in {class}")]
     UnknownStudent { name: String, class: PathBuf },
+    #[error(
+        "{0} holds no gradebook.csv: give the --out folder of a `cargo xtask grade LESSON --class DIR \
+         --out OUT` run"
+    )]
+    NoGradebook(PathBuf),
+    #[error("{path}: {message}")]
+    BadGradebook { path: PathBuf, message: String },
+    #[error("{first} and {second} are both gradebooks of {lesson}: give each lesson once")]
+    SameLesson {
+        lesson: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("--out {0} is the gradebook of an input: write the combined gradebook to another file")]
+    OutIsInput(PathBuf),
     #[error("submission directory {0} does not exist")]
     MissingSubmission(PathBuf),
     #[error(

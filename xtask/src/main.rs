@@ -12,7 +12,7 @@ use std::process::ExitCode;
 #[command(
     name = "cargo xtask",
     about = "threadlab: a Rust course on threads that grades itself",
-    after_help = "Learners: list, grade, hint, watch, reset, serve. Teachers: export, gradescope, grade --class. \
+    after_help = "Learners: list, grade, hint, watch, reset, serve. Teachers: export, gradescope, grade --class, gradebook. \
                   Course authors: sync, mutants, bench, grade --repeat."
 )]
 struct Cli {
@@ -38,6 +38,8 @@ enum Cmd {
     Export(ExportCmd),
     /// Teachers: write a Gradescope autograder zip for one lesson
     Gradescope(GradescopeCmd),
+    /// Teachers: one gradebook over several lessons, from the --out folders of `grade LESSON --class`
+    Gradebook(GradebookCmd),
     /// Course authors: time the re-grade, the first result line and a batch (median and spread)
     Bench(BenchCmd),
     /// Course authors: grade every cargo-mutants mutant of a lesson's solution, to see how many wrong
@@ -94,6 +96,16 @@ struct GradescopeCmd {
     /// The zip file to write
     #[arg(long, value_name = "FILE.zip")]
     out: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct GradebookCmd {
+    /// The combined gradebook to write (a CSV file)
+    #[arg(long, value_name = "FILE.csv")]
+    out: PathBuf,
+    /// The --out folders of `grade LESSON --class DIR --out OUT`, one per lesson
+    #[arg(value_name = "OUT", required = true)]
+    inputs: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -374,6 +386,7 @@ fn main() -> ExitCode {
             },
         ),
         Cmd::Gradescope(cmd) => classroom::gradescope::command(&course(), &cmd.lesson, &cmd.out),
+        Cmd::Gradebook(cmd) => classroom::combine::command(&cmd.out, &cmd.inputs),
         Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref(), cmd.add),
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
         Cmd::Serve(cmd) => grader::fixtures::serve_command(cmd.port),

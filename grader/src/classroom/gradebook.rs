@@ -101,6 +101,15 @@ fn neutralize(text: &str) -> String {
     }
 }
 
+/// A cell of a gradebook as it was before `csv_field` neutralized it (the `'` it put before a formula's
+/// first character taken off again).
+pub(crate) fn cell_text(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
 fn quote(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -152,11 +161,7 @@ pub fn merge(previous: &str, rows: &[Row]) -> String {
         .filter(|record| record.first().is_some_and(|s| !replaced.contains(s)))
         .map(|mut record| {
             record.resize(width.max(record.len()), String::new());
-            let first = &record[0];
-            let name = match first.strip_prefix('\'') {
-                Some(rest) if rest.starts_with(FORMULA_STARTS) => rest.to_owned(),
-                _ => first.clone(),
-            };
+            let name = cell_text(&record[0]).to_owned();
             // Cells of the old gradebook are already neutralized: only quoted again.
             let cells: Vec<String> = record.iter().map(|c| quote(c)).collect();
             (name, format!("{}\n", cells.join(",")))
