@@ -358,7 +358,16 @@ fn a_class_of_linked_special_and_formula_named_folders_grades_each_student_on_th
     // The next batch replaces them whole: eve's report is gone with her, ada still earns 60.
     let stdout = batch(c, &out);
     assert!(stdout.contains("7 students: 6 graded"), "{stdout}");
-    assert_eq!(listing(&out), ["feedback", "gradebook.csv", "reports"]);
+    assert_eq!(
+        listing(&out),
+        [
+            "feedback",
+            "gradebook.csv",
+            "report.html",
+            "reports",
+            "similarity.csv"
+        ]
+    );
     let reports = listing(&out.join("reports"));
     assert!(!reports.iter().any(|n| n.starts_with("eve")), "{reports:?}");
     assert_eq!(reports.len(), 7, "{reports:?}");

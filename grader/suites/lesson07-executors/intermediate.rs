@@ -165,7 +165,7 @@ fn settle_until(mut done: impl FnMut() -> bool) {
 
 /// `result(wait)` of a task that finishes on its own, asked once `is_done()` says it has finished
 /// (or after [`SETTLE`]): a test about something else then gives the same verdict whether or not
-/// `result()` is woken early by the task starting (`result_times_out_and_can_ask_again` checks that).
+/// `result()` is woken early by the task starting (a held-back test of its own checks that).
 fn outcome<T: Clone>(handle: &TaskHandle<T>, wait: Duration) -> Result<T, TaskError> {
     settle_until(|| handle.is_done());
     handle.result(wait)
@@ -849,7 +849,7 @@ macro_rules! run_executor_case {
             Finish::EachHandle => {
                 gate.open();
                 // Asked once the tasks are done, so the answers do not depend on whether result()
-                // is woken early by a task starting (result_times_out_and_can_ask_again checks that).
+                // is woken early by a task starting (a held-back test of its own checks that).
                 settle_until(|| handles.iter().all(|h| h.is_done()));
                 for (i, handle) in handles.iter().enumerate() {
                     seen.push(format!(
