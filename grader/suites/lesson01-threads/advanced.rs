@@ -121,6 +121,19 @@ fn with_planned_panics<R>(body: impl FnOnce() -> R) -> R {
     }
 }
 
+/// Sets its flag when dropped: held in a thread-local, when the thread that holds it exits.
+struct MarksItsThreadsEnd(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for MarksItsThreadsEnd {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static END_MARK: std::cell::RefCell<Option<MarksItsThreadsEnd>> = const { std::cell::RefCell::new(None) };
+}
+
 fn join_timeout_returns_the_value() {
     assert_send::<TimedHandle<String>>();
     assert_send::<JoinError<String>>();
@@ -137,6 +150,33 @@ fn join_timeout_returns_the_value() {
     expect!(
         took < Duration::from_secs(2),
         "{call} took {took:?}: it must return as soon as the thread is done"
+    );
+
+    // A thread that has ended before join_timeout is called: its value is there already, so the call
+    // returns it at once; waiting first for a wake-up (which came before the call) sleeps to the
+    // deadline. The thread's end is seen by a thread-local dropped when the thread exits, after
+    // whatever it did with the value, so this holds on every run.
+    let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let handle = spawn_timed({
+        let ended = Arc::clone(&ended);
+        move || {
+            END_MARK.with(|mark| *mark.borrow_mut() = Some(MarksItsThreadsEnd(ended)));
+            "early"
+        }
+    });
+    let seen_end = eventually(|| ended.load(std::sync::atomic::Ordering::SeqCst));
+    let call = "join_timeout(3 s) of a thread that had already ended";
+    let (result, took) = join_watched(handle, Duration::from_secs(3), &gate, call);
+    expect!(
+        seen_end && matches!(result, Ok("early")),
+        "{call}: expected Ok(\"early\"), got {}",
+        describe(&result)
+    );
+    expect!(
+        took < Duration::from_secs(2),
+        "{call} took {took:?}: a thread that has ended has its value ready, so join_timeout must return \
+         it at once instead of waiting for a wake-up that came before the call (check for the value \
+         before every wait)"
     );
 
     let answer = spawn_timed(|| 6 * 7).join_timeout(Duration::from_secs(2));

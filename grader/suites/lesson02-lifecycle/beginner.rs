@@ -180,12 +180,14 @@ fn start_runs_the_body_on_its_own_named_thread() {
 /// is to see, on every run.
 fn state_is_running_as_soon_as_start_returns() {
     let (ran_tx, ran) = mpsc::channel();
-    let mut thread = ManagedThread::new("held-back", move || {
-        let _ = ran_tx.send(());
-        5
-    });
-    let seen = {
+    // Made while new threads are held too: a `new` that already starts the OS thread (another
+    // test's bug) must not let the body finish before the state is read, on some runs only.
+    let (mut thread, seen) = {
         let _held = hold::new_threads();
+        let mut thread = ManagedThread::new("held-back", move || {
+            let _ = ran_tx.send(());
+            5
+        });
         let called = Instant::now();
         let started = thread.start();
         let seen = (thread.state(), thread.is_alive());
@@ -196,7 +198,7 @@ fn state_is_running_as_soon_as_start_returns() {
              the new thread",
             called.elapsed()
         );
-        seen
+        (thread, seen)
     }; // the new thread goes on from here
     expect_eq!(
         seen,
