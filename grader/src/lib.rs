@@ -8,6 +8,7 @@
 //! HTTP test server, and [`frontend`] what the CLI's commands print.
 
 pub mod authoring;
+pub mod book;
 pub mod classroom;
 pub mod error;
 pub mod fixtures;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 #[command(
     name = "cargo xtask",
     about = "threadlab: a Rust course on threads that grades itself",
-    after_help = "Learners: list, grade, hint, watch, reset, serve. Teachers: export, gradescope, grade --class, gradebook. \
+    after_help = "Learners: list, grade, hint, watch, reset, serve, book. Teachers: export, gradescope, grade --class, gradebook. \
                   Course authors: sync, mutants, bench, grade --repeat."
 )]
 struct Cli {
@@ -47,6 +47,18 @@ enum Cmd {
     Mutants(MutantsCmd),
     /// Run lesson09's local HTTP test server on 127.0.0.1 until Ctrl-C
     Serve(ServeCmd),
+    /// Build the course as an mdBook site in target/book/ (needs `mdbook` on PATH)
+    Book(BookCmd),
+}
+
+#[derive(clap::Args)]
+struct BookCmd {
+    /// Open the built book in a browser
+    #[arg(long)]
+    open: bool,
+    /// Also check every link of the READMEs and of the built pages; exit 1 on a broken one
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(clap::Args)]
@@ -390,6 +402,7 @@ fn main() -> ExitCode {
         Cmd::Export(cmd) => classroom::export::command(&course(), &cmd.out, cmd.lessons.as_deref(), cmd.add),
         Cmd::Sync(cmd) => frontend::sync_command(&course(), cmd.lesson.as_deref(), cmd.check, cmd.force),
         Cmd::Serve(cmd) => grader::fixtures::serve_command(cmd.port),
+        Cmd::Book(cmd) => grader::book::command(course().root(), cmd.open, cmd.check),
     };
     ExitCode::from(code)
 }
