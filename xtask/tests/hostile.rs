@@ -14,25 +14,6 @@ use std::time::Duration;
 
 const LESSON: &str = "lesson05-races";
 
-/// Grades `dir` with extra environment variables for the grader; returns the JSON report.
-fn grade_with(dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
-    let mut command = xtask(&[
-        "grade",
-        "lesson05",
-        "--format",
-        "json",
-        "--submission",
-        dir.to_str().unwrap(),
-    ]);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "grading failed: {stderr}");
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 /// What a submission with only the lost update scores: the honest part of the cheats below.
 fn honest_lost_update() -> &'static serde_json::Value {
     static REPORT: OnceLock<serde_json::Value> = OnceLock::new();

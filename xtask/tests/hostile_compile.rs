@@ -19,25 +19,6 @@ const LESSON: &str = "lesson05-races";
 /// second, a compile-time loop would otherwise cost the default minute.
 const TIME_LIMIT: &str = "5";
 
-/// Grades `dir` with extra environment variables for the grader; returns the JSON report.
-fn grade_with(dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
-    let mut command = xtask(&[
-        "grade",
-        "lesson05",
-        "--format",
-        "json",
-        "--submission",
-        dir.to_str().unwrap(),
-    ]);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "grading failed: {stderr}");
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 /// A submission of `lesson_dir`'s reference with whole tier files replaced.
 fn with_files(lesson_dir: &str, files: &[(&str, String)]) -> tempfile::TempDir {
     let dir = submission(lesson_dir, &[]);

@@ -68,8 +68,8 @@ pub fn utc_stamp(time: SystemTime) -> String {
 }
 
 /// Days since 1970-01-01 to a (year, month, day) of the proleptic Gregorian calendar (Howard
-/// Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// Hinnant's algorithm). Also the date of the gradebook's `graded_at` (`provenance::rfc3339`).
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -86,6 +86,26 @@ pub fn grade_json(lesson: &str, dir: &Path) -> serde_json::Value {
     ])
 }
 
+/// Grades `dir` as a lesson05 submission with extra environment variables for the grader (the hostile
+/// tests' switches and limits); returns the JSON report.
+pub fn grade_with(dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
+    let mut command = xtask(&[
+        "grade",
+        "lesson05",
+        "--format",
+        "json",
+        "--submission",
+        dir.to_str().unwrap(),
+    ]);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "grading failed: {stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// `(score, status)` of each tier, in report order.
 pub fn tiers(report: &serde_json::Value) -> Vec<(u64, String)> {
     report["tiers"]
