@@ -328,7 +328,18 @@ pub fn grade_class(
         }
     }
     rows.sort_by(|a, b| a.student.cmp(&b.student));
-    let class_report = super::class_report::build(course, lesson, class, &rows, &staging.reports())?;
+    // One student re-graded (`--only`) leaves the class's page as the last whole batch wrote it, so
+    // it is not built (the similarity of a class is its costliest part).
+    let class_report = match &options.only {
+        None => Some(super::class_report::build(
+            course,
+            lesson,
+            class,
+            &rows,
+            &staging.reports(),
+        )?),
+        Some(_) => None,
+    };
     // After an interrupt nothing is published; a publish under way is finished before the exit.
     let _publishing = crate::interrupt::defer();
     let gradebook = match &options.only {
@@ -346,8 +357,7 @@ pub fn grade_class(
         None => csv(&rows),
     };
     staging.publish(out, &gradebook)?;
-    // One student re-graded (`--only`) leaves the class's page as the last whole batch wrote it.
-    if options.only.is_none() {
+    if let Some(class_report) = class_report {
         class_report.publish(out)?;
     }
     Ok(rows)
