@@ -140,3 +140,50 @@ mod tests {
         assert_eq!(within_patience(|| 7), Some(7));
     }
 }
+
+/// A flag that turns true when a thread exits: after everything the thread ran, the learner's code
+/// that handed on its result or its panic included (thread-locals are dropped last). Tests use it to
+/// act only once a thread has really ended, where "the closure returned" would still race with what
+/// the learner's code does next. A `static`, so a plain `fn` (a counter `fn(&str) -> usize`) can
+/// mark its own thread.
+#[derive(Debug)]
+pub struct ThreadEnd {
+    ended: std::sync::atomic::AtomicBool,
+}
+
+impl ThreadEnd {
+    pub const fn new() -> ThreadEnd {
+        ThreadEnd {
+            ended: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Called on the thread to watch: the flag is set when that thread exits.
+    pub fn mark_current_thread(&'static self) {
+        THREAD_END_MARKS.with(|marks| marks.borrow_mut().push(EndMark(self)));
+    }
+
+    /// Whether the marked thread has exited.
+    pub fn has_ended(&self) -> bool {
+        self.ended.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Default for ThreadEnd {
+    fn default() -> ThreadEnd {
+        ThreadEnd::new()
+    }
+}
+
+/// Sets its flag when dropped, which happens when the thread holding it exits.
+struct EndMark(&'static ThreadEnd);
+
+impl Drop for EndMark {
+    fn drop(&mut self) {
+        self.0.ended.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static THREAD_END_MARKS: std::cell::RefCell<Vec<EndMark>> = const { std::cell::RefCell::new(Vec::new()) };
+}

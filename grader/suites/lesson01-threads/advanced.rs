@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-use threadlab_harness::wait::{PATIENCE, eventually, within_patience};
+use threadlab_harness::wait::{PATIENCE, ThreadEnd, eventually, within_patience};
 use threadlab_harness::{catch_panic, expect};
 
 fn main() {
@@ -121,18 +121,8 @@ fn with_planned_panics<R>(body: impl FnOnce() -> R) -> R {
     }
 }
 
-/// Sets its flag when dropped: held in a thread-local, when the thread that holds it exits.
-struct MarksItsThreadsEnd(Arc<std::sync::atomic::AtomicBool>);
-
-impl Drop for MarksItsThreadsEnd {
-    fn drop(&mut self) {
-        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-thread_local! {
-    static END_MARK: std::cell::RefCell<Option<MarksItsThreadsEnd>> = const { std::cell::RefCell::new(None) };
-}
+/// The thread of join_timeout_returns_the_value's early case (each test is a process of its own).
+static EARLY_THREAD: ThreadEnd = ThreadEnd::new();
 
 fn join_timeout_returns_the_value() {
     assert_send::<TimedHandle<String>>();
@@ -156,15 +146,11 @@ fn join_timeout_returns_the_value() {
     // returns it at once; waiting first for a wake-up (which came before the call) sleeps to the
     // deadline. The thread's end is seen by a thread-local dropped when the thread exits, after
     // whatever it did with the value, so this holds on every run.
-    let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let handle = spawn_timed({
-        let ended = Arc::clone(&ended);
-        move || {
-            END_MARK.with(|mark| *mark.borrow_mut() = Some(MarksItsThreadsEnd(ended)));
-            "early"
-        }
+    let handle = spawn_timed(|| {
+        EARLY_THREAD.mark_current_thread();
+        "early"
     });
-    let seen_end = eventually(|| ended.load(std::sync::atomic::Ordering::SeqCst));
+    let seen_end = eventually(|| EARLY_THREAD.has_ended());
     let call = "join_timeout(3 s) of a thread that had already ended";
     let (result, took) = join_watched(handle, Duration::from_secs(3), &gate, call);
     expect!(

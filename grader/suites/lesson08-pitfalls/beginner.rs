@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::ThreadId;
 use std::time::Duration;
+use threadlab_harness::wait::ThreadEnd;
 use threadlab_harness::{count_spawns, expect, expect_eq, explore};
 
 fn main() {
@@ -157,21 +158,8 @@ fn count_with_totals_pages_that_do_not_panic() {
 /// Pages whose counter has returned (the slow last page included).
 static FINISHED: AtomicUsize = AtomicUsize::new(0);
 
-/// Set when the thread that counted page 3 has ended (its thread-local is dropped at the thread's
-/// exit, after whatever the thread did with the panic).
-static PAGE_3_THREAD_ENDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-struct MarksItsThreadsEnd;
-
-impl Drop for MarksItsThreadsEnd {
-    fn drop(&mut self) {
-        PAGE_3_THREAD_ENDED.store(true, Ordering::SeqCst);
-    }
-}
-
-thread_local! {
-    static END_MARK: std::cell::RefCell<Option<MarksItsThreadsEnd>> = const { std::cell::RefCell::new(None) };
-}
+/// The thread that counted page 3.
+static PAGE_3_THREAD: ThreadEnd = ThreadEnd::new();
 
 /// Page `k` says "page k"; pages 1 and 3 panic with a formatted (String) message, the last page is
 /// slow: it returns 300 ms after it starts, long after the panics. Page 1 panics only once page 3's
@@ -180,11 +168,11 @@ thread_local! {
 fn panics_on_odd_pages(page: &str) -> usize {
     let number: usize = page[5..].parse().unwrap();
     if number == 3 {
-        END_MARK.with(|mark| *mark.borrow_mut() = Some(MarksItsThreadsEnd));
+        PAGE_3_THREAD.mark_current_thread();
     }
     if number == 1 {
         let deadline = std::time::Instant::now() + Duration::from_secs(2);
-        while !PAGE_3_THREAD_ENDED.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+        while !PAGE_3_THREAD.has_ended() && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
