@@ -13,8 +13,8 @@
 //! cargo run -p lesson07 --example backpressure -- --unbounded
 //! ```
 
-use crossbeam_channel::{bounded, unbounded};
-use std::thread;
+use lesson07::channel::{bounded, unbounded};
+use lesson07::thread;
 use std::time::{Duration, Instant};
 
 const TASKS: u32 = 12;

@@ -13,8 +13,8 @@
 //! cargo run -p lesson07 --example pool_overhead --release -- TASKS WORKERS
 //! ```
 
-use crossbeam_channel::{bounded, unbounded};
-use std::thread;
+use lesson07::channel::{bounded, unbounded};
+use lesson07::thread;
 use std::time::{Duration, Instant};
 
 type Task = Box<dyn FnOnce() -> u64 + Send>;

@@ -6,12 +6,13 @@
 //! (values and panics alike), and `shutdown(wait)`.
 //!
 //! The README's sections "Backpressure: a bounded queue", "Shutting down: the sentinel, in Rust" and
-//! "Catching a panic on the worker" cover what you need. crossbeam-channel's `bounded` is the tool.
+//! "Catching a panic on the worker" cover what you need. `crate::channel::bounded` (crossbeam-channel's
+//! `bounded`) is the tool.
 
 use std::fmt;
 use std::marker::PhantomData;
 
-// TODO: import what you need (crossbeam_channel, std::sync, std::thread, std::panic)
+// TODO: import what you need (crate::channel, crate::sync, crate::thread, std::panic)
 
 /// A task's number: the first submitted task gets 0, the next 1, and so on.
 pub type TaskId = u64;

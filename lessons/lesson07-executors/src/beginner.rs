@@ -5,7 +5,7 @@
 //!
 //! The README's sections "A bounded map" and "Keeping the input order" cover what you need.
 
-// TODO: import what you need from std::sync and std::thread
+// TODO: import what you need from crate::sync and crate::thread
 
 /// Calls `f` on every item and returns the results in the order of `items` (not in the order the
 /// calls finish).

@@ -11,7 +11,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-// TODO: import what you need (std::sync, std::thread, crossbeam_channel, std::panic)
+// TODO: import what you need (crate::sync, crate::thread, crate::channel, std::panic)
 
 /// Why [`TaskHandle::result`] gave no value.
 #[derive(Debug, Clone, PartialEq, Eq)]

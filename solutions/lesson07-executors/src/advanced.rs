@@ -3,17 +3,18 @@
 //! (values and panics alike), and `shutdown(wait)`.
 //!
 //! The README's sections "Backpressure: a bounded queue", "Shutting down: the sentinel, in Rust" and
-//! "Catching a panic on the worker" cover what you need. crossbeam-channel's `bounded` is the tool.
+//! "Catching a panic on the worker" cover what you need. `crate::channel::bounded` (crossbeam-channel's
+//! `bounded`) is the tool.
 
 use std::fmt;
 use std::marker::PhantomData;
 
-// BEGIN SOLUTION (comment): import what you need (crossbeam_channel, std::sync, std::thread, std::panic)
-use crossbeam_channel::Sender;
+// BEGIN SOLUTION (comment): import what you need (crate::channel, crate::sync, crate::thread, std::panic)
+use crate::channel::Sender;
+use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::{Arc, Condvar, Mutex};
+use crate::thread::{self, JoinHandle};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
 // END SOLUTION
 
 /// A task's number: the first submitted task gets 0, the next 1, and so on.
@@ -73,7 +74,7 @@ impl<T: Send + 'static> WorkerPool<T> {
     /// task.
     pub fn new(workers: usize, queue_size: usize) -> WorkerPool<T> {
         // BEGIN SOLUTION: a bounded channel, and workers that run tasks until it closes, catching panics
-        let (queue, tasks) = crossbeam_channel::bounded::<(TaskId, Task<T>)>(queue_size);
+        let (queue, tasks) = crate::channel::bounded::<(TaskId, Task<T>)>(queue_size);
         let results = Arc::new(Results {
             done: Mutex::new(Finished {
                 count: 0,

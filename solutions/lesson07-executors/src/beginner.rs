@@ -2,9 +2,9 @@
 //!
 //! The README's sections "A bounded map" and "Keeping the input order" cover what you need.
 
-// BEGIN SOLUTION (comment): import what you need from std::sync and std::thread
-use std::sync::Mutex;
-use std::thread;
+// BEGIN SOLUTION (comment): import what you need from crate::sync and crate::thread
+use crate::sync::Mutex;
+use crate::thread;
 // END SOLUTION
 
 /// Calls `f` on every item and returns the results in the order of `items` (not in the order the

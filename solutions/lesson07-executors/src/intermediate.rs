@@ -8,11 +8,11 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-// BEGIN SOLUTION (comment): import what you need (std::sync, std::thread, crossbeam_channel, std::panic)
-use crossbeam_channel::{Receiver, Sender};
+// BEGIN SOLUTION (comment): import what you need (crate::sync, crate::thread, crate::channel, std::panic)
+use crate::channel::{Receiver, Sender};
+use crate::sync::{Arc, Condvar, Mutex};
+use crate::thread::{self, JoinHandle};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
 use std::time::Instant;
 // END SOLUTION
 
@@ -96,7 +96,7 @@ impl Executor {
     /// `max_workers` tasks ever run at the same time, and a panicking task never ends its worker.
     pub fn new(max_workers: usize) -> Executor {
         // BEGIN SOLUTION: start the workers; each takes jobs from one shared queue until it is closed
-        let (queue, jobs) = crossbeam_channel::unbounded::<Job>();
+        let (queue, jobs) = crate::channel::unbounded::<Job>();
         let workers = (0..max_workers.max(1))
             .map(|_| {
                 let jobs: Receiver<Job> = jobs.clone();
@@ -252,7 +252,7 @@ impl<T> fmt::Debug for TaskHandle<T> {
 /// Python's `concurrent.futures.as_completed`.
 pub fn as_completed<T>(handles: Vec<TaskHandle<T>>) -> AsCompleted<T> {
     // BEGIN SOLUTION: have each task report to one channel when it finishes; hand out handles in that order
-    let (done, order) = crossbeam_channel::unbounded();
+    let (done, order) = crate::channel::unbounded();
     for (index, handle) in handles.iter().enumerate() {
         let mut slot = handle.shared.state.lock().unwrap();
         if matches!(slot.state, State::Finished(_)) {

@@ -6,8 +6,8 @@
 //! The README's sections "A bounded map" and "Keeping the input order" cover what you need.
 
 use std::panic;
-use std::sync::Mutex;
-use std::thread;
+use crate::sync::Mutex;
+use crate::thread;
 
 /// Calls `f` on every item and returns the results in the order of `items` (not in the order the
 /// calls finish).

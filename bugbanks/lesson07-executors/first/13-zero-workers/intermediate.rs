@@ -11,10 +11,10 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, unbounded};
+use crate::channel::{Receiver, Sender, unbounded};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex};
+use crate::thread::{self, JoinHandle};
 
 /// Why [`TaskHandle::result`] gave no value.
 #[derive(Debug, Clone, PartialEq, Eq)]

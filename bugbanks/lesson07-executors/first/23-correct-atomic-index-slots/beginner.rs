@@ -5,9 +5,9 @@
 //!
 //! The README's sections "A bounded map" and "Keeping the input order" cover what you need.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
+use crate::sync::Mutex;
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::thread;
 
 /// Calls `f` on every item and returns the results in the order of `items` (not in the order the
 /// calls finish).

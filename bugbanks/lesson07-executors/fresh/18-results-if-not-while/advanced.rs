@@ -9,11 +9,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crossbeam_channel::{Sender, bounded};
+use crate::channel::{Sender, bounded};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
+use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::{Arc, Condvar, Mutex};
+use crate::thread::{self, JoinHandle};
 
 /// A task's number: the first submitted task gets 0, the next 1, and so on.
 pub type TaskId = u64;

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
+use crate::thread::{self, JoinHandle};
 use std::time::Instant;
 
 /// Why [`TaskHandle::result`] gave no value.

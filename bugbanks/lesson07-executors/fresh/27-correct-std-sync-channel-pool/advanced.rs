@@ -10,10 +10,10 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use crate::sync::{Arc, Mutex};
+use crate::thread::{self, JoinHandle};
 
 /// A task's number: the first submitted task gets 0, the next 1, and so on.
 pub type TaskId = u64;
