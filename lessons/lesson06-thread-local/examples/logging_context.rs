@@ -4,9 +4,9 @@
 //!
 //! Run with `cargo run -p lesson06 --example logging_context`.
 
+use lesson06::thread::{self, thread_local};
 use std::cell::RefCell;
 use std::panic;
-use std::thread;
 
 thread_local! {
     static REQUEST: RefCell<Option<String>> = const { RefCell::new(None) };

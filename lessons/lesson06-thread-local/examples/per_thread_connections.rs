@@ -3,9 +3,9 @@
 //!
 //! Run with `cargo run -p lesson06 --example per_thread_connections`.
 
+use lesson06::sync::atomic::{AtomicUsize, Ordering};
+use lesson06::thread::{self, thread_local};
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 use std::time::Duration;
 
 static OPENED: AtomicUsize = AtomicUsize::new(0);

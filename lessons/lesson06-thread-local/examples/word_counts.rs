@@ -3,10 +3,10 @@
 //!
 //! Run with `cargo run -p lesson06 --example word_counts`.
 
+use lesson06::sync::mpsc::{self, Sender};
+use lesson06::thread::{self, thread_local};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::mpsc::{self, Sender};
-use std::thread;
 
 const TEXT: &str = "the quick brown fox jumps over the lazy dog the dog sleeps and the fox runs";
 

@@ -7,8 +7,8 @@
 //!
 //! The README's section "Per-thread values you can collect" covers what you need.
 
+use crate::thread::{self, ThreadId};
 use std::fmt;
-use std::thread::{self, ThreadId};
 
 // TODO: import what you need
 
@@ -20,7 +20,7 @@ pub struct PerThread<T> {
     // TODO: choose the fields (the factory, and every thread's value)
     // A placeholder that lets this file compile (and gives PerThread the Send + Sync of a
     // Mutex<T>); replace it with your fields.
-    _values: std::marker::PhantomData<std::sync::Mutex<T>>,
+    _values: std::marker::PhantomData<crate::sync::Mutex<T>>,
 }
 
 impl<T: Send> PerThread<T> {

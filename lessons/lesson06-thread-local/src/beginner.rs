@@ -6,9 +6,9 @@
 //! The README's sections "`thread_local!`: one value per thread" and "A new thread starts from
 //! scratch" cover what you need.
 
-use std::thread;
+use crate::thread;
 
-// TODO: declare the per-thread counter with thread_local! (and import what it needs)
+// TODO: declare the per-thread counter with crate::thread::thread_local! (and import what it needs)
 
 /// Adds one to the calling thread's counter and returns the new count.
 ///

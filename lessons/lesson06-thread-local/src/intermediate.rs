@@ -7,9 +7,9 @@
 //! The README's sections "A context for log lines", "Restoring on every exit" and "Carrying the
 //! context into a new thread" cover what you need.
 
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 
-// TODO: declare the thread-local that holds the current request id, and a guard type if you use one
+// TODO: declare the thread-local (crate::thread::thread_local!) that holds the current request id, and a guard type if you use one
 
 /// Runs `f` with `id` as the calling thread's request id and returns what `f` returns.
 ///

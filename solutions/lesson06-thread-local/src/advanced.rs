@@ -4,12 +4,12 @@
 //!
 //! The README's section "Per-thread values you can collect" covers what you need.
 
+use crate::thread::{self, ThreadId};
 use std::fmt;
-use std::thread::{self, ThreadId};
 
 // BEGIN SOLUTION (comment): import what you need
+use crate::sync::{Arc, Mutex, TryLockError};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, TryLockError};
 // END SOLUTION
 
 /// One `T` per thread, made by a factory the first time a thread asks for it.
@@ -25,7 +25,7 @@ pub struct PerThread<T> {
     // STARTER
     // // A placeholder that lets this file compile (and gives PerThread the Send + Sync of a
     // // Mutex<T>); replace it with your fields.
-    // _values: std::marker::PhantomData<std::sync::Mutex<T>>,
+    // _values: std::marker::PhantomData<crate::sync::Mutex<T>>,
     // END SOLUTION
 }
 
@@ -92,7 +92,7 @@ impl<T: Send> PerThread<T> {
     }
 
     // BEGIN SOLUTION (comment): add helpers if you want
-    fn lock_values(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Arc<Mutex<T>>>> {
+    fn lock_values(&self) -> crate::sync::MutexGuard<'_, HashMap<ThreadId, Arc<Mutex<T>>>> {
         self.values.lock().unwrap_or_else(|e| e.into_inner())
     }
     // END SOLUTION

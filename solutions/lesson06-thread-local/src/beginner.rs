@@ -3,9 +3,10 @@
 //! The README's sections "`thread_local!`: one value per thread" and "A new thread starts from
 //! scratch" cover what you need.
 
-use std::thread;
+use crate::thread;
 
-// BEGIN SOLUTION (comment): declare the per-thread counter with thread_local! (and import what it needs)
+// BEGIN SOLUTION (comment): declare the per-thread counter with crate::thread::thread_local! (and import what it needs)
+use crate::thread::thread_local;
 use std::cell::Cell;
 
 thread_local! {

@@ -4,9 +4,10 @@
 //! The README's sections "A context for log lines", "Restoring on every exit" and "Carrying the
 //! context into a new thread" cover what you need.
 
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 
-// BEGIN SOLUTION (comment): declare the thread-local that holds the current request id, and a guard type if you use one
+// BEGIN SOLUTION (comment): declare the thread-local (crate::thread::thread_local!) that holds the current request id, and a guard type if you use one
+use crate::thread::thread_local;
 use std::cell::RefCell;
 
 thread_local! {

@@ -7,9 +7,9 @@
 //! scratch" cover what you need.
 
 use std::cell::Cell;
-use std::thread;
+use crate::thread;
 
-thread_local! {
+crate::thread::thread_local! {
     /// This thread's count; every thread starts at 0.
     static COUNT: Cell<u64> = const { Cell::new(0) };
 }

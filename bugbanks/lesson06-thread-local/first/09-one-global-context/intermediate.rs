@@ -7,8 +7,8 @@
 //! The README's sections "A context for log lines", "Restoring on every exit" and "Carrying the
 //! context into a new thread" cover what you need.
 
-use std::sync::{Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
+use crate::sync::{Mutex, PoisonError};
+use crate::thread::{self, JoinHandle};
 
 /// The id of the request being handled right now, if any.
 static REQUEST_ID: Mutex<Option<String>> = Mutex::new(None);

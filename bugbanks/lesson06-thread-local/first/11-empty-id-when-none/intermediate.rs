@@ -8,9 +8,9 @@
 //! context into a new thread" cover what you need.
 
 use std::cell::RefCell;
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 
-thread_local! {
+crate::thread::thread_local! {
     /// The id of the request this thread is handling right now, if any.
     static REQUEST_ID: RefCell<Option<String>> = const { RefCell::new(None) };
 }

@@ -8,10 +8,10 @@
 //! The README's section "Per-thread values you can collect" covers what you need.
 
 use std::fmt;
-use std::thread::{self, ThreadId};
+use crate::thread::{self, ThreadId};
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use crate::sync::{Mutex, PoisonError};
 
 /// One `T` per thread, made by a factory the first time a thread asks for it.
 ///

@@ -8,10 +8,10 @@
 //! The README's section "Per-thread values you can collect" covers what you need.
 
 use std::fmt;
-use std::thread::{self, ThreadId};
+use crate::thread::{self, ThreadId};
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use crate::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 /// One thread's value. Only its own thread ever locks it, so the lock is never contended.
 type Slot<T> = Arc<Mutex<T>>;

@@ -7,8 +7,8 @@
 //! scratch" cover what you need.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
-use std::thread::{self, ThreadId};
+use crate::sync::{LazyLock, Mutex, PoisonError};
+use crate::thread::{self, ThreadId};
 
 /// Every thread's count, keyed by its `ThreadId` (never reused within a process, so a new thread
 /// always starts from a missing entry, that is from 0). A thread only ever touches its own entry.

@@ -4,8 +4,8 @@
 //! The README's sections "`thread_local!`: one value per thread" and "A new thread starts from
 //! scratch" cover what you need.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread;
+use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::thread;
 
 // One counter, bumped atomically so no increments get lost between threads.
 static COUNTER: AtomicU64 = AtomicU64::new(0);

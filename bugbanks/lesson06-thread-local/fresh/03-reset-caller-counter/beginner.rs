@@ -5,9 +5,9 @@
 //! scratch" cover what you need.
 
 use std::cell::Cell;
-use std::thread;
+use crate::thread;
 
-thread_local! {
+crate::thread::thread_local! {
     static COUNT: Cell<u64> = const { Cell::new(0) };
 }
 

@@ -5,11 +5,11 @@
 //! scratch" cover what you need.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::thread;
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::Mutex;
+use crate::thread;
 
-thread_local! {
+crate::thread::thread_local! {
     static COUNT: Cell<u64> = const { Cell::new(0) };
 }
 

@@ -5,10 +5,10 @@
 //! scratch" cover what you need.
 
 use std::cell::Cell;
-use std::sync::mpsc;
-use std::thread;
+use crate::sync::mpsc;
+use crate::thread;
 
-thread_local! {
+crate::thread::thread_local! {
     static COUNT: Cell<u64> = const { Cell::new(0) };
 }
 

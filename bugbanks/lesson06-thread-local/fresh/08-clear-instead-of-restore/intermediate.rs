@@ -6,9 +6,9 @@
 //! context into a new thread" cover what you need.
 
 use std::cell::RefCell;
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 
-thread_local! {
+crate::thread::thread_local! {
     static REQUEST: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 

@@ -5,8 +5,8 @@
 //! The README's sections "A context for log lines", "Restoring on every exit" and "Carrying the
 //! context into a new thread" cover what you need.
 
-use std::sync::{Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
+use crate::sync::{Mutex, PoisonError};
+use crate::thread::{self, JoinHandle};
 
 // The current request id. Behind a Mutex so that any thread can read and set it safely.
 static REQUEST: Mutex<Option<String>> = Mutex::new(None);

@@ -6,9 +6,9 @@
 //! context into a new thread" cover what you need.
 
 use std::cell::RefCell;
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 
-thread_local! {
+crate::thread::thread_local! {
     // every request running on this thread, outermost first
     static REQUESTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }

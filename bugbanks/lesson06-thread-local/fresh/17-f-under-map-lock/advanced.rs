@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
-use std::thread::{self, ThreadId};
+use crate::sync::{Mutex, PoisonError};
+use crate::thread::{self, ThreadId};
 
 /// One `T` per thread, made by a factory the first time a thread asks for it.
 pub struct PerThread<T> {

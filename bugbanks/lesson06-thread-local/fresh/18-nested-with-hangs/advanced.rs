@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError, TryLockError};
-use std::thread::{self, ThreadId};
+use crate::sync::{Arc, Mutex, PoisonError, TryLockError};
+use crate::thread::{self, ThreadId};
 
 /// A thread's value: empty until the factory has run on that thread.
 type Slot<T> = Arc<Mutex<Option<T>>>;

@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError, RwLock, TryLockError};
-use std::thread::{self, ThreadId};
+use crate::sync::{Arc, Mutex, PoisonError, RwLock, TryLockError};
+use crate::thread::{self, ThreadId};
 
 /// One `T` per thread, made by a factory the first time a thread asks for it.
 ///
