@@ -84,6 +84,13 @@ const RECORDER_FUNCTIONS: &[&str] = &[
     "threadlab_trace::log::snapshot",
 ];
 
+/// Whether a checker run is on (the facade is hybrid: checked inside `explore`, `std` outside). Code
+/// that asked could be right only while it is watched.
+const CHECKER_MODE_FUNCTIONS: &[&str] = &["threadlab_trace::active", "threadlab_trace::Active::enter"];
+
+const CHECKER_MODE_WHY: &str = "whether the checker is watching is the grader's business: the same code \
+                                must be right on real threads and under the checker";
+
 const RECORDER_WHY: &str = "the checker's log is the grader's record of your threads, not a place for \
                             your code's state: keep shared state behind `crate::sync`, where the \
                             checker sees every operation";
@@ -129,6 +136,11 @@ pub fn clippy_toml(suite: &Suite, tier: Tier, lesson: &str) -> String {
             );
             macros.extend(STD_SYNC_AND_THREAD_MACROS.iter().map(|p| ((*p).to_owned(), why)));
             functions.extend(RECORDER_FUNCTIONS.iter().map(|p| ((*p).to_owned(), RECORDER_WHY)));
+            functions.extend(
+                CHECKER_MODE_FUNCTIONS
+                    .iter()
+                    .map(|p| ((*p).to_owned(), CHECKER_MODE_WHY)),
+            );
         }
         types.extend(rule.types.iter().map(|p| (p.clone(), rule.why.as_str())));
         functions.extend(rule.functions.iter().map(|p| (p.clone(), rule.why.as_str())));
@@ -199,6 +211,9 @@ mod tests {
         assert!(paths(&intermediate, "disallowed-methods").contains(&"std::thread::spawn".to_owned()));
         assert!(
             paths(&intermediate, "disallowed-methods").contains(&"threadlab_trace::log::pending".to_owned()),
+        );
+        assert!(
+            paths(&intermediate, "disallowed-methods").contains(&"threadlab_trace::active".to_owned()),
             "the checker's log is no place for state"
         );
         assert!(
