@@ -1,0 +1,149 @@
+//! What a class's tier files are compared against besides each other: the code every student was
+//! given (the tier's starter, the lesson README's code blocks and its examples), and the solutions the
+//! course's own authors wrote independently of each other (the reference and the two blind bug banks,
+//! each written from the README alone). Code two of those authors wrote alike is what anyone writes
+//! for this exercise, so it is no evidence of copying; code common in the class only may be: a
+//! class that copied one leaked solution shares all of it.
+
+use super::{K, tokens, winnow};
+use crate::course::{Course, Lesson};
+use crate::tier::Tier;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+/// Independent authors who must have written a k-gram for it to count as what anyone writes: one
+/// would make a copy of the reference invisible, since the reference is one of them.
+pub const AUTHORS_ALIKE: usize = 2;
+
+/// One tier's material.
+#[derive(Debug, Clone, Default)]
+pub struct Material {
+    /// Texts every student had: the generated starter, the README's code blocks, the examples.
+    pub given: Vec<String>,
+    /// `(author, text)`: files written independently by different authors (one author's files
+    /// count together, however many there are).
+    pub independent: Vec<(String, String)>,
+}
+
+impl Material {
+    /// The k-gram hashes no fingerprint of a student's file may be: every one of the given texts,
+    /// and those at least [`AUTHORS_ALIKE`] independent authors wrote. Texts that do not lex add
+    /// nothing.
+    pub fn excluded(&self) -> HashSet<u64> {
+        let mut excluded: HashSet<u64> = self.given.iter().flat_map(|t| hashes(t)).collect();
+        let mut authors: HashMap<u64, BTreeSet<&str>> = HashMap::new();
+        for (author, text) in &self.independent {
+            for hash in hashes(text) {
+                authors.entry(hash).or_default().insert(author);
+            }
+        }
+        excluded.extend(
+            authors
+                .into_iter()
+                .filter(|(_, by)| by.len() >= AUTHORS_ALIKE)
+                .map(|(hash, _)| hash),
+        );
+        excluded
+    }
+
+    /// How many independent authors it holds.
+    pub fn authors(&self) -> usize {
+        self.independent
+            .iter()
+            .map(|(a, _)| a.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+}
+
+/// Every k-gram hash of `text` (none when it does not lex).
+fn hashes(text: &str) -> Vec<u64> {
+    tokens::normalise(text)
+        .map(|tokens| winnow::kgram_hashes(&tokens, K))
+        .unwrap_or_default()
+}
+
+/// The fenced code blocks of a Markdown text (whatever their language: a shell command shares no
+/// k-gram with Rust code, so it costs nothing to keep).
+pub fn code_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut open: Option<String> = None;
+    for line in markdown.lines() {
+        let fence = line.trim_start().starts_with("```");
+        match (&mut open, fence) {
+            (None, true) => open = Some(String::new()),
+            (Some(block), true) => {
+                blocks.push(std::mem::take(block));
+                open = None;
+            }
+            (Some(block), false) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, false) => {}
+        }
+    }
+    blocks
+}
+
+/// The material of each tier of `lesson`, from the course: `starters` (each tier's generated
+/// starter), `lessons/<lesson>/README.md` and `examples/*.rs`, `solutions/<lesson>/src` and
+/// `bugbanks/<lesson>/{first,fresh}/*/`. A student copy has no solutions or bug banks: its material
+/// is only what was given.
+pub fn of_course(
+    course: &Course,
+    lesson: &Lesson,
+    starters: &BTreeMap<Tier, String>,
+) -> BTreeMap<Tier, Material> {
+    let lesson_dir = course.lesson_dir(lesson);
+    let mut given: Vec<String> = std::fs::read_to_string(lesson_dir.join("README.md"))
+        .map(|readme| code_blocks(&readme))
+        .unwrap_or_default();
+    given.extend(
+        rust_files(&lesson_dir.join("examples"))
+            .into_iter()
+            .map(|(_, t)| t),
+    );
+    let reference = course.root().join("solutions").join(&lesson.dir_name).join("src");
+    let banks = course.root().join("bugbanks").join(&lesson.dir_name);
+    Tier::ALL
+        .into_iter()
+        .map(|tier| {
+            let mut material = Material {
+                given: given.clone(),
+                independent: Vec::new(),
+            };
+            material.given.extend(starters.get(&tier).cloned());
+            if let Ok(text) = std::fs::read_to_string(reference.join(tier.file_name())) {
+                material.independent.push(("reference".to_owned(), text));
+            }
+            for bank in ["first", "fresh"] {
+                let Ok(entries) = std::fs::read_dir(banks.join(bank)) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    if let Ok(text) = std::fs::read_to_string(entry.path().join(tier.file_name())) {
+                        material.independent.push((bank.to_owned(), text));
+                    }
+                }
+            }
+            (tier, material)
+        })
+        .collect()
+}
+
+/// The `.rs` files directly in `dir`, by name.
+fn rust_files(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .filter_map(|e| {
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            Some((e.file_name().to_string_lossy().into_owned(), text))
+        })
+        .collect();
+    files.sort();
+    files
+}
