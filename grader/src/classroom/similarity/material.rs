@@ -147,3 +147,48 @@ fn rust_files(dir: &Path) -> Vec<(String, String)> {
     files.sort();
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A function long enough to hold many k-grams, its names and literals varied by `n` (which
+    /// the normalisation abstracts away, so every variant has the same k-grams).
+    fn code(n: u32) -> String {
+        format!(
+            "pub fn total_{n}(items: &[u64]) -> u64 {{ let mut sum = {n}; for item in items {{ \
+             if *item > {n} {{ sum += item * 2; }} else {{ sum -= 1; }} }} sum }}"
+        )
+    }
+
+    #[test]
+    fn code_two_authors_wrote_is_left_out_and_one_authors_many_files_are_one() {
+        let one_author = Material {
+            given: Vec::new(),
+            independent: vec![("first".into(), code(1)), ("first".into(), code(2))],
+        };
+        assert!(one_author.excluded().is_empty(), "one author twice is one author");
+        assert_eq!(one_author.authors(), 1);
+        let two_authors = Material {
+            given: Vec::new(),
+            independent: vec![("first".into(), code(1)), ("fresh".into(), code(2))],
+        };
+        assert!(!two_authors.excluded().is_empty());
+        assert_eq!(two_authors.excluded(), hashes(&code(3)).into_iter().collect());
+    }
+
+    #[test]
+    fn given_code_is_every_fenced_block_of_the_readme() {
+        let readme = "# Lesson\n\nText `inline` code.\n\n```rust\nlet a = 1;\n```\n\nMore.\n\n\
+                      ```\ncargo xtask grade lesson01\n```\n";
+        assert_eq!(
+            code_blocks(readme),
+            ["let a = 1;\n", "cargo xtask grade lesson01\n"]
+        );
+        let given = Material {
+            given: vec![code(7)],
+            independent: Vec::new(),
+        };
+        assert_eq!(given.excluded(), hashes(&code(8)).into_iter().collect());
+    }
+}
