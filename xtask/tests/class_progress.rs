@@ -20,7 +20,7 @@ fn bar(screen: &str) -> String {
         .to_owned()
 }
 
-/// The text after `label` up to the next comma or double space: `3s` in `…, ETA 3s  ada 20/20`.
+/// The text after `label` up to the next comma or space: `00:00:03` in `…, ETA 00:00:03  ada 0/60`.
 fn field<'a>(line: &'a str, label: &str) -> &'a str {
     let start = line
         .find(label)

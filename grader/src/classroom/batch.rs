@@ -21,7 +21,7 @@ use crate::report::feedback::{self, Feedback, render_without_report};
 use crate::report::{Report, json};
 use crate::stage::Subject;
 use crate::tier::Tier;
-use indicatif::{HumanDuration, ProgressBar, ProgressState, ProgressStyle};
+use indicatif::{FormattedDuration, ProgressBar, ProgressState, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -89,9 +89,10 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path, options:
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(total as u64);
         // The time spent is shown beside the estimate: a student who hangs uses up their tests'
-        // timeouts, and a teacher sees the batch is alive while it waits.
+        // timeouts, and a teacher sees the batch is alive while it waits. Both to the second
+        // (`00:01:35`): a human "2m" would stand still for a minute.
         let style = ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} students, {elapsed} elapsed, ETA {class_eta}  {msg}",
+            "{bar:30} {pos}/{len} students, {elapsed_precise} elapsed, ETA {class_eta}  {msg}",
         )
         .expect("a valid template")
         .with_key("class_eta", class_eta);
@@ -186,8 +187,8 @@ fn class_eta(state: &ProgressState, w: &mut dyn std::fmt::Write) {
         0 => w.write_str("…"),
         _ => write!(
             w,
-            "{:#}",
-            HumanDuration(state.elapsed().mul_f64(left as f64 / done as f64))
+            "{}",
+            FormattedDuration(state.elapsed().mul_f64(left as f64 / done as f64))
         ),
     };
 }
