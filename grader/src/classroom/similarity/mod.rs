@@ -12,6 +12,10 @@
 //! Code common in the class is not taken out for being common: a class that copied one leaked
 //! solution shares every line of it, and each pair of them is flagged (an earlier rule dropped
 //! whatever more than half the class shared, and so scored 30 copies of one file at nothing).
+//! The price: where the reference is what the banks' authors wrote too, a copy of it is no evidence.
+//! Of its 27 tier files, 22 keep at least [`MIN_SHARED`] fingerprints beyond the material (13 to
+//! 216), so a class copying it is flagged; lesson01's and lesson05's `beginner.rs`, lesson06's (4
+//! left) and lesson08's `intermediate.rs` and `advanced.rs` (short repairs) keep too few.
 //! A pair's similarity is the Dice
 //! coefficient of the two fingerprint sets (2·shared / (|a| + |b|)): 1 for the same code however it is
 //! renamed and re-laid-out, near 0 for independent work. Unlike the share of the smaller file, it does
