@@ -178,6 +178,30 @@ mod tests {
     }
 
     #[test]
+    fn a_course_without_solutions_or_banks_has_only_the_given_code() {
+        // As a student copy is: the lesson's README and examples, no reference, no bug banks.
+        let dir = tempfile::tempdir().unwrap();
+        let course = Course::new(dir.path());
+        let lesson = Lesson::from_dir_name("lesson01-threads").unwrap();
+        let lesson_dir = course.lesson_dir(&lesson);
+        std::fs::create_dir_all(lesson_dir.join("examples")).unwrap();
+        std::fs::write(lesson_dir.join("README.md"), "```rust\nlet a = 1;\n```\n").unwrap();
+        std::fs::write(lesson_dir.join("examples/demo.rs"), "fn main() {}\n").unwrap();
+        let starters = [(Tier::Beginner, "pub fn f() {}\n".to_owned())].into();
+        let material = of_course(&course, &lesson, &starters);
+        assert_eq!(
+            material[&Tier::Beginner].given,
+            ["let a = 1;\n", "fn main() {}\n", "pub fn f() {}\n"]
+        );
+        assert_eq!(
+            material[&Tier::Advanced].given.len(),
+            2,
+            "no advanced starter given"
+        );
+        assert!(material.values().all(|m| m.authors() == 0));
+    }
+
+    #[test]
     fn given_code_is_every_fenced_block_of_the_readme() {
         let readme = "# Lesson\n\nText `inline` code.\n\n```rust\nlet a = 1;\n```\n\nMore.\n\n\
                       ```\ncargo xtask grade lesson01\n```\n";
