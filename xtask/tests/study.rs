@@ -5,6 +5,7 @@
 mod common;
 
 use common::root;
+use common::tmux::Tmux;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -222,62 +223,6 @@ fn reset_saves_the_learners_file_outside_target_and_restores_the_starter() {
     let (code, text) = course.run(&["reset", "1", "--yes"]);
     assert_eq!(code, 0);
     assert!(text.contains("nothing to reset"), "{text}");
-}
-
-/// tmux on a private socket, killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let socket = format!("threadlab-test-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-x",
-                "160",
-                "-y",
-                "60",
-                command,
-            ])
-            .status()
-            .expect("tmux is needed for this test (`apt-get install tmux`)");
-        assert!(status.success());
-        Tmux { socket }
-    }
-
-    fn screen(&self) -> String {
-        let output = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Waits for the screen to satisfy `ready`; panics with the screen after `limit`.
-    fn wait_for(&self, limit: Duration, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(start.elapsed() < limit, "timed out; the screen shows:\n{screen}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
 }
 
 #[test]

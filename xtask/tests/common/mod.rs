@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 
 /// The course root (xtask lives at `<root>/xtask`).
