@@ -16,6 +16,7 @@
 //! alone. A lock dies with its process, so a killed grade holds nothing.
 
 use crate::error::{Result, io};
+use crate::tier::Tier;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
@@ -89,7 +90,15 @@ pub fn prune(work_dir: &Path, target_dir: &Path, keep: usize) -> Vec<PathBuf> {
         if flock(&lock, libc::LOCK_EX | libc::LOCK_NB).is_err() {
             continue; // A grade holds it.
         }
-        remove_artifacts(target_dir, &crate::stage::package_prefix(&stage));
+        let prefix = crate::stage::package_prefix(&stage);
+        remove_artifacts(target_dir, &prefix);
+        // What the compile sandbox said about each package, for reports of this stage only.
+        let tmp = crate::stage::compile_tmp(work_dir);
+        for tier in Tier::ALL {
+            for package in [format!("{prefix}-{tier}"), format!("{prefix}-{tier}-tests")] {
+                remove(&crate::compile_sandbox::status_file(&tmp, &package));
+            }
+        }
         if std::fs::remove_dir_all(&stage).is_ok() {
             removed.push(stage);
         }
@@ -274,6 +283,16 @@ mod tests {
             );
             holds.push(hold);
         }
+        let tmp = crate::stage::compile_tmp(work.path());
+        std::fs::create_dir_all(&tmp).unwrap();
+        for name in ["l-submission-a", "l-submission-b"] {
+            let package = format!("{}-beginner-tests", crate::stage::package_prefix(&stage(name)));
+            std::fs::write(
+                crate::compile_sandbox::status_file(&tmp, &package),
+                "landlock abi 6",
+            )
+            .unwrap();
+        }
         for name in ["l-learner", "l-reference", "l-reference-lib"] {
             std::fs::create_dir_all(stage(name)).unwrap();
         }
@@ -306,6 +325,7 @@ mod tests {
                 "{kept}: {deps:?}"
             );
         }
+        assert_eq!(names(&tmp).len(), 1, "b's compile status is gone, a's stays");
         let fingerprints = names(&target.join("debug/.fingerprint"));
         assert_eq!(fingerprints.len(), 6, "{fingerprints:?}");
         assert_eq!(names(&target.join("debug/incremental")).len(), 3);

@@ -333,7 +333,7 @@ pub(crate) fn package_prefix(dir: &Path) -> String {
     )
 }
 
-fn compile_tmp(work: &Path) -> PathBuf {
+pub(crate) fn compile_tmp(work: &Path) -> PathBuf {
     work.join("compile-tmp")
 }
 
