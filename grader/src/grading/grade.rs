@@ -141,6 +141,11 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         location::for_learner(message.map_or("", String::as_str), &subject_src)
     };
     let (tiers, tests) = score::score(&suite, &outcomes, tier_message);
+    // Each submission leaves its own packages in the shared build directory: keep only the latest
+    // (this one is held, so it stays).
+    if matches!(request.subject, Subject::Submission(_)) {
+        crate::prune::prune(&course.work_dir(), &staged.target_dir, crate::prune::keep());
+    }
     Ok(Report {
         format_version: FORMAT_VERSION,
         lesson: lesson.id.clone(),

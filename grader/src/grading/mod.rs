@@ -9,7 +9,8 @@
 //! learner; [`starter`] generates starters from the solutions (staging uses it for a missing tier
 //! file); [`read`] reads a subject's tier files as regular files only and [`place`] keys a
 //! submission's stage by where it was found; [`provenance`] says what a grade was of (files' hash,
-//! commit, time, grader version).
+//! commit, time, grader version); [`prune`] keeps the shared build directory to the latest graded
+//! submissions.
 
 pub mod compile;
 pub mod compile_sandbox;
@@ -22,6 +23,7 @@ pub mod location;
 pub mod outcome;
 pub mod place;
 pub mod provenance;
+pub mod prune;
 pub mod read;
 pub mod reads;
 pub mod replay;
