@@ -126,6 +126,7 @@ mod tests {
             package_prefix: "p".into(),
             inputs_key: "k".into(),
             crates: BTreeMap::new(),
+            hold: std::sync::Arc::new(crate::prune::hold(&dir.join("stage")).unwrap()),
         }
     }
 
