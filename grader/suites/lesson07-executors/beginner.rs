@@ -36,6 +36,10 @@ fn main() {
             "parallel_map_matches_the_reference",
             parallel_map_matches_the_reference,
         ),
+        (
+            "parallel_map_holds_on_every_schedule",
+            parallel_map_holds_on_every_schedule,
+        ),
     ]);
 }
 
@@ -336,4 +340,47 @@ fn parallel_map_matches_the_reference() {
             })
         },
     );
+}
+
+/// Runs `parallel_map` on `items` with `max_workers` once (in an `explore` body: each lock, atomic
+/// access and spawn is a point where the checker may switch threads, and every call of `f` yields
+/// once while it is inside) and checks, on every schedule: each item is mapped exactly once, the
+/// results follow the input order, and never more than `max_workers` calls (0 counts as 1) are
+/// inside `f` at once.
+fn run_map_case(items: usize, max_workers: usize) {
+    let calls: Arc<Vec<AtomicUsize>> = Arc::new((0..items).map(|_| AtomicUsize::new(0)).collect());
+    let inside = AtomicUsize::new(0);
+    let peak = AtomicUsize::new(0);
+    let got = parallel_map((0..items).collect(), max_workers, |item: usize| {
+        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(now, Ordering::SeqCst);
+        calls[item].fetch_add(1, Ordering::SeqCst);
+        lesson07::thread::yield_now();
+        inside.fetch_sub(1, Ordering::SeqCst);
+        item * 3
+    });
+    let want: Vec<usize> = (0..items).map(|item| item * 3).collect();
+    expect_eq!(
+        got,
+        want,
+        "parallel_map of items 0..{items} with max_workers {max_workers} and f(x) = 3x, in input order"
+    );
+    for (item, count) in calls.iter().enumerate() {
+        let count = count.load(Ordering::SeqCst);
+        expect!(
+            count == 1,
+            "parallel_map of {items} items with max_workers {max_workers} called f on item {item} {count} times, expected once"
+        );
+    }
+    let peak = peak.load(Ordering::SeqCst);
+    expect!(
+        peak <= max_workers.max(1),
+        "parallel_map with max_workers {max_workers} had {peak} calls of f inside at once"
+    );
+}
+
+fn parallel_map_holds_on_every_schedule() {
+    for (items, max_workers) in [(0, 2), (1, 0), (3, 2), (4, 3), (5, 2), (2, 5)] {
+        threadlab_harness::explore(30, move || run_map_case(items, max_workers));
+    }
 }
