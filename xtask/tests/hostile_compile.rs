@@ -470,7 +470,7 @@ fn files_and_environment_read_while_compiling_cost_their_tier_and_leak_nothing()
 /// A racy counter (a load, then a separate store) on std's atomics, however they are named, or
 /// with its count kept in the checker's own log, where no checked operation sees it. Each is an item of its own beside the
 /// tier's stubs: any one of them refuses the tier.
-const AROUND_THE_FACADE: [(&str, &str); 11] = [
+const AROUND_THE_FACADE: [(&str, &str); 12] = [
     (
         "raw identifier",
         "pub struct Racy { hits: r#std::sync::atomic::AtomicU64 }\n\
@@ -521,6 +521,12 @@ const AROUND_THE_FACADE: [(&str, &str); 11] = [
          const HERE: Place = Place { file: \"\", line: 0 };\n    \
          let seen = log::snapshot().pending.get(&key).map_or(0, |(o, _)| o.address);\n    \
          log::pending(key, Some((Object { address: seen + 1, kind: \"\", made_at: HERE }, HERE)));\n}\n",
+    ),
+    (
+        // Clippy reports a disallowed macro called at item level at the crate's lint level, a
+        // warning: the grader refuses it all the same.
+        "std's thread_local! at item level",
+        "thread_local! { static HITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) }; }\n",
     ),
 ];
 

@@ -10,7 +10,7 @@ use crate::stage::Staged;
 use crate::tier::Tier;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// How many compiler errors to show per tier, and how many lines of each.
@@ -51,6 +51,14 @@ pub fn build(staged: &Staged, tiers: &[Tier], replay: bool) -> Result<Built> {
     let run = run_cargo(staged, tiers, replay)?;
     built.binaries = run.binaries;
     built.fresh = run.fresh;
+    // A tier whose file uses what the suite disallows is refused even when it built (the lint was
+    // only a warning there: see `run_cargo`), so it gets no binary.
+    for error in run.errors.iter().filter(|e| e.disallowed) {
+        if let Some(tier) = error.tier {
+            built.binaries.remove(&tier);
+            built.fresh.remove(&tier);
+        }
+    }
     if replay {
         let recorded = crate::replay::remember(staged, &staged.dir, &run.stderr, &built);
         built.binaries.extend(recorded);
@@ -90,6 +98,10 @@ pub fn build(staged: &Staged, tiers: &[Tier], replay: bool) -> Result<Built> {
                 .filter(|e| e.disallowed)
                 .map(|mut e| {
                     e.rendered = without_lint_notes(&e.rendered);
+                    // A refusal is an error, whatever level clippy gave the lint (see `run_cargo`).
+                    if let Some(rest) = e.rendered.strip_prefix("warning:") {
+                        e.rendered = format!("error:{rest}");
+                    }
                     e
                 })
                 .collect();
@@ -264,7 +276,22 @@ fn run_cargo(staged: &Staged, tiers: &[Tier], verbose: bool) -> Result<CargoRun>
             }
             "compiler-message" => {
                 let Some(msg) = message.message else { continue };
-                if msg.level != "error" || msg.message.starts_with("aborting due to") {
+                let disallowed = msg
+                    .code
+                    .as_ref()
+                    .is_some_and(|c| c.code.starts_with("clippy::disallowed_"));
+                // Clippy reports a disallowed macro called at item level (`thread_local! { .. }`,
+                // `const S: &str = include_str!(..)` outside any function) at the crate's lint
+                // level, not at the tier module's, where the lints are forbidden: a warning. In a
+                // tier file it is refused all the same.
+                let in_tier_file = msg.spans.iter().any(|s| {
+                    s.is_primary
+                        && Tier::ALL
+                            .iter()
+                            .any(|t| Path::new(&s.file_name).file_name() == Some(t.file_name().as_ref()))
+                });
+                let refused_warning = msg.level == "warning" && disallowed && in_tier_file;
+                if (msg.level != "error" && !refused_warning) || msg.message.starts_with("aborting due to") {
                     continue;
                 }
                 // Everything the compiler says about the hidden tests' crate is about hidden code,
@@ -283,10 +310,6 @@ fn run_cargo(staged: &Staged, tiers: &[Tier], verbose: bool) -> Result<CargoRun>
                             .spans
                             .iter()
                             .any(|s| s.is_primary && s.file_name.starts_with("tests/")));
-                let disallowed = msg
-                    .code
-                    .as_ref()
-                    .is_some_and(|c| c.code.starts_with("clippy::disallowed_"));
                 errors.push(Diagnostic {
                     tier: tier_of(&message.package_id),
                     rendered: msg.rendered.unwrap_or_else(|| msg.message.clone()),
@@ -365,7 +388,12 @@ fn without_lint_notes(rendered: &str) -> String {
         } else if skipping && (line.trim().is_empty() || line.starts_with(|c: char| c.is_alphabetic())) {
             skipping = false;
         }
-        if !skipping && !line.contains("for further information visit") {
+        // The grader's own `-W clippy::disallowed-macros` (see `compile_sandbox`) is no news to
+        // the learner.
+        if !skipping
+            && !line.contains("for further information visit")
+            && !line.contains("requested on the command line with")
+        {
             kept.push(line);
         }
     }

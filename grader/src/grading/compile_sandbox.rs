@@ -205,8 +205,13 @@ fn wrap(policy_path: &Path) -> i32 {
             }
             let mut command = Command::new(driver);
             // Wrapper mode (the first argument is rustc), as `cargo clippy` runs it; clippy's own
-            // lints stay quiet but for the forbidden ones on the tier modules.
-            command.arg(rustc).args(rest).args(["-A", "clippy::all"]);
+            // lints stay quiet but for the forbidden ones on the tier modules, and disallowed macros
+            // called at item level, which clippy reports at the crate's level, not the module's (a
+            // warning the build reads as a refusal when it is in a tier file: see `compile`).
+            command
+                .arg(rustc)
+                .args(rest)
+                .args(["-A", "clippy::all", "-W", "clippy::disallowed_macros"]);
             command
         }
     } else {

@@ -24,6 +24,11 @@ use crate::tier::Tier;
 /// Not `Arc` and `Weak`: the checked facade's `Arc` *is* `std::sync::Arc` (shuttle re-exports it,
 /// a reference count is no scheduling point), so refusing std's would refuse `crate::sync::Arc`,
 /// which the lessons tell learners to use; and shared ownership alone can race on nothing.
+///
+/// Not `LocalKey` either: the facade's `thread_local!` keeps a `std` thread-local for real threads
+/// beside the checker's, so its expansion in a learner's file names `std::thread::LocalKey`, and
+/// refusing the type would refuse `crate::thread::thread_local!`. A std thread-local can only be
+/// made by `std::thread_local!`, which stays refused (`STD_SYNC_AND_THREAD_MACROS`).
 const STD_SYNC_AND_THREAD_TYPES: &[&str] = &[
     "std::sync::Mutex",
     "std::sync::MutexGuard",
@@ -54,7 +59,6 @@ const STD_SYNC_AND_THREAD_TYPES: &[&str] = &[
     "std::thread::JoinHandle",
     "std::thread::Scope",
     "std::thread::ScopedJoinHandle",
-    "std::thread::LocalKey",
 ];
 
 /// The free functions of `std::sync` and `std::thread` that start, block or order threads.

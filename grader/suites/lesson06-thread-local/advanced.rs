@@ -38,6 +38,10 @@ fn main() {
         ("with_inside_with_panics", with_inside_with_panics),
         ("a_panic_in_f_keeps_the_value", a_panic_in_f_keeps_the_value),
         ("uses_match_the_reference", uses_match_the_reference),
+        (
+            "per_thread_values_hold_on_every_schedule",
+            per_thread_values_hold_on_every_schedule,
+        ),
     ]);
 }
 
@@ -427,4 +431,61 @@ fn uses_match_the_reference() {
         |plan| run!(PerThread::new, plan),
         |plan| run!(reference::advanced::PerThread::new, plan),
     );
+}
+
+/// Threads that use one `PerThread` while the checker picks who runs (in an `explore` body every
+/// spawn, join, lock and atomic access is a point where it may switch threads, and each call of `f`
+/// yields while it holds the value): on every schedule, each thread counts 1, 2, 3 on its own value,
+/// the factory runs once per thread that called `with` (the test's thread included), and
+/// `into_values` gives every one of those values, also of the threads that have ended.
+fn per_thread_values_hold_on_every_schedule() {
+    threadlab_harness::explore(40, || {
+        let (per_thread, made) = counted();
+        let per_thread = Arc::new(per_thread);
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let per_thread = Arc::clone(&per_thread);
+                lesson06::thread::spawn(move || {
+                    (0..3)
+                        .map(|_| {
+                            per_thread.with(|value| {
+                                let count = add_one(value);
+                                lesson06::thread::yield_now();
+                                count
+                            })
+                        })
+                        .collect::<Vec<u64>>()
+                })
+            })
+            .collect();
+        let mine = per_thread.with(|value| {
+            lesson06::thread::yield_now();
+            add_one(value)
+        });
+        for (t, thread) in threads.into_iter().enumerate() {
+            let counts = thread.join().expect("a thread using the PerThread panicked");
+            expect_eq!(
+                counts,
+                vec![1, 2, 3],
+                "what `with(|v| {{ *v += 1; *v }})` returned on spawned thread {t}, 3 calls while another thread and the test's thread used the same PerThread"
+            );
+        }
+        expect_eq!(
+            mine,
+            1,
+            "the test's thread's first `with(|v| {{ *v += 1; *v }})`, while two other threads used the same PerThread"
+        );
+        expect_eq!(
+            made.load(Ordering::SeqCst),
+            3,
+            "factory calls for 3 threads (2 spawned, and the test's) that each called `with`"
+        );
+        let per_thread =
+            Arc::into_inner(per_thread).expect("the threads have ended, so this is the last Arc");
+        expect_eq!(
+            sorted(per_thread.into_values()),
+            vec![1, 3, 3],
+            "into_values() (sorted) after 2 threads called `with` 3 times each and the test's thread once, each adding 1"
+        );
+    });
 }

@@ -40,6 +40,10 @@ fn main() {
             "request_programs_match_the_reference",
             request_programs_match_the_reference,
         ),
+        (
+            "request_ids_stay_per_thread_on_every_schedule",
+            request_ids_stay_per_thread_on_every_schedule,
+        ),
     ]);
 }
 
@@ -399,4 +403,68 @@ fn request_programs_match_the_reference() {
             seen
         },
     );
+}
+
+/// Requests on several threads while the checker picks who runs (in an `explore` body every spawn,
+/// join, lock and atomic access is a point where it may switch threads, and each thread yields
+/// inside its requests): on every schedule, each thread sees its own id and nobody else's, nested
+/// requests put the outer id back, a thread started with `spawn_with_context` runs with its parent's
+/// id, and the test's thread is outside any request at the end.
+fn request_ids_stay_per_thread_on_every_schedule() {
+    threadlab_harness::explore(40, || {
+        let workers: Vec<_> = ["req-a", "req-b"]
+            .into_iter()
+            .map(|id| {
+                lesson06::thread::spawn(move || {
+                    let mut seen = Vec::new();
+                    with_request_id(id, || {
+                        lesson06::thread::yield_now();
+                        seen.push(log_line("start"));
+                        with_request_id("inner", || {
+                            lesson06::thread::yield_now();
+                            seen.push(log_line("nested"));
+                        });
+                        lesson06::thread::yield_now();
+                        seen.push(log_line("end"));
+                        let child = spawn_with_context(|| {
+                            lesson06::thread::yield_now();
+                            log_line("child")
+                        });
+                        seen.push(child.join().expect("the child thread panicked"));
+                    });
+                    seen.push(log_line("after"));
+                    (id, seen)
+                })
+            })
+            .collect();
+        let mine = with_request_id("req-main", || {
+            lesson06::thread::yield_now();
+            log_line("main")
+        });
+        for worker in workers {
+            let (id, seen) = worker.join().expect("a request thread panicked");
+            let want = vec![
+                format!("[{id}] start"),
+                "[inner] nested".to_owned(),
+                format!("[{id}] end"),
+                format!("[{id}] child"),
+                "[no-request] after".to_owned(),
+            ];
+            expect_eq!(
+                seen,
+                want,
+                "log lines of the thread handling {id:?} (start, a nested \"inner\" request, end, a child from spawn_with_context, then after the request) while another thread and the test's thread handled requests too"
+            );
+        }
+        expect_eq!(
+            mine,
+            "[req-main] main".to_owned(),
+            "log_line(\"main\") inside with_request_id(\"req-main\", ..) on the test's thread, while two other threads handled requests"
+        );
+        expect_eq!(
+            current_request_id(),
+            None,
+            "current_request_id() on the test's thread after its request ended"
+        );
+    });
 }

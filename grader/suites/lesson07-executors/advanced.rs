@@ -50,6 +50,10 @@ fn main() {
             pool_shutdown_without_wait_returns_at_once,
         ),
         ("pool_matches_the_reference", pool_matches_the_reference),
+        (
+            "pool_results_hold_on_every_schedule",
+            pool_results_hold_on_every_schedule,
+        ),
     ]);
 }
 
@@ -777,4 +781,127 @@ fn pool_matches_the_reference() {
             run_pool_case!(case)
         },
     );
+}
+
+/// One call of a generated pool mix driven under the checker.
+#[derive(Clone, Debug)]
+enum PoolCall {
+    /// `submit` a task that counts its runs and how many tasks run with it, and returns its number
+    /// times ten (or panics, for every third one when the mix has panics).
+    Submit,
+    Results,
+}
+
+#[derive(Clone, Debug)]
+struct PoolMix {
+    workers: usize,
+    queue_size: usize,
+    calls: Vec<PoolCall>,
+    shutdown: bool,
+}
+
+fn pool_mix(g: &mut threadlab_harness::generate::Gen) -> PoolMix {
+    let mut calls: Vec<PoolCall> = (0..g.count_in(2, 5))
+        .map(|_| {
+            if g.one_in(4) {
+                PoolCall::Results
+            } else {
+                PoolCall::Submit
+            }
+        })
+        .collect();
+    calls.push(PoolCall::Results);
+    PoolMix {
+        workers: g.count_in(1, 2),
+        queue_size: g.count_in(0, 1),
+        calls,
+        shutdown: g.one_in(2),
+    }
+}
+
+/// Runs `mix` once (in an `explore` body) and checks, on every schedule: each task runs exactly once,
+/// never more than `workers` at once; `submit` returns ids 0, 1, 2, ... in order; each `results()`
+/// hands over every task submitted before it and not handed over yet, sorted by id, each with its
+/// value; no result comes twice or goes missing.
+fn run_pool_mix(mix: &PoolMix) {
+    let submits = mix.calls.iter().filter(|c| matches!(c, PoolCall::Submit)).count();
+    let runs: Arc<Vec<AtomicUsize>> = Arc::new((0..submits).map(|_| AtomicUsize::new(0)).collect());
+    let inside = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let pool: WorkerPool<u64> = WorkerPool::new(mix.workers, mix.queue_size);
+    let mut said = Vec::new();
+    let mut submitted = 0u64;
+    let mut handed_over = 0u64;
+    for call in &mix.calls {
+        match call {
+            PoolCall::Submit => {
+                let (runs, inside, peak) = (Arc::clone(&runs), Arc::clone(&inside), Arc::clone(&peak));
+                let n = submitted;
+                let id = pool.submit(move || {
+                    let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    runs[n as usize].fetch_add(1, Ordering::SeqCst);
+                    // A scheduling point while the task is inside, so tasks can overlap.
+                    lesson07::thread::yield_now();
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                    n * 10
+                });
+                said.push(format!("submit -> {id}"));
+                expect_eq!(
+                    id,
+                    n,
+                    "the id submit() returned for task number {n} (counting from 0; after {})",
+                    said.join(", ")
+                );
+                submitted += 1;
+            }
+            PoolCall::Results => {
+                let got: Vec<(u64, Result<u64, String>)> = pool
+                    .results()
+                    .into_iter()
+                    .map(|TaskResult { id, outcome }| (id, outcome))
+                    .collect();
+                said.push(format!("results() -> {} results", got.len()));
+                let want: Vec<(u64, Result<u64, String>)> =
+                    (handed_over..submitted).map(|id| (id, Ok(id * 10))).collect();
+                expect_eq!(
+                    got,
+                    want,
+                    "results() after {}: every task submitted so far and not handed over yet, sorted by id",
+                    said.join(", ")
+                );
+                handed_over = submitted;
+            }
+        }
+    }
+    if mix.shutdown {
+        pool.shutdown(true);
+    } else {
+        drop(pool);
+    }
+    for (n, ran) in runs.iter().enumerate() {
+        let ran = ran.load(Ordering::SeqCst);
+        expect!(
+            ran == 1,
+            "task {n} ran {ran} times, expected exactly once (after {})",
+            said.join(", ")
+        );
+    }
+    let peak = peak.load(Ordering::SeqCst);
+    expect!(
+        peak <= mix.workers,
+        "{peak} tasks ran at once in WorkerPool::new({}, {}), which has only {} workers (after {})",
+        mix.workers,
+        mix.queue_size,
+        mix.workers,
+        said.join(", ")
+    );
+}
+
+fn pool_results_hold_on_every_schedule() {
+    let mut g = threadlab_harness::generate::Gen::new(11);
+    for _ in 0..8 {
+        let mix = pool_mix(&mut g);
+        threadlab_harness::explore(40, move || run_pool_mix(&mix));
+    }
 }

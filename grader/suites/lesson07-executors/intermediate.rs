@@ -45,6 +45,10 @@ fn main() {
             shutdown_without_wait_returns_at_once,
         ),
         ("executor_matches_the_reference", executor_matches_the_reference),
+        (
+            "cancel_and_results_hold_on_every_schedule",
+            cancel_and_results_hold_on_every_schedule,
+        ),
     ]);
 }
 
@@ -994,4 +998,191 @@ fn executor_matches_the_reference() {
             run_executor_case!(case)
         },
     );
+}
+
+/// One call of a generated mix driven under the checker.
+#[derive(Clone, Debug)]
+enum Call {
+    /// `submit` a task that counts its runs and returns `100 + its index`.
+    Submit,
+    Cancel(usize),
+    /// `result(Duration::ZERO)`: the outcome if the task has finished, `Timeout` if not.
+    ResultNow(usize),
+    IsDone(usize),
+}
+
+/// A generated mix: the executor's size, the calls, how the outcomes are collected (through
+/// `as_completed` while tasks may still run, or each handle after the end) and how it ends.
+#[derive(Clone, Debug)]
+struct Mix {
+    workers: usize,
+    calls: Vec<Call>,
+    through_as_completed: bool,
+    shutdown: bool,
+}
+
+fn mix(g: &mut threadlab_harness::generate::Gen) -> Mix {
+    let workers = g.count_in(1, 2);
+    let mut calls = vec![Call::Submit];
+    let mut submitted = 1;
+    for _ in 0..g.count_in(2, 5) {
+        let i = g.range(0, submitted as u64 - 1) as usize;
+        calls.push(match g.range(0, 9) {
+            0..=3 => {
+                submitted += 1;
+                Call::Submit
+            }
+            4..=6 => Call::Cancel(i),
+            7 | 8 => Call::ResultNow(i),
+            _ => Call::IsDone(i),
+        });
+    }
+    Mix {
+        workers,
+        calls,
+        through_as_completed: g.one_in(2),
+        shutdown: g.one_in(2),
+    }
+}
+
+/// Runs `mix` once (in an `explore` body: every lock, atomic access and spawn of the executor is a
+/// point where the checker may switch threads) and checks what it saw against what the docs promise
+/// on every schedule: a task whose `cancel()` returned `true` never runs and reports `Cancelled`;
+/// every other task runs exactly once and reports its value; `cancel()` wins at most once; a
+/// zero-timeout `result()` gives `Timeout` or the final outcome; `as_completed` yields every handle
+/// exactly once, each finished.
+fn run_mix(mix: &Mix) {
+    let submits = mix.calls.iter().filter(|c| matches!(c, Call::Submit)).count();
+    let runs: Arc<Vec<AtomicUsize>> = Arc::new((0..submits).map(|_| AtomicUsize::new(0)).collect());
+    let executor = Executor::new(mix.workers);
+    let mut handles: Vec<TaskHandle<usize>> = Vec::new();
+    let mut said = Vec::new(); // what each call returned, for the messages
+    let mut won = vec![0usize; submits];
+    let mut seen_now: Vec<Vec<Result<usize, TaskError>>> = vec![Vec::new(); submits];
+    for call in &mix.calls {
+        match *call {
+            Call::Submit => {
+                let i = handles.len();
+                let runs = Arc::clone(&runs);
+                handles.push(executor.submit(move || {
+                    runs[i].fetch_add(1, Ordering::SeqCst);
+                    100 + i
+                }));
+                said.push(format!("submit -> task {i}"));
+            }
+            Call::Cancel(i) => {
+                let cancelled = handles[i].cancel();
+                won[i] += usize::from(cancelled);
+                said.push(format!("task {i}.cancel() -> {cancelled}"));
+            }
+            Call::ResultNow(i) => {
+                let outcome = handles[i].result(Duration::ZERO);
+                said.push(format!("task {i}.result(0 s) -> {outcome:?}"));
+                seen_now[i].push(outcome);
+            }
+            Call::IsDone(i) => {
+                let done = handles[i].is_done();
+                said.push(format!("task {i}.is_done() -> {done}"));
+            }
+        }
+    }
+    let said = said.join(", ");
+    let end = |executor: Executor| {
+        if mix.shutdown {
+            executor.shutdown(true);
+        } else {
+            drop(executor);
+        }
+    };
+    let end_name = if mix.shutdown { "shutdown(true)" } else { "drop" };
+    let want = |i: usize| -> Result<usize, TaskError> {
+        if won[i] > 0 {
+            Err(TaskError::Cancelled)
+        } else {
+            Ok(100 + i)
+        }
+    };
+    let mut finals: Vec<Result<usize, TaskError>> = Vec::new();
+    if mix.through_as_completed {
+        let mut yielded = 0;
+        for handle in as_completed(handles) {
+            yielded += 1;
+            expect!(
+                yielded <= submits,
+                "as_completed of {submits} handles yielded more than {submits} (after {said})"
+            );
+            let outcome = handle.result(Duration::ZERO);
+            expect!(
+                outcome != Err(TaskError::Timeout),
+                "as_completed yielded a handle whose result(0 s) is Timeout: it must yield a task only once it has finished (after {said})"
+            );
+            finals.push(outcome);
+        }
+        expect_eq!(
+            yielded,
+            submits,
+            "handles as_completed yielded, of the {submits} it was given (after {said})"
+        );
+        end(executor);
+    } else {
+        end(executor);
+        for (i, handle) in handles.iter().enumerate() {
+            let outcome = handle.result(Duration::ZERO);
+            expect!(
+                outcome == want(i),
+                "task {i}'s result after {end_name}: expected {:?}, got {outcome:?} (after {said})",
+                want(i)
+            );
+            finals.push(outcome);
+        }
+    }
+    for i in 0..submits {
+        let ran = runs[i].load(Ordering::SeqCst);
+        expect!(
+            won[i] <= 1,
+            "cancel() of task {i} returned true {} times: once a task is cancelled it is finished, and a second cancel() returns false (after {said})",
+            won[i]
+        );
+        if won[i] == 1 {
+            expect!(
+                ran == 0,
+                "task {i}'s cancel() returned true, yet the task ran (true means it never runs: either the worker sees the cancel or the cancel sees the task started, decided under one lock) after {said}, then {end_name}"
+            );
+        } else {
+            expect!(
+                ran == 1,
+                "task {i} (never cancelled) ran {ran} times after {end_name}, expected once (after {said})"
+            );
+        }
+        for outcome in &seen_now[i] {
+            expect!(
+                *outcome == Err(TaskError::Timeout) || *outcome == want(i),
+                "task {i}.result(0 s) gave {outcome:?}, which is neither Timeout nor its final outcome {:?} (after {said})",
+                want(i)
+            );
+        }
+    }
+    // Through as_completed the handles come in completion order: compare the outcomes as a multiset.
+    let mut got = finals;
+    let mut expected: Vec<_> = (0..submits).map(want).collect();
+    let key = |r: &Result<usize, TaskError>| format!("{r:?}");
+    got.sort_by_key(key);
+    expected.sort_by_key(key);
+    expect_eq!(
+        got,
+        expected,
+        "the tasks' outcomes (every task once: its value, or Cancelled if its cancel() returned true) after {said}"
+    );
+}
+
+/// How many generated mixes, and how many schedules of each, the checker tries.
+const MIXES: u64 = 8;
+const SCHEDULES: usize = 60;
+
+fn cancel_and_results_hold_on_every_schedule() {
+    let mut g = threadlab_harness::generate::Gen::new(7);
+    for _ in 0..MIXES {
+        let mix = mix(&mut g);
+        threadlab_harness::explore(SCHEDULES, move || run_mix(&mix));
+    }
 }
