@@ -166,8 +166,11 @@ fn a_log_writer_joined_before_its_sender_is_dropped_fails_fast_with_its_own_mess
         "{message}"
     );
     assert!(!message.contains("deadlock"), "the generic text: {message}");
-    // Measured here: 8.5 s (43 s before the per-test limits), most of it building; a wide margin.
-    assert!(took < Duration::from_secs(30), "grading took {took:?}");
+    // Measured here: 8.5 s (43 s before the per-test limits), most of it building. With the checking
+    // feature the build of a fresh submission compiles the checked facade too: 27.5 s against 20 s
+    // without it, measured back to back on a loaded machine (load 6-9 on 2 cores; the build 11.4 s
+    // against 4.1 s, the tests 16 s either way). Still far from a hang, which costs minutes.
+    assert!(took < Duration::from_secs(45), "grading took {took:?}");
 }
 
 #[test]
