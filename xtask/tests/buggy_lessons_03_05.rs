@@ -55,13 +55,15 @@ fn an_event_wait_guarded_by_if_costs_beginner_points_only() {
 fn an_event_wait_that_returns_at_once_costs_beginner_points_only() {
     let dir = submission(DAEMONS, &[("beginner", WAIT_BODY, "")]);
     let report = grade_json("lesson03", dir.path());
+    // The checker's histories see it too: a wait that returns while the flag has stayed down.
     loses_only(
         &report,
         0,
-        4,
+        5,
         &[
             "event_wait_blocks_until_set",
             "event_wait_rechecks_the_flag_after_waking",
+            "event_histories_keep_every_promise_in_any_schedule",
         ],
     );
 }
@@ -85,11 +87,16 @@ fn an_event_wait_timeout_guarded_by_if_costs_beginner_points_only() {
         )],
     );
     let report = grade_json("lesson03", dir.path());
+    // The checker's histories see it too: woken by a set that a clear undid, it returns false
+    // although its hour has not passed.
     loses_only(
         &report,
         0,
-        2,
-        &["event_wait_timeout_rechecks_the_flag_after_waking"],
+        3,
+        &[
+            "event_wait_timeout_rechecks_the_flag_after_waking",
+            "event_histories_keep_every_promise_in_any_schedule",
+        ],
     );
 }
 
@@ -159,8 +166,11 @@ fn a_log_writer_joined_before_its_sender_is_dropped_fails_fast_with_its_own_mess
         "{message}"
     );
     assert!(!message.contains("deadlock"), "the generic text: {message}");
-    // Measured here: 8.5 s (43 s before the per-test limits), most of it building; a wide margin.
-    assert!(took < Duration::from_secs(30), "grading took {took:?}");
+    // Measured here: 8.5 s (43 s before the per-test limits), most of it building. With the checking
+    // feature the build of a fresh submission compiles the checked facade too: 27.5 s against 20 s
+    // without it, measured back to back on a loaded machine (load 6-9 on 2 cores; the build 11.4 s
+    // against 4.1 s, the tests 16 s either way). Still far from a hang, which costs minutes.
+    assert!(took < Duration::from_secs(45), "grading took {took:?}");
 }
 
 #[test]

@@ -8,8 +8,9 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+use threadlab_harness::generate::Gen;
 use threadlab_harness::wait::{PATIENCE, within_patience};
-use threadlab_harness::{catch_panic, expect, expect_eq};
+use threadlab_harness::{catch_panic, expect, expect_eq, explore};
 
 /// How long a test watches a wait that must *not* return yet.
 const WATCH: Duration = Duration::from_millis(300);
@@ -51,6 +52,14 @@ fn main() {
         (
             "heartbeats_at_edge_intervals_match_the_reference",
             heartbeats_at_edge_intervals_match_the_reference,
+        ),
+        (
+            "heartbeat_stop_is_never_lost_in_any_schedule",
+            heartbeat_stop_is_never_lost_in_any_schedule,
+        ),
+        (
+            "event_histories_keep_every_promise_in_any_schedule",
+            event_histories_keep_every_promise_in_any_schedule,
         ),
     ]);
 }
@@ -703,4 +712,302 @@ fn heartbeats_at_edge_intervals_match_the_reference() {
         |b| run_beats!(lesson03, b),
         |b| run_beats!(reference, b),
     );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Under the checker. These bodies run inside `explore`: the Event's and the heartbeat's locks,
+// condition variables and threads (from `lesson03::sync` / `lesson03::thread`) are the checker's, so
+// each body runs under many seeded schedules and a wake-up lost in a gap of one instruction is found
+// on every run. The checker models no time: a `wait_timeout` there never times out, so these tests use
+// intervals and timeouts (an hour) that no correct code reaches, and never count on a timeout.
+
+/// Yields to the other threads of the schedule until `done` holds (true) or [`SPINS`] yields have
+/// passed (false): far more than correct code needs, since each yield lets another thread run.
+fn spin_until(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..SPINS {
+        if done() {
+            return true;
+        }
+        lesson03::thread::yield_now();
+    }
+    done()
+}
+
+/// How many times a test yields while it waits for the threads of a schedule (see [`spin_until`]).
+const SPINS: usize = 5_000;
+
+/// An interval or timeout no correct code waits out inside `explore` (the checker never times out).
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Runs `body` under `explore`; a schedule in which every thread is blocked fails with `deadlocked`
+/// (what went wrong, in the lesson's terms). Any other failure is reported as it is.
+fn explore_naming_deadlocks(iterations: usize, body: impl Fn() + Send + Sync + 'static, deadlocked: &str) {
+    if let Err(message) = catch_panic(|| explore(iterations, body)) {
+        if message.starts_with("deadlock!") {
+            ::core::panic!("{deadlocked}");
+        }
+        ::core::panic!("{message}");
+    }
+}
+
+/// A heartbeat (interval: an hour) is stopped, or dropped, at every possible moment after `start`:
+/// before its thread has run, while it checks for a stop, as it goes to sleep, and asleep. `stop`
+/// must return 0 and `on_beat` never run. A stop flag that the thread reads outside the lock its
+/// wait sleeps on, or a notification sent without that lock, is missed when the stop lands between
+/// the thread's check and its wait: the thread then sleeps for the whole interval. Every bank entry
+/// this test catches is caught within 10 of the 100 schedules tried.
+fn heartbeat_stop_is_never_lost_in_any_schedule() {
+    explore_naming_deadlocks(
+        100,
+        || {
+            for stop in [true, false] {
+                let beats = lesson03::sync::Arc::new(lesson03::sync::atomic::AtomicU64::new(0));
+                let counted = lesson03::sync::Arc::clone(&beats);
+                let heartbeat = Heartbeat::start(HOUR, move |_| {
+                    counted.fetch_add(1, lesson03::sync::atomic::Ordering::SeqCst);
+                });
+                let count = if stop {
+                    Some(heartbeat.stop())
+                } else {
+                    drop(heartbeat);
+                    None
+                };
+                let beats = beats.load(lesson03::sync::atomic::Ordering::SeqCst);
+                let ended = if stop { "stopped" } else { "dropped" };
+                expect!(
+                    beats == 0,
+                    "on_beat ran {beats} time(s) for a heartbeat with a 1 h interval {ended} right after start: no \
+                     interval had passed (under the checker no time passes at all: a wait_timeout ends only when \
+                     woken, and thread::sleep returns at once, so a heartbeat that sleeps instead of waiting on the \
+                     stop Event beats here)"
+                );
+                if let Some(count) = count {
+                    expect_eq!(
+                        count,
+                        0,
+                        "what stop() returned for a heartbeat with a 1 h interval stopped right after start"
+                    );
+                }
+            }
+        },
+        "a heartbeat with a 1 h interval was stopped right after start, and stop() (or drop) never returned in one \
+         of the schedules the checker tried: the heartbeat thread had checked for a stop, found none, and then \
+         went to sleep for the interval after the stop request had come and gone. Check for the stop under the \
+         same lock that your wait releases, and set it under that lock: waiting on the stop Event with \
+         wait_timeout(interval) does both",
+    );
+}
+
+/// One step of a generated Event history, done by the test's own thread.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Set,
+    Clear,
+    /// `set()` and, at once, `clear()`: a waiter woken by the set finds the flag down again unless
+    /// it got the lock in between, and must then go back to sleep.
+    SetThenClear,
+    /// Starts a thread that calls `wait()`.
+    Wait,
+    /// Starts a thread that calls `wait_timeout(1 h)`.
+    WaitTimeout,
+    /// Reads `is_set()`.
+    IsSet,
+    /// Lets the other threads run a while.
+    Pause,
+    /// With the flag up: lets the other threads run until every waiter has returned, as each must.
+    Settle,
+}
+
+fn steps(g: &mut Gen) -> Vec<Step> {
+    let len = g.count_in(2, 6);
+    let mut steps: Vec<Step> = (0..len)
+        .map(|_| match g.range(0, 9) {
+            0 => Step::Set,
+            1 => Step::Clear,
+            2 | 3 => Step::SetThenClear,
+            4 | 5 => Step::Wait,
+            6 => Step::WaitTimeout,
+            7 => Step::IsSet,
+            _ => Step::Pause,
+        })
+        .collect();
+    // Two more waiters, so that waking one of them is not enough, and a set that a clear undoes while
+    // they are (most likely) asleep.
+    // Then a waiter that starts while the flag is up, which must return without another set.
+    steps.extend([
+        Step::Wait,
+        Step::WaitTimeout,
+        Step::Pause,
+        Step::SetThenClear,
+        Step::IsSet,
+        Step::Set,
+        Step::Wait,
+        Step::Settle,
+    ]);
+    steps
+}
+
+/// A waiter of a generated history: whether it may return yet (the flag was up when it started, or
+/// a `set` came after), and what it reported when it returned (`Some(flag)` for `wait_timeout`).
+struct Waiter {
+    what: &'static str,
+    started_at: usize,
+    released: bool,
+    returned: lesson03::sync::Arc<lesson03::sync::Mutex<Option<Option<bool>>>>,
+    handle: Option<lesson03::thread::JoinHandle<()>>,
+}
+
+/// Generated histories on one `Event`: the test's thread sets, clears (also right after a set) and
+/// reads it and starts threads that wait on it, then sets it for good. In every schedule: no wait
+/// returns while the flag has been down since it began; `is_set` gives the flag as the test last left
+/// it; while the flag is up every waiter returns, also one that started after the set; the final
+/// `set` wakes every waiter still asleep, however many; and `wait_timeout` returns `true` (its hour
+/// never passes). At a tenth of the schedules tried here, every bank entry this test catches is
+/// still caught.
+fn event_histories_keep_every_promise_in_any_schedule() {
+    let histories: Vec<Vec<Step>> = {
+        let mut g = Gen::new(43);
+        (0..6).map(|_| steps(&mut g)).collect()
+    };
+    explore_naming_deadlocks(
+        60,
+        move || {
+            for history in &histories {
+                run_history(history);
+            }
+        },
+        "every thread was blocked: a thread in wait() or wait_timeout() slept on although the flag was up, or \
+         set(), clear() or is_set() waited for a lock that a sleeping waiter kept. A waiter must check the flag \
+         and go to sleep under one lock (Condvar::wait releases it while asleep), and set() must raise the flag \
+         under that lock before it notifies",
+    );
+}
+
+fn run_history(history: &[Step]) {
+    use lesson03::sync::{Arc, Mutex};
+    let event = Arc::new(Event::new());
+    let mut up = false;
+    let mut waiters: Vec<Waiter> = Vec::new();
+    let done_so_far = |steps: &[Step]| format!("Event::new(), then {steps:?}");
+    for (at, step) in history.iter().enumerate() {
+        match step {
+            Step::Set => {
+                event.set();
+                up = true;
+                for waiter in &mut waiters {
+                    waiter.released = true;
+                }
+            }
+            Step::Clear => {
+                event.clear();
+                up = false;
+            }
+            Step::SetThenClear => {
+                event.set();
+                event.clear();
+                up = false;
+                for waiter in &mut waiters {
+                    waiter.released = true;
+                }
+            }
+            Step::IsSet => expect_eq!(
+                event.is_set(),
+                up,
+                "is_set() after {} on the test's thread",
+                done_so_far(&history[..at])
+            ),
+            Step::Settle if up => {
+                let all_back = spin_until(|| waiters.iter().all(|w| w.returned.lock().unwrap().is_some()));
+                let still: Vec<String> = waiters
+                    .iter()
+                    .filter(|w| w.returned.lock().unwrap().is_none())
+                    .map(|w| format!("{} started after step {}", w.what, w.started_at + 1))
+                    .collect();
+                expect!(
+                    all_back,
+                    "{}: the flag is up, yet {still:?} never returned. A wait must return at once when the flag \
+                     is already up (look at it before going to sleep), and a set must wake every waiter",
+                    done_so_far(&history[..=at])
+                );
+            }
+            Step::Settle => {}
+            Step::Pause => {
+                for _ in 0..3 {
+                    lesson03::thread::yield_now();
+                }
+            }
+            Step::Wait | Step::WaitTimeout => {
+                let timed = matches!(step, Step::WaitTimeout);
+                let returned = Arc::new(Mutex::new(None));
+                let (waiting, report) = (Arc::clone(&event), Arc::clone(&returned));
+                let handle = lesson03::thread::spawn(move || {
+                    let flag = if timed {
+                        Some(waiting.wait_timeout(HOUR))
+                    } else {
+                        waiting.wait();
+                        None
+                    };
+                    *report.lock().unwrap() = Some(flag);
+                });
+                waiters.push(Waiter {
+                    what: if timed { "wait_timeout(1 h)" } else { "wait()" },
+                    started_at: at,
+                    released: up,
+                    returned,
+                    handle: Some(handle),
+                });
+            }
+        }
+        for waiter in &waiters {
+            let returned = *waiter.returned.lock().unwrap();
+            expect!(
+                returned.is_none() || waiter.released,
+                "{} started after {} returned{} while the flag had stayed down since it began (seen \
+                 after {}): a wait may return only once the flag is up",
+                waiter.what,
+                done_so_far(&history[..waiter.started_at]),
+                match returned {
+                    Some(Some(flag)) => format!(" {flag}"),
+                    _ => String::new(),
+                },
+                done_so_far(&history[..=at])
+            );
+        }
+    }
+    event.set();
+    let asleep: Vec<String> = waiters
+        .iter()
+        .filter(|w| w.returned.lock().unwrap().is_none())
+        .map(|w| format!("{} started after step {}", w.what, w.started_at + 1))
+        .collect();
+    let all_back = spin_until(|| waiters.iter().all(|w| w.returned.lock().unwrap().is_some()));
+    let still: Vec<String> = waiters
+        .iter()
+        .filter(|w| w.returned.lock().unwrap().is_none())
+        .map(|w| format!("{} started after step {}", w.what, w.started_at + 1))
+        .collect();
+    expect!(
+        all_back,
+        "{}, then set(): expected every waiter to return, but {still:?} never did (waiting when the last set() \
+         came: {asleep:?}). set() must wake every waiter (notify_all), and a waiter must not miss a set() that \
+         came before it went to sleep",
+        done_so_far(history)
+    );
+    for waiter in &mut waiters {
+        if let Some(handle) = waiter.handle.take() {
+            handle
+                .join()
+                .expect("a waiting thread panicked (see the first panic)");
+        }
+        let returned = *waiter.returned.lock().unwrap();
+        if waiter.what.starts_with("wait_timeout") {
+            expect_eq!(
+                returned,
+                Some(Some(true)),
+                "what {} started after {} returned once set() came (its hour had not passed)",
+                waiter.what,
+                done_so_far(&history[..waiter.started_at])
+            );
+        }
+    }
 }

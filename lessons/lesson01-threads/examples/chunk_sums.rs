@@ -14,7 +14,7 @@
 //! cargo run -p lesson01 --example chunk_sums --release
 //! ```
 
-use std::thread;
+use lesson01::thread;
 use std::time::{Duration, Instant};
 
 /// A little arithmetic per element, so the work is bound by the CPU rather than by memory.

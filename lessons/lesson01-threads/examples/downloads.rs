@@ -13,7 +13,7 @@
 //! cargo run -p lesson01 --example downloads
 //! ```
 
-use std::thread;
+use lesson01::thread;
 use std::time::{Duration, Instant};
 
 /// Name and simulated network time of each file.

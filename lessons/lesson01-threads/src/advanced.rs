@@ -11,7 +11,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-// TODO: import what you need from std::sync, std::thread and std::any
+// TODO: import what you need from crate::sync, crate::thread and std::any
 
 /// Why [`TimedHandle::join_timeout`] returned without a value.
 #[derive(Debug)]

@@ -6,9 +6,9 @@
 //! The README's sections "Start them all, then join them all" and "Naming a thread" cover what you
 //! need.
 
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 
-// TODO: import anything else you need
+// TODO: import anything else you need (from crate::sync and crate::thread, not std)
 
 /// Runs every task on a thread of its own, all at the same time, and returns their results in the
 /// order of `tasks` (not in the order they finish).

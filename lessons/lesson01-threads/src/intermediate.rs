@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-// TODO: import what you need from std::sync and std::thread
+// TODO: import what you need from crate::sync and crate::thread
 
 /// Adds up `data` by splitting it into `threads` contiguous chunks, summing each chunk on its own
 /// scoped thread, and adding the partial sums (given: it is [`sum_chunks_with`] with a plain sum per

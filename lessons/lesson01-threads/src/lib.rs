@@ -2,9 +2,13 @@
 //! Lesson 01: spawning and joining.
 //!
 //! The exercises live in `beginner.rs`, `intermediate.rs` and `advanced.rs`; each tier stands alone.
-//! Use `std::thread` and `std::sync` directly: this lesson has no checked facade.
+//! Take threads, locks and channels from [`thread`] and [`sync`], never from `std` directly: the
+//! grader can swap them for checked versions that try many thread interleavings.
 
 #![forbid(unsafe_code)]
+
+pub mod sync;
+pub mod thread;
 
 pub mod advanced;
 pub mod beginner;

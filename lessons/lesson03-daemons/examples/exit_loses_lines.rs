@@ -19,12 +19,12 @@
 //! cargo run -p lesson03 --example exit_loses_lines -- LINES
 //! ```
 
+use lesson03::sync::mpsc;
+use lesson03::thread;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::mpsc;
-use std::thread;
 
 /// How many lines each child logs unless told otherwise.
 const DEFAULT_LINES: usize = 200_000;

@@ -17,9 +17,9 @@
 //! cargo run -p lesson03 --example stop_latency
 //! ```
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread;
+use lesson03::sync::atomic::{AtomicBool, Ordering};
+use lesson03::sync::{Arc, Condvar, Mutex};
+use lesson03::thread;
 use std::time::{Duration, Instant};
 
 /// The heartbeat interval of both versions.

@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-// TODO: import what you need (File, BufWriter, mpsc, thread, JoinHandle, ...)
+// TODO: import what you need (File, BufWriter, and mpsc, thread, JoinHandle, ... from crate::sync and crate::thread)
 
 /// Writes lines to a sink on a background thread, in the order they were logged, one line each
 /// followed by `\n`. Any number of threads may log through a shared `&LogWriter`.

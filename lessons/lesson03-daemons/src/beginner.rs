@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-// TODO: import what you need (Mutex, Condvar, Arc, thread, JoinHandle, ...)
+// TODO: import what you need (Mutex, Condvar, Arc, thread, JoinHandle, ... from crate::sync and crate::thread)
 
 /// A flag that threads can wait on, like Python's `threading.Event`: it starts clear; `set` raises
 /// it and wakes every waiter; `clear` lowers it again. Shared between threads by reference or `Arc`,

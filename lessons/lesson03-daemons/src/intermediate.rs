@@ -9,7 +9,7 @@
 //! children of its own. That is how a body spawns, since Rust has no `threading.current_thread()`
 //! that could carry a daemon flag around for us.
 
-// TODO: import what you need (Arc, Mutex, thread, JoinHandle, ...)
+// TODO: import what you need (Arc, Mutex, thread, JoinHandle, ... from crate::sync and crate::thread)
 
 /// What [`Runtime::shutdown`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

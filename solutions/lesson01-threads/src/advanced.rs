@@ -8,10 +8,10 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-// BEGIN SOLUTION (comment): import what you need from std::sync, std::thread and std::any
+// BEGIN SOLUTION (comment): import what you need from crate::sync, crate::thread and std::any
+use crate::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use crate::thread::{self, JoinHandle};
 use std::any::Any;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread::{self, JoinHandle};
 // END SOLUTION
 
 /// Why [`TimedHandle::join_timeout`] returned without a value.

@@ -3,9 +3,9 @@
 //! The README's sections "Start them all, then join them all" and "Naming a thread" cover what you
 //! need.
 
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 
-// BEGIN SOLUTION (comment): import anything else you need
+// BEGIN SOLUTION (comment): import anything else you need (from crate::sync and crate::thread, not std)
 // END SOLUTION
 
 /// Runs every task on a thread of its own, all at the same time, and returns their results in the

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-// BEGIN SOLUTION (comment): import what you need from std::sync and std::thread
-use std::sync::Mutex;
-use std::thread;
+// BEGIN SOLUTION (comment): import what you need from crate::sync and crate::thread
+use crate::sync::Mutex;
+use crate::thread;
 // END SOLUTION
 
 /// Adds up `data` by splitting it into `threads` contiguous chunks, summing each chunk on its own

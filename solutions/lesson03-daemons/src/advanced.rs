@@ -6,11 +6,11 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-// BEGIN SOLUTION (comment): import what you need (File, BufWriter, mpsc, thread, JoinHandle, ...)
+// BEGIN SOLUTION (comment): import what you need (File, BufWriter, and mpsc, thread, JoinHandle, ... from crate::sync and crate::thread)
+use crate::sync::mpsc::{self, Sender};
+use crate::thread::{self, JoinHandle};
 use std::fs::File;
 use std::io::BufWriter;
-use std::sync::mpsc::{self, Sender};
-use std::thread::{self, JoinHandle};
 // END SOLUTION
 
 /// Writes lines to a sink on a background thread, in the order they were logged, one line each

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-// BEGIN SOLUTION (comment): import what you need (Mutex, Condvar, Arc, thread, JoinHandle, ...)
+// BEGIN SOLUTION (comment): import what you need (Mutex, Condvar, Arc, thread, JoinHandle, ... from crate::sync and crate::thread)
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use crate::thread::{self, JoinHandle};
 use std::panic;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
 // END SOLUTION
 
 /// A flag that threads can wait on, like Python's `threading.Event`: it starts clear; `set` raises

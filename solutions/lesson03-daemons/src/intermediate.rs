@@ -6,9 +6,9 @@
 //! children of its own. That is how a body spawns, since Rust has no `threading.current_thread()`
 //! that could carry a daemon flag around for us.
 
-// BEGIN SOLUTION (comment): import what you need (Arc, Mutex, thread, JoinHandle, ...)
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
+// BEGIN SOLUTION (comment): import what you need (Arc, Mutex, thread, JoinHandle, ... from crate::sync and crate::thread)
+use crate::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use crate::thread::{self, JoinHandle};
 // END SOLUTION
 
 /// What [`Runtime::shutdown`] did.

@@ -8,8 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use std::sync::Mutex;
-use std::thread;
+use crate::sync::Mutex;
+use crate::thread;
 
 /// Adds up `data` by splitting it into `threads` contiguous chunks, summing each chunk on its own
 /// scoped thread, and adding the partial sums (given: it is [`sum_chunks_with`] with a plain sum per

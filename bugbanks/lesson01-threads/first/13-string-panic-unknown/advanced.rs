@@ -12,8 +12,8 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use std::any::Any;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use crate::thread::{self, JoinHandle};
 
 /// Why [`TimedHandle::join_timeout`] returned without a value.
 #[derive(Debug)]

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread;
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
+use crate::thread;
 
 /// Why [`TimedHandle::join_timeout`] returned without a value.
 #[derive(Debug)]

@@ -6,7 +6,7 @@
 //! The README's sections "Start them all, then join them all" and "Naming a thread" cover what you
 //! need.
 
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 use std::panic;
 
 /// Runs every task on a thread of its own, all at the same time, and returns their results in the
@@ -40,7 +40,7 @@ pub fn run_concurrently<T: Send + 'static>(tasks: Vec<Box<dyn FnOnce() -> T + Se
 
 /// Starts `f` on a new thread called `name` and returns its handle.
 ///
-/// Inside `f`, `std::thread::current().name()` is `Some(name)`; the name also shows in panic
+/// Inside `f`, `crate::thread::current().name()` is `Some(name)`; the name also shows in panic
 /// messages and in debuggers. Panics if the operating system cannot create the thread (as
 /// `thread::spawn` does).
 pub fn spawn_named<T, F>(name: &str, f: F) -> JoinHandle<T>

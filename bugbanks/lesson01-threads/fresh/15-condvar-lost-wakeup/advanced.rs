@@ -11,8 +11,8 @@ use std::fmt;
 use std::time::Duration;
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex};
+use crate::thread::{self, JoinHandle};
 
 /// Why [`TimedHandle::join_timeout`] returned without a value.
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 use std::fmt;
 use std::time::Duration;
 use std::any::Any;
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 use std::time::Instant;
 
 /// Why [`TimedHandle::join_timeout`] returned without a value.

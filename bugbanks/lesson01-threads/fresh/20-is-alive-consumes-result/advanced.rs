@@ -11,8 +11,8 @@ use std::fmt;
 use std::time::Duration;
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
-use std::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use crate::thread::{self, JoinHandle};
 
 /// Why [`TimedHandle::join_timeout`] returned without a value.
 #[derive(Debug)]

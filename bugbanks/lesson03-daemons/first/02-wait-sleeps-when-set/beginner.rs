@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
+use crate::thread::{self, JoinHandle};
 
 /// A flag that threads can wait on, like Python's `threading.Event`: it starts clear; `set` raises
 /// it and wakes every waiter; `clear` lowers it again. Shared between threads by reference or `Arc`,

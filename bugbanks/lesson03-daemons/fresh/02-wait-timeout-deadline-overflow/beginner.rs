@@ -1,8 +1,8 @@
 //! Beginner: Python's `threading.Event`, built from a `Mutex<bool>` and a `Condvar`, and a heartbeat
 //! thread that beats every `interval` and stops the moment it is told to, not one interval later.
 
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex};
+use crate::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 /// A flag that threads can wait on, like Python's `threading.Event`: it starts clear; `set` raises
@@ -66,7 +66,7 @@ impl Event {
         *set
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+    fn lock(&self) -> crate::sync::MutexGuard<'_, bool> {
         self.flag.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

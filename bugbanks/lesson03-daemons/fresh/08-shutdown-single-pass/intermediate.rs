@@ -6,8 +6,8 @@
 //! children of its own. That is how a body spawns, since Rust has no `threading.current_thread()`
 //! that could carry a daemon flag around for us.
 
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use crate::sync::{Arc, Mutex};
+use crate::thread::{self, JoinHandle};
 
 /// What [`Runtime::shutdown`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

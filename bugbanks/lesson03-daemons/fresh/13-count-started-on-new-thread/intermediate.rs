@@ -7,8 +7,8 @@
 //! that could carry a daemon flag around for us.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread;
+use crate::sync::{Arc, Condvar, Mutex};
+use crate::thread;
 
 /// What [`Runtime::shutdown`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,7 +51,7 @@ pub struct Context {
 }
 
 impl Shared {
-    fn books(&self) -> std::sync::MutexGuard<'_, Books> {
+    fn books(&self) -> crate::sync::MutexGuard<'_, Books> {
         self.books.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -6,8 +6,8 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Receiver, Sender};
+use crate::thread::{self, JoinHandle};
 
 /// Writes lines to a sink on a background thread, in the order they were logged, one line each
 /// followed by `\n`. Any number of threads may log through a shared `&LogWriter`.

@@ -6,9 +6,9 @@
 //! children of its own. That is how a body spawns, since Rust has no `threading.current_thread()`
 //! that could carry a daemon flag around for us.
 
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::Mutex;
-use std::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use crate::sync::Mutex;
+use crate::thread::{self, JoinHandle};
 
 /// What [`Runtime::shutdown`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
