@@ -107,6 +107,38 @@ fn scoped_threads_borrow_in_both_modes() {
     });
 }
 
+/// `Builder::spawn_scoped` borrows like `Scope::spawn`: outside a run on a real thread that has the
+/// builder's name, in a run on a checked one.
+#[test]
+fn builder_spawn_scoped_borrows_in_both_modes() {
+    let data = vec![1, 2, 3];
+    let (sum, name) = thread::scope(|s| {
+        thread::Builder::new()
+            .name("summer".into())
+            .spawn_scoped(s, || {
+                (
+                    data.iter().sum::<u32>(),
+                    std::thread::current().name().map(str::to_owned),
+                )
+            })
+            .unwrap()
+            .join()
+            .unwrap()
+    });
+    assert_eq!((sum, name.as_deref()), (6, Some("summer")));
+    explore(5, || {
+        let data = vec![1, 2, 3];
+        let sum = thread::scope(|s| {
+            thread::Builder::new()
+                .spawn_scoped(s, || data.iter().sum::<u32>())
+                .unwrap()
+                .join()
+                .unwrap()
+        });
+        assert_eq!(sum, 6);
+    });
+}
+
 static SHARED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 static COUNT: AtomicU64 = AtomicU64::new(0);
 

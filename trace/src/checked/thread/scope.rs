@@ -88,6 +88,41 @@ impl<'scope, 'env> dyn AnyScope<'scope, 'env> + 'scope {
     }
 }
 
+impl super::Builder {
+    /// `std::thread::Builder::spawn_scoped`. In a run the thread is shuttle's, spawned in its scope
+    /// without the name or the stack size (shuttle's scope has no builder); outside a run, std's,
+    /// with both.
+    #[track_caller]
+    pub fn spawn_scoped<'scope, 'env, F, T>(
+        self,
+        scope: &'scope Scope<'scope, 'env>,
+        f: F,
+    ) -> std::io::Result<ScopedJoinHandle<'scope, T>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        match scope.which() {
+            sealed::Which::Std(std_scope) => {
+                let mut builder = std::thread::Builder::new();
+                if let Some(name) = self.name {
+                    builder = builder.name(name);
+                }
+                if let Some(size) = self.stack_size {
+                    builder = builder.stack_size(size);
+                }
+                let handle = builder.spawn_scoped(std_scope, f)?;
+                let thread = Thread(ThreadKind::Std(handle.thread().clone()));
+                Ok(ScopedJoinHandle {
+                    inner: Kind::Std(handle),
+                    thread,
+                })
+            }
+            sealed::Which::Checked(_) => Ok(scope.spawn(f)),
+        }
+    }
+}
+
 impl std::fmt::Debug for dyn AnyScope<'_, '_> + '_ {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Scope { .. }")
