@@ -32,6 +32,8 @@ impl CourseCopy {
             format!("solutions/{LESSON_DIR}"),
             format!("grader/suites/{LESSON_DIR}"),
             "harness".to_owned(),
+            // The lesson crate depends (under its checking feature) on the checked facade.
+            "trace".to_owned(),
         ] {
             copy_dir(&real.join(&part), &dir.path().join(&part));
         }
