@@ -778,6 +778,19 @@ fn manifest(
     // No debug info: linking the test binaries is most of a warm rebuild.
     dev_profile.insert("debug".into(), false.into());
     dev_profile.insert("incremental".into(), incremental.into());
+    // Dependencies (shuttle, the facade, the harness, the reference) optimized, the learner's crate and
+    // the tests not: they are built once per machine, and the checker's scheduler, unoptimized, was most
+    // of a checked test's time (lesson05's slowest beginner test, on the warm re-grade's critical path,
+    // spent it choosing among runnable tasks). The tier crates stay at opt-level 0, quick to rebuild,
+    // and every package keeps its debug assertions and overflow checks.
+    dev_profile.insert(
+        "package".into(),
+        toml::Table::from_iter([(
+            "*".to_owned(),
+            toml::Value::Table(toml::Table::from_iter([("opt-level".to_owned(), 1.into())])),
+        )])
+        .into(),
+    );
     let members: Vec<toml::Value> = Tier::ALL
         .iter()
         .flat_map(|t| [t.name().to_owned(), tests_dir(*t)])
