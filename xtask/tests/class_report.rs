@@ -80,7 +80,7 @@ fn disguise(text: &str) -> String {
 /// `match` on the builder's result.
 const OWN_BEGINNER: &str = r#"//! Beginner tier.
 
-use std::thread::{self, JoinHandle};
+use crate::thread::{self, JoinHandle};
 
 pub fn run_concurrently<T: Send + 'static>(tasks: Vec<Box<dyn FnOnce() -> T + Send>>) -> Vec<T> {
     let mut started = Vec::new();

@@ -468,7 +468,7 @@ fn sigterm_ends_a_child_the_test_started_outside_its_process_group() {
     // happens to a child on a kernel without Landlock.
     let prefix = format!(
         "    let _child = std::process::Command::new({program}\"-c\", \"while :; do :; done\", {marker:?}]).spawn();\n    \
-         loop {{\n        std::thread::sleep(std::time::Duration::from_millis(50));\n    }}\n    \
+         loop {{\n        crate::thread::sleep(std::time::Duration::from_millis(50));\n    }}\n    \
          #[allow(unreachable_code)]\n"
     );
     write_submission(&dir, &prefix);

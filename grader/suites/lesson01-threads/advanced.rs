@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 use threadlab_harness::wait::{PATIENCE, ThreadEnd, eventually, within_patience};
-use threadlab_harness::{catch_panic, expect};
+use threadlab_harness::{catch_panic, expect, expect_eq, explore};
 
 fn main() {
     threadlab_harness::main(&[
@@ -32,6 +32,10 @@ fn main() {
         (
             "generated_waits_match_the_reference",
             generated_waits_match_the_reference,
+        ),
+        (
+            "join_timeout_gets_the_value_in_any_schedule",
+            join_timeout_gets_the_value_in_any_schedule,
         ),
     ]);
 }
@@ -495,4 +499,87 @@ fn generated_waits_match_the_reference() {
             run_reference,
         )
     });
+}
+
+/// A timeout no correct code waits out inside `explore`, where time is not modelled (a wait with a
+/// timeout there ends only when it is woken).
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Under the checker (`explore`: the timed thread and whatever `spawn_timed` and `join_timeout` use
+/// from `lesson01::sync` / `lesson01::thread` are the checker's, and the body runs under many seeded
+/// schedules). A thread that returns its value at once, a few steps later, or only once the test
+/// opens a gate, waited for with `join_timeout(1 h)` in every order the threads may run: the value
+/// comes back every time, also when the thread had already ended before the wait began (a wake-up
+/// sent before anyone waits is lost, so a wait must look for the value first); `is_alive` is true
+/// while the function runs and false once it has returned, and asking it loses nothing.
+fn join_timeout_gets_the_value_in_any_schedule() {
+    let body = || {
+        for steps in [0usize, 3] {
+            let handle = spawn_timed(move || {
+                for _ in 0..steps {
+                    lesson01::thread::yield_now();
+                }
+                steps + 40
+            });
+            match handle.join_timeout(HOUR) {
+                Ok(value) => expect_eq!(
+                    value,
+                    steps + 40,
+                    "join_timeout(1 h) of a thread that returns {} after {steps} steps",
+                    steps + 40
+                ),
+                Err(JoinError::Timeout(_)) => ::core::panic!(
+                    "join_timeout(1 h) of a thread that returns after {steps} steps gave Timeout: under the checker \
+                     no hour passes, so the wait ended without the value"
+                ),
+                Err(JoinError::Panicked(message)) => ::core::panic!(
+                    "join_timeout(1 h) of a thread that returns after {steps} steps reported a panic ({message:?}), \
+                     but the function did not panic"
+                ),
+            }
+        }
+        let gate = lesson01::sync::Arc::new(lesson01::sync::Barrier::new(2));
+        let opened = lesson01::sync::Arc::clone(&gate);
+        let handle = spawn_timed(move || {
+            opened.wait();
+            7u8
+        });
+        expect_eq!(
+            handle.is_alive(),
+            true,
+            "is_alive() while the function waits at a gate the test has not opened yet"
+        );
+        gate.wait();
+        let mut polls = 0;
+        while handle.is_alive() {
+            polls += 1;
+            expect!(
+                polls < 5_000,
+                "is_alive() still true after the function had returned and 5000 polls had let its thread end"
+            );
+            lesson01::thread::yield_now();
+        }
+        let got = handle.join_timeout(HOUR);
+        expect!(
+            matches!(got, Ok(7)),
+            "join_timeout(1 h) after is_alive() had turned false, of a function that returned 7: expected Ok(7), got \
+             {}",
+            match got {
+                Ok(v) => format!("Ok({v})"),
+                Err(JoinError::Timeout(_)) =>
+                    "Timeout (the value was lost: did is_alive take it?)".to_owned(),
+                Err(JoinError::Panicked(m)) => format!("Panicked({m:?})"),
+            }
+        );
+    };
+    if let Err(message) = catch_panic(|| explore(60, body)) {
+        if message.starts_with("deadlock!") {
+            ::core::panic!(
+                "join_timeout(1 h) never returned in one of the schedules the checker tried, although the thread had \
+                 returned its value: the wake-up came before the wait began and was lost. Look for the value first, \
+                 under the same lock the wait releases (a channel's recv_timeout does this for you)"
+            );
+        }
+        ::core::panic!("{message}");
+    }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 use threadlab_harness::wait::{PATIENCE, Rendezvous};
-use threadlab_harness::{catch_panic, count_std_spawns, expect, expect_eq};
+use threadlab_harness::{catch_panic, count_spawns, count_std_spawns, expect, expect_eq, explore};
 
 fn main() {
     threadlab_harness::main(&[
@@ -30,6 +30,10 @@ fn main() {
         (
             "generated_tasks_match_the_reference",
             generated_tasks_match_the_reference,
+        ),
+        (
+            "tasks_that_wait_for_each_other_finish_in_any_schedule",
+            tasks_that_wait_for_each_other_finish_in_any_schedule,
         ),
     ]);
 }
@@ -374,4 +378,55 @@ fn generated_tasks_match_the_reference() {
         |j| run_jobs!(lesson01, j),
         |j| run_jobs!(reference, j),
     );
+}
+
+/// Under the checker (`explore`: the threads and the barrier, from `lesson01::thread` and
+/// `lesson01::sync`, are the checker's, and the body runs under many seeded schedules): tasks that
+/// all wait for each other at a barrier, so none can finish before every one has started, finishing
+/// in every order the scheduler picks. `run_concurrently` must start a thread per task before it
+/// waits for any (else every thread ends up blocked: a deadlock, found in the first schedule), and
+/// return the results in the order of the tasks, whichever finished first; no tasks start no thread.
+fn tasks_that_wait_for_each_other_finish_in_any_schedule() {
+    let body = || {
+        let (none, spawned) = count_spawns(|| run_concurrently(Vec::<Task<usize>>::new()));
+        expect_eq!(
+            (none, spawned),
+            (Vec::new(), 0),
+            "(the results, threads started) for run_concurrently of no tasks"
+        );
+        for n in [2, 3] {
+            let meeting = lesson01::sync::Arc::new(lesson01::sync::Barrier::new(n));
+            let tasks: Vec<Task<usize>> = (0..n)
+                .map(|i| {
+                    let meeting = lesson01::sync::Arc::clone(&meeting);
+                    Box::new(move || {
+                        meeting.wait();
+                        // Some tasks take a few more steps, so they finish in many orders.
+                        for _ in 0..i % 2 {
+                            lesson01::thread::yield_now();
+                        }
+                        10 * i + 1
+                    }) as Task<usize>
+                })
+                .collect();
+            let (got, spawned) = count_spawns(|| run_concurrently(tasks));
+            let want: Vec<usize> = (0..n).map(|i| 10 * i + 1).collect();
+            expect_eq!(
+                (got, spawned),
+                (want, n),
+                "(the results, threads started) for run_concurrently of {n} tasks that each wait at a barrier until \
+                 all {n} are running, then return 1, 11, 21, ... in the order given"
+            );
+        }
+    };
+    if let Err(message) = catch_panic(|| explore(60, body)) {
+        if message.starts_with("deadlock!") {
+            ::core::panic!(
+                "run_concurrently of tasks that wait for each other never returned in one of the schedules the checker \
+                 tried: every thread was blocked. Start every thread before you join any (a lazy \
+                 .map(spawn).map(join) chain joins each before the next spawn), and run no task on the caller's thread"
+            );
+        }
+        ::core::panic!("{message}");
+    }
 }

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::thread::{self, ThreadId};
 
 use threadlab_harness::wait::{PATIENCE, Rendezvous};
-use threadlab_harness::{catch_panic, expect, expect_eq};
+use threadlab_harness::{catch_panic, count_spawns, expect, expect_eq, explore};
 
 fn main() {
     threadlab_harness::main(&[
@@ -34,6 +34,10 @@ fn main() {
         (
             "generated_inputs_match_the_reference",
             generated_inputs_match_the_reference,
+        ),
+        (
+            "chunks_and_checks_meet_in_any_schedule",
+            chunks_and_checks_meet_in_any_schedule,
         ),
     ]);
 }
@@ -469,4 +473,58 @@ fn generated_inputs_match_the_reference() {
         |i| run_input!(lesson01, i),
         |i| run_input!(reference, i),
     );
+}
+
+/// Under the checker (`explore`: threads and barriers from `lesson01::thread` and `lesson01::sync`
+/// are the checker's, and the body runs under many seeded schedules). Every chunk's `sum_chunk`, and
+/// every host's `check`, waits at a barrier until all of them are running, so all must be started
+/// before any is waited for, each on a thread of its own, and `check` must run without the map's
+/// lock. In every order the threads finish: the sum is exact, and the map has every host's answer
+/// (a host listed twice is checked twice and kept once).
+fn chunks_and_checks_meet_in_any_schedule() {
+    let body = || {
+        for (len, threads) in [(5, 2), (3, 3), (7, 3)] {
+            let data: Vec<u64> = (1..=len).map(|x| x * x).collect();
+            let workers = threads.min(data.len());
+            let meeting = lesson01::sync::Barrier::new(workers);
+            let (sum, spawned) = count_spawns(|| {
+                sum_chunks_with(&data, threads, |chunk| {
+                    meeting.wait();
+                    chunk.iter().sum()
+                })
+            });
+            expect_eq!(
+                (sum, spawned),
+                (data.iter().sum::<u64>(), workers),
+                "(the sum, threads started) for sum_chunks_with of {data:?} with {threads} threads, where each chunk's \
+                 sum_chunk waits until all {workers} are running"
+            );
+        }
+        let hosts = ["a.example", "b.example", "a.example", "c.example"];
+        let meeting = lesson01::sync::Barrier::new(hosts.len());
+        let (got, spawned) = count_spawns(|| {
+            check_all(&hosts, |host| {
+                meeting.wait();
+                host != "b.example"
+            })
+        });
+        let want: HashMap<String, bool> = hosts.iter().map(|h| (h.to_string(), *h != "b.example")).collect();
+        expect_eq!(
+            (sorted(&got), spawned),
+            (sorted(&want), hosts.len()),
+            "(the map, threads started) for check_all of {hosts:?}, where each check waits until all {} are \
+             running",
+            hosts.len()
+        );
+    };
+    if let Err(message) = catch_panic(|| explore(40, body)) {
+        if message.starts_with("deadlock!") {
+            ::core::panic!(
+                "sum_chunks_with or check_all never returned in one of the schedules the checker tried: every thread \
+                 was blocked. Each chunk (each host) waits for all the others, so start a thread for every one before \
+                 you join any, and call check without holding the map's lock"
+            );
+        }
+        ::core::panic!("{message}");
+    }
 }

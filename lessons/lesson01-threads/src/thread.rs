@@ -1,9 +1,9 @@
 //! Spawning, joining, scoped threads and sleeping for the exercises. Import them from here, not from
 //! `std::thread`.
 //!
-//! In your own builds these are exactly `std::thread`; under the grader's `threadlab-check` feature
-//! they are the checked versions, so the scheduler decides when each thread runs (see
-//! [`crate::sync`]).
+//! In your own builds these are exactly `std::thread`. Under the grader's `threadlab-check` feature
+//! they start real threads, except in a test that explores thread schedules, where the checker's
+//! scheduler decides when each thread runs (see [`crate::sync`]).
 //!
 //! [`available_parallelism`] is std's in both: it asks the operating system how many threads can run
 //! at once, and starts, blocks or orders nothing.
