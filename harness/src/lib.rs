@@ -268,8 +268,10 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// Runs `body` under many thread interleavings (the `check` feature: shuttle's random scheduler with
 /// the fixed [`SEED`]), or once on real threads without it.
 ///
-/// Inside, `crate::sync` and `crate::thread` of the lesson crate are shuttle's types, so every lock,
-/// atomic access and spawn is a point where the scheduler may switch threads.
+/// Inside, `crate::sync` and `crate::thread` of the lesson crate (the checked facade of
+/// `threadlab-trace`) are shuttle's, so every lock, atomic access and spawn is a point where the
+/// scheduler may switch threads; outside it, they are `std`'s, so a test that needs real threads and
+/// real time simply does not call `explore`.
 pub fn explore<F>(iterations: usize, body: F)
 where
     F: Fn() + Send + Sync + 'static,
@@ -286,6 +288,10 @@ fn explore_boxed(iterations: usize, body: Box<dyn Fn() + Send + Sync>) {
         // Learner code may keep bigger locals than shuttle's 60 KiB default stack allows.
         config.stack_size = 1 << 20;
         let scheduler = shuttle::scheduler::RandomScheduler::new_from_seed(SEED, iterations);
+        // The checked facade is shuttle's (and recorded) while this lives: for the whole run, since
+        // the threads a body spawns may outlive it, and it is dropped when a failing schedule
+        // panics out, so that the facade is `std`'s again for whatever the test does next.
+        let _active = threadlab_trace::Active::enter();
         // Each schedule starts a fresh log; the failing one is what is left when shuttle stops.
         shuttle::Runner::new(scheduler, config).run(move || {
             threadlab_trace::log::clear();

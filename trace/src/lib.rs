@@ -7,8 +7,11 @@
 //! [`render`] draws the failing schedule as lanes, one per thread, trimmed to the steps that matter:
 //! the last operations on the value that came out wrong, or the cycle of a deadlock.
 
+mod active;
 pub mod log;
 pub mod render;
+
+pub use active::{Active, active};
 
 #[cfg(feature = "shuttle")]
 pub mod checked;

@@ -109,8 +109,12 @@ pub fn clear() {
     with(|log| *log = Log::default());
 }
 
-/// Records one operation.
+/// Records one operation; does nothing outside a checker run (see [`crate::active`]), where the
+/// facade is `std` and real threads would contend for the log.
 pub fn record(thread: usize, op: Op, object: Option<Object>, at: Option<Place>) {
+    if !crate::active() {
+        return;
+    }
     with(|log| {
         if log.events.len() == KEEP {
             log.events.pop_front();
@@ -125,8 +129,12 @@ pub fn record(thread: usize, op: Op, object: Option<Object>, at: Option<Place>) 
     });
 }
 
-/// `thread` is about to block on `lock` (asked for at `at`); `None` once it holds it.
+/// `thread` is about to block on `lock` (asked for at `at`); `None` once it holds it. Does nothing
+/// outside a checker run.
 pub fn pending(thread: usize, lock: Option<(Object, Place)>) {
+    if !crate::active() {
+        return;
+    }
     with(|log| match lock {
         Some(wanted) => {
             log.pending.insert(thread, wanted);

@@ -1,16 +1,27 @@
-//! Recorded atomics: every load, store and read-modify-write with the values it saw and wrote.
+//! Hybrid atomics: `std`'s outside a run; in a run, every load, store and read-modify-write is first
+//! the scheduling point shuttle's atomics make, and is recorded with the values it saw and wrote.
 
-use super::super::{object, record};
+use super::super::{active, object, record};
 use crate::log::Op;
-use shuttle::sync::atomic::Ordering;
 use std::panic::Location;
+use std::sync::atomic::Ordering;
+
+/// Which scheduling point an access makes in a run: the one shuttle's own atomic makes for it.
+#[derive(Clone, Copy)]
+enum Access {
+    Read,
+    Write,
+    Update,
+}
 
 macro_rules! recorded_atomic {
     ($name:ident, $value:ty, $kind:expr) => {
-        /// The `std` atomic's API over shuttle's, every access recorded.
+        /// The `std` atomic's API. The value is a `std` atomic; in a run, each access first makes
+        /// its scheduling point on a shuttle atomic that holds nothing, and is recorded.
         pub struct $name {
             made_at: &'static Location<'static>,
-            inner: shuttle::sync::atomic::$name,
+            value: std::sync::atomic::$name,
+            gate: shuttle::sync::atomic::AtomicBool,
         }
 
         impl $name {
@@ -18,8 +29,27 @@ macro_rules! recorded_atomic {
             pub const fn new(value: $value) -> $name {
                 $name {
                     made_at: Location::caller(),
-                    inner: shuttle::sync::atomic::$name::new(value),
+                    value: std::sync::atomic::$name::new(value),
+                    gate: shuttle::sync::atomic::AtomicBool::new(false),
                 }
+            }
+
+            /// In a run, the scheduling point of `access` (true then: the access is recorded).
+            #[inline]
+            fn point(&self, access: Access, order: Ordering) -> bool {
+                if !active() {
+                    return false;
+                }
+                match access {
+                    Access::Read => {
+                        self.gate.load(order);
+                    }
+                    Access::Write => self.gate.store(false, order),
+                    Access::Update => {
+                        self.gate.swap(false, order);
+                    }
+                }
+                true
             }
 
             #[track_caller]
@@ -43,25 +73,35 @@ macro_rules! recorded_atomic {
 
             #[track_caller]
             pub fn load(&self, order: Ordering) -> $value {
-                let value = self.inner.load(order);
-                self.note(Op::Load {
-                    value: format!("{value:?}"),
-                });
+                let checked = self.point(Access::Read, order);
+                let value = self.value.load(order);
+                if checked {
+                    self.note(Op::Load {
+                        value: format!("{value:?}"),
+                    });
+                }
                 value
             }
 
             #[track_caller]
             pub fn store(&self, value: $value, order: Ordering) {
-                self.inner.store(value, order);
-                self.note(Op::Store {
-                    value: format!("{value:?}"),
-                });
+                let checked = self.point(Access::Write, order);
+                self.value.store(value, order);
+                if checked {
+                    self.note(Op::Store {
+                        value: format!("{value:?}"),
+                    });
+                }
             }
 
             #[track_caller]
             pub fn swap(&self, value: $value, order: Ordering) -> $value {
-                let old = self.inner.swap(value, order);
-                self.update("swap", old, value)
+                let checked = self.point(Access::Update, order);
+                let old = self.value.swap(value, order);
+                if checked {
+                    self.update("swap", old, value);
+                }
+                old
             }
 
             #[track_caller]
@@ -72,8 +112,12 @@ macro_rules! recorded_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$value, $value> {
-                let result = self.inner.compare_exchange(current, new, success, failure);
-                self.compared(current, new, result)
+                let checked = self.point(Access::Update, success);
+                let result = self.value.compare_exchange(current, new, success, failure);
+                if checked {
+                    self.compared(current, new, result);
+                }
+                result
             }
 
             #[track_caller]
@@ -84,19 +128,18 @@ macro_rules! recorded_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$value, $value> {
+                let checked = self.point(Access::Update, success);
                 let result = self
-                    .inner
+                    .value
                     .compare_exchange_weak(current, new, success, failure);
-                self.compared(current, new, result)
+                if checked {
+                    self.compared(current, new, result);
+                }
+                result
             }
 
             #[track_caller]
-            fn compared(
-                &self,
-                current: $value,
-                new: $value,
-                result: Result<$value, $value>,
-            ) -> Result<$value, $value> {
+            fn compared(&self, current: $value, new: $value, result: Result<$value, $value>) {
                 match result {
                     Ok(old) => {
                         self.update("compare_exchange", old, new);
@@ -106,7 +149,6 @@ macro_rules! recorded_atomic {
                         found: format!("{found:?}"),
                     }),
                 }
-                result
             }
 
             #[track_caller]
@@ -119,8 +161,11 @@ macro_rules! recorded_atomic {
             where
                 F: FnMut($value) -> Option<$value>,
             {
+                if !self.point(Access::Update, set_order) {
+                    return self.value.fetch_update(set_order, fetch_order, f);
+                }
                 let mut new_value = None;
-                let result = self.inner.fetch_update(set_order, fetch_order, |v| {
+                let result = self.value.fetch_update(set_order, fetch_order, |v| {
                     new_value = f(v);
                     new_value
                 });
@@ -136,11 +181,11 @@ macro_rules! recorded_atomic {
             }
 
             pub fn get_mut(&mut self) -> &mut $value {
-                self.inner.get_mut()
+                self.value.get_mut()
             }
 
             pub fn into_inner(self) -> $value {
-                self.inner.into_inner()
+                self.value.into_inner()
             }
         }
 
@@ -160,7 +205,7 @@ macro_rules! recorded_atomic {
 
         impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.inner.fmt(f)
+                self.value.fmt(f)
             }
         }
     };
@@ -174,9 +219,13 @@ macro_rules! recorded_rmw {
             $(
                 #[track_caller]
                 pub fn $op(&self, operand: $value, order: Ordering) -> $value {
-                    let old = self.inner.$op(operand, order);
-                    let apply: fn($value, $value) -> $value = $apply;
-                    self.update(stringify!($op), old, apply(old, operand))
+                    let checked = self.point(Access::Update, order);
+                    let old = self.value.$op(operand, order);
+                    if checked {
+                        let apply: fn($value, $value) -> $value = $apply;
+                        self.update(stringify!($op), old, apply(old, operand));
+                    }
+                    old
                 }
             )+
         }

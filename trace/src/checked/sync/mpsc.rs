@@ -1,12 +1,20 @@
-//! Recorded channels: every send and receive with its thread and line (the values are the program's
-//! own types, so they are not shown).
+//! Hybrid channels: `channel` and `sync_channel` make `std`'s outside a run, and shuttle's in one,
+//! where every send and receive is recorded with its thread and line (the values are the program's
+//! own types, so they are not shown). Both ends keep the kind they were made with. In a run,
+//! `recv_timeout` never times out (time is not modelled).
 
-use super::super::{object, record};
+use super::super::{active, object, record};
 use crate::log::{Object, Op};
 use std::panic::Location;
+use std::sync::mpsc as real;
 use std::time::Duration;
 
-pub use shuttle::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
+pub use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
+
+enum Kind<S, C> {
+    Std(S),
+    Checked(C),
+}
 
 /// The channel's identity in the log: where it was made (shared by both ends).
 fn channel_object(made_at: &'static Location<'static>) -> Object {
@@ -26,11 +34,17 @@ fn sent<R>(made_at: &'static Location<'static>, result: Result<(), R>) -> Result
     result
 }
 
-/// `std::sync::mpsc::channel` over shuttle's, recorded.
+/// `std::sync::mpsc::channel`; shuttle's, recorded, in a run.
 #[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let made_at = Location::caller();
-    let (sender, receiver) = shuttle::sync::mpsc::channel();
+    let (sender, receiver) = if active() {
+        let (s, r) = shuttle::sync::mpsc::channel();
+        (Kind::Checked(s), Kind::Checked(r))
+    } else {
+        let (s, r) = real::channel();
+        (Kind::Std(s), Kind::Std(r))
+    };
     (
         Sender {
             inner: sender,
@@ -43,11 +57,17 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     )
 }
 
-/// `std::sync::mpsc::sync_channel` over shuttle's, recorded.
+/// `std::sync::mpsc::sync_channel`; shuttle's, recorded, in a run.
 #[track_caller]
 pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
     let made_at = Location::caller();
-    let (sender, receiver) = shuttle::sync::mpsc::sync_channel(bound);
+    let (sender, receiver) = if active() {
+        let (s, r) = shuttle::sync::mpsc::sync_channel(bound);
+        (Kind::Checked(s), Kind::Checked(r))
+    } else {
+        let (s, r) = real::sync_channel(bound);
+        (Kind::Std(s), Kind::Std(r))
+    };
     (
         SyncSender {
             inner: sender,
@@ -62,21 +82,27 @@ pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
 
 /// The sending end.
 pub struct Sender<T> {
-    inner: shuttle::sync::mpsc::Sender<T>,
+    inner: Kind<real::Sender<T>, shuttle::sync::mpsc::Sender<T>>,
     made_at: &'static Location<'static>,
 }
 
 impl<T> Sender<T> {
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        sent(self.made_at, self.inner.send(value))
+        match &self.inner {
+            Kind::Std(sender) => sender.send(value),
+            Kind::Checked(sender) => sent(self.made_at, sender.send(value)),
+        }
     }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Sender<T> {
         Sender {
-            inner: self.inner.clone(),
+            inner: match &self.inner {
+                Kind::Std(sender) => Kind::Std(sender.clone()),
+                Kind::Checked(sender) => Kind::Checked(sender.clone()),
+            },
             made_at: self.made_at,
         }
     }
@@ -84,19 +110,26 @@ impl<T> Clone for Sender<T> {
 
 /// The sending end of a bounded channel: `send` blocks while it is full.
 pub struct SyncSender<T> {
-    inner: shuttle::sync::mpsc::SyncSender<T>,
+    inner: Kind<real::SyncSender<T>, shuttle::sync::mpsc::SyncSender<T>>,
     made_at: &'static Location<'static>,
 }
 
 impl<T> SyncSender<T> {
     #[track_caller]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        sent(self.made_at, self.inner.send(value))
+        match &self.inner {
+            Kind::Std(sender) => sender.send(value),
+            Kind::Checked(sender) => sent(self.made_at, sender.send(value)),
+        }
     }
 
     #[track_caller]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let result = self.inner.try_send(value);
+        let sender = match &self.inner {
+            Kind::Std(sender) => return sender.try_send(value),
+            Kind::Checked(sender) => sender,
+        };
+        let result = sender.try_send(value);
         if result.is_ok() {
             record(
                 Op::Send { delivered: true },
@@ -111,7 +144,10 @@ impl<T> SyncSender<T> {
 impl<T> Clone for SyncSender<T> {
     fn clone(&self) -> SyncSender<T> {
         SyncSender {
-            inner: self.inner.clone(),
+            inner: match &self.inner {
+                Kind::Std(sender) => Kind::Std(sender.clone()),
+                Kind::Checked(sender) => Kind::Checked(sender.clone()),
+            },
             made_at: self.made_at,
         }
     }
@@ -119,7 +155,7 @@ impl<T> Clone for SyncSender<T> {
 
 /// The receiving end.
 pub struct Receiver<T> {
-    inner: shuttle::sync::mpsc::Receiver<T>,
+    inner: Kind<real::Receiver<T>, shuttle::sync::mpsc::Receiver<T>>,
     made_at: &'static Location<'static>,
 }
 
@@ -135,14 +171,22 @@ impl<T> Receiver<T> {
 
     #[track_caller]
     pub fn recv(&self) -> Result<T, RecvError> {
-        let result = self.inner.recv();
+        let receiver = match &self.inner {
+            Kind::Std(receiver) => return receiver.recv(),
+            Kind::Checked(receiver) => receiver,
+        };
+        let result = receiver.recv();
         self.note(result.is_ok());
         result
     }
 
     #[track_caller]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        let result = self.inner.try_recv();
+        let receiver = match &self.inner {
+            Kind::Std(receiver) => return receiver.try_recv(),
+            Kind::Checked(receiver) => receiver,
+        };
+        let result = receiver.try_recv();
         if result.is_ok() {
             self.note(true);
         }
@@ -151,7 +195,11 @@ impl<T> Receiver<T> {
 
     #[track_caller]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        let result = self.inner.recv_timeout(timeout);
+        let receiver = match &self.inner {
+            Kind::Std(receiver) => return receiver.recv_timeout(timeout),
+            Kind::Checked(receiver) => receiver,
+        };
+        let result = receiver.recv_timeout(timeout);
         self.note(result.is_ok());
         result
     }

@@ -1,23 +1,33 @@
-//! A recorded `Mutex`: who locked it where, and who unlocked it.
+//! A hybrid `Mutex`: `std`'s outside a run; in a run, shuttle's scheduling lock first, recorded.
 
-use super::super::{current_thread, object, record};
-use crate::log::{self, Object, Op, Place};
+use super::super::{active, lock_gate, object, record};
+use crate::log::{Object, Op};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-/// `std::sync::Mutex`'s API over shuttle's, recorded.
+/// `std::sync::Mutex`'s API. The value lives in a `std` mutex, used alone outside a run. In a run,
+/// every task takes shuttle's gate first (the scheduling point, the blocking and the deadlock
+/// detection, recorded) and then the `std` mutex, which is then never contended. Poisoning is
+/// `std`'s in both.
 pub struct Mutex<T: ?Sized> {
     made_at: &'static Location<'static>,
-    inner: shuttle::sync::Mutex<T>,
+    gate: shuttle::sync::Mutex<()>,
+    data: std::sync::Mutex<T>,
 }
 
-/// The guard of a [`Mutex`]; the lock is released (and recorded as such) when it drops.
+/// The guard of a [`Mutex`]; the lock is released (and, in a run, recorded as such) when it drops.
 pub struct MutexGuard<'a, T: ?Sized> {
-    // `None` only while a `Condvar` holds the inner guard during a wait.
-    pub(super) inner: Option<shuttle::sync::MutexGuard<'a, T>>,
-    pub(super) lock: Object,
+    // Fields drop in this order: `std`'s half is unlocked before shuttle's gate, whose release is a
+    // scheduling point where another task may lock the mutex.
+    /// `None` only while a `Condvar` waits with the guard.
+    pub(super) data: Option<std::sync::MutexGuard<'a, T>>,
+    /// Shuttle's gate, held in a run (`None` outside, and during a `Condvar` wait).
+    pub(super) gate: Option<shuttle::sync::MutexGuard<'a, ()>>,
+    /// The lock as the log knows it, when the guard was taken in a run.
+    pub(super) lock: Option<Object>,
+    pub(super) mutex: &'a Mutex<T>,
 }
 
 impl<T> Mutex<T> {
@@ -25,12 +35,13 @@ impl<T> Mutex<T> {
     pub const fn new(value: T) -> Mutex<T> {
         Mutex {
             made_at: Location::caller(),
-            inner: shuttle::sync::Mutex::new(value),
+            gate: shuttle::sync::Mutex::new(()),
+            data: std::sync::Mutex::new(value),
         }
     }
 
     pub fn into_inner(self) -> LockResult<T> {
-        self.inner.into_inner()
+        self.data.into_inner()
     }
 }
 
@@ -41,67 +52,94 @@ impl<T: ?Sized> Mutex<T> {
 
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let at = Location::caller();
+        if !active() {
+            return self.wrap(self.data.lock(), None, None);
+        }
         let lock = self.object();
-        log::pending(current_thread(), Some((lock, Place::from(at))));
-        let result = self.inner.lock();
-        log::pending(current_thread(), None);
-        record(Op::Lock, Some(lock), Some(at));
-        wrap(result, lock)
+        let gate = lock_gate(&self.gate, lock);
+        self.wrap(self.data.lock(), Some(gate), Some(lock))
+    }
+
+    /// `std`'s half locked after the gate (in a run) or alone, as a guard of ours.
+    pub(super) fn wrap<'a>(
+        &'a self,
+        data: LockResult<std::sync::MutexGuard<'a, T>>,
+        gate: Option<shuttle::sync::MutexGuard<'a, ()>>,
+        lock: Option<Object>,
+    ) -> LockResult<MutexGuard<'a, T>> {
+        let ours = |data| MutexGuard {
+            data: Some(data),
+            gate,
+            lock,
+            mutex: self,
+        };
+        match data {
+            Ok(data) => Ok(ours(data)),
+            Err(p) => Err(PoisonError::new(ours(p.into_inner()))),
+        }
     }
 
     #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        let lock = self.object();
-        match self.inner.try_lock() {
-            Ok(guard) => {
-                record(Op::Lock, Some(lock), Some(Location::caller()));
-                Ok(MutexGuard {
-                    inner: Some(guard),
-                    lock,
-                })
-            }
-            Err(TryLockError::Poisoned(p)) => {
-                record(Op::Lock, Some(lock), Some(Location::caller()));
-                Err(TryLockError::Poisoned(PoisonError::new(MutexGuard {
-                    inner: Some(p.into_inner()),
-                    lock,
-                })))
-            }
-            Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
+        let ours = |data, gate, lock| MutexGuard {
+            data: Some(data),
+            gate,
+            lock,
+            mutex: self,
+        };
+        if !active() {
+            return match self.data.try_lock() {
+                Ok(data) => Ok(ours(data, None, None)),
+                Err(TryLockError::Poisoned(p)) => Err(TryLockError::Poisoned(PoisonError::new(ours(
+                    p.into_inner(),
+                    None,
+                    None,
+                )))),
+                Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
+            };
         }
+        let lock = self.object();
+        let gate = match self.gate.try_lock() {
+            Ok(gate) => gate,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return Err(TryLockError::WouldBlock),
+        };
+        // Free unless a real thread outside the run holds it.
+        let result = match self.data.try_lock() {
+            Ok(data) => Ok(ours(data, Some(gate), Some(lock))),
+            Err(TryLockError::Poisoned(p)) => Err(TryLockError::Poisoned(PoisonError::new(ours(
+                p.into_inner(),
+                Some(gate),
+                Some(lock),
+            )))),
+            Err(TryLockError::WouldBlock) => return Err(TryLockError::WouldBlock),
+        };
+        record(Op::Lock, Some(lock), Some(Location::caller()));
+        result
+    }
+
+    /// `std`'s half alone: after a `Condvar` wait in a run, whose gate is already held again.
+    pub(super) fn data_lock(&self) -> LockResult<std::sync::MutexGuard<'_, T>> {
+        self.data.lock()
     }
 
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        self.inner.get_mut()
+        self.data.get_mut()
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        self.data.is_poisoned()
     }
 
     pub fn clear_poison(&self) {
-        self.inner.clear_poison();
-    }
-}
-
-/// Wraps shuttle's guard (poisoned or not) in ours.
-pub(super) fn wrap<'a, T: ?Sized>(
-    result: LockResult<shuttle::sync::MutexGuard<'a, T>>,
-    lock: Object,
-) -> LockResult<MutexGuard<'a, T>> {
-    match result {
-        Ok(guard) => Ok(MutexGuard {
-            inner: Some(guard),
-            lock,
-        }),
-        Err(p) => Err(PoisonError::new(MutexGuard {
-            inner: Some(p.into_inner()),
-            lock,
-        })),
+        self.data.clear_poison();
     }
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        if self.inner.is_some() {
-            record(Op::Unlock, Some(self.lock), None);
+        if let (Some(lock), Some(_)) = (self.lock, &self.data) {
+            record(Op::Unlock, Some(lock), None);
         }
     }
 }
@@ -109,13 +147,13 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        self.inner.as_deref().expect("a guard holds its lock")
+        self.data.as_deref().expect("a guard holds its lock")
     }
 }
 
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        self.inner.as_deref_mut().expect("a guard holds its lock")
+        self.data.as_deref_mut().expect("a guard holds its lock")
     }
 }
 
@@ -135,7 +173,7 @@ impl<T> From<T> for Mutex<T> {
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
+        self.data.fmt(f)
     }
 }
 

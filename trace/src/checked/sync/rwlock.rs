@@ -1,28 +1,35 @@
-//! A recorded `RwLock`: read and write locks with their lines.
+//! A hybrid `RwLock`: `std`'s outside a run; in a run, shuttle's scheduling lock first, its read and
+//! write locks recorded with their lines.
 
-use super::super::{current_thread, object, record};
+use super::super::{active, current_thread, object, record};
 use crate::log::{self, Object, Op, Place};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-/// `std::sync::RwLock`'s API over shuttle's, recorded.
+/// `std::sync::RwLock`'s API. The value lives in a `std` lock, used alone outside a run; in a run,
+/// shuttle's `RwLock<()>` is taken first in the same mode (scheduling, blocking, deadlocks,
+/// recording), so `std`'s is then never contended. Poisoning is `std`'s.
 pub struct RwLock<T: ?Sized> {
     made_at: &'static Location<'static>,
-    inner: shuttle::sync::RwLock<T>,
+    gate: shuttle::sync::RwLock<()>,
+    data: std::sync::RwLock<T>,
 }
 
-/// A read guard; its release is recorded when it drops.
+/// A read guard; in a run, its release is recorded when it drops.
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    inner: shuttle::sync::RwLockReadGuard<'a, T>,
-    lock: Object,
+    // `std`'s half is released before the gate, whose release is a scheduling point.
+    data: std::sync::RwLockReadGuard<'a, T>,
+    _gate: Option<shuttle::sync::RwLockReadGuard<'a, ()>>,
+    lock: Option<Object>,
 }
 
-/// A write guard; its release is recorded when it drops.
+/// A write guard; in a run, its release is recorded when it drops.
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    inner: shuttle::sync::RwLockWriteGuard<'a, T>,
-    lock: Object,
+    data: std::sync::RwLockWriteGuard<'a, T>,
+    _gate: Option<shuttle::sync::RwLockWriteGuard<'a, ()>>,
+    lock: Option<Object>,
 }
 
 impl<T> RwLock<T> {
@@ -30,12 +37,13 @@ impl<T> RwLock<T> {
     pub const fn new(value: T) -> RwLock<T> {
         RwLock {
             made_at: Location::caller(),
-            inner: shuttle::sync::RwLock::new(value),
+            gate: shuttle::sync::RwLock::new(()),
+            data: std::sync::RwLock::new(value),
         }
     }
 
     pub fn into_inner(self) -> LockResult<T> {
-        self.inner.into_inner()
+        self.data.into_inner()
     }
 }
 
@@ -55,35 +63,83 @@ fn map_try<G, H>(result: TryLockResult<G>, f: impl FnOnce(G) -> H) -> TryLockRes
     }
 }
 
+/// A gate's own poisoning says nothing (it holds no data): `std`'s half reports it.
+fn gate<G>(result: TryLockResult<G>) -> Option<G> {
+    match result {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
 impl<T: ?Sized> RwLock<T> {
     fn object(&self) -> Object {
         object(self, "RwLock", self.made_at)
     }
 
+    /// Takes shuttle's gate with `take`, the wait pending in the log meanwhile, and records `op`.
     #[track_caller]
-    pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
+    fn enter<G>(&self, take: impl FnOnce() -> LockResult<G>, op: Op) -> (G, Object) {
         let (at, lock) = (Location::caller(), self.object());
         log::pending(current_thread(), Some((lock, Place::from(at))));
-        let result = self.inner.read();
+        let gate = take().unwrap_or_else(PoisonError::into_inner);
         log::pending(current_thread(), None);
-        record(Op::ReadLock, Some(lock), Some(at));
-        map(result, |inner| RwLockReadGuard { inner, lock })
+        record(op, Some(lock), Some(at));
+        (gate, lock)
+    }
+
+    #[track_caller]
+    pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
+        if !active() {
+            return map(self.data.read(), |data| RwLockReadGuard {
+                data,
+                _gate: None,
+                lock: None,
+            });
+        }
+        let (gate, lock) = self.enter(|| self.gate.read(), Op::ReadLock);
+        map(self.data.read(), |data| RwLockReadGuard {
+            data,
+            _gate: Some(gate),
+            lock: Some(lock),
+        })
     }
 
     #[track_caller]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        let (at, lock) = (Location::caller(), self.object());
-        log::pending(current_thread(), Some((lock, Place::from(at))));
-        let result = self.inner.write();
-        log::pending(current_thread(), None);
-        record(Op::WriteLock, Some(lock), Some(at));
-        map(result, |inner| RwLockWriteGuard { inner, lock })
+        if !active() {
+            return map(self.data.write(), |data| RwLockWriteGuard {
+                data,
+                _gate: None,
+                lock: None,
+            });
+        }
+        let (gate, lock) = self.enter(|| self.gate.write(), Op::WriteLock);
+        map(self.data.write(), |data| RwLockWriteGuard {
+            data,
+            _gate: Some(gate),
+            lock: Some(lock),
+        })
     }
 
     #[track_caller]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
+        if !active() {
+            return map_try(self.data.try_read(), |data| RwLockReadGuard {
+                data,
+                _gate: None,
+                lock: None,
+            });
+        }
         let (at, lock) = (Location::caller(), self.object());
-        let result = map_try(self.inner.try_read(), |inner| RwLockReadGuard { inner, lock });
+        let Some(gate) = gate(self.gate.try_read()) else {
+            return Err(TryLockError::WouldBlock);
+        };
+        let result = map_try(self.data.try_read(), |data| RwLockReadGuard {
+            data,
+            _gate: Some(gate),
+            lock: Some(lock),
+        });
         if !matches!(result, Err(TryLockError::WouldBlock)) {
             record(Op::ReadLock, Some(lock), Some(at));
         }
@@ -92,8 +148,22 @@ impl<T: ?Sized> RwLock<T> {
 
     #[track_caller]
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
+        if !active() {
+            return map_try(self.data.try_write(), |data| RwLockWriteGuard {
+                data,
+                _gate: None,
+                lock: None,
+            });
+        }
         let (at, lock) = (Location::caller(), self.object());
-        let result = map_try(self.inner.try_write(), |inner| RwLockWriteGuard { inner, lock });
+        let Some(gate) = gate(self.gate.try_write()) else {
+            return Err(TryLockError::WouldBlock);
+        };
+        let result = map_try(self.data.try_write(), |data| RwLockWriteGuard {
+            data,
+            _gate: Some(gate),
+            lock: Some(lock),
+        });
         if !matches!(result, Err(TryLockError::WouldBlock)) {
             record(Op::WriteLock, Some(lock), Some(at));
         }
@@ -101,39 +171,51 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        self.inner.get_mut()
+        self.data.get_mut()
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        self.data.is_poisoned()
+    }
+
+    pub fn clear_poison(&self) {
+        self.data.clear_poison();
     }
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
-        record(Op::Unlock, Some(self.lock), None);
+        if let Some(lock) = self.lock {
+            record(Op::Unlock, Some(lock), None);
+        }
     }
 }
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
-        record(Op::Unlock, Some(self.lock), None);
+        if let Some(lock) = self.lock {
+            record(Op::Unlock, Some(lock), None);
+        }
     }
 }
 
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.inner
+        &self.data
     }
 }
 
 impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.inner
+        &self.data
     }
 }
 
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
+        &mut self.data
     }
 }
 
@@ -144,9 +226,16 @@ impl<T: Default> Default for RwLock<T> {
     }
 }
 
+impl<T> From<T> for RwLock<T> {
+    #[track_caller]
+    fn from(value: T) -> RwLock<T> {
+        RwLock::new(value)
+    }
+}
+
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
+        self.data.fmt(f)
     }
 }
 
