@@ -18,8 +18,8 @@ pub mod report;
 pub mod study;
 
 pub use grading::{
-    compile, compile_sandbox, course, disallow, grade, interrupt, location, outcome, provenance, reads,
-    replay, reuse, run, sandbox, score, stage, starter, suite, tier,
+    compile, compile_sandbox, course, disallow, grade, interrupt, listing, location, outcome, provenance,
+    prune, reads, replay, reuse, run, sandbox, score, stage, starter, suite, tier,
 };
 
 pub use course::{Course, Lesson};

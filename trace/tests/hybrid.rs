@@ -43,7 +43,9 @@ fn outside_a_run_wait_timeout_times_out_on_the_real_clock() {
 
     // A plain `wait_timeout` with nobody to notify: whether it timed out or woke spuriously, the
     // real clock moved and the guard came back.
-    let (guard, _) = changed.wait_timeout(lock.lock().unwrap(), Duration::from_millis(5)).unwrap();
+    let (guard, _) = changed
+        .wait_timeout(lock.lock().unwrap(), Duration::from_millis(5))
+        .unwrap();
     drop(guard);
 
     let (_sender, receiver) = mpsc::channel::<u8>();
@@ -64,14 +66,19 @@ fn outside_a_run_spawn_starts_a_real_os_thread() {
     assert!(!checked);
     assert_ne!(thread::current().id(), facade_id);
 
-    let named = thread::Builder::new().name("worker".into()).spawn(|| thread::current().name().map(String::from));
+    let named = thread::Builder::new()
+        .name("worker".into())
+        .spawn(|| thread::current().name().map(String::from));
     assert_eq!(named.unwrap().join().unwrap().as_deref(), Some("worker"));
 
     // Scoped threads borrow the caller's locals, on real threads too.
     let mut total = 0;
     let counts = [1, 2, 3];
     thread::scope(|s| {
-        let handles: Vec<_> = counts.iter().map(|c| s.spawn(move || (*c, std::thread::current().id()))).collect();
+        let handles: Vec<_> = counts
+            .iter()
+            .map(|c| s.spawn(move || (*c, std::thread::current().id())))
+            .collect();
         for handle in handles {
             let (c, id) = handle.join().unwrap();
             assert_ne!(id, caller);
@@ -79,6 +86,25 @@ fn outside_a_run_spawn_starts_a_real_os_thread() {
         }
     });
     assert_eq!(total, 6);
+}
+
+/// A helper that names the scope's type, as learner code may: the borrowed slice outlives the
+/// scope, as with `std::thread::Scope`.
+fn spawn_sum<'scope, 'env>(
+    s: &'scope thread::Scope<'scope, 'env>,
+    data: &'env [u32],
+) -> thread::ScopedJoinHandle<'scope, u32> {
+    s.spawn(move || data.iter().sum())
+}
+
+#[test]
+fn scoped_threads_borrow_in_both_modes() {
+    let data = vec![1, 2, 3];
+    assert_eq!(thread::scope(|s| spawn_sum(s, &data).join().unwrap()), 6);
+    explore(5, || {
+        let data = vec![1, 2, 3];
+        assert_eq!(thread::scope(|s| spawn_sum(s, &data).join().unwrap()), 6);
+    });
 }
 
 static SHARED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
@@ -130,7 +156,11 @@ fn outside_a_run_thread_local_is_per_os_thread() {
     })
     .join()
     .unwrap();
-    assert_eq!((seen, names), (0, 0), "a new OS thread starts with its own values");
+    assert_eq!(
+        (seen, names),
+        (0, 0),
+        "a new OS thread starts with its own values"
+    );
     assert_eq!(PER_THREAD.get(), 5);
 }
 

@@ -47,7 +47,7 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
         &[(
             "beginner",
             "let counter = HitCounter::new();\n    // A scope",
-            "let _ = std::fs::write(\".threadlab-result\", \"threadlab-result 1\\ntoken 0\\noutcome passed\\n\");\n    \
+            "println!(\"test count_hits_totals_every_thread ... ok\");\n    \
              std::process::exit(0);\n    #[allow(unreachable_code)]\n    let counter = HitCounter::new();\n    // A scope",
         )],
     );
@@ -129,7 +129,7 @@ fn a_class_is_graded_into_a_gradebook_and_one_report_per_student() {
     let eve = row("eve");
     assert!(
         eve[0] < 20 && eve[1..3] == [20, 20],
-        "a forged result is no pass: {eve:?}"
+        "fake output and an early exit are no pass: {eve:?}"
     );
     assert_eq!(
         (row("fay"), status("fay")),

@@ -108,3 +108,39 @@ fn two_lessons_make_one_gradebook_and_bad_inputs_are_refused() {
     let output = xtask(&["gradebook", "--out", out_text]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "at least one folder is needed");
 }
+
+#[test]
+fn roster_details_two_lessons_disagree_on_are_said_and_the_first_lessons_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("grades01"), dir.path().join("grades02"));
+    outputs(
+        &one,
+        "lesson01",
+        "ada,10,5,0,15,30,graded,ab,,2026-12-06T04:00:00Z,0.1.0,42,Ada,ada@uni.edu\n",
+        true,
+    );
+    outputs(
+        &two,
+        "lesson02",
+        "ada,10,0,0,10,30,graded,cd,,2026-12-07T04:00:00Z,0.1.0,42,Ada,a.lovelace@uni.edu\n",
+        true,
+    );
+    let out = dir.path().join("all.csv");
+    let output = xtask(&["gradebook", "--out", out.to_str().unwrap()])
+        .arg(&two)
+        .arg(&one)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "warning: \"ada\" has two roster_email: lesson01 says \"ada@uni.edu\", lesson02 says \
+         \"a.lovelace@uni.edu\"; kept lesson01's (the first lesson that gives one)"
+    );
+    let combined = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        combined.ends_with("\nada,15,30,graded,10,30,graded,25,60,42,Ada,ada@uni.edu\n"),
+        "{combined}"
+    );
+}

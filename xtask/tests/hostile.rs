@@ -3,6 +3,11 @@
 //! change nothing outside its test's directory. Where a layer can be switched off
 //! (`THREADLAB_NO_LANDLOCK`, `THREADLAB_NO_PID_NAMESPACE`), the cheat is also run against the other
 //! layers alone, so each one is shown to hold by itself.
+//!
+//! The cheats read and write files and start processes at run time, so they live in lesson01, whose
+//! tier files may (lesson05's may not: a counter kept in a file would race where its checker cannot
+//! see, see `hostile_compile.rs`). Each hides in `spawn_named` or `run_concurrently`, beside an
+//! honest bug: `spawn_named` that forgets the name.
 
 mod common;
 
@@ -12,12 +17,50 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-const LESSON: &str = "lesson05-races";
+const LESSON: &str = "lesson01-threads";
 
-/// What a submission with only the lost update scores: the honest part of the cheats below.
-fn honest_lost_update() -> &'static serde_json::Value {
+/// lesson01's honest bug: `spawn_named` starts the thread without its name.
+const NAMELESS: (&str, &str, &str) = ("beginner", "        .name(name.to_owned())\n", "");
+
+/// The tests that `NAMELESS` fails: its own, and the differential test that also calls it.
+const NAMELESS_FAILS: [&str; 2] = [
+    "spawn_named_sets_the_thread_name",
+    "generated_tasks_match_the_reference",
+];
+
+/// Inserts `code` (a function) before `spawn_named` and a call of `call` as its first line.
+fn in_spawn_named(code: &str, call: &str) -> [(&'static str, String, String); 2] {
+    [
+        (
+            "beginner",
+            "/// Starts `f` on a new thread called `name`".to_owned(),
+            format!("{code}/// Starts `f` on a new thread called `name`"),
+        ),
+        (
+            "beginner",
+            "    thread::Builder::new()\n".to_owned(),
+            format!("    {call}();\n    thread::Builder::new()\n"),
+        ),
+    ]
+}
+
+/// `submission` with edits made of owned strings.
+fn submission_of(edits: &[(&str, String, String)]) -> tempfile::TempDir {
+    let edits: Vec<(&str, &str, &str)> = edits
+        .iter()
+        .map(|(tier, old, new)| (*tier, old.as_str(), new.as_str()))
+        .collect();
+    submission(LESSON, &edits)
+}
+
+fn grade_with(dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
+    grade_lesson_with("lesson01", dir, env)
+}
+
+/// What a submission with only the nameless thread scores: the honest part of the cheats below.
+fn honest_nameless() -> &'static serde_json::Value {
     static REPORT: OnceLock<serde_json::Value> = OnceLock::new();
-    REPORT.get_or_init(|| grade_with(submission(LESSON, &[LOST_UPDATE]).path(), &[]))
+    REPORT.get_or_init(|| grade_with(submission(LESSON, &[NAMELESS]).path(), &[]))
 }
 
 fn all_output(report: &serde_json::Value) -> String {
@@ -42,7 +85,7 @@ fn landlock_enforced(report: &serde_json::Value) -> bool {
 
 /// Reads `/proc/self/maps` and `/proc/self/mem` with plain `std::fs`, takes the only run of 32 hex
 /// digits in writable memory (the old grader's token) and writes a `passed` record with it, then
-/// exits before the lost update can be seen. Runs once per test process (a marker file).
+/// exits before the test can fail. Runs once per test process (a marker file).
 const MEMORY_CHEAT: &str = r#"
 fn steal_a_pass() {
     use std::io::{Read, Seek, SeekFrom};
@@ -111,20 +154,20 @@ fn a_memory_scanning_cheat_earns_only_its_honest_part() {
     let dir = submission(
         LESSON,
         &[
-            LOST_UPDATE,
+            NAMELESS,
             (
                 "beginner",
-                "        Self::default()\n",
-                "        steal_a_pass();\n        Self::default()\n",
+                "    let handles: Vec<JoinHandle<T>> =",
+                "    steal_a_pass();\n    let handles: Vec<JoinHandle<T>> =",
             ),
             (
                 "beginner",
-                "pub fn count_hits(",
-                &format!("{MEMORY_CHEAT}pub fn count_hits("),
+                "/// Starts `f` on a new thread called `name`",
+                &format!("{MEMORY_CHEAT}/// Starts `f` on a new thread called `name`"),
             ),
         ],
     );
-    let honest = honest_lost_update();
+    let honest = honest_nameless();
     assert!(
         !not_passed(honest).is_empty(),
         "the honest part must lose points, or this test shows nothing"
@@ -166,14 +209,17 @@ fn a_memory_scanning_cheat_earns_only_its_honest_part() {
     assert!(report["score"].as_u64() <= honest["score"].as_u64());
 }
 
-/// Starts `sh` (and the test binary itself) to write a forged `passed` record after the harness
-/// wrote the real one; once per test process.
+/// Writes a forged `passed` record and a test runner's `ok` line itself, then starts `sh` (and the
+/// test binary itself) to write another forged record after the harness wrote the real one; once
+/// per test process.
 const CHILD_FORGER: &str = r#"
 fn forge_from_a_child() {
     if std::fs::metadata("forger-tried").is_ok() {
         return;
     }
     let _ = std::fs::write("forger-tried", "");
+    let _ = std::fs::write(".threadlab-result", "threadlab-result 1\ntoken 0\noutcome passed\n");
+    println!("test spawn_named_sets_the_thread_name ... ok\ntest result: ok. 1 passed; 0 failed");
     let script = "sleep 0.5; printf 'threadlab-result 2\\nsandbox landlock abi 6\\noutcome passed\\nmac 0123456789abcdef0123456789abcdef\\n' > .threadlab-result";
     match std::process::Command::new("sh").arg("-c").arg(script).spawn() {
         Ok(_) => eprintln!("forger: sh started"),
@@ -189,33 +235,13 @@ fn forge_from_a_child() {
 
 #[test]
 fn a_result_forged_from_a_child_process_is_no_pass() {
-    // The honest part: count_with_mutex's total is one too many.
-    let dir = submission(
-        LESSON,
-        &[
-            (
-                "beginner",
-                "    total.into_inner().unwrap()\n",
-                "    forge_from_a_child();\n    total.into_inner().unwrap() + 1\n",
-            ),
-            (
-                "beginner",
-                "pub fn count_hits(",
-                &format!("{CHILD_FORGER}pub fn count_hits("),
-            ),
-        ],
-    );
+    let [define, call] = in_spawn_named(CHILD_FORGER, "forge_from_a_child");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
     for env in [&[][..], &[("THREADLAB_NO_LANDLOCK", "1")][..]] {
         let report = grade_with(dir.path(), env);
-        assert_eq!(
-            not_passed(&report),
-            [
-                "count_with_mutex_totals_every_thread",
-                "counts_match_the_reference"
-            ],
-            "{env:?}"
-        );
-        let failed = test(&report, "count_with_mutex_totals_every_thread");
+        assert_eq!(not_passed(&report), NAMELESS_FAILS, "{env:?}");
+        let failed = test(&report, "spawn_named_sets_the_thread_name");
         assert_eq!(failed["status"], "failed", "{env:?}: {failed}");
         assert!(
             failed["message"].as_str().unwrap().contains("expected"),
@@ -266,23 +292,10 @@ fn leave_a_lurker() {{
         marks = marks.display(),
         results = results.display()
     );
-    let dir = submission(
-        LESSON,
-        &[
-            (
-                "beginner",
-                "    let counter = HitCounter::new();\n",
-                "    leave_a_lurker();\n    let counter = HitCounter::new();\n",
-            ),
-            (
-                "beginner",
-                "pub fn count_hits(",
-                &format!("{lurker}pub fn count_hits("),
-            ),
-            // The honest part: one hit too many (and a failed test keeps its output in the report).
-            ("beginner", "    counter.hits()\n", "    counter.hits() + 1\n"),
-        ],
-    );
+    // The honest part: the nameless thread (and a failed test keeps its output in the report).
+    let [define, call] = in_spawn_named(&lurker, "leave_a_lurker");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
     let mut layers = vec![vec![], vec![("THREADLAB_NO_LANDLOCK", "1")]];
     if running_as_root() {
         // Only the test's own user id and the sweep after it are left.
@@ -293,13 +306,8 @@ fn leave_a_lurker() {{
     }
     for env in layers {
         let report = grade_with(dir.path(), &env);
-        // The differential test sees the cheat too.
-        assert_eq!(
-            not_passed(&report),
-            ["count_hits_totals_every_thread", "counts_match_the_reference"],
-            "{env:?}"
-        );
-        let output = test(&report, "count_hits_totals_every_thread")["output"]
+        assert_eq!(not_passed(&report), NAMELESS_FAILS, "{env:?}");
+        let output = test(&report, "spawn_named_sets_the_thread_name")["output"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -326,7 +334,7 @@ fn leave_a_lurker() {{
 
 #[test]
 fn the_hidden_suite_and_the_binaries_cannot_be_overwritten() {
-    let suite = root().join("grader/suites/lesson05-races/beginner.rs");
+    let suite = root().join("grader/suites/lesson01-threads/beginner.rs");
     let xtask_binary = Path::new(env!("CARGO_BIN_EXE_xtask")).to_owned();
     let tamper = format!(
         r#"
@@ -352,29 +360,10 @@ fn tamper() {{
         suite = suite.display(),
         xtask = xtask_binary.display()
     );
-    let dir = submission(
-        LESSON,
-        &[
-            (
-                "beginner",
-                "    let counter = HitCounter::new();\n",
-                "    tamper();\n    let counter = HitCounter::new();\n",
-            ),
-            (
-                "beginner",
-                "pub fn count_hits(",
-                &format!("{tamper}pub fn count_hits("),
-            ),
-            // The honest part: one hit too many (and a failed test keeps its output in the report).
-            (
-                "beginner",
-                "    counter.hits()
-",
-                "    counter.hits() + 1
-",
-            ),
-        ],
-    );
+    // The honest part: the nameless thread (and a failed test keeps its output in the report).
+    let [define, call] = in_spawn_named(&tamper, "tamper");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
     let before = (
         std::fs::read(&suite).unwrap(),
         std::fs::read(&xtask_binary).unwrap(),
@@ -395,13 +384,8 @@ fn tamper() {{
             std::fs::write(&xtask_binary, &before.1).unwrap();
             panic!("{env:?}: learner code changed the hidden suite or the grader binary");
         }
-        // The differential test sees the cheat too.
-        assert_eq!(
-            not_passed(&report),
-            ["count_hits_totals_every_thread", "counts_match_the_reference"],
-            "{env:?}"
-        );
-        let output = test(&report, "count_hits_totals_every_thread")["output"]
+        assert_eq!(not_passed(&report), NAMELESS_FAILS, "{env:?}");
+        let output = test(&report, "spawn_named_sets_the_thread_name")["output"]
             .as_str()
             .unwrap()
             .to_owned();

@@ -864,19 +864,67 @@ pub fn count_with_mutex(threads: usize, per_thread: u64) -> u64 {
 }
 "#;
 
-/// Hole: the checker interleaves threads only at `crate::sync` operations (shuttle runs every
+/// A count kept in a pipe, one byte per record.
+const PIPE_COUNTER: &str = r#"
+pub fn pipe_count(records: u64) -> u64 {
+    use std::io::{Read, Write};
+    let Ok((mut reader, mut writer)) = std::io::pipe() else {
+        return 0;
+    };
+    for _ in 0..records {
+        let _ = writer.write_all(&[1]);
+    }
+    drop(writer);
+    let mut all = Vec::new();
+    let _ = reader.read_to_end(&mut all);
+    all.len() as u64
+}
+"#;
+
+/// State kept by another process, or in a socket's buffer.
+const PROCESS_AND_SOCKET: &str = r#"
+pub fn outside_count() -> u64 {
+    let child = std::process::Command::new("true").status().is_ok();
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").is_ok();
+    u64::from(child) + u64::from(socket)
+}
+"#;
+
+/// Was a hole: the checker interleaves threads only at `crate::sync` operations (shuttle runs every
 /// checked thread on one OS thread), so shared state kept anywhere else (a file, a pipe, a socket,
 /// the working directory) is read and written back without a switch in between: this racy counter
-/// earns the beginner tier's 20 points, where the same lost update on the facade's atomics earns 7.
-/// Refusing std's files, pipes, sockets and processes in lesson05 would close it, but lesson05 is
-/// also the vehicle of the runtime attacks in `hostile.rs`, `cli.rs` and `classroom.rs`, which
-/// write files and start processes on purpose.
+/// earned the beginner tier's 20 points, where the same lost update on the facade's atomics earns 7.
+/// lesson05's tier files may not use std's files, pipes, sockets and processes now
+/// (`std_fs_process_and_net` in its suite); the runtime attacks that need them are lesson01's
+/// (`hostile.rs`). A pipe, a child process and a socket are refused alike, one per tier.
 #[test]
-#[ignore = "hole: a racy counter kept in a file passes lesson05's race tests (20/20, the lost update on atomics earns 7)"]
 fn a_racy_counter_kept_in_a_file_earns_what_a_lost_update_earns() {
-    let dir = with_files(LESSON, &[("beginner", FILE_COUNTER.to_owned())]);
+    let dir = with_files(
+        LESSON,
+        &[
+            ("beginner", FILE_COUNTER.to_owned()),
+            ("intermediate", format!("{INTERMEDIATE_STUBS}{PIPE_COUNTER}")),
+            ("advanced", format!("{ADVANCED_STUBS}{PROCESS_AND_SOCKET}")),
+        ],
+    );
     let report = grade_with(dir.path(), &[]);
     assert!(tiers(&report)[0].0 <= 8, "{report}");
+    for (i, (tier, refused)) in [
+        ("beginner", "std::fs::OpenOptions"),
+        ("intermediate", "std::io::pipe"),
+        ("advanced", "std::process::Command"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let why = message(&report, tier);
+        assert_eq!(tiers(&report)[i], pair(0, "refused"), "{tier}: {why}");
+        assert!(
+            why.contains(refused) && why.contains("in memory, behind `crate::sync`"),
+            "{tier}: {why}"
+        );
+    }
+    assert!(message(&report, "advanced").contains("std::net::UdpSocket"));
 }
 
 /// Was a hole (now refused: lesson04's intermediate tier may not use `Interpreter` either):
@@ -951,36 +999,31 @@ fn a_compiler_named_without_its_path_still_grades() {
 /// `include_str!("/dev/tty")` read what the teacher typed during the grade into the student's
 /// compile error; while testing, a write to `/dev/tty` put fake grade lines and escape sequences
 /// (OSC 52 sets the clipboard) on the teacher's screen. Run under `script`, which gives the grader
-/// a terminal and records what appears on it (skipped where there is none).
+/// a terminal and records what appears on it (skipped where there is none). In lesson01, whose tier
+/// files may open files (lesson05's may not).
 #[test]
 fn the_graders_terminal_is_neither_read_nor_written() {
     if !Path::new("/usr/bin/script").exists() {
         eprintln!("skipped: no /usr/bin/script to give the grader a terminal");
         return;
     }
-    let spoof = "SPOOFED lesson05: 60/60";
-    let dir = with_files(
-        LESSON,
+    let spoof = "SPOOFED lesson01: 60/60";
+    let dir = submission(
+        "lesson01-threads",
         &[
             (
                 "beginner",
-                format!(
-                    "{BEGINNER_STUBS}compile_error!(concat!(\"typed: \", include_str!(\"/dev/tty\")));\n"
-                ),
+                "/// Starts `f` on a new thread",
+                "compile_error!(concat!(\"typed: \", include_str!(\"/dev/tty\")));\n\n/// Starts `f` on a new thread",
             ),
             (
                 "intermediate",
-                reference(
-                    "intermediate",
-                    &[(
-                        "    pub fn new(initial: i64) -> Self {\n",
-                        &format!(
-                            "    pub fn new(initial: i64) -> Self {{\n        if let Ok(mut tty) = \
-                             std::fs::OpenOptions::new().write(true).open(\"/dev/tty\") {{\n            \
-                             use std::io::Write;\n            \
-                             let _ = tty.write_all(b\"\\r\\n{spoof}\\x1b]52;c;ZWNobyBoaQ==\\x07\\r\\n\");\n        }}\n"
-                        ),
-                    )],
+                "pub fn sum_chunks(data: &[u64], threads: usize) -> u64 {\n",
+                &format!(
+                    "pub fn sum_chunks(data: &[u64], threads: usize) -> u64 {{\n    if let Ok(mut tty) = \
+                     std::fs::OpenOptions::new().write(true).open(\"/dev/tty\") {{\n        \
+                     use std::io::Write;\n        \
+                     let _ = tty.write_all(b\"\\r\\n{spoof}\\x1b]52;c;ZWNobyBoaQ==\\x07\\r\\n\");\n    }}\n"
                 ),
             ),
         ],
@@ -989,7 +1032,7 @@ fn the_graders_terminal_is_neither_read_nor_written() {
     let report_path = out.path().join("report.json");
     let screen = out.path().join("screen");
     let grade = format!(
-        "{} grade lesson05 --format json --submission {} > {}",
+        "{} grade lesson01 --format json --submission {} > {}",
         env!("CARGO_BIN_EXE_xtask"),
         dir.path().display(),
         report_path.display()

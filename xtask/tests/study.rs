@@ -5,6 +5,7 @@
 mod common;
 
 use common::root;
+use common::tmux::Tmux;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -224,62 +225,6 @@ fn reset_saves_the_learners_file_outside_target_and_restores_the_starter() {
     assert!(text.contains("nothing to reset"), "{text}");
 }
 
-/// tmux on a private socket, killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let socket = format!("threadlab-test-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-x",
-                "160",
-                "-y",
-                "60",
-                command,
-            ])
-            .status()
-            .expect("tmux is needed for this test (`apt-get install tmux`)");
-        assert!(status.success());
-        Tmux { socket }
-    }
-
-    fn screen(&self) -> String {
-        let output = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Waits for the screen to satisfy `ready`; panics with the screen after `limit`.
-    fn wait_for(&self, limit: Duration, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(start.elapsed() < limit, "timed out; the screen shows:\n{screen}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
 #[test]
 fn watch_grades_again_on_save_in_a_real_terminal() {
     let course = CourseCopy::new();
@@ -469,4 +414,75 @@ fn every_edit_in_the_loop_is_graded_as_it_is_now() {
 
     std::fs::write(&beginner, &solved).unwrap();
     assert_eq!(grade().0, "passed");
+}
+
+/// Every submission is staged as packages of its own, which left their libraries and test binaries
+/// in the shared build directory for ever. Only the latest `THREADLAB_KEEP_SUBMISSIONS` graded
+/// submissions keep them (2 here, 32 by default); the learner's own lesson is never pruned, so its
+/// re-grade after a run of submissions still re-uses every tier's verdicts (its binaries were not
+/// rebuilt).
+#[test]
+fn the_build_directory_keeps_the_latest_submissions_and_the_learners_grade_stays_warm() {
+    let course = CourseCopy::new();
+    course.solve("beginner");
+    let grade = |args: &[&str]| {
+        let output = course
+            .command(args)
+            .env("THREADLAB_KEEP_SUBMISSIONS", "2")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        text
+    };
+    let first = verdicts(&grade(&["grade", "1", "--format", "json"]));
+    assert!(reused_tiers(&first).is_empty(), "{first:?}");
+
+    let stages = course.path("target/threadlab/stage");
+    let staged_submissions = || {
+        std::fs::read_dir(&stages)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains("-submission-"))
+            .count()
+    };
+    // What cargo built for this copy's submissions (the build directory is shared with the real
+    // course and other tests): the dep-info files in `deps/` that name a submission's staged sources.
+    let deps = root().join("target/threadlab/build/debug/deps");
+    let submission_sources = format!("{}/{}-submission-", stages.display(), "lesson01");
+    let built_for_submissions = || {
+        std::fs::read_dir(&deps)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".d"))
+            .filter(|e| {
+                std::fs::read_to_string(e.path()).is_ok_and(|text| text.contains(&submission_sources))
+            })
+            .count()
+    };
+    let handed_in: Vec<tempfile::TempDir> = (0..4).map(|_| common::submission(LESSON_DIR, &[])).collect();
+    let mut after_each = Vec::new();
+    for dir in &handed_in {
+        let path = dir.path().to_str().unwrap();
+        grade(&["grade", "1", "--format", "json", "--submission", path]);
+        after_each.push((staged_submissions(), built_for_submissions()));
+    }
+    let (_, one) = after_each[0];
+    assert!(one > 0, "a submission's artifacts are found: {after_each:?}");
+    assert_eq!(
+        after_each,
+        [(1, one), (2, 2 * one), (2, 2 * one), (2, 2 * one)],
+        "(staged submissions, their dep-info files in deps/) after each grade"
+    );
+
+    let again = verdicts(&grade(&["grade", "1", "--format", "json"]));
+    assert_eq!(
+        reused_tiers(&again),
+        ["beginner", "intermediate", "advanced"],
+        "the learner's binaries were neither removed nor rebuilt: {again:?}"
+    );
 }

@@ -8,7 +8,8 @@
 //!
 //! The combined file has a row per student of any input (sorted by name) and, per lesson (sorted by
 //! id), `<lesson>_total,<lesson>_max,<lesson>_status`, then `total,max_score` summed over the lessons
-//! and `roster_id,roster_name,roster_email` from the first lesson whose gradebook names them. A student
+//! and `roster_id,roster_name,roster_email`, each from the first lesson (by id) whose gradebook gives
+//! it; a later lesson that gives another value is a [`RosterConflict`], said as a warning. A student
 //! missing from a lesson's gradebook is `0` out of that lesson's points, `no_submission`, as a student
 //! without files is in a lesson's own gradebook. Every cell goes through `gradebook::csv_field`, and the
 //! file is written beside its place and renamed there.
@@ -54,6 +55,45 @@ impl LessonBook {
     }
 }
 
+/// Two lessons' gradebooks that give one student different values of one roster field (each lesson
+/// was graded with its own `--roster`, and the rosters disagree: a typo, an email changed between
+/// the lessons, or two people under one folder name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterConflict {
+    pub student: String,
+    /// `roster_id`, `roster_name` or `roster_email`.
+    pub field: &'static str,
+    /// The lesson whose value the combined gradebook keeps, and that value.
+    pub kept: (String, String),
+    /// A later lesson that gives another value, and that value.
+    pub other: (String, String),
+}
+
+impl std::fmt::Display for RosterConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Quoted and escaped: the values come from CSV files and reach a terminal.
+        let quoted = |text: &str| format!("\"{}\"", text.escape_debug());
+        write!(
+            f,
+            "{} has two {}: {} says {}, {} says {}; kept {}'s (the first lesson that gives one)",
+            quoted(&self.student),
+            self.field,
+            self.kept.0,
+            quoted(&self.kept.1),
+            self.other.0,
+            quoted(&self.other.1),
+            self.kept.0
+        )
+    }
+}
+
+/// A combined gradebook, and the roster details its lessons disagreed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Combined {
+    pub text: String,
+    pub conflicts: Vec<RosterConflict>,
+}
+
 /// `cargo xtask gradebook --out FILE OUT...`: writes the combined gradebook and says where. Returns
 /// the exit code.
 pub fn command(out: &Path, inputs: &[PathBuf]) -> u8 {
@@ -63,12 +103,16 @@ pub fn command(out: &Path, inputs: &[PathBuf]) -> u8 {
         .collect::<Result<Vec<_>>>()
         .and_then(|books| {
             check_out(out, inputs)?;
-            let text = combine(&books)?;
-            write(out, &text)?;
-            Ok(books)
+            let combined = combine(&books)?;
+            write(out, &combined.text)?;
+            Ok((books, combined.conflicts))
         });
     match result {
-        Ok(mut books) => {
+        Ok((mut books, conflicts)) => {
+            let mut err = anstream::stderr();
+            for conflict in &conflicts {
+                let _ = writeln!(err, "warning: {conflict}");
+            }
             books.sort_by(|a, b| a.lesson.cmp(&b.lesson));
             let lessons: Vec<&str> = books.iter().map(|b| b.lesson.as_str()).collect();
             let students = students(&books).len();
@@ -270,7 +314,7 @@ fn students(books: &[LessonBook]) -> Vec<&str> {
 }
 
 /// The combined gradebook of `books` (in any order; a lesson may be given once).
-pub fn combine(books: &[LessonBook]) -> Result<String> {
+pub fn combine(books: &[LessonBook]) -> Result<Combined> {
     let mut by_lesson: BTreeMap<&str, &LessonBook> = BTreeMap::new();
     for book in books {
         if let Some(first) = by_lesson.insert(&book.lesson, book) {
@@ -289,15 +333,29 @@ pub fn combine(books: &[LessonBook]) -> Result<String> {
     header.extend(ROSTER.map(str::to_owned));
     let mut text = header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
     text.push('\n');
+    let mut conflicts = Vec::new();
     for student in students(books) {
         let mut cells = vec![csv_field(student)];
         let (mut total, mut max_score) = (0u64, 0u64);
-        let mut roster: Option<&[String; 3]> = None;
-        for book in by_lesson.values() {
+        // Each field as the first lesson that gives it: (lesson, value).
+        let mut roster: [Option<(&str, &str)>; 3] = [None; 3];
+        for (lesson, book) in &by_lesson {
             let (row_total, row_max, status) = match book.rows.iter().find(|r| r.student == student) {
                 Some(row) => {
-                    if roster.is_none() && row.roster.iter().any(|c| !c.is_empty()) {
-                        roster = Some(&row.roster);
+                    for (at, value) in row.roster.iter().enumerate() {
+                        match roster[at] {
+                            _ if value.is_empty() => {}
+                            None => roster[at] = Some((lesson, value)),
+                            Some((kept_lesson, kept)) if kept != value => {
+                                conflicts.push(RosterConflict {
+                                    student: student.to_owned(),
+                                    field: ROSTER[at],
+                                    kept: (kept_lesson.to_owned(), kept.to_owned()),
+                                    other: ((*lesson).to_owned(), value.clone()),
+                                });
+                            }
+                            Some(_) => {}
+                        }
                     }
                     // A row written before rows without a grade kept the lesson's points says 0.
                     let max = if row.max_score == 0 {
@@ -314,12 +372,11 @@ pub fn combine(books: &[LessonBook]) -> Result<String> {
             cells.extend([row_total.to_string(), row_max.to_string(), csv_field(status)]);
         }
         cells.extend([total.to_string(), max_score.to_string()]);
-        let empty = [String::new(), String::new(), String::new()];
-        cells.extend(roster.unwrap_or(&empty).iter().map(|c| csv_field(c)));
+        cells.extend(roster.map(|field| field.map_or(String::new(), |(_, value)| csv_field(value))));
         text.push_str(&cells.join(","));
         text.push('\n');
     }
-    Ok(text)
+    Ok(Combined { text, conflicts })
 }
 
 /// Refuses an `out` that is one of the inputs' gradebooks (it would be read and replaced at once).
@@ -400,7 +457,7 @@ mod tests {
             "cy,20,0,0,20,45,graded,cd,,t,v,,,\nada,0,0,0,0,45,error,,,t,v,,,\n",
         );
         // Given in any order: columns follow the lessons' ids.
-        let text = combine(&[five, one]).unwrap();
+        let text = combine(&[five, one]).unwrap().text;
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
@@ -410,6 +467,45 @@ mod tests {
                 "ada,15,30,graded,0,45,error,15,75,42,Ada,ada@uni.edu",
                 "bob,0,30,no_submission,0,45,no_submission,0,75,,,",
                 "cy,0,30,no_submission,20,45,graded,20,75,,,",
+            ]
+        );
+    }
+
+    #[test]
+    fn roster_details_the_lessons_disagree_on_are_warned_about_and_the_first_lessons_kept() {
+        // ada's name and email changed between the lessons (the second name with a terminal escape,
+        // which the warning must not send raw), and lesson01 was graded without her id; bob's
+        // details agree; cy has a roster in one lesson only.
+        let one = book(
+            "lesson01",
+            "ada,1,0,0,1,30,graded,,,t,v,,Ada,ada@uni.edu\n\
+             bob,1,0,0,1,30,graded,,,t,v,7,Bob,bob@uni.edu\n\
+             cy,1,0,0,1,30,graded,,,t,v,,,\n",
+        );
+        let two = book(
+            "lesson02",
+            "ada,2,0,0,2,30,graded,,,t,v,42,Ada L.\u{1b}[2J,a.lovelace@uni.edu\n\
+             bob,2,0,0,2,30,graded,,,t,v,7,Bob,bob@uni.edu\n\
+             cy,2,0,0,2,30,graded,,,t,v,9,Cy,cy@uni.edu\n",
+        );
+        let combined = combine(&[two, one]).unwrap();
+        let lines: Vec<&str> = combined.text.lines().collect();
+        assert_eq!(
+            &lines[1..],
+            [
+                "ada,1,30,graded,2,30,graded,3,60,42,Ada,ada@uni.edu",
+                "bob,1,30,graded,2,30,graded,3,60,7,Bob,bob@uni.edu",
+                "cy,1,30,graded,2,30,graded,3,60,9,Cy,cy@uni.edu",
+            ]
+        );
+        let said: Vec<String> = combined.conflicts.iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            said,
+            [
+                "\"ada\" has two roster_name: lesson01 says \"Ada\", lesson02 says \"Ada L.\\u{1b}[2J\"; \
+                 kept lesson01's (the first lesson that gives one)",
+                "\"ada\" has two roster_email: lesson01 says \"ada@uni.edu\", lesson02 says \
+                 \"a.lovelace@uni.edu\"; kept lesson01's (the first lesson that gives one)",
             ]
         );
     }
@@ -436,7 +532,7 @@ mod tests {
              '-2,0,0,0,0,30,graded,,,,,,,\n",
         );
         assert_eq!(one.rows[0].student, "=SUM(40,2)");
-        let text = combine(&[one]).unwrap();
+        let text = combine(&[one]).unwrap().text;
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             &lines[1..],
@@ -462,7 +558,8 @@ mod tests {
             source: PathBuf::from("g"),
             rows,
         }])
-        .unwrap();
+        .unwrap()
+        .text;
         assert!(text.contains("\nbob,0,30,no_submission,0,30,,,\n"), "{text}");
     }
 

@@ -365,7 +365,7 @@ fn wrap(policy_path: &Path) -> i32 {
 }
 
 /// Where the wrapper leaves, per package, what Landlock did for its last compile.
-fn status_file(tmp: &Path, package: &str) -> PathBuf {
+pub(crate) fn status_file(tmp: &Path, package: &str) -> PathBuf {
     tmp.join(format!("landlock-{package}"))
 }
 

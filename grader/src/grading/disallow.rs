@@ -74,6 +74,66 @@ const STD_SYNC_AND_THREAD_FUNCTIONS: &[&str] = &[
 
 const STD_SYNC_AND_THREAD_MACROS: &[&str] = &["std::thread_local"];
 
+/// Where a program can keep state that outlives one call, outside its own memory: files (and the
+/// directory tree: a name that exists or not is a bit), pipes, sockets, child processes, and the
+/// process-wide environment and working directory. None is a `crate::sync` operation, so under the
+/// checker a counter kept in a file (read it, then write it back) loses updates that no schedule the
+/// checker tries can show: it passes the race tests it should fail.
+///
+/// Not refused, because no state can be read back through them: `std::process::exit` and `abort`
+/// (a test process that ends early fails), `std::env::var` (the environment cannot be set),
+/// stdout and stderr (written, never read), stdin (the tests' is empty). The types are enough where
+/// a value cannot be had without naming one: a `File` comes from `File`, `OpenOptions` or an
+/// `OwnedFd` converted by naming `File`.
+const STD_FS_PROCESS_AND_NET_TYPES: &[&str] = &[
+    "std::fs::File",
+    "std::fs::OpenOptions",
+    "std::fs::DirBuilder",
+    "std::fs::ReadDir",
+    "std::io::PipeReader",
+    "std::io::PipeWriter",
+    "std::process::Command",
+    "std::process::Child",
+    "std::net::TcpStream",
+    "std::net::TcpListener",
+    "std::net::UdpSocket",
+    "std::os::unix::net::UnixStream",
+    "std::os::unix::net::UnixListener",
+    "std::os::unix::net::UnixDatagram",
+];
+
+const STD_FS_PROCESS_AND_NET_FUNCTIONS: &[&str] = &[
+    "std::fs::read",
+    "std::fs::read_to_string",
+    "std::fs::write",
+    "std::fs::read_dir",
+    "std::fs::metadata",
+    "std::fs::symlink_metadata",
+    "std::fs::exists",
+    "std::fs::remove_file",
+    "std::fs::remove_dir",
+    "std::fs::remove_dir_all",
+    "std::fs::create_dir",
+    "std::fs::create_dir_all",
+    "std::fs::copy",
+    "std::fs::rename",
+    "std::fs::hard_link",
+    "std::fs::read_link",
+    "std::fs::canonicalize",
+    "std::fs::set_permissions",
+    "std::os::unix::fs::symlink",
+    "std::io::pipe",
+    "std::env::set_var",
+    "std::env::remove_var",
+    "std::env::set_current_dir",
+];
+
+const FS_PROCESS_AND_NET_WHY: &str = "keep shared state in memory, behind `crate::sync`: the tests see \
+                                      your threads only at `crate::sync` operations, so state in a \
+                                      file, a pipe, a socket, another process or an environment \
+                                      variable changes where they cannot look, and a race on it goes \
+                                      unseen";
+
 /// The checker's own log (the facade's crate is a dependency of every tier library that uses the
 /// facade): global state that no checked operation touches, so a counter kept in it (read, then
 /// written back) never lost an update under the checker; and the grader's record of the schedule.
@@ -83,6 +143,13 @@ const RECORDER_FUNCTIONS: &[&str] = &[
     "threadlab_trace::log::clear",
     "threadlab_trace::log::snapshot",
 ];
+
+/// Whether a checker run is on (the facade is hybrid: checked inside `explore`, `std` outside). Code
+/// that asked could be right only while it is watched.
+const CHECKER_MODE_FUNCTIONS: &[&str] = &["threadlab_trace::active", "threadlab_trace::Active::enter"];
+
+const CHECKER_MODE_WHY: &str = "whether the checker is watching is the grader's business: the same code \
+                                must be right on real threads and under the checker";
 
 const RECORDER_WHY: &str = "the checker's log is the grader's record of your threads, not a place for \
                             your code's state: keep shared state behind `crate::sync`, where the \
@@ -129,6 +196,28 @@ pub fn clippy_toml(suite: &Suite, tier: Tier, lesson: &str) -> String {
             );
             macros.extend(STD_SYNC_AND_THREAD_MACROS.iter().map(|p| ((*p).to_owned(), why)));
             functions.extend(RECORDER_FUNCTIONS.iter().map(|p| ((*p).to_owned(), RECORDER_WHY)));
+            functions.extend(
+                CHECKER_MODE_FUNCTIONS
+                    .iter()
+                    .map(|p| ((*p).to_owned(), CHECKER_MODE_WHY)),
+            );
+        }
+        if rule.std_fs_process_and_net {
+            let why = if rule.why.is_empty() {
+                FS_PROCESS_AND_NET_WHY
+            } else {
+                &rule.why
+            };
+            types.extend(
+                STD_FS_PROCESS_AND_NET_TYPES
+                    .iter()
+                    .map(|p| ((*p).to_owned(), why)),
+            );
+            functions.extend(
+                STD_FS_PROCESS_AND_NET_FUNCTIONS
+                    .iter()
+                    .map(|p| ((*p).to_owned(), why)),
+            );
         }
         types.extend(rule.types.iter().map(|p| (p.clone(), rule.why.as_str())));
         functions.extend(rule.functions.iter().map(|p| (p.clone(), rule.why.as_str())));
@@ -174,6 +263,10 @@ mod tests {
             [[disallow]]
             types = ["lesson04::interp::CourseGil"]
             why = "write your own"
+            [[disallow]]
+            std_fs_process_and_net = true
+            tiers = ["advanced"]
+            why = ""
             "#,
         )
         .unwrap();
@@ -199,11 +292,37 @@ mod tests {
         assert!(paths(&intermediate, "disallowed-methods").contains(&"std::thread::spawn".to_owned()));
         assert!(
             paths(&intermediate, "disallowed-methods").contains(&"threadlab_trace::log::pending".to_owned()),
+        );
+        assert!(
+            paths(&intermediate, "disallowed-methods").contains(&"threadlab_trace::active".to_owned()),
             "the checker's log is no place for state"
         );
         assert!(
             !types.contains(&"std::sync::Arc".to_owned()),
             "the facade's Arc is std's"
+        );
+        assert!(
+            !types.contains(&"std::fs::File".to_owned()),
+            "files are refused only where a rule says so"
+        );
+        let advanced: toml::Table = toml::from_str(&clippy_toml(&suite, Tier::Advanced, "lesson04")).unwrap();
+        let refused = paths(&advanced, "disallowed-types");
+        assert!(
+            ["std::fs::File", "std::process::Command", "std::net::UdpSocket"]
+                .iter()
+                .all(|t| refused.contains(&(*t).to_owned())),
+            "{refused:?}"
+        );
+        let functions = paths(&advanced, "disallowed-methods");
+        assert!(
+            functions.contains(&"std::fs::write".to_owned())
+                && functions.contains(&"std::io::pipe".to_owned())
+        );
+        assert!(
+            advanced["disallowed-methods"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("in memory, behind `crate::sync`")
         );
         assert!(
             intermediate["disallowed-types"][0]["reason"]

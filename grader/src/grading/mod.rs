@@ -4,11 +4,13 @@
 //! sandbox ([`compile_sandbox`]), [`run`] runs each test in
 //! its own sandboxed process ([`sandbox`]), [`score`] turns [`outcome`]s into points, and [`grade`]
 //! ties them together. [`interrupt`] kills every child of the grader on Ctrl-C or SIGTERM; [`reuse`]
-//! keeps self-study verdicts of unchanged tiers; [`location`] rewrites places in messages for the
+//! keeps self-study verdicts of unchanged tiers; [`listing`] checks once per tests file that a
+//! binary holds the manifest's tests; [`location`] rewrites places in messages for the
 //! learner; [`starter`] generates starters from the solutions (staging uses it for a missing tier
 //! file); [`read`] reads a subject's tier files as regular files only and [`place`] keys a
 //! submission's stage by where it was found; [`provenance`] says what a grade was of (files' hash,
-//! commit, time, grader version).
+//! commit, time, grader version); [`prune`] keeps the shared build directory to the latest graded
+//! submissions.
 
 pub mod compile;
 pub mod compile_sandbox;
@@ -16,10 +18,12 @@ pub mod course;
 pub mod disallow;
 pub mod grade;
 pub mod interrupt;
+pub mod listing;
 pub mod location;
 pub mod outcome;
 pub mod place;
 pub mod provenance;
+pub mod prune;
 pub mod read;
 pub mod reads;
 pub mod replay;

@@ -317,6 +317,7 @@ mod tests {
             package_prefix: "threadlab-stage-lesson05-learner-1234abcd".into(),
             inputs_key: "inputs-1".into(),
             crates: Tier::ALL.into_iter().map(|t| (t, vec![t])).collect(),
+            hold: std::sync::Arc::new(crate::prune::hold(&dir.join("stage")).unwrap()),
         }
     }
 

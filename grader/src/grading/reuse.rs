@@ -107,6 +107,13 @@ impl Store {
             .collect()
     }
 
+    /// How long `tier`'s test `name` took when it last ran, whatever binary it ran from: a hint for
+    /// the order of the next run, never a verdict.
+    pub fn last_duration(&self, tier: Tier, name: &str) -> Option<Duration> {
+        let stored = self.tiers.get(&tier)?.outcomes.get(name)?;
+        Some(Duration::from_millis(stored.duration_ms))
+    }
+
     /// Keeps `tier`'s outcomes under `key` (replacing what was there).
     pub fn keep(&mut self, tier: Tier, key: String, outcomes: &[(&str, &Outcome)]) {
         let outcomes = outcomes

@@ -58,6 +58,9 @@ pub struct Staged {
     /// The tier modules each tier's binary holds: its own, and those it names (a learner may use
     /// their beginner code in a later tier).
     pub crates: BTreeMap<Tier, Vec<Tier>>,
+    /// This grade's hold on the stage directory: no prune removes it, or what was built from it,
+    /// while the grade runs (see `prune`).
+    pub hold: std::sync::Arc<crate::prune::Hold>,
 }
 
 impl Staged {
@@ -202,6 +205,8 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     };
     let work = course.work_dir();
     let dir = work.join("stage").join(format!("{}-{key}", lesson.id));
+    // Held before anything is written in it, so that no prune removes it half-way.
+    let hold = std::sync::Arc::new(crate::prune::hold(&dir)?);
     let solution_src = course.solution_dir(lesson).join("src");
 
     // Course files: everything in the solution's src/ that is not a tier file; lib.rs becomes each
@@ -277,11 +282,7 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
     // The staged directory's own path is in the name too: cargo keys a path package's artifacts and
     // fingerprints by name and workspace-relative path, so two checkouts sharing one build directory
     // (the CLI tests' course copies share the real one) would otherwise reuse each other's binaries.
-    let package_name = format!(
-        "threadlab-stage-{}-{key}-{:08x}",
-        lesson.id,
-        fnv1a(dir.to_string_lossy().as_bytes()) as u32
-    );
+    let package_name = package_prefix(&dir);
     files.insert(
         PathBuf::from(POLICY_FILE),
         compile_policy(&dir, &work, &package_name)?,
@@ -319,10 +320,20 @@ pub fn stage(course: &Course, lesson: &Lesson, suite: &Suite, subject: &Subject)
         package_prefix: package_name,
         inputs_key,
         crates,
+        hold,
     })
 }
 
-fn compile_tmp(work: &Path) -> PathBuf {
+/// The name the staged packages of the stage directory `dir` (`<lesson>-<key>`) begin with.
+pub(crate) fn package_prefix(dir: &Path) -> String {
+    format!(
+        "threadlab-stage-{}-{:08x}",
+        dir.file_name().unwrap_or_default().to_string_lossy(),
+        fnv1a(dir.to_string_lossy().as_bytes()) as u32
+    )
+}
+
+pub(crate) fn compile_tmp(work: &Path) -> PathBuf {
     work.join("compile-tmp")
 }
 
@@ -767,6 +778,19 @@ fn manifest(
     // No debug info: linking the test binaries is most of a warm rebuild.
     dev_profile.insert("debug".into(), false.into());
     dev_profile.insert("incremental".into(), incremental.into());
+    // Dependencies (shuttle, the facade, the harness, the reference) optimized, the learner's crate and
+    // the tests not: they are built once per machine, and the checker's scheduler, unoptimized, was most
+    // of a checked test's time (lesson05's slowest beginner test, on the warm re-grade's critical path,
+    // spent it choosing among runnable tasks). The tier crates stay at opt-level 0, quick to rebuild,
+    // and every package keeps its debug assertions and overflow checks.
+    dev_profile.insert(
+        "package".into(),
+        toml::Table::from_iter([(
+            "*".to_owned(),
+            toml::Value::Table(toml::Table::from_iter([("opt-level".to_owned(), 1.into())])),
+        )])
+        .into(),
+    );
     let members: Vec<toml::Value> = Tier::ALL
         .iter()
         .flat_map(|t| [t.name().to_owned(), tests_dir(*t)])

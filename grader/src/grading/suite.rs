@@ -89,6 +89,10 @@ pub struct Disallow {
     /// facade (`crate::sync`, `crate::thread`) replaces; and the functions of the checker's own log.
     #[serde(default)]
     pub std_sync_and_thread: bool,
+    /// std's files, pipes, sockets and processes, and the process-wide settings a program can change
+    /// (`std::env::set_var`, `set_current_dir`): state kept there changes outside the checker's view.
+    #[serde(default)]
+    pub std_fs_process_and_net: bool,
     /// Paths of types, e.g. `lesson04::interp::CourseGil` (the lesson's crate is named like it).
     #[serde(default)]
     pub types: Vec<String>,

@@ -8,7 +8,7 @@
 //! checker any panic fails the whole schedule.
 
 use lesson08::beginner::{PageError, count_with, count_words};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::ThreadId;
@@ -220,7 +220,6 @@ fn letters(page: &str) -> usize {
 
 fn panics_with_a_str(page: &str) -> usize {
     if page.contains('!') {
-        after_the_later_shouts(page);
         panic!("a page shouts");
     }
     words(page)
@@ -228,7 +227,6 @@ fn panics_with_a_str(page: &str) -> usize {
 
 fn panics_with_a_string(page: &str) -> usize {
     if page.contains('!') {
-        after_the_later_shouts(page);
         panic!("page of {} bytes shouts", page.len());
     }
     words(page)
@@ -236,72 +234,9 @@ fn panics_with_a_string(page: &str) -> usize {
 
 fn panics_with_a_number(page: &str) -> usize {
     if page.contains('!') {
-        after_the_later_shouts(page);
         std::panic::panic_any(page.len());
     }
     letters(page)
-}
-
-/// The ranks (0 for the first page with a `!`) whose threads have ended, in the call being made, and
-/// how many pages of that call hold a `!`.
-static SHOUTS: Mutex<(BTreeSet<usize>, usize)> = Mutex::new((BTreeSet::new(), 0));
-
-/// Numbers the pages that hold a `!`: each gets a last word `#rank` (0 for the first such page),
-/// which counts as a word and has no letters.
-fn rank_the_shouts(pages: Vec<String>) -> Vec<String> {
-    let mut rank = 0;
-    pages
-        .into_iter()
-        .map(|page| {
-            if page.contains('!') {
-                rank += 1;
-                format!("{page} #{}", rank - 1)
-            } else {
-                page
-            }
-        })
-        .collect()
-}
-
-/// Starts a call on `pages` (ranked): no shouting page's thread has ended yet.
-fn start_the_shouts(pages: &[String]) -> Vec<String> {
-    let shouts = pages.iter().filter(|page| page.contains('!')).count();
-    *SHOUTS.lock().unwrap() = (BTreeSet::new(), shouts);
-    pages.to_vec()
-}
-
-/// Notes its thread's end in `SHOUTS`.
-struct EndOfShout(usize);
-
-impl Drop for EndOfShout {
-    fn drop(&mut self) {
-        SHOUTS.lock().unwrap().0.insert(self.0);
-    }
-}
-
-thread_local! {
-    static SHOUT: std::cell::RefCell<Option<EndOfShout>> = const { std::cell::RefCell::new(None) };
-}
-
-/// A page with a `!` panics only once the threads of every later such page have ended (or after 2 s),
-/// so the panics arrive in the reverse order of the pages, on every run: a `count_with` that reports
-/// the panic it hears of first, not the lowest page, gives another page than the reference.
-fn after_the_later_shouts(page: &str) {
-    let Some(rank) = page.rsplit_once('#').and_then(|(_, r)| r.parse::<usize>().ok()) else {
-        return;
-    };
-    SHOUT.with(|s| *s.borrow_mut() = Some(EndOfShout(rank)));
-    let deadline = std::time::Instant::now() + threadlab_harness::wait::PATIENCE;
-    loop {
-        let done = {
-            let (ended, shouts) = &*SHOUTS.lock().unwrap();
-            (rank + 1..*shouts).all(|later| ended.contains(&later))
-        };
-        if done || std::time::Instant::now() >= deadline {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
 }
 
 /// A generated page: words of letters (with a `!` now and then), separated by every kind of
@@ -329,14 +264,30 @@ fn page(g: &mut threadlab_harness::generate::Gen) -> String {
 
 /// Generated pages (none, one, many; empty pages; words split by every kind of whitespace) give the
 /// same totals as the reference: `count_words` under the checker, and `count_with` with counters
-/// that return, or panic with a `&str`, a `String` or another payload on some pages (the first such
-/// page and its message are reported; for a payload that is not text only the page counts). The
-/// panicking pages panic last page first (`after_the_later_shouts`), so which page is reported does
-/// not depend on how the real threads happen to run.
+/// that return, or panic with a `&str`, a `String` or another payload on one page (that page and its
+/// message are reported; for a payload that is not text only the page counts).
+///
+/// At most one page of a `count_with` case panics: with several, the page whose thread happens to
+/// fail first would decide whether "the first to arrive" passes for "the lowest page", differently
+/// from run to run (a bank fixture scored 13 or 15). Which of several panicking pages is reported is
+/// `the_first_panicking_page_is_reported_after_every_thread_ends`'s, which forces the order.
 fn pages_match_the_reference() {
     use threadlab_harness::generate::{Gen, differential};
     fn pages(g: &mut Gen) -> Vec<String> {
         g.vec(12, page)
+    }
+    /// Pages of which at most one has a '!' (a panic on the panicking counters): one picked from
+    /// those that have one, the others' '!' taken out.
+    fn one_panicking(g: &mut Gen) -> Vec<String> {
+        let mut pages = pages(g);
+        let marked: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].contains('!')).collect();
+        if !marked.is_empty() {
+            let kept = g.pick(&marked);
+            for i in marked.into_iter().filter(|&i| i != kept) {
+                pages[i] = pages[i].replace('!', "");
+            }
+        }
+        pages
     }
     type Counter = fn(&str) -> usize;
     const COUNTERS: [(&str, Counter); 5] = [
@@ -368,13 +319,13 @@ fn pages_match_the_reference() {
         29,
         80,
         "count_with(pages, counter) as Ok(total) or Err((page, message))",
-        |g| (rank_the_shouts(pages(g)), g.pick(&COUNTERS).0),
+        |g| (one_panicking(g), g.pick(&COUNTERS).0),
         |(pages, name)| {
-            count_with(start_the_shouts(pages), counter(name))
+            count_with(pages.clone(), counter(name))
                 .map_err(|e| (e.page, if text(name) { e.message } else { String::new() }))
         },
         |(pages, name)| {
-            reference::beginner::count_with(start_the_shouts(pages), counter(name))
+            reference::beginner::count_with(pages.clone(), counter(name))
                 .map_err(|e| (e.page, if text(name) { e.message } else { String::new() }))
         },
     );

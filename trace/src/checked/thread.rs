@@ -148,13 +148,19 @@ where
 }
 
 /// A thread's handle; in a run, `join` is recorded.
-#[derive(Debug)]
 pub struct JoinHandle<T> {
     inner: HandleKind<T>,
     thread: Thread,
 }
 
-#[derive(Debug)]
+impl<T> std::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("thread", &self.thread)
+            .finish_non_exhaustive()
+    }
+}
+
 enum HandleKind<T> {
     Std(std::thread::JoinHandle<T>),
     Checked {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 
 /// The course root (xtask lives at `<root>/xtask`).
@@ -89,9 +91,15 @@ pub fn grade_json(lesson: &str, dir: &Path) -> serde_json::Value {
 /// Grades `dir` as a lesson05 submission with extra environment variables for the grader (the hostile
 /// tests' switches and limits); returns the JSON report.
 pub fn grade_with(dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
+    grade_lesson_with("lesson05", dir, env)
+}
+
+/// Grades `dir` as a submission of `lesson` with extra environment variables for the grader;
+/// returns the JSON report.
+pub fn grade_lesson_with(lesson: &str, dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
     let mut command = xtask(&[
         "grade",
-        "lesson05",
+        lesson,
         "--format",
         "json",
         "--submission",

@@ -264,7 +264,11 @@ fn similarity_section(
         "<section id=\"similarity\" data-flagged=\"{}\" data-scored=\"{}\">\n<h2>Similarity</h2>\n\
          <p>Each pair of students who handed in the same tier file, compared on their tokens with names, \
          literals, comments and layout abstracted away (renaming hides nothing), by winnowing as MOSS \
-         and Dolos do. The starter's code and code most of the class wrote alike are left out. \
+         and Dolos do. Left out: the code every student was given (the starter, the README's code blocks, the \
+         examples) and code two of the course's own authors wrote alike without seeing each other's \
+         (the reference and the blind bug banks): what anyone writes for these exercises. Code the \
+         class has in common is not left out for that: a class that copied one solution shows every \
+         pair of copies. \
          Similarity is the share of fingerprints the two files have in common (0 to 1). \
          {} pairs scored; {} at or above {:.2} (on at least {} shared fingerprints) are shown side by \
          side below, shared regions highlighted. A high score is a reason to look, not a verdict: \

@@ -118,10 +118,10 @@ pub fn build(
         }
         students.push(student);
     }
-    // Without its starters the comparison still runs (each file's share of the starter then counts
-    // as common code when most of the class has it); the page says so. Losing the whole batch's
+    // Without its starters the comparison still runs (the starter's code then counts as the
+    // students' own, so every pair scores higher); the page says so. Losing the whole batch's
     // gradebook over the report would be worse.
-    let (starters, note) = match crate::starter::expected_files(course, lesson) {
+    let (starters, mut note) = match crate::starter::expected_files(course, lesson) {
         Ok(files) => (files, None),
         Err(error) => (
             BTreeMap::new(),
@@ -137,8 +137,21 @@ pub fn build(
             Some((tier, text))
         })
         .collect();
+    let material = similarity::material::of_course(course, lesson, &starters);
+    if material
+        .values()
+        .all(|m| m.authors() < similarity::material::AUTHORS_ALIKE)
+    {
+        let missing = "this course has no reference solution and bug banks to tell the code anyone \
+                       writes for these exercises from the students' own, so similar correct \
+                       solutions score higher";
+        note = Some(match note {
+            Some(note) => format!("{note}; {missing}"),
+            None => missing.to_owned(),
+        });
+    }
     let submissions = tier_files(lesson, class, &students);
-    let comparison = similarity::compare(&starters, &submissions);
+    let comparison = similarity::compare(&material, &submissions);
     let title = format!("{} ({})", lesson.id, crate::course::title_of(lesson));
     Ok(ClassReport {
         html: html::render(&title, &students, &comparison, &submissions, note.as_deref()),

@@ -75,8 +75,36 @@ fn disguised_intermediate() -> String {
         .collect()
 }
 
+/// lesson01's material as a batch reads it from the course (starters, README, examples, the
+/// reference and both bug banks).
+fn course_material() -> BTreeMap<Tier, Material> {
+    let course = crate::Course::new(course_root());
+    let lesson = crate::Lesson::from_dir_name("lesson01-threads").unwrap();
+    let starters = Tier::ALL.into_iter().map(|t| (t, starter(t))).collect();
+    material::of_course(&course, &lesson, &starters)
+}
+
+/// `tier`'s material without the files of `authors`: what it would be had they never written them.
+fn material_without(tier: Tier, authors: &[&str]) -> Material {
+    let mut material = course_material()[&tier].clone();
+    material
+        .independent
+        .retain(|(a, _)| !authors.contains(&a.as_str()));
+    material
+}
+
+/// `text`'s fingerprints beyond `material`.
+fn prints_beyond(text: &str, material: &Material) -> Prints {
+    Prints::of(text, &material.excluded()).unwrap()
+}
+
+/// `text`'s fingerprints beyond the tier's starter alone.
 fn prints(text: &str, tier: Tier) -> Prints {
-    Prints::of(text, &starter_hashes(&starter(tier))).unwrap()
+    let starter = Material {
+        given: vec![starter(tier)],
+        independent: Vec::new(),
+    };
+    prints_beyond(text, &starter)
 }
 
 #[test]
@@ -131,6 +159,30 @@ fn independent_solutions_score_low_and_the_starter_is_nobodys() {
         println!("independent intermediate.rs pair: {similarity:.3} on {shared} shared");
         assert!(similarity < THRESHOLD / 2.0, "{similarity} on {shared}");
     }
+    // The same beyond the course's material, each pair's own authors taken out of it (they are no
+    // class's students): the third author's code is then all that is left out besides the given.
+    let files = [
+        ("reference", "solutions/lesson01-threads/src/intermediate.rs"),
+        (
+            "first",
+            "bugbanks/lesson01-threads/first/15-correct-proportional-split/intermediate.rs",
+        ),
+        (
+            "fresh",
+            "bugbanks/lesson01-threads/fresh/21-correct-proportional-split/intermediate.rs",
+        ),
+    ];
+    for (i, (x, x_path)) in files.iter().enumerate() {
+        for (y, y_path) in &files[i + 1..] {
+            let material = material_without(Tier::Intermediate, &[x, y]);
+            let (shared, similarity) = score(
+                &prints_beyond(&read(x_path), &material),
+                &prints_beyond(&read(y_path), &material),
+            );
+            println!("{x} and {y} beyond the rest of the material: {similarity:.3} on {shared}");
+            assert!(similarity < THRESHOLD / 2.0, "{x} {y}: {similarity} on {shared}");
+        }
+    }
     let untouched = prints(&starter(Tier::Intermediate), Tier::Intermediate);
     assert!(untouched.is_empty(), "the starter's own code is nobody's");
 }
@@ -140,7 +192,14 @@ fn a_class_is_scored_pair_by_pair_highest_first_and_flagged_only_above_the_thres
     if in_a_student_copy() {
         return;
     }
-    let starters: BTreeMap<Tier, String> = [(Tier::Intermediate, starter(Tier::Intermediate))].into();
+    let material: BTreeMap<Tier, Material> = [(
+        Tier::Intermediate,
+        Material {
+            given: vec![starter(Tier::Intermediate)],
+            independent: Vec::new(),
+        },
+    )]
+    .into();
     let file = |student: &str, text: String| Submission {
         student: student.to_owned(),
         tier: Tier::Intermediate,
@@ -156,7 +215,7 @@ fn a_class_is_scored_pair_by_pair_highest_first_and_flagged_only_above_the_thres
         file("idle", starter(Tier::Intermediate)),
         file("broken", "fn broken( {".to_owned()),
     ];
-    let comparison = compare(&starters, &submissions);
+    let comparison = compare(&material, &submissions);
     assert_eq!(comparison.not_lexed, [("broken".to_owned(), Tier::Intermediate)]);
     let pairs: Vec<(&str, &str, bool)> = comparison
         .pairs
@@ -176,75 +235,150 @@ fn a_class_is_scored_pair_by_pair_highest_first_and_flagged_only_above_the_thres
     assert!(lines[1].starts_with("'=ref,copy,intermediate.rs,1.000"), "{csv}");
 }
 
-/// Prints how independent work and disguised copies score over the blind bug banks (every file there
-/// was written from the README and starters alone): `cargo test -p grader similarity_measure --
-/// --ignored --nocapture`.
+#[test]
+fn a_class_that_copied_one_solution_is_flagged_pair_by_pair() {
+    if in_a_student_copy() {
+        return;
+    }
+    // 30 students: 27 hand in the reference as it is (a leaked solution), one a disguised copy of
+    // it, and two the bug banks' correct designs. The copies are the whole class's common code, and
+    // the reference is one of the course's own authors: neither may hide them.
+    let material = course_material();
+    let file = |student: String, path: &str| Submission {
+        student,
+        tier: Tier::Intermediate,
+        text: read(path),
+    };
+    let mut submissions: Vec<Submission> = (0..27)
+        .map(|i| {
+            file(
+                format!("copy{i:02}"),
+                "solutions/lesson01-threads/src/intermediate.rs",
+            )
+        })
+        .collect();
+    submissions.push(Submission {
+        student: "disguised".to_owned(),
+        tier: Tier::Intermediate,
+        text: disguised_intermediate(),
+    });
+    submissions.push(file(
+        "indie1".to_owned(),
+        "bugbanks/lesson01-threads/first/15-correct-proportional-split/intermediate.rs",
+    ));
+    submissions.push(file(
+        "indie2".to_owned(),
+        "bugbanks/lesson01-threads/fresh/21-correct-proportional-split/intermediate.rs",
+    ));
+    let comparison = compare(&material, &submissions);
+    assert_eq!(comparison.pairs.len(), 30 * 29 / 2, "every pair is scored");
+    let copier = |name: &str| name.starts_with("copy") || name == "disguised";
+    let (copies, others): (Vec<&Pair>, Vec<&Pair>) = comparison
+        .pairs
+        .iter()
+        .partition(|p| copier(&p.a) && copier(&p.b));
+    assert_eq!(copies.len(), 28 * 27 / 2);
+    let lowest = copies.iter().map(|p| p.similarity).fold(1.0, f64::min);
+    let fewest = copies.iter().map(|p| p.shared).min().unwrap();
+    println!("28 copies: every pair at least {lowest:.3} on {fewest} shared fingerprints");
+    assert!(copies.iter().all(|p| p.flagged()), "a copy went unflagged");
+    let highest = others.iter().map(|p| p.similarity).fold(0.0, f64::max);
+    println!("independent designs against the copies and each other: at most {highest:.3}");
+    assert!(
+        others.iter().all(|p| !p.flagged()),
+        "an independent design was flagged"
+    );
+    assert_eq!(&comparison.pairs[0].fragments.is_empty(), &false);
+}
+
+/// Prints how independent work scores over the blind bug banks (every file there was written from
+/// the README and starters alone): `cargo test -p grader similarity_measure -- --ignored
+/// --nocapture`. Each pair of files by two authors is scored beyond the lesson's material without
+/// those two authors' files, as two students of a class would be (they are not in the material).
+/// The authors are the reference, `first` and `fresh`, and lesson08's `fresh/22`–`49` (written by
+/// a helper of its own): with three authors, the material left for a pair holds one author, never
+/// the two it takes to leave code out, so outside lesson08 this is the given material alone.
 #[test]
 #[ignore]
 fn similarity_measure_over_the_bug_banks() {
     let root = course_root();
-    for lesson in std::fs::read_dir(root.join("bugbanks")).unwrap().flatten() {
-        if !lesson.path().is_dir() {
-            continue;
-        }
-        let name = lesson.file_name().to_string_lossy().into_owned();
-        let course = crate::Course::new(&root);
-        let Some(lesson_id) = crate::Lesson::from_dir_name(&name) else {
-            continue;
-        };
-        let starters = crate::starter::expected_files(&course, &lesson_id).unwrap();
+    let course = crate::Course::new(&root);
+    let (mut all, mut flagged) = (Vec::new(), 0);
+    for lesson in course.lessons().unwrap() {
+        let name = lesson.dir_name.clone();
+        let files = crate::starter::expected_files(&course, &lesson).unwrap();
+        let starters: BTreeMap<Tier, String> = Tier::ALL
+            .into_iter()
+            .map(|t| (t, files[Path::new(&t.file_name())].clone()))
+            .collect();
+        let material = material::of_course(&course, &lesson, &starters);
         for tier in Tier::ALL {
-            let start = starter_hashes(&starters[Path::new(&tier.file_name())]);
+            // (author, file, text), read again so that each file keeps its name.
             let mut files = vec![(
                 "reference".to_owned(),
-                std::fs::read_to_string(
-                    root.join("solutions")
-                        .join(&name)
-                        .join("src")
-                        .join(tier.file_name()),
-                )
-                .unwrap(),
+                "reference".to_owned(),
+                read(&format!("solutions/{name}/src/{}", tier.file_name())),
             )];
             for bank in ["first", "fresh"] {
-                for entry in std::fs::read_dir(lesson.path().join(bank)).unwrap().flatten() {
-                    let path = entry.path().join(tier.file_name());
-                    if let Ok(text) = std::fs::read_to_string(&path) {
-                        files.push((format!("{bank}/{}", entry.file_name().to_string_lossy()), text));
-                    }
+                let dir = root.join("bugbanks").join(&name).join(bank);
+                for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                    let entry_name = entry.file_name().to_string_lossy().into_owned();
+                    let Ok(text) = std::fs::read_to_string(entry.path().join(tier.file_name())) else {
+                        continue;
+                    };
+                    let number: u32 = entry_name[..2].parse().unwrap_or(0);
+                    let author = match (name.as_str(), bank) {
+                        ("lesson08-pitfalls", "fresh") if number >= 22 => "fresh22",
+                        _ => bank,
+                    };
+                    files.push((author.to_owned(), format!("{bank}/{entry_name}"), text));
                 }
             }
-            let mut prints: Vec<(String, Prints)> = files
-                .into_iter()
-                .filter_map(|(n, t)| Prints::of(&t, &start).map(|p| (n, p)))
-                .collect();
-            if std::env::var_os("NO_COMMON").is_none() {
-                let common = common_hashes(prints.iter().map(|p| &p.1));
-                for (_, p) in &mut prints {
-                    p.without(&common);
-                }
-            }
+            let mut beyond: BTreeMap<(String, String), HashSet<u64>> = BTreeMap::new();
             let mut scores = Vec::new();
-            for (i, (a, pa)) in prints.iter().enumerate() {
-                for (b, pb) in &prints[i + 1..] {
-                    // Only pairs by different authors: the reference, and the two banks.
-                    if a.split('/').next() == b.split('/').next() {
+            for (i, (xa, x, xt)) in files.iter().enumerate() {
+                for (ya, y, yt) in &files[i + 1..] {
+                    if xa == ya {
                         continue;
                     }
-                    let (shared, s) = score(pa, pb);
-                    scores.push((s, shared, a.clone(), b.clone()));
+                    let excluded = beyond.entry((xa.clone(), ya.clone())).or_insert_with(|| {
+                        let mut m = material[&tier].clone();
+                        m.independent = files
+                            .iter()
+                            .filter(|f| &f.0 != xa && &f.0 != ya)
+                            .map(|f| (f.0.clone(), f.2.clone()))
+                            .collect();
+                        m.excluded()
+                    });
+                    let (Some(px), Some(py)) = (Prints::of(xt, excluded), Prints::of(yt, excluded)) else {
+                        continue;
+                    };
+                    if px.is_empty() || py.is_empty() {
+                        continue;
+                    }
+                    let (shared, s) = score(&px, &py);
+                    let is_flagged = s >= THRESHOLD && shared >= MIN_SHARED;
+                    flagged += usize::from(is_flagged);
+                    all.push(s);
+                    scores.push((s, shared, x.clone(), y.clone()));
+                    println!("PAIR {s:.3} {shared} {is_flagged} {name} {tier:?} {x} {y}");
                 }
             }
             scores.sort_by(|x, y| y.0.total_cmp(&x.0));
-            for (s, shared, a, b) in &scores {
-                let flagged = *s >= THRESHOLD && *shared >= MIN_SHARED;
-                println!("PAIR {s:.3} {shared} {flagged} {name} {tier:?} {a} {b}");
-            }
-            let sizes: Vec<usize> = prints.iter().map(|p| p.1.set.len()).collect();
             println!(
-                "{name} {tier:?}: {} pairs, fingerprints per file {sizes:?}; top: {:?}",
+                "{name} {tier:?}: {} pairs; top: {:?}",
                 scores.len(),
                 &scores[..scores.len().min(3)]
             );
         }
     }
+    all.sort_by(f64::total_cmp);
+    let at = |q: f64| all[((all.len() - 1) as f64 * q) as usize];
+    println!(
+        "{} pairs by different authors: median {:.2}, 95th percentile {:.2}, 99th {:.2}, {flagged} flagged",
+        all.len(),
+        at(0.5),
+        at(0.95),
+        at(0.99)
+    );
 }

@@ -147,10 +147,7 @@ impl Condvar {
         }
         // In a run no time passes, so every wait gets the whole timeout (and none ever ends by it).
         while condition(&mut *guard) {
-            let (woken, timed_out) = match self.wait_timeout(guard, timeout) {
-                Ok(pair) => pair,
-                Err(p) => return Err(p),
-            };
+            let (woken, timed_out) = self.wait_timeout(guard, timeout)?;
             guard = woken;
             if timed_out.timed_out() {
                 return Ok((guard, timed_out));
@@ -164,7 +161,11 @@ impl Condvar {
         if !active() {
             return self.std.notify_one();
         }
-        record(Op::Notify { all: false }, Some(self.object()), Some(Location::caller()));
+        record(
+            Op::Notify { all: false },
+            Some(self.object()),
+            Some(Location::caller()),
+        );
         self.checked.notify_one();
     }
 
@@ -173,7 +174,11 @@ impl Condvar {
         if !active() {
             return self.std.notify_all();
         }
-        record(Op::Notify { all: true }, Some(self.object()), Some(Location::caller()));
+        record(
+            Op::Notify { all: true },
+            Some(self.object()),
+            Some(Location::caller()),
+        );
         self.checked.notify_all();
     }
 }
@@ -209,7 +214,10 @@ fn put_back_timed<'a, T>(
     with_timeout(put_back(guard, data), WaitTimeoutResult(timed_out.timed_out()))
 }
 
-fn with_timeout<'a, T>(guard: LockResult<MutexGuard<'a, T>>, timed_out: WaitTimeoutResult) -> TimedResult<'a, T> {
+fn with_timeout<'a, T>(
+    guard: LockResult<MutexGuard<'a, T>>,
+    timed_out: WaitTimeoutResult,
+) -> TimedResult<'a, T> {
     match guard {
         Ok(guard) => Ok((guard, timed_out)),
         Err(p) => Err(PoisonError::new((p.into_inner(), timed_out))),

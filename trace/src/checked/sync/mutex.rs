@@ -19,12 +19,16 @@ pub struct Mutex<T: ?Sized> {
 
 /// The guard of a [`Mutex`]; the lock is released (and, in a run, recorded as such) when it drops.
 pub struct MutexGuard<'a, T: ?Sized> {
-    // Fields drop in this order: `std`'s half is unlocked before shuttle's gate, whose release is a
-    // scheduling point where another task may lock the mutex.
-    /// `None` only while a `Condvar` waits with the guard.
-    pub(super) data: Option<std::sync::MutexGuard<'a, T>>,
+    // Fields drop in this order. Shuttle's gate goes first: its release is a scheduling point *before*
+    // the gate is free (shuttle's `BatchSemaphore::release` switches, then releases), and `std`'s
+    // half must still be held there, as the data of shuttle's own mutex is: a task scheduled at that
+    // point sees the mutex locked (its `Debug` shows `<locked>`). `std`'s half is unlocked right after
+    // the gate is free, with no scheduling point in between, so no task can find the gate free and
+    // `std`'s half taken.
     /// Shuttle's gate, held in a run (`None` outside, and during a `Condvar` wait).
     pub(super) gate: Option<shuttle::sync::MutexGuard<'a, ()>>,
+    /// `None` only while a `Condvar` waits with the guard.
+    pub(super) data: Option<std::sync::MutexGuard<'a, T>>,
     /// The lock as the log knows it, when the guard was taken in a run.
     pub(super) lock: Option<Object>,
     pub(super) mutex: &'a Mutex<T>,

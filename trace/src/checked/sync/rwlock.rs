@@ -19,16 +19,17 @@ pub struct RwLock<T: ?Sized> {
 
 /// A read guard; in a run, its release is recorded when it drops.
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    // `std`'s half is released before the gate, whose release is a scheduling point.
-    data: std::sync::RwLockReadGuard<'a, T>,
+    // The gate is released first, `std`'s half right after (see `MutexGuard`): at the scheduling
+    // point of the gate's release, the lock is still held.
     _gate: Option<shuttle::sync::RwLockReadGuard<'a, ()>>,
+    data: std::sync::RwLockReadGuard<'a, T>,
     lock: Option<Object>,
 }
 
 /// A write guard; in a run, its release is recorded when it drops.
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    data: std::sync::RwLockWriteGuard<'a, T>,
     _gate: Option<shuttle::sync::RwLockWriteGuard<'a, ()>>,
+    data: std::sync::RwLockWriteGuard<'a, T>,
     lock: Option<Object>,
 }
 
