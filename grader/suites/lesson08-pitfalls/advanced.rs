@@ -944,8 +944,8 @@ struct SemaphoreMix {
 }
 
 /// Schedules tried per mix. Measured on the bank's lost wake-ups and `if`-waits (first/27, fresh/19,
-/// 45 and 47): with 5 schedules per mix each already fails in 3 or 4 of the 6 mixes, with 30 in 4 to
-/// 6, with 150 in 5 or 6; a test fails at its first failing mix.
+/// 45 and 47): with 5 schedules per mix each already fails in 3 or 4 of the 6 mixes, with 50 (used
+/// here) in 4 to 6, with 150 in 5 or 6; a test fails at its first failing mix.
 const SEMAPHORE_SCHEDULES: usize = 50;
 
 fn semaphore_mixes() -> Vec<SemaphoreMix> {
