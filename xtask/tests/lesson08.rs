@@ -13,7 +13,16 @@ use std::path::Path;
 
 const LESSON: &str = "lesson08";
 const DIR: &str = "lesson08-pitfalls";
-const TIER_POINTS: u64 = 20;
+
+/// Each tier's full marks, in tier order, from a report.
+fn tier_points(report: &serde_json::Value) -> Vec<u64> {
+    report["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["max_score"].as_u64().unwrap())
+        .collect()
+}
 
 /// The tests aimed at a pitfall: each must fail on the untouched starters. The others check
 /// behaviour the starters already get right.
@@ -46,13 +55,14 @@ fn lesson() -> grader::Lesson {
 fn starters_lose_points_in_every_tier_and_every_bug_test_fails() {
     let dir = starters(&lesson());
     let report = grade_json(LESSON, dir.path());
-    for (tier, (score, status)) in ["beginner", "intermediate", "advanced"]
+    for ((tier, (score, status)), full) in ["beginner", "intermediate", "advanced"]
         .iter()
         .zip(tiers(&report))
+        .zip(tier_points(&report))
     {
         assert!(
-            score < TIER_POINTS && status == "partial",
-            "{tier}: the starter scored {score}/{TIER_POINTS} ({status}); its bugs should cost points"
+            score < full && status == "partial",
+            "{tier}: the starter scored {score}/{full} ({status}); its bugs should cost points"
         );
     }
     let failed: BTreeSet<String> = not_passed(&report).into_iter().collect();
@@ -86,11 +96,12 @@ fn every_fix_in_the_solution_is_needed() {
             std::fs::write(dir.path().join(format!("src/{tier}.rs")), &variant.text).unwrap();
             let report = grade_json(LESSON, dir.path());
             let scores: Vec<u64> = tiers(&report).into_iter().map(|(score, _)| score).collect();
+            let full = tier_points(&report);
             let others_full = scores
                 .iter()
                 .enumerate()
-                .all(|(i, score)| i == index || *score == TIER_POINTS);
-            if scores[index] >= TIER_POINTS || !others_full {
+                .all(|(i, score)| i == index || *score == full[i]);
+            if scores[index] >= full[index] || !others_full {
                 not_needed.push(format!(
                     "{tier}.rs:{} ({}): tier scores {scores:?} with only this fix reverted; failing tests: {:?}",
                     variant.line,

@@ -3,8 +3,9 @@
 //!
 //! `count_words` runs under the checker (`explore`): the scheduler tries many orders of the page
 //! threads and the final read, so a total read before the threads are joined is wrong in some of them,
-//! on every run (the seed is fixed). `count_with` runs on real threads (`crate::os`): a panic that
-//! crosses `join` is what it is about, and under the checker any panic fails the whole schedule.
+//! on every run (the seed is fixed). `count_with` runs on real threads (outside `explore`, the
+//! crate's `thread` is `std`'s): a panic that crosses `join` is what it is about, and under the
+//! checker any panic fails the whole schedule.
 
 use lesson08::beginner::{PageError, count_with, count_words};
 use std::collections::HashSet;

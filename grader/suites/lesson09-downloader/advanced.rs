@@ -718,67 +718,199 @@ fn progress_counters_and_eta() {
     );
 }
 
-/// Three threads share one `Progress`: two call `add_bytes(1)` and `finish_one(..)` in a loop, the
-/// third once after each short sleep, until the third has found, 200 times, that another one ran
-/// since its last call. Each of those turns is a moment where one thread stopped (preempted on one
-/// CPU, where the sleeper's wake-ups cut into the others at points of their loops no one chooses; or
-/// simply running beside them on several) and another changed the counters. An update made in two
-/// steps (a load, then a store) loses the other's updates whenever such a moment falls between its
-/// steps. Measured with the load-then-store `add_bytes` of the first bug bank: after only 5 turns it
-/// had lost updates in 70 % of runs, pinned to one CPU as on two (so a turn misses with a chance of
-/// about 0.79), and after 200 in every run; 0.79^200 is below 1e-20. The count of turns, not the
-/// clock, says when enough happened. (This lesson has no checked facade that could try every
-/// interleaving instead.)
-fn progress_counters_are_safe_to_share() {
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    const TURNS: u64 = 200;
-    let progress = Progress::new();
-    progress.start(3);
-    let stop = AtomicBool::new(false);
-    let calls = [AtomicU64::new(0), AtomicU64::new(0)];
-    let sleeper_calls = std::thread::scope(|s| {
-        for (me, mine) in calls.iter().enumerate() {
-            let (progress, stop) = (progress.clone(), &stop);
-            s.spawn(move || {
-                let mut n = 0;
-                while !stop.load(Ordering::SeqCst) {
-                    progress.add_bytes(1);
-                    progress.finish_one(me == 1);
-                    n += 1;
-                    mine.store(n, Ordering::SeqCst);
-                }
-            });
-        }
-        let sleeper = s.spawn(|| {
-            let (mut n, mut turns, mut last) = (0, 0, (0, 0));
-            while turns < TURNS {
-                std::thread::sleep(Duration::from_micros(50));
-                progress.add_bytes(1);
-                progress.finish_one(false);
-                n += 1;
-                let now = (calls[0].load(Ordering::SeqCst), calls[1].load(Ordering::SeqCst));
-                if now != last {
-                    turns += 1;
-                    last = now;
-                }
+/// What one thread does with its clone of a `Progress`, in order.
+#[derive(Debug, Clone, Copy)]
+enum ProgressUse {
+    /// `add_bytes(n)`.
+    Bytes(u64),
+    /// `finish_one(failed)`.
+    Finish(bool),
+}
+
+fn progress_mixes() -> Vec<Vec<Vec<ProgressUse>>> {
+    let mut g = threadlab_harness::generate::Gen::new(71);
+    (0..5)
+        .map(|i| {
+            // The first mix is the plainest race: two threads count one piece of a body each.
+            if i == 0 {
+                return vec![vec![ProgressUse::Bytes(1)], vec![ProgressUse::Bytes(1)]];
             }
-            stop.store(true, Ordering::SeqCst);
-            n
-        });
-        sleeper.join().expect("the sleeping thread panicked")
+            (0..g.count_in(2, 3))
+                .map(|_| {
+                    (0..g.count_in(1, 3))
+                        .map(|_| {
+                            if g.one_in(2) {
+                                ProgressUse::Bytes(g.range(1, 500))
+                            } else {
+                                ProgressUse::Finish(g.one_in(3))
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The mix in the learner's terms, threads numbered from 1 as the drawn schedule numbers them.
+fn describe_progress_mix(mix: &[Vec<ProgressUse>], total: usize) -> String {
+    let threads: Vec<String> = mix
+        .iter()
+        .enumerate()
+        .map(|(t, uses)| {
+            let uses: Vec<String> = uses
+                .iter()
+                .map(|u| match u {
+                    ProgressUse::Bytes(n) => format!("add_bytes({n})"),
+                    ProgressUse::Finish(failed) => format!("finish_one({failed})"),
+                })
+                .collect();
+            format!("thread {}: {}", t + 1, uses.join("; "))
+        })
+        .collect();
+    format!(
+        "a Progress started with start({total}), its clones used by {} threads at once ({}) while thread {} \
+         read snapshot() twice",
+        mix.len(),
+        threads.join(" | "),
+        mix.len() + 1
+    )
+}
+
+/// Schedules tried per mix. Measured on the banks' load-then-store counters (first/22, fresh/19): with
+/// 5 schedules per mix each still fails, in a later mix; with 50, in the first.
+const PROGRESS_SCHEDULES: usize = 50;
+
+/// Clones of one `Progress` updated by several threads at once, under the checker: generated mixes of
+/// `add_bytes` and `finish_one` on two or three threads while another reads `snapshot()`, each mix
+/// under many schedules. An update made in two steps (a load, then a store) loses another thread's
+/// update whenever the scheduler runs that one between the steps; the checker tries such schedules
+/// on every run, on one CPU as on many. A snapshot taken meanwhile never shows more than was counted,
+/// nor a counter going back.
+fn progress_counters_are_safe_to_share() {
+    for mix in progress_mixes() {
+        let total = mix
+            .iter()
+            .flatten()
+            .filter(|u| matches!(u, ProgressUse::Finish(_)))
+            .count();
+        let described = describe_progress_mix(&mix, total);
+        let deadlocked = format!(
+            "{described}: every thread was stuck. Do add_bytes, finish_one or snapshot wait for something, or \
+             lock a Mutex that the same thread already holds?"
+        );
+        let body = move || run_progress_mix(&mix, total, &described);
+        if let Err(message) =
+            threadlab_harness::catch_panic(|| threadlab_harness::explore(PROGRESS_SCHEDULES, body))
+        {
+            if message.starts_with("deadlock!")
+                || message.contains("tried to acquire a Mutex it already holds")
+            {
+                panic!("{deadlocked}");
+            }
+            panic!("{message}");
+        }
+    }
+}
+
+fn run_progress_mix(mix: &[Vec<ProgressUse>], total: usize, described: &str) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let progress = Progress::new();
+    progress.start(total);
+    // The test's own bookkeeping is `std`'s: no scheduling point, and not drawn in a failing schedule.
+    let finished: Arc<Vec<AtomicBool>> = Arc::new((0..=mix.len()).map(|_| AtomicBool::new(false)).collect());
+    let mut threads: Vec<lesson09::thread::JoinHandle<Vec<ProgressSnapshot>>> = mix
+        .iter()
+        .enumerate()
+        .map(|(t, uses)| {
+            let (progress, finished, uses) = (progress.clone(), Arc::clone(&finished), uses.clone());
+            lesson09::thread::spawn(move || {
+                for use_ in uses {
+                    match use_ {
+                        ProgressUse::Bytes(n) => progress.add_bytes(n),
+                        ProgressUse::Finish(failed) => progress.finish_one(failed),
+                    }
+                }
+                finished[t].store(true, Ordering::SeqCst);
+                Vec::new()
+            })
+        })
+        .collect();
+    threads.push({
+        let (progress, finished, reader) = (progress.clone(), Arc::clone(&finished), mix.len());
+        lesson09::thread::spawn(move || {
+            let seen = vec![progress.snapshot(), progress.snapshot()];
+            finished[reader].store(true, Ordering::SeqCst);
+            seen
+        })
     });
-    let (first, second) = (calls[0].load(Ordering::SeqCst), calls[1].load(Ordering::SeqCst));
-    let all = first + second + sleeper_calls;
-    let s = progress.snapshot();
+    // Never join a thread not seen finished: a call that waits forever is reported by name.
+    let mut spins = 0;
+    while !finished.iter().all(|f| f.load(Ordering::SeqCst)) && spins < 20_000 {
+        lesson09::thread::yield_now();
+        spins += 1;
+    }
+    let stuck: Vec<String> = (0..finished.len())
+        .filter(|&t| !finished[t].load(Ordering::SeqCst))
+        .map(|t| format!("thread {}", t + 1))
+        .collect();
     expect!(
-        (s.bytes, s.done as u64, s.failed as u64) == (all, all, second),
-        "three threads shared one Progress and called add_bytes(1) and finish_one(..) {first}, {second} and \
-         {sleeper_calls} times (only the second thread's finish_one said failed), taking turns {TURNS} times: \
-         expected bytes {all}, done {all} and failed {second}, got bytes {}, done {} and failed {}: updates were \
-         lost when two threads changed a counter at once",
-        s.bytes,
-        s.done,
-        s.failed
+        stuck.is_empty(),
+        "{described}: {} never returned from its calls while the others had finished",
+        stuck.join(" and ")
+    );
+    let seen = threads
+        .pop()
+        .expect("the reader thread")
+        .join()
+        .expect("the reader thread ended");
+    for worker in threads {
+        worker.join().expect("a worker thread ended");
+    }
+    let bytes: u64 = mix
+        .iter()
+        .flatten()
+        .map(|u| if let ProgressUse::Bytes(n) = u { *n } else { 0 })
+        .sum();
+    let failed = mix
+        .iter()
+        .flatten()
+        .filter(|u| matches!(u, ProgressUse::Finish(true)))
+        .count();
+    let now = progress.snapshot();
+    expect!(
+        (now.total, now.done, now.failed, now.bytes) == (total, total, failed, bytes),
+        "{described}: snapshot() once every thread had finished: expected total {total}, done {total}, failed \
+         {failed} and bytes {bytes}, got total {}, done {}, failed {} and bytes {}. An update was lost: a counter \
+         read by one thread and written back later overwrites what another thread added in between",
+        now.total,
+        now.done,
+        now.failed,
+        now.bytes
+    );
+    let counters = |s: &ProgressSnapshot| [s.done as u64, s.failed as u64, s.bytes];
+    let limits = [total as u64, failed as u64, bytes];
+    for s in &seen {
+        expect!(
+            s.total == total && counters(s).iter().zip(limits).all(|(got, most)| *got <= most),
+            "{described}: a snapshot() taken while they ran showed total {}, done {}, failed {} and bytes {}: more \
+             than was ever counted (expected total {total}, at most {total} done, {failed} failed and {bytes} bytes)",
+            s.total,
+            s.done,
+            s.failed,
+            s.bytes
+        );
+    }
+    expect!(
+        counters(&seen[0])
+            .iter()
+            .zip(counters(&seen[1]))
+            .all(|(first, second)| *first <= second),
+        "{described}: two snapshot() calls in a row on one thread went back: first {:?}, then {:?} (a counter \
+         only ever grows during a run)",
+        seen[0],
+        seen[1]
     );
 }
 

@@ -3,8 +3,8 @@
 //!
 //! `cargo run -p lesson08 --example forgotten_join`
 
-use std::sync::{Arc, Mutex};
-use std::thread;
+use lesson08::sync::{Arc, Mutex};
+use lesson08::thread;
 
 const RUNS: usize = 200;
 const THREADS: usize = 8;

@@ -3,8 +3,8 @@
 //!
 //! `cargo run -p lesson08 --example polling`
 
-use std::sync::{Condvar, Mutex};
-use std::thread;
+use lesson08::sync::{Condvar, Mutex};
+use lesson08::thread;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_millis(200);

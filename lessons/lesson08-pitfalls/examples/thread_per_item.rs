@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p lesson08 --example thread_per_item --release`
 
-use std::thread;
+use lesson08::thread;
 use std::time::Instant;
 
 const ITEMS: u64 = 10_000;

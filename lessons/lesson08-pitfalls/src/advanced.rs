@@ -8,13 +8,15 @@
 //! thread per item, a shared tally that stops working after one panic, and a semaphore whose waiters
 //! keep waking up to look.
 //!
-//! Everything here takes threads and locks from [`crate::os`] (plain `std`): what these mistakes cost
-//! (lines lost at exit, thousands of threads, a poisoned lock, CPU time and wake-ups while waiting)
-//! is what the operating system does, and the tests measure exactly that.
+//! Threads and locks come from [`crate::thread`] and [`crate::sync`]. Some tests run them as real OS
+//! threads, because what these mistakes cost (lines lost at exit, thousands of threads, a poisoned
+//! lock, CPU time and wake-ups while waiting) is what the operating system does; others run the
+//! journal, the tally and the semaphore under the checker, which tries many thread schedules, so a
+//! lost update or a lost wake-up shows up on every run.
 
-use crate::os::sync::mpsc::{self, Sender};
-use crate::os::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use crate::os::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Sender};
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use crate::thread::{self, JoinHandle};
 use std::collections::HashMap;
 use std::io::Write;
 

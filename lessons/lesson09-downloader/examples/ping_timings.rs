@@ -8,7 +8,7 @@
 //! cargo run -p lesson09 --example ping_timings
 //! ```
 
-use std::thread;
+use lesson09::thread;
 use std::time::{Duration, Instant};
 use threadlab_testserver::TestServer;
 

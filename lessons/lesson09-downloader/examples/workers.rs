@@ -9,8 +9,8 @@
 //! cargo run -p lesson09 --example workers --release
 //! ```
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
+use lesson09::sync::atomic::{AtomicUsize, Ordering};
+use lesson09::thread;
 use std::time::{Duration, Instant};
 use threadlab_testserver::TestServer;
 

@@ -8,11 +8,11 @@
 //! The README's sections "Streaming a body to a file", "Retries and backoff", "No half files" and
 //! "Progress another thread can read" cover what you need.
 
+use crate::sync::Arc;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-// TODO: import what you need from std::sync, std::thread, std::fs and std::io
+// TODO: import what you need from crate::sync, crate::thread, std::fs and std::io
 
 /// How [`download_all`] works.
 #[derive(Debug, Clone)]

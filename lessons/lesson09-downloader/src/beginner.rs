@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-// TODO: import what you need from std::sync and std::thread
+// TODO: import what you need from crate::sync and crate::thread
 
 /// Sends one `GET` to every URL of `urls`, all at the same time (a thread per URL, every thread started
 /// before any is joined), and returns a map from each URL to whether it answered with status 200

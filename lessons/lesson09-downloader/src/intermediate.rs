@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-// TODO: import what you need from std::sync and std::thread
+// TODO: import what you need from crate::sync and crate::thread
 
 /// What checking one URL found.
 #[derive(Debug, Clone, PartialEq, Eq)]

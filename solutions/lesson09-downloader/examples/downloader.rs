@@ -12,7 +12,7 @@
 //! `ceil(N / W) × D`: every worker waits out the server's delay for its share of the URLs.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use lesson09_solution::advanced::{Options, Progress, download_all};
+use lesson09::advanced::{Options, Progress, download_all};
 use std::process::ExitCode;
 use std::time::Duration;
 use threadlab_testserver::TestServer;
@@ -91,8 +91,8 @@ fn main() -> ExitCode {
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("a valid progress template"),
     );
     let progress = options.progress.clone();
-    let report = std::thread::scope(|s| {
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let report = lesson09::thread::scope(|s| {
+        let (stop, stopped) = lesson09::sync::mpsc::channel::<()>();
         let (bar, progress) = (&bar, &progress);
         s.spawn(move || {
             loop {

@@ -5,16 +5,16 @@
 //! The README's sections "Streaming a body to a file", "Retries and backoff", "No half files" and
 //! "Progress another thread can read" cover what you need.
 
+use crate::sync::Arc;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-// BEGIN SOLUTION (comment): import what you need from std::sync, std::thread, std::fs and std::io
+// BEGIN SOLUTION (comment): import what you need from crate::sync, crate::thread, std::fs and std::io
+use crate::sync::Mutex;
+use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use crate::thread;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::thread;
 // END SOLUTION
 
 /// How [`download_all`] works.

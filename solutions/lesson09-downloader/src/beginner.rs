@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-// BEGIN SOLUTION (comment): import what you need from std::sync and std::thread
-use std::sync::{Arc, Mutex};
-use std::thread;
+// BEGIN SOLUTION (comment): import what you need from crate::sync and crate::thread
+use crate::sync::{Arc, Mutex};
+use crate::thread;
 // END SOLUTION
 
 /// Sends one `GET` to every URL of `urls`, all at the same time (a thread per URL, every thread started

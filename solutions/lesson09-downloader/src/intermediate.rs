@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-// BEGIN SOLUTION (comment): import what you need from std::sync and std::thread
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::thread;
+// BEGIN SOLUTION (comment): import what you need from crate::sync and crate::thread
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::mpsc;
+use crate::thread;
 // END SOLUTION
 
 /// What checking one URL found.

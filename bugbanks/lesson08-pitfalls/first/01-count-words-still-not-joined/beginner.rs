@@ -48,7 +48,7 @@ pub struct PageError {
 pub fn count_with(pages: Vec<String>, counter: fn(&str) -> usize) -> Result<usize, PageError> {
     let workers: Vec<_> = pages
         .into_iter()
-        .map(|page| crate::os::thread::spawn(move || counter(&page)))
+        .map(|page| crate::thread::spawn(move || counter(&page)))
         .collect();
     // Join every thread, also after a failure, and keep the first failing page (the lowest index).
     let mut total = 0;

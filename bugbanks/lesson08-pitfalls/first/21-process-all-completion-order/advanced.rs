@@ -12,9 +12,9 @@
 //! (lines lost at exit, thousands of threads, a poisoned lock, CPU time and wake-ups while waiting)
 //! is what the operating system does, and the tests measure exactly that.
 
-use crate::os::sync::mpsc::{self, Sender};
-use crate::os::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use crate::os::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Sender};
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use crate::thread::{self, JoinHandle};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -66,13 +66,13 @@ pub const WORKERS: usize = 4;
 /// four threads, not ten thousand (nor ten thousand threads four at a time).
 pub fn process_all(items: Vec<u64>, work: fn(u64) -> u64) -> Vec<u64> {
     // WORKERS threads pull the next item from a shared index until none is left.
-    let next = crate::os::sync::atomic::AtomicUsize::new(0);
+    let next = crate::sync::atomic::AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(items.len()));
     thread::scope(|s| {
         for _ in 0..WORKERS.min(items.len()) {
             s.spawn(|| {
                 loop {
-                    let index = next.fetch_add(1, crate::os::sync::atomic::Ordering::Relaxed);
+                    let index = next.fetch_add(1, crate::sync::atomic::Ordering::Relaxed);
                     let Some(&item) = items.get(index) else { break };
                     let result = work(item);
                     results.lock().unwrap().push(result);

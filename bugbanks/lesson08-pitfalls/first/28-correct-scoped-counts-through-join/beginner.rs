@@ -49,7 +49,7 @@ pub struct PageError {
 pub fn count_with(pages: Vec<String>, counter: fn(&str) -> usize) -> Result<usize, PageError> {
     let workers: Vec<_> = pages
         .into_iter()
-        .map(|page| crate::os::thread::spawn(move || counter(&page)))
+        .map(|page| crate::thread::spawn(move || counter(&page)))
         .collect();
     // Join them all first (collecting forces every join), then look at the outcomes in page order.
     let outcomes: Vec<_> = workers.into_iter().map(|worker| worker.join()).collect();

@@ -12,9 +12,9 @@
 //! (lines lost at exit, thousands of threads, a poisoned lock, CPU time and wake-ups while waiting)
 //! is what the operating system does, and the tests measure exactly that.
 
-use crate::os::sync::mpsc::{self, Sender};
-use crate::os::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use crate::os::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Sender};
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use crate::thread::{self, JoinHandle};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -67,7 +67,7 @@ pub const WORKERS: usize = 4;
 pub fn process_all(items: Vec<u64>, work: fn(u64) -> u64) -> Vec<u64> {
     // A shared queue instead of fixed shares: WORKERS threads take the next index until none is
     // left, and each result is written back at its item's index.
-    let next = crate::os::sync::atomic::AtomicUsize::new(0);
+    let next = crate::sync::atomic::AtomicUsize::new(0);
     let mut results = vec![0; items.len()];
     thread::scope(|s| {
         let workers: Vec<_> = (0..WORKERS.min(items.len()))
@@ -75,7 +75,7 @@ pub fn process_all(items: Vec<u64>, work: fn(u64) -> u64) -> Vec<u64> {
                 s.spawn(|| {
                     let mut done = Vec::new();
                     loop {
-                        let index = next.fetch_add(1, crate::os::sync::atomic::Ordering::Relaxed);
+                        let index = next.fetch_add(1, crate::sync::atomic::Ordering::Relaxed);
                         let Some(&item) = items.get(index) else { break };
                         done.push((index, work(item)));
                     }

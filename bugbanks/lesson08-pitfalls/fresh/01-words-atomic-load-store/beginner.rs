@@ -67,7 +67,7 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 pub fn count_with(pages: Vec<String>, counter: fn(&str) -> usize) -> Result<usize, PageError> {
     let workers: Vec<_> = pages
         .into_iter()
-        .map(|page| crate::os::thread::spawn(move || counter(&page)))
+        .map(|page| crate::thread::spawn(move || counter(&page)))
         .collect();
     let mut total = 0;
     let mut first_error = None;

@@ -12,9 +12,9 @@
 //! (lines lost at exit, thousands of threads, a poisoned lock, CPU time and wake-ups while waiting)
 //! is what the operating system does, and the tests measure exactly that.
 
-use crate::os::sync::mpsc::{self, Sender};
-use crate::os::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use crate::os::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Sender};
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use crate::thread::{self, JoinHandle};
 use std::collections::HashMap;
 use std::io::Write;
 

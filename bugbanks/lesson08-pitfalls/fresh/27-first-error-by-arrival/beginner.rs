@@ -49,11 +49,11 @@ pub struct PageError {
 /// the panic's message, instead of counting that page as zero. Every thread has finished when it
 /// returns, whether it returns `Ok` or `Err`.
 pub fn count_with(pages: Vec<String>, counter: fn(&str) -> usize) -> Result<usize, PageError> {
-    let (results, inbox) = crate::os::sync::mpsc::channel();
+    let (results, inbox) = crate::sync::mpsc::channel();
     let mut workers = Vec::new();
     for (page, text) in pages.into_iter().enumerate() {
         let results = results.clone();
-        workers.push(crate::os::thread::spawn(move || {
+        workers.push(crate::thread::spawn(move || {
             let outcome = std::panic::catch_unwind(|| counter(&text));
             let _ = results.send((page, outcome));
         }));

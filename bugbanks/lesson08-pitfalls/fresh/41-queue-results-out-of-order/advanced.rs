@@ -9,9 +9,9 @@
 //! (lines lost at exit, thousands of threads, a poisoned lock, CPU time and wake-ups while waiting)
 //! is what the operating system does, and the tests measure exactly that.
 
-use crate::os::sync::mpsc::{self, Sender};
-use crate::os::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use crate::os::thread::{self, JoinHandle};
+use crate::sync::mpsc::{self, Sender};
+use crate::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use crate::thread::{self, JoinHandle};
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -62,7 +62,7 @@ pub const WORKERS: usize = 4;
 /// among at most [`WORKERS`] threads, each working through its share, so ten thousand items cost
 /// four threads, not ten thousand (nor ten thousand threads four at a time).
 pub fn process_all(items: Vec<u64>, work: fn(u64) -> u64) -> Vec<u64> {
-    use crate::os::sync::atomic::{AtomicUsize, Ordering};
+    use crate::sync::atomic::{AtomicUsize, Ordering};
 
     // A shared queue: each worker takes the next item as soon as it is free.
     let next = AtomicUsize::new(0);

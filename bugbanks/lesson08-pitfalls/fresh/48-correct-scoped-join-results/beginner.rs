@@ -46,7 +46,7 @@ pub struct PageError {
 /// returns, whether it returns `Ok` or `Err`.
 pub fn count_with(pages: Vec<String>, counter: fn(&str) -> usize) -> Result<usize, PageError> {
     // Every page thread is joined inside the scope, also the ones after a panic.
-    let outcomes: Vec<_> = crate::os::thread::scope(|s| {
+    let outcomes: Vec<_> = crate::thread::scope(|s| {
         let workers: Vec<_> = pages
             .iter()
             .map(|page| s.spawn(move || counter(page)))

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use std::sync::{Arc, Mutex};
-use std::thread;
+use crate::sync::{Arc, Mutex};
+use crate::thread;
 
 /// Sends one `GET` to every URL of `urls`, all at the same time (a thread per URL, every thread started
 /// before any is joined), and returns a map from each URL to whether it answered with status 200

@@ -8,9 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::thread;
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::mpsc;
+use crate::thread;
 
 /// What checking one URL found.
 #[derive(Debug, Clone, PartialEq, Eq)]

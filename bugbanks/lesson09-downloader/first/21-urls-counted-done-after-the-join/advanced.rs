@@ -9,14 +9,14 @@
 //! "Progress another thread can read" cover what you need.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use crate::sync::Arc;
 use std::time::{Duration, Instant};
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::thread;
+use crate::sync::Mutex;
+use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use crate::thread;
 
 /// How [`download_all`] works.
 #[derive(Debug, Clone)]

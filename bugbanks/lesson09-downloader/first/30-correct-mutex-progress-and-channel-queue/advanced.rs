@@ -9,13 +9,13 @@
 //! "Progress another thread can read" cover what you need.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use crate::sync::Arc;
 use std::time::{Duration, Instant};
 
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::sync::{Mutex, mpsc};
-use std::thread;
+use crate::sync::{Mutex, mpsc};
+use crate::thread;
 
 /// How [`download_all`] works.
 #[derive(Debug, Clone)]

@@ -8,9 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
+use crate::sync::mpsc;
+use crate::sync::{Arc, Mutex};
+use crate::thread;
 
 /// What checking one URL found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,14 +9,14 @@
 //! "Progress another thread can read" cover what you need.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use crate::sync::Arc;
 use std::time::{Duration, Instant};
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::sync::{mpsc, Mutex};
-use std::thread;
+use crate::sync::{mpsc, Mutex};
+use crate::thread;
 
 /// How [`download_all`] works.
 #[derive(Debug, Clone)]
