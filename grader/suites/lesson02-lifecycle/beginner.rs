@@ -530,12 +530,28 @@ macro_rules! run_script {
                     let (result, at_once) = match mode {
                         StartMode::Plain => (managed.start(), String::new()),
                         StartMode::Held => {
-                            let _held = hold::new_threads();
+                            let held = hold::new_threads();
                             let result = managed.start();
                             // Only a start that started something has a new thread to hold back.
                             let at_once = if result.is_err() || started {
                                 String::new()
                             } else {
+                                // Look once the new thread is at the gate, or, when start() handed
+                                // the body to a thread that is not held (one made by new()), once
+                                // that body has run and, if it was let go, ended: what the look shows
+                                // is then the same on every run, not the scheduler's choice.
+                                let waited = std::time::Instant::now();
+                                while !held.reached() && body_id.is_none() && waited.elapsed() < PATIENCE {
+                                    body_id = id_rx.try_recv().ok();
+                                    thread::yield_now();
+                                }
+                                while body_id.is_some()
+                                    && let_go
+                                    && state(&managed) == "Running"
+                                    && waited.elapsed() < PATIENCE
+                                {
+                                    thread::sleep(std::time::Duration::from_millis(1));
+                                }
                                 format!(
                                 " (the instant it returned, the new thread held back: {}, alive {}, ident {})",
                                 state(&managed),
@@ -552,7 +568,9 @@ macro_rules! run_script {
                     };
                     if result.is_ok() && !started {
                         started = true;
-                        body_id = id_rx.recv_timeout(PATIENCE).ok();
+                        if body_id.is_none() {
+                            body_id = id_rx.recv_timeout(PATIENCE).ok();
+                        }
                     }
                     seen.push(format!(
                         "start() [{mode:?}]: {}{at_once}",

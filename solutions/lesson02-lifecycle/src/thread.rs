@@ -52,8 +52,9 @@ mod held {
             Builder(self.0.stack_size(size))
         }
 
-        /// As `std::thread::Builder::spawn`; the new thread first waits while new threads are held,
-        /// and while new threads run first, this returns once the new thread has run `f`.
+        /// As `std::thread::Builder::spawn`; a thread spawned while new threads are held first waits
+        /// until they are released, and while new threads run first, this returns once the new
+        /// thread has run `f`.
         pub fn spawn<F, T>(self, f: F) -> std::io::Result<JoinHandle<T>>
         where
             F: FnOnce() -> T + Send + 'static,
@@ -62,8 +63,13 @@ mod held {
             let ran = hold::Ran::default();
             let signal = ran.signal();
             let first = hold::runs_first();
+            // Decided here, not when the new thread gets to run: a thread made before a hold began is
+            // never held by it, however late the scheduler lets it start.
+            let held = hold::closed();
             let handle = self.0.spawn(move || {
-                hold::wait_while_held();
+                if held {
+                    hold::wait_while_held();
+                }
                 // Signals when dropped: after `f` returned (its locals dropped), or while a panic
                 // unwinds out of it.
                 let _signal = signal;
@@ -87,13 +93,15 @@ mod held {
 
     /// Holding new threads back, or letting them run first, for the hidden tests.
     pub mod hold {
-        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         use std::sync::{Arc, Condvar, Mutex};
         use std::time::{Duration, Instant};
 
         static HELD: Mutex<bool> = Mutex::new(false);
         static RELEASED: Condvar = Condvar::new();
         static FIRST: AtomicBool = AtomicBool::new(false);
+        /// How many new threads have come to the gate while it was closed, ever.
+        static ENTERED: AtomicUsize = AtomicUsize::new(0);
 
         /// A held thread goes on after this long anyway, so code that waits for its own new thread
         /// (a wrong `start`) fails a test instead of hanging it.
@@ -166,12 +174,25 @@ mod held {
         /// the returned guard is dropped.
         pub fn new_threads() -> Held {
             *HELD.lock().unwrap_or_else(|e| e.into_inner()) = true;
-            Held(())
+            Held {
+                entered: ENTERED.load(Ordering::SeqCst),
+            }
         }
 
         /// Releases the held threads when dropped.
         #[derive(Debug)]
-        pub struct Held(());
+        pub struct Held {
+            /// [`ENTERED`] when the hold began.
+            entered: usize,
+        }
+
+        impl Held {
+            /// Whether a thread has come to the gate since this hold began: a test can tell that
+            /// the thread `start` made is there (and so has run nothing of its own yet).
+            pub fn reached(&self) -> bool {
+                ENTERED.load(Ordering::SeqCst) > self.entered
+            }
+        }
 
         impl Drop for Held {
             fn drop(&mut self) {
@@ -180,9 +201,17 @@ mod held {
             }
         }
 
+        /// Whether new threads are held at this moment.
+        pub(super) fn closed() -> bool {
+            *HELD.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
         pub(super) fn wait_while_held() {
             let deadline = Instant::now() + AT_MOST;
             let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+            if *held {
+                ENTERED.fetch_add(1, Ordering::SeqCst);
+            }
             while *held {
                 let now = Instant::now();
                 if now >= deadline {
