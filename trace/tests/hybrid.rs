@@ -111,7 +111,7 @@ fn scoped_threads_borrow_in_both_modes() {
 /// builder's name, in a run on a checked one.
 #[test]
 fn builder_spawn_scoped_borrows_in_both_modes() {
-    let data = vec![1, 2, 3];
+    let data = [1, 2, 3];
     let (sum, name) = thread::scope(|s| {
         thread::Builder::new()
             .name("summer".into())
@@ -127,7 +127,7 @@ fn builder_spawn_scoped_borrows_in_both_modes() {
     });
     assert_eq!((sum, name.as_deref()), (6, Some("summer")));
     explore(5, || {
-        let data = vec![1, 2, 3];
+        let data = [1, 2, 3];
         let sum = thread::scope(|s| {
             thread::Builder::new()
                 .spawn_scoped(s, || data.iter().sum::<u32>())
