@@ -226,6 +226,18 @@ impl Builder {
         }
     }
 
+    /// std's builder with this one's name and stack size, for a spawn outside a run.
+    fn into_std(self) -> std::thread::Builder {
+        let mut builder = std::thread::Builder::new();
+        if let Some(name) = self.name {
+            builder = builder.name(name);
+        }
+        if let Some(size) = self.stack_size {
+            builder = builder.stack_size(size);
+        }
+        builder
+    }
+
     #[track_caller]
     pub fn spawn<F, T>(self, f: F) -> std::io::Result<JoinHandle<T>>
     where
@@ -233,14 +245,7 @@ impl Builder {
         T: Send + 'static,
     {
         if !active() {
-            let mut builder = std::thread::Builder::new();
-            if let Some(name) = self.name {
-                builder = builder.name(name);
-            }
-            if let Some(size) = self.stack_size {
-                builder = builder.stack_size(size);
-            }
-            let handle = builder.spawn(f)?;
+            let handle = self.into_std().spawn(f)?;
             let thread = Thread(ThreadKind::Std(handle.thread().clone()));
             return Ok(JoinHandle {
                 inner: HandleKind::Std(handle),

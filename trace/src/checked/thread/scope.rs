@@ -104,14 +104,7 @@ impl super::Builder {
     {
         match scope.which() {
             sealed::Which::Std(std_scope) => {
-                let mut builder = std::thread::Builder::new();
-                if let Some(name) = self.name {
-                    builder = builder.name(name);
-                }
-                if let Some(size) = self.stack_size {
-                    builder = builder.stack_size(size);
-                }
-                let handle = builder.spawn_scoped(std_scope, f)?;
+                let handle = self.into_std().spawn_scoped(std_scope, f)?;
                 let thread = Thread(ThreadKind::Std(handle.thread().clone()));
                 Ok(ScopedJoinHandle {
                     inner: Kind::Std(handle),
