@@ -324,29 +324,20 @@ fn heartbeat_beats_and_stop_counts_them() {
     );
 }
 
-/// A 10 s interval and an immediate stop: `stop` must return long before the first beat is due.
+/// A 10 s interval and an immediate stop: `stop` must return long before the first beat is due,
+/// whether the thread has not reached its wait yet or is already in it. How many beats `stop`
+/// counts here is left to `heartbeat_stop_is_never_lost_in_any_schedule`: with real threads, whether
+/// the stop lands before or during the thread's wait is up to the scheduler, so a heartbeat that
+/// beats once more when woken by a stop would lose this test's point on some runs only.
 fn heartbeat_stop_is_prompt() {
-    let (beat, beats) = mpsc::channel();
-    let heartbeat = Heartbeat::start(Duration::from_secs(10), move |n| {
-        let _ = beat.send(n);
-    });
+    let heartbeat = Heartbeat::start(Duration::from_secs(10), |_| {});
     let started = Instant::now();
     let count = within_patience(move || heartbeat.stop());
-    let Some(count) = count else {
-        panic!(
-            "Heartbeat::start(10 s interval) then stop(): expected stop() to return within {PATIENCE:?}, but it \
-             was still blocked (the thread does not hear the stop until its interval is over: it sleeps instead \
-             of waiting on the event)"
-        )
-    };
-    expect_eq!(
-        count,
-        0,
-        "stop() right after start with a 10 s interval (the first beat is due after 10 s)"
-    );
     expect!(
-        beats.try_recv().is_err(),
-        "on_beat was called although stop() came right after start with a 10 s interval"
+        count.is_some(),
+        "Heartbeat::start(10 s interval) then stop(): expected stop() to return within {PATIENCE:?}, but it \
+         was still blocked (the thread does not hear the stop until its interval is over: it sleeps instead \
+         of waiting on the event)"
     );
     // Also prompt when the thread is already in the middle of its wait, not just starting it.
     let heartbeat = Heartbeat::start(Duration::from_secs(10), |_| {});
