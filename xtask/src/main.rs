@@ -156,7 +156,8 @@ struct GradeCmd {
     /// Exit with code 1 when the score is below this percentage
     #[arg(long, value_name = "PCT", value_parser = percent, conflicts_with = "repeat")]
     fail_under: Option<f64>,
-    /// Grade N times and name every test whose verdict changed (exit 1 if any did)
+    /// Grade N times and name every test whose verdict changed (exit 1 if any did); with --class,
+    /// grade the whole class N times into OUT/run-K and name every student whose grade changed
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(2..))]
     repeat: Option<u16>,
     /// Run every test again, even those of tiers unchanged since the last grade (whose verdicts are
@@ -164,7 +165,7 @@ struct GradeCmd {
     #[arg(long, conflicts_with_all = ["submission", "reference", "repeat"])]
     fresh: bool,
     /// Teachers: grade every folder in DIR as one student's work (needs --out)
-    #[arg(long, value_name = "DIR", requires = "out", conflicts_with_all = ["submission", "reference", "repeat", "fail_under"])]
+    #[arg(long, value_name = "DIR", requires = "out", conflicts_with_all = ["submission", "reference", "fail_under"])]
     class: Option<PathBuf>,
     /// Where --class writes gradebook.csv, reports/ and feedback/ (a Markdown page per student)
     #[arg(long, value_name = "OUT", requires = "class")]
@@ -180,7 +181,7 @@ struct GradeCmd {
     deadline: Option<String>,
     /// Teachers: re-grade only this student folder of --class into the existing gradebook, reports
     /// and feedback in --out
-    #[arg(long, value_name = "STUDENT", requires = "class")]
+    #[arg(long, value_name = "STUDENT", requires = "class", conflicts_with = "repeat")]
     only: Option<String>,
     /// Teachers: a CSV (header: folder or github_username, id or identifier, name, email) whose id,
     /// name and email end each gradebook row, for an LMS import; roster students without a folder
@@ -330,6 +331,16 @@ impl GradeCmd {
                 },
                 Some(Err(error)) => return frontend::report_error(&error),
             };
+            if let Some(runs) = self.repeat {
+                return authoring::repeat_class::command(
+                    &course,
+                    &lesson,
+                    class,
+                    out,
+                    &options,
+                    usize::from(runs),
+                );
+            }
             return classroom::batch::command(&course, &lesson, class, out, &options);
         }
         let subject = match (self.submission, self.reference) {
