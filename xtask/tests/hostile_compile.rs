@@ -933,6 +933,53 @@ fn a_racy_counter_kept_in_a_file_earns_what_a_lost_update_earns() {
     assert!(message(&report, "advanced").contains("std::net::UdpSocket"));
 }
 
+/// The same rule in the other lessons whose shared state the checker grades: a tier file of
+/// lesson07 (every tier) or of lesson09's intermediate tier (its advanced tier writes the downloads
+/// and keeps `std::fs`) that keeps anything in a file is refused, while the reference, which needs
+/// none of it there, keeps full marks in the tiers beside it.
+#[test]
+fn files_are_refused_wherever_no_tier_needs_them() {
+    for (lesson_dir, lesson, tier) in [
+        ("lesson07-executors", "lesson07", "beginner"),
+        ("lesson09-downloader", "lesson09", "intermediate"),
+    ] {
+        let dir = submission(lesson_dir, &[]);
+        let path = dir.path().join("src").join(format!("{tier}.rs"));
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(
+            "\npub fn remembered() -> usize {\n    std::fs::read_to_string(\"/tmp/seen\").map_or(0, |s| s.len())\n}\n",
+        );
+        std::fs::write(&path, text).unwrap();
+        let report = report(&[
+            "grade",
+            lesson,
+            "--format",
+            "json",
+            "--submission",
+            dir.path().to_str().unwrap(),
+        ]);
+        let why = message(&report, tier);
+        let index = ["beginner", "intermediate", "advanced"]
+            .iter()
+            .position(|t| *t == tier)
+            .unwrap();
+        assert_eq!(
+            tiers(&report)[index],
+            pair(0, "refused"),
+            "{lesson} {tier}: {why}"
+        );
+        assert!(why.contains("std::fs::read_to_string"), "{lesson} {tier}: {why}");
+        for (other, (score, status)) in tiers(&report).into_iter().enumerate() {
+            if other != index {
+                assert_eq!(
+                    status, "passed",
+                    "{lesson}: the reference's other tiers ({score}): {report}"
+                );
+            }
+        }
+    }
+}
+
 /// Was a hole (now refused: lesson04's intermediate tier may not use `Interpreter` either):
 /// `[[disallow]] types` sees the types a file writes, not the ones inference or a default
 /// type parameter supplies. lesson04's intermediate exercise (write the lock yourself; the course's
