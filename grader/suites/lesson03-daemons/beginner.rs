@@ -324,30 +324,25 @@ fn heartbeat_beats_and_stop_counts_them() {
     );
 }
 
-/// A 10 s interval and an immediate stop: `stop` must return long before the first beat is due,
-/// whether the thread has not reached its wait yet or is already in it. How many beats `stop`
-/// counts here is left to `heartbeat_stop_is_never_lost_in_any_schedule`: with real threads, whether
-/// the stop lands before or during the thread's wait is up to the scheduler, so a heartbeat that
-/// beats once more when woken by a stop would lose this test's point on some runs only.
+/// A 10 s interval, and a stop while the thread is in the middle of its wait: `stop` must return
+/// long before the first beat is due. A heartbeat that sleeps instead of waiting on the event fails
+/// on every run. The test does not stop right after `start`: with real threads, whether such a stop
+/// lands before the thread's first check, between that check and its wait, or in the wait is up to
+/// the scheduler, so a heartbeat that loses a stop made in that gap (a flag read outside the lock)
+/// would lose this point on some runs only. That gap, and what a stop right after `start` counts,
+/// are `heartbeat_stop_is_never_lost_in_any_schedule`'s, which tries every interleaving.
 fn heartbeat_stop_is_prompt() {
     let heartbeat = Heartbeat::start(Duration::from_secs(10), |_| {});
-    let started = Instant::now();
+    // Long enough for the new thread to reach its wait, on a loaded machine too.
+    thread::sleep(Duration::from_millis(100));
+    let stopping = Instant::now();
     let count = within_patience(move || heartbeat.stop());
     expect!(
         count.is_some(),
-        "Heartbeat::start(10 s interval) then stop(): expected stop() to return within {PATIENCE:?}, but it \
-         was still blocked (the thread does not hear the stop until its interval is over: it sleeps instead \
-         of waiting on the event)"
-    );
-    // Also prompt when the thread is already in the middle of its wait, not just starting it.
-    let heartbeat = Heartbeat::start(Duration::from_secs(10), |_| {});
-    thread::sleep(Duration::from_millis(50));
-    let count = within_patience(move || heartbeat.stop());
-    expect!(
-        count.is_some(),
-        "Heartbeat::start(10 s), 50 ms pause, then stop(): expected stop() to return within {PATIENCE:?}, but it \
-         was still blocked (took over {:?})",
-        started.elapsed()
+        "Heartbeat::start(10 s interval), a 100 ms pause, then stop(): expected stop() to return within \
+         {PATIENCE:?}, but it was still blocked after {:?} (the thread does not hear the stop until its \
+         interval is over: it sleeps instead of waiting on the event, or the stop does not wake its wait)",
+        stopping.elapsed()
     );
 }
 
