@@ -785,8 +785,8 @@ macro_rules! run_log_case {
         let writer = $krate::advanced::LogWriter::new(sink.handed_over());
         // Nothing is logged after the line the sink refuses: whether the writer has met the failure
         // before the next `log` is up to the scheduler, so a `log` that panics once the writer is
-        // gone would fail here on some runs only. `close_reports_a_failed_write` logs after a
-        // failure it has waited for.
+        // gone would fail here on some runs only. The test of close's error logs after a failure
+        // it has waited for.
         for (i, line) in case.lines.iter().enumerate() {
             if case.fails_at == Some(i) {
                 writer.log(format!("{line}{FAIL}"));

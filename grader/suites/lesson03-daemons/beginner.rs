@@ -330,7 +330,7 @@ fn heartbeat_beats_and_stop_counts_them() {
 /// lands before the thread's first check, between that check and its wait, or in the wait is up to
 /// the scheduler, so a heartbeat that loses a stop made in that gap (a flag read outside the lock)
 /// would lose this point on some runs only. That gap, and what a stop right after `start` counts,
-/// are `heartbeat_stop_is_never_lost_in_any_schedule`'s, which tries every interleaving.
+/// are left to the checked heartbeat test, which tries every interleaving.
 fn heartbeat_stop_is_prompt() {
     let heartbeat = Heartbeat::start(Duration::from_secs(10), |_| {});
     // Long enough for the new thread to reach its wait, on a loaded machine too.
