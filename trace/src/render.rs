@@ -40,7 +40,7 @@ pub fn draw(snapshot: &Snapshot, deadlock: bool) -> Option<(String, String)> {
                     .to_owned(),
             );
             (
-                "the last steps before every thread blocked".to_owned(),
+                "every thread, before each blocked".to_owned(),
                 tail(numbered(snapshot).collect()),
             )
         } else {
