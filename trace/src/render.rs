@@ -30,7 +30,22 @@ pub fn draw(snapshot: &Snapshot, deadlock: bool) -> Option<(String, String)> {
         let locks: Vec<(usize, &Event)> = numbered(snapshot)
             .filter(|(_, e)| involved.contains(&e.thread) && is_lock_op(&e.op))
             .collect();
-        ("the locks of the deadlocked threads".to_owned(), tail(locks))
+        if locks.is_empty() {
+            // No thread waits for a lock: each waits for a message, a notification or a thread
+            // that never comes (a channel's receiver whose senders are all alive but idle). Their
+            // last steps say what each did before it blocked; without this the drawing was empty.
+            story = Some(
+                "Every thread was blocked, and none on a lock: each waits for a message, a \
+                 notification or another thread that never comes."
+                    .to_owned(),
+            );
+            (
+                "every thread, before each blocked".to_owned(),
+                tail(numbered(snapshot).collect()),
+            )
+        } else {
+            ("the locks of the deadlocked threads".to_owned(), tail(locks))
+        }
     } else {
         match focus_object(&snapshot.events) {
             Some(object) => {
@@ -668,6 +683,43 @@ mod tests {
             "{text}"
         );
         assert!(json.contains("\"held_by\":[\"test\"]"), "{json}");
+    }
+
+    #[test]
+    fn a_deadlock_without_a_lock_draws_the_last_steps() {
+        // A journal's writer waits on a channel whose sender the test still holds: no lock, no
+        // pending request, but every thread blocked.
+        let channel = Object {
+            address: 30,
+            kind: "Receiver",
+            made_at: Place {
+                file: "src/advanced.rs",
+                line: 12,
+            },
+        };
+        let at = |line| {
+            Some(Place {
+                file: "src/advanced.rs",
+                line,
+            })
+        };
+        let snapshot = Snapshot {
+            events: vec![
+                event(0, Op::Spawn, None, at(20)),
+                event(1, Op::Receive { received: true }, Some(channel), at(31)),
+                event(0, Op::Send { delivered: true }, Some(channel), at(22)),
+            ],
+            dropped: 0,
+            pending: BTreeMap::new(),
+        };
+        let (text, json) = draw(&snapshot, true).unwrap();
+        assert!(text.contains("none on a lock"), "{text}");
+        assert!(
+            text.contains("(3 steps on every thread, before each blocked)"),
+            "{text}"
+        );
+        assert!(text.contains("advanced.rs:31"), "{text}");
+        assert!(json.contains("\"steps\":[{"), "{json}");
     }
 
     #[test]
