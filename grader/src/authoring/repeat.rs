@@ -92,13 +92,7 @@ pub fn command(course: &Course, request: &Request, runs: usize, json: bool) -> u
             repeated.unstable.len()
         );
         for test in &repeated.unstable {
-            let _ = writeln!(
-                out,
-                "  {:<12} {}: {}",
-                test.tier,
-                test.name,
-                test.statuses.join(", ")
-            );
+            let _ = writeln!(out, "  {}", test.line());
         }
     }
     if repeated.unstable.is_empty() {
@@ -111,25 +105,13 @@ pub fn command(course: &Course, request: &Request, runs: usize, json: bool) -> u
 /// Compares reports of the same subject (at least one).
 pub fn compare(reports: &[Report]) -> Repeated {
     let first = &reports[0];
-    let unstable = first
-        .tests
+    let runs: Vec<Vec<(String, String, String)>> = reports
         .iter()
-        .enumerate()
-        .filter_map(|(index, test)| {
-            let statuses: Vec<String> = reports
+        .map(|r| {
+            r.tests
                 .iter()
-                .map(|r| {
-                    r.tests
-                        .get(index)
-                        .map_or("missing", |t| t.status.as_str())
-                        .to_owned()
-                })
-                .collect();
-            statuses.iter().any(|s| *s != statuses[0]).then(|| Unstable {
-                name: test.name.clone(),
-                tier: test.tier.to_string(),
-                statuses,
-            })
+                .map(|t| (t.name.clone(), t.tier.to_string(), t.status.as_str().to_owned()))
+                .collect()
         })
         .collect();
     Repeated {
@@ -138,7 +120,43 @@ pub fn compare(reports: &[Report]) -> Repeated {
         runs: reports.len(),
         scores: reports.iter().map(|r| r.score).collect(),
         max_score: first.max_score,
-        unstable,
+        unstable: flipped(&runs),
+    }
+}
+
+/// The tests whose status differs between runs, in the order they first appear. `runs[k]` holds run
+/// k's tests as (name, tier, status); a test a run does not have is `missing` in it.
+pub fn flipped(runs: &[Vec<(String, String, String)>]) -> Vec<Unstable> {
+    let mut tests: Vec<(&str, &str)> = Vec::new();
+    for (name, tier, _) in runs.iter().flatten() {
+        if !tests.iter().any(|(n, _)| n == name) {
+            tests.push((name, tier));
+        }
+    }
+    tests
+        .into_iter()
+        .filter_map(|(name, tier)| {
+            let statuses: Vec<String> = runs
+                .iter()
+                .map(|run| {
+                    run.iter()
+                        .find(|(n, _, _)| n == name)
+                        .map_or_else(|| "missing".to_owned(), |(_, _, s)| s.clone())
+                })
+                .collect();
+            statuses.iter().any(|s| *s != statuses[0]).then(|| Unstable {
+                name: name.to_owned(),
+                tier: tier.to_owned(),
+                statuses,
+            })
+        })
+        .collect()
+}
+
+impl Unstable {
+    /// The line both `--repeat` commands print for it: tier, name, each run's status.
+    pub fn line(&self) -> String {
+        format!("{:<12} {}: {}", self.tier, self.name, self.statuses.join(", "))
     }
 }
 

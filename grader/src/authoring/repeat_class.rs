@@ -6,7 +6,7 @@
 //! a teacher points it at a class whose grades are disputed. Run K's gradebook, reports and feedback
 //! stay in `OUT/run-K`, so a changed verdict can be read in both runs' reports.
 
-use super::repeat::Unstable;
+use super::repeat::{Unstable, flipped};
 use crate::classroom::batch::{BatchOptions, Progress, Row, grade_class};
 use crate::course::{Course, Lesson};
 use crate::error::Result;
@@ -108,44 +108,22 @@ fn compare(out: &Path, runs: &[Vec<Row>]) -> Vec<StudentRuns> {
 /// The tests whose status differs between the runs' reports (a run without a report counts as
 /// `missing` for every test).
 fn unstable_tests(reports: &[Option<serde_json::Value>]) -> Vec<Unstable> {
-    let tests = |report: &Option<serde_json::Value>| -> Vec<(String, String, String)> {
-        report
-            .as_ref()
-            .and_then(|r| r["tests"].as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .map(|t| {
-                let field = |key: &str| t[key].as_str().unwrap_or_default().to_owned();
-                (field("name"), field("tier"), field("status"))
-            })
-            .collect()
-    };
-    let per_run: Vec<Vec<(String, String, String)>> = reports.iter().map(tests).collect();
-    let mut names: Vec<(String, String)> = Vec::new();
-    for run in &per_run {
-        for (name, tier, _) in run {
-            if !names.iter().any(|(n, _)| n == name) {
-                names.push((name.clone(), tier.clone()));
-            }
-        }
-    }
-    names
-        .into_iter()
-        .filter_map(|(name, tier)| {
-            let statuses: Vec<String> = per_run
-                .iter()
-                .map(|run| {
-                    run.iter()
-                        .find(|(n, _, _)| *n == name)
-                        .map_or_else(|| "missing".to_owned(), |(_, _, s)| s.clone())
+    let runs: Vec<Vec<(String, String, String)>> = reports
+        .iter()
+        .map(|report| {
+            report
+                .as_ref()
+                .and_then(|r| r["tests"].as_array())
+                .into_iter()
+                .flatten()
+                .map(|t| {
+                    let field = |key: &str| t[key].as_str().unwrap_or_default().to_owned();
+                    (field("name"), field("tier"), field("status"))
                 })
-                .collect();
-            statuses
-                .iter()
-                .any(|s| *s != statuses[0])
-                .then_some(Unstable { name, tier, statuses })
+                .collect()
         })
-        .collect()
+        .collect();
+    flipped(&runs)
 }
 
 /// The command: a line per run, then every student whose grade changed (exit 1) or a line that
@@ -213,13 +191,7 @@ pub fn command(
             .collect();
         let _ = writeln!(stdout, "  {}: {}", student.student, scores.join(", "));
         for test in &student.unstable {
-            let _ = writeln!(
-                stdout,
-                "    {:<12} {}: {}",
-                test.tier,
-                test.name,
-                test.statuses.join(", ")
-            );
+            let _ = writeln!(stdout, "    {}", test.line());
         }
     }
     1
