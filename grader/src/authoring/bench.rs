@@ -82,6 +82,8 @@ impl Scratch {
     fn new(course: &Course, lesson: &Lesson) -> Result<Scratch> {
         let root = course.work_dir().join("bench/course");
         if root.exists() {
+            // A bench stopped halfway leaves its batch's stages: their builds go with them.
+            forget_batches(&root);
             std::fs::remove_dir_all(&root).map_err(io("remove", &root))?;
         }
         let manifest = read_table(&course.root().join("Cargo.toml"))?;
@@ -240,6 +242,7 @@ pub fn bench(
         for dir in [&class, &out] {
             let _ = std::fs::remove_dir_all(dir);
         }
+        forget_batches(&scratch.root);
         each(batch.name, share);
         batch.samples.push(share);
     }
@@ -253,6 +256,16 @@ pub fn bench(
         measures.push(cold_grade(course, &lesson, each)?);
     }
     Ok(measures)
+}
+
+/// Removes the stages of every batch the scratch copy at `root` graded, with what was built for them
+/// in the shared build directory. The scratch copy's stages are not the course's, so no later grade
+/// of the course would ever prune them: without this, every bench left a class's worth of libraries
+/// and test binaries in `deps/` (hundreds of files after a few runs, each listed by every later
+/// compile's sandbox).
+fn forget_batches(root: &Path) {
+    let work = root.join("target/threadlab");
+    crate::prune::prune(&work, &work.join("build"), 0);
 }
 
 fn append_line(path: &Path, line: &str) -> Result<()> {

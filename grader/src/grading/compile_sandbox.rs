@@ -100,15 +100,56 @@ pub fn wrapper() -> Option<&'static Path> {
 }
 
 /// In the wrapper's role (cargo started this executable with [`POLICY_VAR`] set), compiles and
-/// exits with the compiler's status; otherwise returns at once.
+/// exits with the compiler's status; in the linker's (a pipelined replay's test binary, see
+/// [`LINK_GATE_VAR`]), waits for the gate and becomes the linker; otherwise returns at once.
 pub fn wrap_if_asked() {
+    // The gate's name reaches the wrapper and its second process too, on its way to the compiler
+    // and its linker: their own roles come first.
     if let Some(jail) = std::env::var_os(JAIL_VAR) {
         std::process::exit(enter_jail(&jail));
     }
-    let Some(policy) = std::env::var_os(POLICY_VAR) else {
-        return;
+    if let Some(policy) = std::env::var_os(POLICY_VAR) {
+        std::process::exit(wrap(Path::new(&policy)));
+    }
+    if let Some(gate) = std::env::var_os(LINK_GATE_VAR) {
+        std::process::exit(link_after_gate(Path::new(&gate)));
+    }
+}
+
+/// Names, in a hidden-test binary's compile, a file whose lock the grader holds until the tier's
+/// library is built: self-study's replay (`replay`) starts that compile as soon as the library's
+/// metadata exists, and has rustc run this executable as its linker, which waits here so that the
+/// binary is linked with the finished library, never without it.
+pub const LINK_GATE_VAR: &str = "THREADLAB_LINK_GATE";
+
+/// The system's C compiler driver, which rustc runs as the linker unless told otherwise.
+const LINKER: &str = "cc";
+
+/// In the linker's role: waits until the grader releases the gate, then becomes `cc` with the
+/// arguments rustc gave.
+fn link_after_gate(gate: &Path) -> i32 {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let Ok(file) = std::fs::File::open(gate) else {
+        eprintln!("threadlab: the link gate {} cannot be opened", gate.display());
+        return 2;
     };
-    std::process::exit(wrap(Path::new(&policy)));
+    loop {
+        // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH) } == 0 {
+            break;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            eprintln!("threadlab: cannot wait for the link gate {}", gate.display());
+            return 2;
+        }
+    }
+    let error = Command::new(LINKER)
+        .args(std::env::args_os().skip(1))
+        .env_remove(LINK_GATE_VAR)
+        .exec();
+    eprintln!("threadlab: cannot start the linker `{LINKER}`: {error}");
+    2
 }
 
 /// Names, in the environment of the wrapper's second process, what it must confine itself to
@@ -128,6 +169,10 @@ struct Jail {
     read: Vec<PathBuf>,
     /// Listed only: cargo's dependency directories, whose files are read one by one.
     list: Vec<PathBuf>,
+    /// Executed besides the toolchain and the system: this executable, as a pipelined test binary's
+    /// linker (see [`LINK_GATE_VAR`]).
+    #[serde(default)]
+    exec: Vec<PathBuf>,
     /// Read and written.
     write: Vec<PathBuf>,
     memory_limit_mib: u64,
@@ -145,7 +190,7 @@ fn enter_jail(jail: &std::ffi::OsStr) -> i32 {
     // Without Landlock (an old kernel) the limits and the reduced environment still hold;
     // SECURITY.md says what is then exposed, and the report says which it was.
     let restricted = if jail.landlock {
-        restrict(&jail.toolchain, &jail.read, &jail.list, &jail.write)
+        restrict(&jail.toolchain, &jail.read, &jail.list, &jail.exec, &jail.write)
     } else {
         Err("switched off".to_owned())
     };
@@ -221,8 +266,10 @@ fn wrap(policy_path: &Path) -> i32 {
     };
     let inherited: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     command.env_clear();
+    // Only a hidden-test binary's compile links through the gate; a learner's library never has one.
+    let gated = !krate.clippy && std::env::var_os(LINK_GATE_VAR).is_some();
     for (key, value) in inherited {
-        if key.to_str().is_some_and(kept_variable) {
+        if key.to_str().is_some_and(kept_variable) || (gated && key == LINK_GATE_VAR) {
             command.env(key, value);
         }
     }
@@ -249,6 +296,10 @@ fn wrap(policy_path: &Path) -> i32 {
         arguments_paths(rest, &mut read, &mut write);
         (command.get_args().map(OsString::from).collect(), None)
     };
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("threadlab: the compile wrapper cannot find its own executable");
+        return 2;
+    };
     let jail = Jail {
         // The switch the CLI tests use to show what holds without Landlock.
         landlock: std::env::var_os("THREADLAB_NO_LANDLOCK").is_none(),
@@ -257,6 +308,7 @@ fn wrap(policy_path: &Path) -> i32 {
         toolchain: sysroot.clone(),
         read,
         list,
+        exec: if gated { vec![exe.clone()] } else { Vec::new() },
         write,
         memory_limit_mib: policy.memory_limit_mib,
         status: status_file(&policy.tmp, &package),
@@ -265,10 +317,6 @@ fn wrap(policy_path: &Path) -> i32 {
         .get_envs()
         .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
         .collect();
-    let Ok(exe) = std::env::current_exe() else {
-        eprintln!("threadlab: the compile wrapper cannot find its own executable");
-        return 2;
-    };
     let mut command = Command::new(exe);
     command
         .env_clear()
@@ -774,7 +822,13 @@ const DEVICES: [&str; 5] = [
 /// toolchain, read `read`, list `list`; read and write `write` and a few devices; nothing else. Signals and abstract sockets
 /// outside the sandbox are scoped away where the kernel can.
 #[cfg(target_os = "linux")]
-fn restrict(toolchain: &Path, read: &[PathBuf], list: &[PathBuf], write: &[PathBuf]) -> Result<i32, String> {
+fn restrict(
+    toolchain: &Path,
+    read: &[PathBuf],
+    list: &[PathBuf],
+    exec: &[PathBuf],
+    write: &[PathBuf],
+) -> Result<i32, String> {
     use landlock::{
         ABI, Access, AccessFs, BitFlags, LandlockStatus, PathBeneath, PathFd, Ruleset, RulesetAttr,
         RulesetCreatedAttr, RulesetStatus, Scope,
@@ -808,6 +862,9 @@ fn restrict(toolchain: &Path, read: &[PathBuf], list: &[PathBuf], write: &[PathB
     for dir in list {
         add(dir, AccessFs::ReadDir.into());
     }
+    for program in exec {
+        add(program, reading);
+    }
     for path in write {
         let _ = std::fs::create_dir_all(path);
         add(path, all);
@@ -839,6 +896,7 @@ fn restrict(
     _toolchain: &Path,
     _read: &[PathBuf],
     _list: &[PathBuf],
+    _exec: &[PathBuf],
     _write: &[PathBuf],
 ) -> Result<i32, String> {
     Err("not Linux".into())

@@ -20,6 +20,7 @@ use crate::stage::Staged;
 use crate::tier::Tier;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -138,7 +139,7 @@ pub fn build(staged: &Staged, tiers: &[Tier]) -> Option<Built> {
             .iter()
             .map(|tier| {
                 let command = record.tiers[tier].command.as_ref();
-                s.spawn(move || command.is_some_and(|(lib, tests)| run(staged, lib) && run(staged, tests)))
+                s.spawn(move || command.is_some_and(|(lib, tests)| rebuild(staged, *tier, lib, tests)))
             })
             .collect();
         runs.into_iter().all(|r| r.join().unwrap_or(false))
@@ -155,10 +156,11 @@ pub fn build(staged: &Staged, tiers: &[Tier]) -> Option<Built> {
     Some(built)
 }
 
-/// Runs a recorded command as cargo ran it: through the compile sandbox (the program is the
-/// wrapper, which reads its policy from the staged workspace).
-fn run(staged: &Staged, recorded: &Rustc) -> bool {
-    let output = Command::new(&recorded.program)
+/// A recorded command as cargo ran it: through the compile sandbox (the program is the wrapper,
+/// which reads its policy from the staged workspace).
+fn command(staged: &Staged, recorded: &Rustc) -> Command {
+    let mut command = Command::new(&recorded.program);
+    command
         .args(&recorded.args)
         .envs(recorded.env.iter().map(|(k, v)| (k, v)))
         .env(
@@ -168,20 +170,221 @@ fn run(staged: &Staged, recorded: &Rustc) -> bool {
         .current_dir(&recorded.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .registered_output();
-    // A `[[disallow]]` lint that clippy reports as a warning in a tier file (a macro called at item
-    // level) still refuses the tier: cargo's build says so, so the replay hands over to it. (Cargo
-    // has rustc write one JSON diagnostic a line; a course file's warnings name no tier file.)
-    output.is_ok_and(|o| {
-        o.status.success()
-            && !String::from_utf8_lossy(&o.stderr).lines().any(|line| {
-                line.contains("clippy::disallowed_")
-                    && Tier::ALL
-                        .iter()
-                        .any(|t| line.contains(&format!("/{}\"", t.file_name())))
-            })
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs a recorded command; whether it built what it builds.
+fn run(staged: &Staged, recorded: &Rustc) -> bool {
+    command(staged, recorded)
+        .registered_output()
+        .is_ok_and(|o| o.status.success() && !refused_in_a_warning(&String::from_utf8_lossy(&o.stderr)))
+}
+
+/// A `[[disallow]]` lint that clippy reports as a warning in a tier file (a macro called at item
+/// level) still refuses the tier: cargo's build says so, so the replay hands over to it. (Cargo
+/// has rustc write one JSON diagnostic a line; a course file's warnings name no tier file.)
+fn refused_in_a_warning(stderr: &str) -> bool {
+    stderr.lines().any(|line| {
+        line.contains("clippy::disallowed_")
+            && Tier::ALL
+                .iter()
+                .any(|t| line.contains(&format!("/{}\"", t.file_name())))
     })
+}
+
+/// Rebuilds one edited tier, its library and then its test binary, pipelined the way cargo
+/// pipelines a library's dependents: the test binary's compiler starts as soon as the library's
+/// metadata is written (all it compiles against), and its linker waits at a gate the grader holds
+/// until the library is built and stands where that compiler was told to find it. On two CPUs the
+/// library's code generation is hidden behind the test binary's front end; on one it costs
+/// nothing. The binary is the one the two commands build one after the other: a library that
+/// fails, or that never says its metadata is written, leaves the test binary unlinked (or built
+/// the plain way), and anything unexpected hands the tier to cargo.
+fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> bool {
+    let Some(pipeline) = Pipeline::plan(staged, tier, lib, tests) else {
+        return run(staged, lib) && run(staged, tests);
+    };
+    let Some(gate) = pipeline.close_gate() else {
+        return run(staged, lib) && run(staged, tests);
+    };
+    let Ok((mut library, registration)) = crate::interrupt::spawn(&mut command(staged, lib), None) else {
+        return false;
+    };
+    let mut stderr = String::new();
+    let mut linking = None;
+    if let Some(out) = library.stderr.take() {
+        let mut reader = BufReader::new(out);
+        let mut line = Vec::new();
+        while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            let text = String::from_utf8_lossy(&line);
+            if linking.is_none()
+                && let Some(metadata) = pipeline.metadata_written(&text)
+                && pipeline.stand_in_metadata(&metadata).is_ok()
+            {
+                linking = crate::interrupt::spawn(&mut pipeline.tests_command(staged, tests), None).ok();
+            }
+            stderr.push_str(&text);
+            line.clear();
+        }
+    }
+    let built = library.wait().is_ok_and(|s| s.success()) && !refused_in_a_warning(&stderr);
+    registration.finish();
+    let in_place = built && pipeline.stand_in_library().is_ok();
+    if !in_place && let Some((linker, _)) = &linking {
+        // Nothing to link with: the test binary's compiler is stopped before the gate opens.
+        // SAFETY: signals the process group of a child not yet waited for, so not a recycled one.
+        unsafe {
+            libc::kill(-(linker.id() as libc::pid_t), libc::SIGKILL);
+        }
+    }
+    drop(gate);
+    let Some((mut linker, registration)) = linking else {
+        return built && run(staged, tests);
+    };
+    let linked = linker.wait().is_ok_and(|s| s.success());
+    registration.finish();
+    let _ = std::fs::remove_file(&pipeline.stand_in);
+    in_place && linked
+}
+
+/// One tier's pipelined rebuild: where the library is built, and the stand-in the test binary's
+/// compiler reads instead (first the library's metadata alone, then the library itself).
+struct Pipeline {
+    /// The library cargo's command writes (`deps/liblesson05-….rlib`).
+    library: PathBuf,
+    /// The metadata file it writes first, by name (the compile sandbox writes it elsewhere first).
+    metadata_name: String,
+    /// In the tier's pipeline directory, named like the library (rustc wants `lib….rlib`).
+    stand_in: PathBuf,
+    gate: PathBuf,
+    /// Which of the test command's arguments names the library, and its crate name.
+    extern_at: usize,
+    crate_name: String,
+}
+
+impl Pipeline {
+    /// `None` when the commands are not the shape this knows (then they run one after the other).
+    fn plan(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> Option<Pipeline> {
+        let value = |flag: &str| {
+            let at = lib.args.iter().position(|a| a == flag)?;
+            lib.args.get(at + 1)
+        };
+        let crate_name = value("--crate-name")?.clone();
+        let out_dir = PathBuf::from(value("--out-dir")?);
+        let extra = lib
+            .args
+            .iter()
+            .find_map(|a| a.strip_prefix("extra-filename="))
+            .unwrap_or_default();
+        let stem = format!("lib{crate_name}{extra}");
+        let library = out_dir.join(format!("{stem}.rlib"));
+        let named = format!("{crate_name}={}", library.display());
+        let extern_at = tests
+            .args
+            .iter()
+            .enumerate()
+            .position(|(i, a)| *a == named && i > 0 && tests.args[i - 1] == "--extern")?;
+        let dir = crate::stage::pipeline_dir(&staged.dir, tier);
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(Pipeline {
+            stand_in: dir.join(format!("{stem}.rlib")),
+            gate: dir.join("link.gate"),
+            metadata_name: format!("{stem}.rmeta"),
+            library,
+            extern_at,
+            crate_name,
+        })
+    }
+
+    /// Holds the gate shut (an exclusive lock on its file) until the returned file is dropped.
+    fn close_gate(&self) -> Option<std::fs::File> {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.gate)
+            .ok()?;
+        loop {
+            // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Some(file);
+            }
+            if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                return None;
+            }
+        }
+    }
+
+    /// The metadata file the library's compiler just said it wrote, if this line says so (rustc's
+    /// `--json=artifacts` notice, which the compile sandbox passes on as it comes).
+    fn metadata_written(&self, line: &str) -> Option<PathBuf> {
+        #[derive(Deserialize)]
+        struct Artifact {
+            #[serde(rename = "$message_type")]
+            kind: String,
+            artifact: PathBuf,
+            emit: String,
+        }
+        let notice: Artifact = serde_json::from_str(line.trim_end()).ok()?;
+        (notice.kind == "artifact"
+            && notice.emit == "metadata"
+            && notice.artifact.file_name()? == self.metadata_name.as_str())
+        .then_some(notice.artifact)
+    }
+
+    /// The stand-in as a library with nothing in it but `metadata`: an archive whose one member is
+    /// `lib.rmeta`, where rustc looks for a library's metadata (and takes a member that is not an
+    /// object file as the metadata itself).
+    fn stand_in_metadata(&self, metadata: &Path) -> std::io::Result<()> {
+        let data = std::fs::read(metadata)?;
+        let mut archive = b"!<arch>\n".to_vec();
+        archive.extend(
+            format!(
+                "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+                "lib.rmeta/",
+                0,
+                0,
+                0,
+                644,
+                data.len()
+            )
+            .bytes(),
+        );
+        archive.extend(&data);
+        if data.len() % 2 == 1 {
+            archive.push(b'\n');
+        }
+        let written = self.stand_in.with_extension("rlib.part");
+        std::fs::write(&written, archive)?;
+        std::fs::rename(&written, &self.stand_in)
+    }
+
+    /// The stand-in becomes the finished library (a second name for it, or a copy), before the gate
+    /// opens: the linker reads it by name.
+    fn stand_in_library(&self) -> std::io::Result<()> {
+        let named = self.stand_in.with_extension("rlib.part");
+        let _ = std::fs::remove_file(&named);
+        if std::fs::hard_link(&self.library, &named).is_err() {
+            std::fs::copy(&self.library, &named)?;
+        }
+        std::fs::rename(&named, &self.stand_in)
+    }
+
+    /// The test binary's recorded command, reading the stand-in and linking through the gate (the
+    /// grader's executable as the linker: it waits for the gate, then runs `cc` as rustc would).
+    fn tests_command(&self, staged: &Staged, tests: &Rustc) -> Command {
+        let mut recorded = tests.clone();
+        recorded.args[self.extern_at] = format!("{}={}", self.crate_name, self.stand_in.display());
+        recorded.args.push("-C".into());
+        recorded.args.push(format!("linker={}", tests.program));
+        let mut command = command(staged, &recorded);
+        command
+            .env(crate::compile_sandbox::LINK_GATE_VAR, &self.gate)
+            .stderr(Stdio::null());
+        command
+    }
 }
 
 /// After a cargo build run with `-vv`: records the rustc command of every tier cargo compiled, keeps
@@ -419,6 +622,110 @@ mod tests {
         remember(&staged, dir.path(), &cargo_line(dir.path(), "exit 1"), &cargo);
         staged.tier_text.insert(Tier::Beginner, "fn broken( {\n".into());
         assert!(build(&staged, &[Tier::Beginner]).is_none());
+    }
+
+    /// A library's and a test binary's "compilers" as shell scripts in `dir`, with cargo's
+    /// arguments: the library writes its metadata first (where the compile sandbox puts it), waits
+    /// until the test binary's compiler has started, then writes the library and exits with `exit`;
+    /// the test binary's compiler keeps what its `--extern` file held when it started and when it
+    /// linked (after the gate, as the grader's linker would wait), then writes the binary.
+    fn pipelined_commands(dir: &Path, exit: u8) -> (Rustc, Rustc, PathBuf) {
+        let d = dir.display();
+        let script = |name: &str, body: String| {
+            let path = dir.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            path.display().to_string()
+        };
+        let library = script(
+            "library.sh",
+            format!(
+                "mkdir -p {d}/private\nprintf META > {d}/private/liblesson05-11bb.rmeta\n\
+                 echo '{{\"$message_type\":\"artifact\",\"artifact\":\"{d}/private/liblesson05-11bb.rmeta\",\"emit\":\"metadata\"}}' >&2\n\
+                 i=0; while [ ! -e {d}/started ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done\n\
+                 printf RLIB > {d}/liblesson05-11bb.rlib\nexit {exit}\n"
+            ),
+        );
+        let binary = dir.join("threadlab_stage_lesson05_learner_1234abcd_beginner-77aa");
+        let tests = script(
+            "tests.sh",
+            format!(
+                "while [ $# -gt 0 ]; do case \"$1\" in --extern) ext=\"${{2#lesson05=}}\"; shift;; esac; shift; done\n\
+                 cp \"$ext\" {d}/at-start\ntouch {d}/started\n\
+                 [ -n \"$THREADLAB_LINK_GATE\" ] && flock -s \"$THREADLAB_LINK_GATE\" true\n\
+                 cp \"$ext\" {d}/at-link\necho linked > {binary}\n",
+                binary = binary.display()
+            ),
+        );
+        let rustc = |program: String, args: &[&str]| Rustc {
+            env: vec![],
+            program,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            cwd: dir.to_owned(),
+        };
+        let rlib = format!("lesson05={d}/liblesson05-11bb.rlib");
+        (
+            rustc(
+                library,
+                &[
+                    "--crate-name",
+                    "lesson05",
+                    "--out-dir",
+                    &d.to_string(),
+                    "-C",
+                    "extra-filename=-11bb",
+                ],
+            ),
+            rustc(
+                tests,
+                &[
+                    "--crate-name",
+                    "tests",
+                    "--extern",
+                    &rlib,
+                    "--out-dir",
+                    &d.to_string(),
+                ],
+            ),
+            binary,
+        )
+    }
+
+    #[test]
+    fn the_test_binary_compiles_against_the_metadata_and_links_the_finished_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = staged(dir.path());
+        let (lib, tests, binary) = pipelined_commands(dir.path(), 0);
+        assert!(rebuild(&staged, Tier::Beginner, &lib, &tests));
+        let at_start = std::fs::read(dir.path().join("at-start")).unwrap();
+        assert!(
+            at_start.starts_with(b"!<arch>\nlib.rmeta/") && at_start.ends_with(b"META"),
+            "started with the metadata alone: {:?}",
+            String::from_utf8_lossy(&at_start)
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("at-link")).unwrap(),
+            "RLIB",
+            "linked with the finished library"
+        );
+        assert_eq!(std::fs::read_to_string(&binary).unwrap(), "linked\n");
+        let stand_in = crate::stage::pipeline_dir(dir.path(), Tier::Beginner).join("liblesson05-11bb.rlib");
+        assert!(!stand_in.exists(), "the stand-in is gone");
+    }
+
+    #[test]
+    fn a_library_that_fails_after_its_metadata_leaves_the_test_binary_unlinked() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = staged(dir.path());
+        let (lib, tests, binary) = pipelined_commands(dir.path(), 1);
+        assert!(!rebuild(&staged, Tier::Beginner, &lib, &tests));
+        assert!(
+            dir.path().join("started").exists(),
+            "the test binary's compiler had started"
+        );
+        assert!(!binary.exists(), "and was stopped before it linked");
+        assert!(!dir.path().join("at-link").exists());
     }
 
     #[test]

@@ -337,6 +337,11 @@ pub(crate) fn compile_tmp(work: &Path) -> PathBuf {
     work.join("compile-tmp")
 }
 
+/// Where self-study's replay hands a tier's library to its test binary's compiler (see `replay`).
+pub(crate) fn pipeline_dir(dir: &Path, tier: Tier) -> PathBuf {
+    dir.join("pipeline").join(tier.name())
+}
+
 /// The compile step's policy file in a staged workspace (see `compile_sandbox`).
 pub(crate) const POLICY_FILE: &str = "sandbox.json";
 
@@ -361,7 +366,13 @@ fn compile_policy(dir: &Path, work: &Path, package_name: &str) -> Result<String>
         policy.crates.insert(
             tests_package(package_name, tier),
             CratePolicy {
-                read: vec![dir.join("tests").join(tier.file_name()), dir.join("src")],
+                // And its pipelined replay's directory: the library's metadata, then the library,
+                // under one name (see `replay`).
+                read: vec![
+                    dir.join("tests").join(tier.file_name()),
+                    dir.join("src"),
+                    pipeline_dir(dir, tier),
+                ],
                 clippy: false,
                 label: format!("the {tier} tier's hidden tests"),
             },
