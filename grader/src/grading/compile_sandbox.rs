@@ -122,27 +122,21 @@ pub fn wrap_if_asked() {
 /// binary is linked with the finished library, never without it.
 pub const LINK_GATE_VAR: &str = "THREADLAB_LINK_GATE";
 
+/// Names, in a hidden-test binary's compile, a file whose lock the grader holds until the tier
+/// library's metadata is written: that compile is started early so that its sandbox is ready, and
+/// its compiler starts once the gate opens (see `replay`).
+pub const START_GATE_VAR: &str = "THREADLAB_START_GATE";
+
 /// The system's C compiler driver, which rustc runs as the linker unless told otherwise.
 const LINKER: &str = "cc";
 
 /// In the linker's role: waits until the grader releases the gate, then becomes `cc` with the
 /// arguments rustc gave.
 fn link_after_gate(gate: &Path) -> i32 {
-    use std::os::fd::AsRawFd;
     use std::os::unix::process::CommandExt;
-    let Ok(file) = std::fs::File::open(gate) else {
-        eprintln!("threadlab: the link gate {} cannot be opened", gate.display());
+    if let Err(e) = std::fs::File::open(gate).and_then(|file| wait_at(&file)) {
+        eprintln!("threadlab: cannot wait at the link gate {}: {e}", gate.display());
         return 2;
-    };
-    loop {
-        // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH) } == 0 {
-            break;
-        }
-        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            eprintln!("threadlab: cannot wait for the link gate {}", gate.display());
-            return 2;
-        }
     }
     let error = Command::new(LINKER)
         .args(std::env::args_os().skip(1))
@@ -150,6 +144,21 @@ fn link_after_gate(gate: &Path) -> i32 {
         .exec();
     eprintln!("threadlab: cannot start the linker `{LINKER}`: {error}");
     2
+}
+
+/// Waits until no one holds `gate` shut (a shared lock on it, kept until the process ends).
+fn wait_at(gate: &std::fs::File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    loop {
+        // SAFETY: flock on a descriptor the caller owns; the lock goes with the file.
+        if unsafe { libc::flock(gate.as_raw_fd(), libc::LOCK_SH) } == 0 {
+            return Ok(());
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
 }
 
 /// Names, in the environment of the wrapper's second process, what it must confine itself to
@@ -173,6 +182,9 @@ struct Jail {
     /// linker (see [`LINK_GATE_VAR`]).
     #[serde(default)]
     exec: Vec<PathBuf>,
+    /// A gate to wait at before becoming the compiler (see [`START_GATE_VAR`]).
+    #[serde(default)]
+    start_gate: Option<PathBuf>,
     /// Read and written.
     write: Vec<PathBuf>,
     memory_limit_mib: u64,
@@ -200,6 +212,12 @@ fn enter_jail(jail: &std::ffi::OsStr) -> i32 {
     };
     let _ = std::fs::write(&jail.status, landlock);
     limit_memory(jail.memory_limit_mib);
+    if let Some(gate) = &jail.start_gate
+        && let Err(e) = std::fs::File::open(gate).and_then(|file| wait_at(&file))
+    {
+        eprintln!("threadlab: cannot wait at the start gate {}: {e}", gate.display());
+        return 2;
+    }
     let error = Command::new(&jail.program)
         .args(&jail.args)
         .env_remove(JAIL_VAR)
@@ -309,6 +327,10 @@ fn wrap(policy_path: &Path) -> i32 {
         read,
         list,
         exec: if gated { vec![exe.clone()] } else { Vec::new() },
+        start_gate: (!krate.clippy)
+            .then(|| std::env::var_os(START_GATE_VAR))
+            .flatten()
+            .map(PathBuf::from),
         write,
         memory_limit_mib: policy.memory_limit_mib,
         status: status_file(&policy.tmp, &package),

@@ -194,35 +194,42 @@ fn refused_in_a_warning(stderr: &str) -> bool {
 }
 
 /// Rebuilds one edited tier, its library and then its test binary, pipelined the way cargo
-/// pipelines a library's dependents: the test binary's compiler starts as soon as the library's
-/// metadata is written (all it compiles against), and its linker waits at a gate the grader holds
-/// until the library is built and stands where that compiler was told to find it. On two CPUs the
-/// library's code generation is hidden behind the test binary's front end; on one it costs
-/// nothing. The binary is the one the two commands build one after the other: a library that
-/// fails, or that never says its metadata is written, leaves the test binary unlinked (or built
-/// the plain way), and anything unexpected hands the tier to cargo.
+/// pipelines a library's dependents, and further: the test binary's compile is started with the
+/// library's, so that its sandbox is set up meanwhile; its compiler starts, at a first gate the
+/// grader holds, once the library's metadata is written (all it compiles against); its linker
+/// waits at a second gate until the library is built and stands where that compiler was told to
+/// find it. On two CPUs the library's code generation is hidden behind the test binary's front
+/// end; on one it costs nothing. The binary is the one the two commands build one after the
+/// other: a library that fails leaves the test binary unlinked, one that never says its metadata
+/// is written has its test binary built the plain way afterwards, and anything unexpected hands
+/// the tier to cargo.
 fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> bool {
+    let sequential = || run(staged, lib) && run(staged, tests);
     let Some(pipeline) = Pipeline::plan(staged, tier, lib, tests) else {
-        return run(staged, lib) && run(staged, tests);
+        return sequential();
     };
-    let Some(gate) = pipeline.close_gate() else {
-        return run(staged, lib) && run(staged, tests);
+    let (Some(start), Some(link)) = (close_gate(&pipeline.start), close_gate(&pipeline.link)) else {
+        return sequential();
     };
+    // What an interrupted rebuild left must never be read as this library's metadata.
+    let _ = std::fs::remove_file(&pipeline.stand_in);
     let Ok((mut library, registration)) = crate::interrupt::spawn(&mut command(staged, lib), None) else {
         return false;
     };
+    let linking = crate::interrupt::spawn(&mut pipeline.tests_command(staged, tests), None).ok();
+    let mut start = Some(start);
     let mut stderr = String::new();
-    let mut linking = None;
     if let Some(out) = library.stderr.take() {
         let mut reader = BufReader::new(out);
         let mut line = Vec::new();
         while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
             let text = String::from_utf8_lossy(&line);
-            if linking.is_none()
+            if start.is_some()
                 && let Some(metadata) = pipeline.metadata_written(&text)
                 && pipeline.stand_in_metadata(&metadata).is_ok()
             {
-                linking = crate::interrupt::spawn(&mut pipeline.tests_command(staged, tests), None).ok();
+                // The test binary's compiler starts now.
+                start = None;
             }
             stderr.push_str(&text);
             line.clear();
@@ -230,22 +237,49 @@ fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> bool {
     }
     let built = library.wait().is_ok_and(|s| s.success()) && !refused_in_a_warning(&stderr);
     registration.finish();
-    let in_place = built && pipeline.stand_in_library().is_ok();
-    if !in_place && let Some((linker, _)) = &linking {
-        // Nothing to link with: the test binary's compiler is stopped before the gate opens.
+    let started = start.is_none();
+    let in_place = built && started && pipeline.stand_in_library().is_ok();
+    if !in_place && let Some((compiler, _)) = &linking {
+        // Nothing to compile against or to link with: the test binary's compile is stopped
+        // before either gate opens.
         // SAFETY: signals the process group of a child not yet waited for, so not a recycled one.
         unsafe {
-            libc::kill(-(linker.id() as libc::pid_t), libc::SIGKILL);
+            libc::kill(-(compiler.id() as libc::pid_t), libc::SIGKILL);
         }
     }
-    drop(gate);
-    let Some((mut linker, registration)) = linking else {
-        return built && run(staged, tests);
-    };
-    let linked = linker.wait().is_ok_and(|s| s.success());
-    registration.finish();
+    drop((start, link));
+    let linked = linking.is_some_and(|(mut compiler, registration)| {
+        let linked = compiler.wait().is_ok_and(|s| s.success());
+        registration.finish();
+        linked
+    });
     let _ = std::fs::remove_file(&pipeline.stand_in);
-    in_place && linked
+    match (in_place, built && !started) {
+        (true, _) => linked,
+        // A library built without a word of its metadata: its test binary, the plain way.
+        (false, true) => run(staged, tests),
+        (false, false) => false,
+    }
+}
+
+/// Holds a gate shut (an exclusive lock on its file) until the returned file is dropped.
+fn close_gate(gate: &Path) -> Option<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(gate)
+        .ok()?;
+    loop {
+        // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Some(file);
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return None;
+        }
+    }
 }
 
 /// One tier's pipelined rebuild: where the library is built, and the stand-in the test binary's
@@ -257,7 +291,10 @@ struct Pipeline {
     metadata_name: String,
     /// In the tier's pipeline directory, named like the library (rustc wants `lib….rlib`).
     stand_in: PathBuf,
-    gate: PathBuf,
+    /// The test binary's compiler waits at `start` for the metadata, its linker at `link` for the
+    /// library.
+    start: PathBuf,
+    link: PathBuf,
     /// Which of the test command's arguments names the library, and its crate name.
     extern_at: usize,
     crate_name: String,
@@ -289,32 +326,13 @@ impl Pipeline {
         std::fs::create_dir_all(&dir).ok()?;
         Some(Pipeline {
             stand_in: dir.join(format!("{stem}.rlib")),
-            gate: dir.join("link.gate"),
+            start: dir.join("start.gate"),
+            link: dir.join("link.gate"),
             metadata_name: format!("{stem}.rmeta"),
             library,
             extern_at,
             crate_name,
         })
-    }
-
-    /// Holds the gate shut (an exclusive lock on its file) until the returned file is dropped.
-    fn close_gate(&self) -> Option<std::fs::File> {
-        use std::os::fd::AsRawFd;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&self.gate)
-            .ok()?;
-        loop {
-            // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                return Some(file);
-            }
-            if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-                return None;
-            }
-        }
     }
 
     /// The metadata file the library's compiler just said it wrote, if this line says so (rustc's
@@ -372,8 +390,9 @@ impl Pipeline {
         std::fs::rename(&named, &self.stand_in)
     }
 
-    /// The test binary's recorded command, reading the stand-in and linking through the gate (the
-    /// grader's executable as the linker: it waits for the gate, then runs `cc` as rustc would).
+    /// The test binary's recorded command, reading the stand-in, started through the first gate
+    /// (the compile sandbox waits there before it runs the compiler) and linking through the second
+    /// (the grader's executable as the linker: it waits, then runs `cc` as rustc would).
     fn tests_command(&self, staged: &Staged, tests: &Rustc) -> Command {
         let mut recorded = tests.clone();
         recorded.args[self.extern_at] = format!("{}={}", self.crate_name, self.stand_in.display());
@@ -381,7 +400,8 @@ impl Pipeline {
         recorded.args.push(format!("linker={}", tests.program));
         let mut command = command(staged, &recorded);
         command
-            .env(crate::compile_sandbox::LINK_GATE_VAR, &self.gate)
+            .env(crate::compile_sandbox::START_GATE_VAR, &self.start)
+            .env(crate::compile_sandbox::LINK_GATE_VAR, &self.link)
             .stderr(Stdio::null());
         command
     }
@@ -629,7 +649,7 @@ mod tests {
     /// until the test binary's compiler has started, then writes the library and exits with `exit`;
     /// the test binary's compiler keeps what its `--extern` file held when it started and when it
     /// linked (after the gate, as the grader's linker would wait), then writes the binary.
-    fn pipelined_commands(dir: &Path, exit: u8) -> (Rustc, Rustc, PathBuf) {
+    fn pipelined_commands(dir: &Path, exit: u8, announce: bool) -> (Rustc, Rustc, PathBuf) {
         let d = dir.display();
         let script = |name: &str, body: String| {
             let path = dir.join(name);
@@ -638,12 +658,18 @@ mod tests {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
             path.display().to_string()
         };
+        let announced = if announce {
+            format!(
+                "echo '{{\"$message_type\":\"artifact\",\"artifact\":\"{d}/private/liblesson05-11bb.rmeta\",\"emit\":\"metadata\"}}' >&2\n\
+                 i=0; while [ ! -e {d}/started ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done\n"
+            )
+        } else {
+            String::new()
+        };
         let library = script(
             "library.sh",
             format!(
-                "mkdir -p {d}/private\nprintf META > {d}/private/liblesson05-11bb.rmeta\n\
-                 echo '{{\"$message_type\":\"artifact\",\"artifact\":\"{d}/private/liblesson05-11bb.rmeta\",\"emit\":\"metadata\"}}' >&2\n\
-                 i=0; while [ ! -e {d}/started ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done\n\
+                "mkdir -p {d}/private\nprintf META > {d}/private/liblesson05-11bb.rmeta\n{announced}\
                  printf RLIB > {d}/liblesson05-11bb.rlib\nexit {exit}\n"
             ),
         );
@@ -652,6 +678,7 @@ mod tests {
             "tests.sh",
             format!(
                 "while [ $# -gt 0 ]; do case \"$1\" in --extern) ext=\"${{2#lesson05=}}\"; shift;; esac; shift; done\n\
+                 flock -s \"$THREADLAB_START_GATE\" true\n\
                  cp \"$ext\" {d}/at-start\ntouch {d}/started\n\
                  [ -n \"$THREADLAB_LINK_GATE\" ] && flock -s \"$THREADLAB_LINK_GATE\" true\n\
                  cp \"$ext\" {d}/at-link\necho linked > {binary}\n",
@@ -696,7 +723,7 @@ mod tests {
     fn the_test_binary_compiles_against_the_metadata_and_links_the_finished_library() {
         let dir = tempfile::tempdir().unwrap();
         let staged = staged(dir.path());
-        let (lib, tests, binary) = pipelined_commands(dir.path(), 0);
+        let (lib, tests, binary) = pipelined_commands(dir.path(), 0, true);
         assert!(rebuild(&staged, Tier::Beginner, &lib, &tests));
         let at_start = std::fs::read(dir.path().join("at-start")).unwrap();
         assert!(
@@ -718,7 +745,7 @@ mod tests {
     fn a_library_that_fails_after_its_metadata_leaves_the_test_binary_unlinked() {
         let dir = tempfile::tempdir().unwrap();
         let staged = staged(dir.path());
-        let (lib, tests, binary) = pipelined_commands(dir.path(), 1);
+        let (lib, tests, binary) = pipelined_commands(dir.path(), 1, true);
         assert!(!rebuild(&staged, Tier::Beginner, &lib, &tests));
         assert!(
             dir.path().join("started").exists(),
@@ -726,6 +753,22 @@ mod tests {
         );
         assert!(!binary.exists(), "and was stopped before it linked");
         assert!(!dir.path().join("at-link").exists());
+    }
+
+    #[test]
+    fn a_library_that_never_says_its_metadata_is_written_gets_its_test_binary_the_plain_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = staged(dir.path());
+        let (lib, tests, binary) = pipelined_commands(dir.path(), 0, false);
+        assert!(rebuild(&staged, Tier::Beginner, &lib, &tests));
+        for seen in ["at-start", "at-link"] {
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join(seen)).unwrap(),
+                "RLIB",
+                "{seen}: the library itself, as the recorded command names it"
+            );
+        }
+        assert_eq!(std::fs::read_to_string(&binary).unwrap(), "linked\n");
     }
 
     #[test]
