@@ -1121,3 +1121,40 @@ fn the_graders_terminal_is_neither_read_nor_written() {
         "learner code wrote on the terminal: {screen}"
     );
 }
+
+/// Sixty `unused_variables` warnings: harmless, but each one is a diagnostic the compile sandbox
+/// counts against its cap of fifty "other" diagnostics (`compile_sandbox::forward_bounded`).
+fn warnings(count: usize) -> String {
+    let lets: String = (0..count)
+        .map(|i| format!("    let unused{i} = {i};\n"))
+        .collect();
+    format!("\npub fn noisy() {{\n{lets}}}\n")
+}
+
+/// A disallowed macro called at item level is refused only through clippy's *warning* (see
+/// `compile::run_cargo` and `replay::refused_in_a_warning`); the compile sandbox forwards the first
+/// 50 non-error diagnostics and drops the rest, so fifty warnings in front of it drop the refusal
+/// and the tier is graded as if the rule held. The cut must never drop a refusal.
+#[test]
+fn a_refusal_behind_fifty_warnings_is_still_refused() {
+    let trick = "thread_local! { static HITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) }; }\n";
+    let dir = with_files(
+        LESSON,
+        &[(
+            "beginner",
+            format!("{}{}{trick}", reference("beginner", &[]), warnings(60)),
+        )],
+    );
+    let report = grade_with(dir.path(), &[]);
+    assert_eq!(
+        tiers(&report)[0],
+        pair(0, "refused"),
+        "{}",
+        message(&report, "beginner")
+    );
+    assert!(
+        message(&report, "beginner").contains("std::thread_local"),
+        "{}",
+        message(&report, "beginner")
+    );
+}

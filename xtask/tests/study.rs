@@ -16,22 +16,24 @@ const LESSON_DIR: &str = "lesson01-threads";
 /// seconds) but not its staged crates, runs or progress.
 struct CourseCopy {
     dir: tempfile::TempDir,
+    lesson_dir: &'static str,
 }
 
 impl CourseCopy {
     fn new() -> CourseCopy {
-        CourseCopy::of(&root())
+        CourseCopy::of(&root(), LESSON_DIR)
     }
 
-    /// A copy of the course at `real`. Its lesson files are the starters generated from the
-    /// solutions, never the ones in `real/lessons/`: those are the learner's, maybe half-done or not
-    /// compiling, and a learner's work must not make the course's own tests fail.
-    fn of(real: &Path) -> CourseCopy {
+    /// A copy of the course at `real` holding `lesson_dir` only. Its lesson files are the starters
+    /// generated from the solutions, never the ones in `real/lessons/`: those are the learner's,
+    /// maybe half-done or not compiling, and a learner's work must not make the course's own tests
+    /// fail.
+    fn of(real: &Path, lesson_dir: &'static str) -> CourseCopy {
         let dir = tempfile::tempdir().unwrap();
         for part in [
-            format!("lessons/{LESSON_DIR}"),
-            format!("solutions/{LESSON_DIR}"),
-            format!("grader/suites/{LESSON_DIR}"),
+            format!("lessons/{lesson_dir}"),
+            format!("solutions/{lesson_dir}"),
+            format!("grader/suites/{lesson_dir}"),
             "harness".to_owned(),
             // The lesson crate depends (under its checking feature) on the checked facade.
             "trace".to_owned(),
@@ -42,13 +44,13 @@ impl CourseCopy {
             std::fs::copy(real.join(file), dir.path().join(file)).unwrap();
         }
         let course = grader::Course::new(dir.path());
-        let lesson = grader::Lesson::from_dir_name(LESSON_DIR).unwrap();
+        let lesson = grader::Lesson::from_dir_name(lesson_dir).unwrap();
         for (name, text) in grader::starter::expected_files(&course, &lesson).unwrap() {
-            let path = dir.path().join("lessons").join(LESSON_DIR).join("src").join(name);
+            let path = dir.path().join("lessons").join(lesson_dir).join("src").join(name);
             std::fs::write(path, text).unwrap();
         }
         common::share_build_cache(dir.path());
-        CourseCopy { dir }
+        CourseCopy { dir, lesson_dir }
     }
 
     fn path(&self, relative: &str) -> PathBuf {
@@ -56,16 +58,16 @@ impl CourseCopy {
     }
 
     fn learner_file(&self, tier: &str) -> PathBuf {
-        self.path(&format!("lessons/{LESSON_DIR}/src/{tier}.rs"))
+        self.path(&format!("lessons/{}/src/{tier}.rs", self.lesson_dir))
+    }
+
+    fn reference(&self, tier: &str) -> String {
+        std::fs::read_to_string(root().join(format!("solutions/{}/src/{tier}.rs", self.lesson_dir))).unwrap()
     }
 
     /// The reference's tier file, copied over the learner's.
     fn solve(&self, tier: &str) {
-        std::fs::copy(
-            root().join(format!("solutions/{LESSON_DIR}/src/{tier}.rs")),
-            self.learner_file(tier),
-        )
-        .unwrap();
+        std::fs::write(self.learner_file(tier), self.reference(tier)).unwrap();
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -101,7 +103,7 @@ fn a_copy_never_takes_the_learners_half_done_lesson_files() {
     let broken = learner.learner_file("intermediate");
     let text = std::fs::read_to_string(&broken).unwrap();
     std::fs::write(&broken, format!("{text}fn broken( {{\n")).unwrap();
-    let copy = CourseCopy::of(learner.dir.path());
+    let copy = CourseCopy::of(learner.dir.path(), LESSON_DIR);
     assert_eq!(
         std::fs::read_to_string(copy.learner_file("intermediate")).unwrap(),
         text,
@@ -487,4 +489,49 @@ fn the_build_directory_keeps_the_latest_submissions_and_the_learners_grade_stays
         ["beginner", "intermediate", "advanced"],
         "the learner's binaries were neither removed nor rebuilt: {again:?}"
     );
+}
+
+/// An edited tier rebuilt by the replay (pipelined: `replay::rebuild`) is refused as a cargo build
+/// refuses it: lesson05's item-level `thread_local!`, which clippy reports only as a warning, also
+/// behind sixty harmless warnings (the compile sandbox forwards at most fifty warnings of a
+/// compiler, and once dropped the refusal with the rest, so the tier passed).
+#[test]
+fn an_edited_tier_rebuilt_by_the_replay_is_refused_as_a_build_refuses_it() {
+    let course = CourseCopy::of(&root(), "lesson05-races");
+    for tier in ["beginner", "intermediate", "advanced"] {
+        course.solve(tier);
+    }
+    let beginner = || {
+        let output = course
+            .command(&["grade", "5", "--format", "json"])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+        let tier = &report["tiers"][0];
+        (
+            tier["score"].as_u64().unwrap(),
+            tier["status"].as_str().unwrap().to_owned(),
+            tier["message"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    assert_eq!(beginner().1, "passed", "the first grade records the commands");
+    let honest = course.reference("beginner");
+    let trick = "thread_local! { static HITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) }; }\n";
+    let lets: String = (0..60).map(|i| format!("    let unused{i} = {i};\n")).collect();
+    for (edit, what) in [
+        (format!("{honest}{trick}"), "alone"),
+        (
+            format!("{honest}\npub fn noisy() {{\n{lets}}}\n{trick}"),
+            "behind sixty warnings",
+        ),
+    ] {
+        std::fs::write(course.learner_file("beginner"), &edit).unwrap();
+        let (score, status, message) = beginner();
+        assert_eq!((score, status.as_str()), (0, "refused"), "{what}: {message}");
+        assert!(message.contains("std::thread_local"), "{what}: {message}");
+        // Back to the honest file: the replay builds it again, and it passes.
+        std::fs::write(course.learner_file("beginner"), &honest).unwrap();
+        assert_eq!(beginner().1, "passed", "after the refused edit {what}");
+    }
 }

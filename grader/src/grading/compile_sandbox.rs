@@ -134,6 +134,16 @@ const LINKER: &str = "cc";
 /// arguments rustc gave.
 fn link_after_gate(gate: &Path) -> i32 {
     use std::os::unix::process::CommandExt;
+    // If the compiler that started this linker is stopped (its time limit) while this waits, this
+    // must not link afterwards, beside the rebuild that follows; the signal stays set across exec.
+    // SAFETY: plain system calls with no memory passed.
+    unsafe {
+        let parent = libc::getppid();
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        if libc::getppid() != parent {
+            return 2;
+        }
+    }
     if let Err(e) = std::fs::File::open(gate).and_then(|file| wait_at(&file)) {
         eprintln!("threadlab: cannot wait at the link gate {}: {e}", gate.display());
         return 2;
@@ -483,7 +493,14 @@ fn forward_bounded(from: std::process::ChildStderr) -> std::thread::JoinHandle<(
             let message: Option<serde_json::Value> =
                 whole.then(|| serde_json::from_slice(&line).ok()).flatten();
             let kind = message.as_ref().and_then(|m| m["$message_type"].as_str());
-            let keep = match (whole, kind, message.as_ref().and_then(|m| m["level"].as_str())) {
+            // A `[[disallow]]` lint refuses the tier even as a warning (a macro called at item
+            // level): it counts as an error, so no number of warnings before it can push it out.
+            let refusal = message
+                .as_ref()
+                .and_then(|m| m["code"]["code"].as_str())
+                .is_some_and(|code| code.starts_with("clippy::disallowed_"));
+            let level = message.as_ref().and_then(|m| m["level"].as_str());
+            let keep = match (whole, kind, if refusal { Some("error") } else { level }) {
                 (false, ..) => {
                     errors_out += 1;
                     false
