@@ -534,4 +534,12 @@ fn an_edited_tier_rebuilt_by_the_replay_is_refused_as_a_build_refuses_it() {
         std::fs::write(course.learner_file("beginner"), &honest).unwrap();
         assert_eq!(beginner().1, "passed", "after the refused edit {what}");
     }
+    // After a refusal the tier is built by cargo again; the next edit is replayed, and takes the
+    // fast path: the test binary compiled against the library's metadata while the library
+    // finished (a fall-back to one command after the other, or to cargo, grades the same, slower).
+    std::fs::write(course.learner_file("beginner"), format!("{honest}// an edit\n")).unwrap();
+    assert_eq!(beginner().1, "passed");
+    let record = course.path("target/threadlab/stage/lesson05-learner/replay.json");
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(record["tiers"]["beginner"]["rebuilt"], "pipelined", "{record}");
 }

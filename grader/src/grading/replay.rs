@@ -74,6 +74,20 @@ struct Recorded {
     /// The binary rustc writes (under `deps/`; cargo's copy beside it is cargo's business), or
     /// cargo's copy while there is no command.
     binary: PathBuf,
+    /// How its last rebuild here went: pipelined, or one command after the other (see
+    /// [`Rebuilt`]); for the tests that keep the fast path in use.
+    #[serde(default)]
+    rebuilt: Option<Rebuilt>,
+}
+
+/// How an edited tier was rebuilt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Rebuilt {
+    /// The test binary compiled against the library's metadata while the library finished.
+    Pipelined,
+    /// The two commands one after the other.
+    OneAfterTheOther,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,17 +153,18 @@ pub fn build(staged: &Staged, tiers: &[Tier]) -> Option<Built> {
             .iter()
             .map(|tier| {
                 let command = record.tiers[tier].command.as_ref();
-                s.spawn(move || command.is_some_and(|(lib, tests)| rebuild(staged, *tier, lib, tests)))
+                s.spawn(move || command.and_then(|(lib, tests)| rebuild(staged, *tier, lib, tests)))
             })
             .collect();
-        runs.into_iter().all(|r| r.join().unwrap_or(false))
+        runs.into_iter()
+            .map(|r| r.join().ok().flatten())
+            .collect::<Option<Vec<Rebuilt>>>()
     });
-    if !all_built {
-        return None;
-    }
-    for tier in stale {
+    let rebuilt = all_built?;
+    for (tier, how) in stale.into_iter().zip(rebuilt) {
         if let Some(recorded) = record.tiers.get_mut(&tier) {
             recorded.source = source_hash(staged, tier);
+            recorded.rebuilt = Some(how);
         }
     }
     record.save(staged);
@@ -203,8 +218,8 @@ fn refused_in_a_warning(stderr: &str) -> bool {
 /// other: a library that fails leaves the test binary unlinked, one that never says its metadata
 /// is written has its test binary built the plain way afterwards, and anything unexpected hands
 /// the tier to cargo.
-fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> bool {
-    let sequential = || run(staged, lib) && run(staged, tests);
+fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> Option<Rebuilt> {
+    let sequential = || (run(staged, lib) && run(staged, tests)).then_some(Rebuilt::OneAfterTheOther);
     let Some(pipeline) = Pipeline::plan(staged, tier, lib, tests) else {
         return sequential();
     };
@@ -214,7 +229,7 @@ fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> bool {
     // What an interrupted rebuild left must never be read as this library's metadata.
     let _ = std::fs::remove_file(&pipeline.stand_in);
     let Ok((mut library, registration)) = crate::interrupt::spawn(&mut command(staged, lib), None) else {
-        return false;
+        return None;
     };
     let linking = crate::interrupt::spawn(&mut pipeline.tests_command(staged, tests), None).ok();
     let mut start = Some(start);
@@ -255,10 +270,10 @@ fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> bool {
     });
     let _ = std::fs::remove_file(&pipeline.stand_in);
     match (in_place, built && !started) {
-        (true, _) => linked,
+        (true, _) => linked.then_some(Rebuilt::Pipelined),
         // A library built without a word of its metadata: its test binary, the plain way.
-        (false, true) => run(staged, tests),
-        (false, false) => false,
+        (false, true) => run(staged, tests).then_some(Rebuilt::OneAfterTheOther),
+        (false, false) => None,
     }
 }
 
@@ -437,6 +452,7 @@ pub fn remember(staged: &Staged, cwd: &Path, stderr: &str, built: &Built) -> BTr
                     source: String::new(),
                     command: None,
                     binary: built.binaries[&tier].clone(),
+                    rebuilt: None,
                 })
             }),
             None => None,
@@ -526,6 +542,7 @@ fn commands(staged: &Staged, stderr: &str, cwd: &Path) -> BTreeMap<Tier, Recorde
                     source: String::new(),
                     command: Some((lib, tests)),
                     binary,
+                    rebuilt: None,
                 },
             ))
         })
@@ -729,7 +746,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let staged = staged(dir.path());
         let (lib, tests, binary) = pipelined_commands(dir.path(), 0, true);
-        assert!(rebuild(&staged, Tier::Beginner, &lib, &tests));
+        assert_eq!(
+            rebuild(&staged, Tier::Beginner, &lib, &tests),
+            Some(Rebuilt::Pipelined)
+        );
         let at_start = std::fs::read(dir.path().join("at-start")).unwrap();
         assert!(
             at_start.starts_with(b"!<arch>\nlib.rmeta/") && at_start.ends_with(b"META"),
@@ -751,7 +771,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let staged = staged(dir.path());
         let (lib, tests, binary) = pipelined_commands(dir.path(), 1, true);
-        assert!(!rebuild(&staged, Tier::Beginner, &lib, &tests));
+        assert_eq!(rebuild(&staged, Tier::Beginner, &lib, &tests), None);
         assert!(
             dir.path().join("started").exists(),
             "the test binary's compiler had started"
@@ -765,7 +785,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let staged = staged(dir.path());
         let (lib, tests, binary) = pipelined_commands(dir.path(), 0, false);
-        assert!(rebuild(&staged, Tier::Beginner, &lib, &tests));
+        assert_eq!(
+            rebuild(&staged, Tier::Beginner, &lib, &tests),
+            Some(Rebuilt::OneAfterTheOther)
+        );
         for seen in ["at-start", "at-link"] {
             assert_eq!(
                 std::fs::read_to_string(dir.path().join(seen)).unwrap(),
