@@ -1158,3 +1158,145 @@ fn a_refusal_behind_fifty_warnings_is_still_refused() {
         message(&report, "beginner")
     );
 }
+
+/// A racy counter kept in symbolic links, with no file opened, named or written: `std::fs::soft_link`
+/// (the deprecated old name of `std::os::unix::fs::symlink`, which is refused) makes a link, and
+/// `Path::is_symlink`, a method of `Path` rather than a function of `std::fs`, tells whether one
+/// exists. `record` finds the first free index (a load), then makes that link (a store): the lost
+/// update of `LOST_UPDATE`, in state that no `crate::sync` operation touches, so the checker never
+/// switches threads between the two steps and the race tests pass (on real threads two records
+/// that see the same index make one link).
+const SYMLINK_COUNTER: &str = r#"//! A hit counter kept in symbolic links.
+#![allow(deprecated)]
+
+use crate::sync::Mutex;
+use crate::thread;
+use std::path::Path;
+
+/// Whether link `name` exists.
+fn taken(name: &str) -> bool {
+    Path::new(name).is_symlink()
+}
+
+/// The first free index of the links `prefix-0`, `prefix-1`, ... (every one below it exists).
+fn first_free(prefix: &str) -> u64 {
+    let at = |k: u64| taken(&format!("{prefix}-{k}"));
+    let mut free = 1;
+    while at(free - 1) {
+        free *= 2;
+    }
+    let (mut low, mut high) = (0, free - 1);
+    while low < high {
+        let middle = (low + high) / 2;
+        if at(middle) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low
+}
+
+fn mark(name: &str) {
+    let _ = std::fs::soft_link(".", name);
+}
+
+#[derive(Debug)]
+pub struct HitCounter {
+    prefix: String,
+}
+
+impl Default for HitCounter {
+    fn default() -> Self {
+        let id = first_free("counter");
+        mark(&format!("counter-{id}"));
+        Self { prefix: format!("hits{id}") }
+    }
+}
+
+impl HitCounter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// A load, then a store, with no checked operation in between.
+    pub fn record(&self) {
+        let seen = first_free(&self.prefix);
+        mark(&format!("{}-{seen}", self.prefix));
+    }
+    pub fn hits(&self) -> u64 {
+        first_free(&self.prefix)
+    }
+}
+
+pub fn count_hits(threads: usize, per_thread: u64) -> u64 {
+    let counter = HitCounter::new();
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for _ in 0..per_thread {
+                    counter.record();
+                }
+            });
+        }
+    });
+    counter.hits()
+}
+
+pub fn count_with_mutex(threads: usize, per_thread: u64) -> u64 {
+    let total = Mutex::new(0u64);
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for _ in 0..per_thread {
+                    *total.lock().unwrap() += 1;
+                }
+            });
+        }
+    });
+    total.into_inner().unwrap()
+}
+"#;
+
+/// The read side alone, through `Path`'s methods: whether a name exists, what a link points to,
+/// a directory's entries (a `std::fs::ReadDir` had without naming the type).
+const PATH_READS: &str = r#"
+pub fn peek() -> usize {
+    let here = std::path::Path::new(".");
+    usize::from(here.exists())
+        + usize::from(here.join("hits0-0").is_symlink())
+        + here.join("hits0-0").read_link().map_or(0, |target| target.as_os_str().len())
+        + here.read_dir().map_or(0, |entries| entries.count())
+}
+"#;
+
+/// Was a hole: lesson05's `std_fs_process_and_net` refuses `std::fs`'s functions by name, but
+/// `std::fs::soft_link` is not among them, and `Path`'s own methods (`exists`, `is_symlink`,
+/// `read_link`, `read_dir`, `metadata`, ...) are not `std::fs` functions at all: a counter kept in
+/// the names of links, racy as `LOST_UPDATE`, earned the beginner tier's 20 points (the same race on
+/// the facade's atomics earns 7).
+#[test]
+fn a_racy_counter_kept_in_symbolic_links_is_refused() {
+    let dir = with_files(
+        LESSON,
+        &[
+            ("beginner", SYMLINK_COUNTER.to_owned()),
+            ("intermediate", format!("{INTERMEDIATE_STUBS}{PATH_READS}")),
+        ],
+    );
+    let report = grade_with(dir.path(), &[]);
+    for tier in ["beginner", "intermediate"] {
+        let index = usize::from(tier == "intermediate");
+        let why = message(&report, tier);
+        assert_eq!(
+            tiers(&report)[index],
+            pair(0, "refused"),
+            "{tier}: {why}\n{report}"
+        );
+        assert!(why.contains("in memory, behind `crate::sync`"), "{tier}: {why}");
+    }
+    assert_eq!(
+        tiers(&report)[2],
+        pair(20, "passed"),
+        "the reference's advanced tier: {report}"
+    );
+}

@@ -86,9 +86,10 @@ const STD_SYNC_AND_THREAD_MACROS: &[&str] = &["std::thread_local"];
 ///
 /// Not refused, because no state can be read back through them: `std::process::exit` and `abort`
 /// (a test process that ends early fails), `std::env::var` (the environment cannot be set),
-/// stdout and stderr (written, never read), stdin (the tests' is empty). The types are enough where
-/// a value cannot be had without naming one: a `File` comes from `File`, `OpenOptions` or an
-/// `OwnedFd` converted by naming `File`.
+/// stdout and stderr (written, never read), stdin (the tests' is empty). A type is refused by name
+/// where a value cannot be had without naming it (a `File` comes from `File`, `OpenOptions` or an
+/// `OwnedFd` converted by naming `File`); a value handed out by a function or method that names no
+/// refused type (`Path::read_dir`'s `ReadDir`) is refused through that function, in the list below.
 const STD_FS_PROCESS_AND_NET_TYPES: &[&str] = &[
     "std::fs::File",
     "std::fs::OpenOptions",
@@ -126,6 +127,24 @@ const STD_FS_PROCESS_AND_NET_FUNCTIONS: &[&str] = &[
     "std::fs::canonicalize",
     "std::fs::set_permissions",
     "std::os::unix::fs::symlink",
+    // `symlink`'s old name, still there (deprecated).
+    "std::fs::soft_link",
+    "std::os::unix::fs::chown",
+    "std::os::unix::fs::lchown",
+    "std::os::unix::fs::fchown",
+    "std::os::unix::fs::chroot",
+    // `Path`'s own ways into the file system (a `PathBuf` reaches them through `Deref`): they name
+    // no `std::fs` item, and `read_dir` hands out a `ReadDir` without the file naming the type.
+    "std::path::Path::exists",
+    "std::path::Path::try_exists",
+    "std::path::Path::is_file",
+    "std::path::Path::is_dir",
+    "std::path::Path::is_symlink",
+    "std::path::Path::metadata",
+    "std::path::Path::symlink_metadata",
+    "std::path::Path::read_link",
+    "std::path::Path::read_dir",
+    "std::path::Path::canonicalize",
     "std::io::pipe",
     "std::env::set_var",
     "std::env::remove_var",
