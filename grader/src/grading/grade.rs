@@ -86,7 +86,10 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     // A tier file that was not read (a link, a device, too big), or that would read another file
     // while it compiles, is refused without building.
     let mut not_read = staged.refused();
-    for (tier, message) in compile_time_reads(&staged) {
+    for (tier, message) in compile_time_reads(&staged)
+        .into_iter()
+        .chain(unsound_shapes(&staged))
+    {
         not_read.entry(tier).or_insert(message);
     }
     // A tier whose file was not handed in has nothing of the subject's to grade: its tests are
@@ -183,6 +186,25 @@ fn compile_time_reads(staged: &stage::Staged) -> BTreeMap<Tier, String> {
                     lines.join("\n")
                 ),
             );
+        }
+    }
+    refused
+}
+
+/// The tiers whose library (its own tier file or one it uses) has a shape that breaks memory safety
+/// through a known compiler bug, with the places: see `soundness`.
+fn unsound_shapes(staged: &stage::Staged) -> BTreeMap<Tier, String> {
+    let mut refused = BTreeMap::new();
+    for tier in Tier::ALL {
+        let mut lines = Vec::new();
+        for module in staged.crates.get(&tier).map_or(&[tier][..], Vec::as_slice) {
+            let text = staged.tier_text.get(module).map_or("", String::as_str);
+            for (line, what) in crate::soundness::refused_shapes(text) {
+                lines.push(format!("src/{}:{line}: {what}", module.file_name()));
+            }
+        }
+        if !lines.is_empty() {
+            refused.insert(tier, format!("{}:\n{}", crate::soundness::WHY, lines.join("\n")));
         }
     }
     refused

@@ -31,6 +31,7 @@ pub mod reuse;
 pub mod run;
 pub mod sandbox;
 pub mod score;
+pub mod soundness;
 pub mod stage;
 pub mod starter;
 pub mod suite;

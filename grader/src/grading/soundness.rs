@@ -1,0 +1,231 @@
+//! Shapes of safe code that break Rust's memory safety through a known compiler bug, found in a tier
+//! file's tokens before it is built.
+//!
+//! `#![forbid(unsafe_code)]` keeps `unsafe` out of tier files, but safe Rust is only as sound as
+//! rustc. rust-lang/rust#25860 (open since 2015, packaged as the `cve-rs` crate) stretches a
+//! reference's lifetime to any other through a function whose signature names two lifetimes with a
+//! bound between them that only the signature implies (`fn f<'a, 'b, T>(_: &'a &'b (), v: &'b T)
+//! -> &'a T`, coerced to a function pointer), and from there builds a `transmute` in safe code: the
+//! test process's memory (the verdict's key, the hidden tests' strings) is then the learner's to
+//! read and write, under every sandbox. Every known form names two different lifetimes (`'static`
+//! counts) in one function or one type definition, or in a macro that assembles them; no exercise
+//! needs either, so such an item, and any `macro_rules!`, is refused before building, with its
+//! line. This raises the bar, it proves nothing: an unsoundness yet unknown would pass (SECURITY.md).
+
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+/// What a tier file may not do, for the refusal's message.
+pub const WHY: &str = "refused before building: a function or type that names two different lifetimes \
+                       (`'static` counts), and a macro, which could assemble one out of sight, are how \
+                       a known compiler bug (rust-lang/rust#25860) lets safe code read and write any \
+                       memory, the grader's too; no exercise needs them (let the compiler infer \
+                       lifetimes: `&T`, `'_`, one named lifetime at most)";
+
+/// Every refused item of `source`: (1-based line, what). Source that does not tokenize is left to the
+/// compiler to report.
+pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
+    let Ok(tokens) = TokenStream::from_str(source) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    // A stack of its own, not recursion: a tier file may nest deeper than a thread's stack.
+    let mut pending = vec![tokens];
+    while let Some(tokens) = pending.pop() {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Ident(ident) => {
+                    let name = ident.to_string();
+                    let name = name.strip_prefix("r#").unwrap_or(&name);
+                    let line = ident.span().start().line;
+                    if name == "macro_rules" {
+                        found.push((line, "`macro_rules!` defines a macro".to_owned()));
+                    } else if let Some(end) = item_end(&tokens, i, name) {
+                        let named = lifetimes(&tokens[i..end]);
+                        if named.len() > 1 {
+                            let what = match tokens.get(i + 1) {
+                                Some(TokenTree::Ident(item)) => format!("`{name} {item}`"),
+                                _ => format!("`{name}`"),
+                            };
+                            let list: Vec<String> = named.iter().map(|l| format!("'{l}")).collect();
+                            found.push((line, format!("{what} names {}", list.join(", "))));
+                        }
+                    }
+                }
+                TokenTree::Group(group) => pending.push(group.stream()),
+                TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Where the item that keyword `name` at `at` starts ends (exclusive), if it starts one: a function
+/// with its body, a struct, enum or union with its fields, a type alias, static or const to its `;`,
+/// an impl or trait header up to its body (whose functions are items of their own).
+fn item_end(tokens: &[TokenTree], at: usize, name: &str) -> Option<usize> {
+    let names_something = matches!(tokens.get(at + 1), Some(TokenTree::Ident(_)));
+    let with_body = match name {
+        // `fn(..)` is a pointer type inside another item, `const fn` a function, `const { .. }` a block.
+        "fn" | "struct" | "enum" | "union" | "type" | "static" | "const" if names_something => {
+            if name == "const" && matches!(&tokens[at + 1], TokenTree::Ident(i) if i == "fn" || i == "unsafe")
+            {
+                return None;
+            }
+            true
+        }
+        "impl" | "trait" => false,
+        _ => return None,
+    };
+    let rest = tokens.iter().enumerate().skip(at + 1);
+    for (i, token) in rest {
+        match token {
+            TokenTree::Punct(p) if p.as_char() == ';' => return Some(i + 1),
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                return Some(if with_body { i + 1 } else { i });
+            }
+            _ => {}
+        }
+    }
+    Some(tokens.len())
+}
+
+/// The distinct lifetimes `tokens` name, groups included: not `'_` (each one a lifetime of its own,
+/// which no bound can tie to another) and not loop labels (`'outer: loop`, `break 'outer`).
+fn lifetimes(tokens: &[TokenTree]) -> BTreeSet<String> {
+    let mut named = BTreeSet::new();
+    let mut pending: Vec<Vec<TokenTree>> = vec![tokens.to_vec()];
+    while let Some(tokens) = pending.pop() {
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => pending.push(group.stream().into_iter().collect()),
+                TokenTree::Punct(p) if p.as_char() == '\'' && p.spacing() == Spacing::Joint => {
+                    let Some(TokenTree::Ident(name)) = tokens.get(i + 1) else {
+                        continue;
+                    };
+                    let name = name.to_string();
+                    let after_jump = i > 0
+                        && matches!(&tokens[i - 1], TokenTree::Ident(k) if k == "break" || k == "continue");
+                    let labels_a_loop = matches!(tokens.get(i + 2), Some(TokenTree::Punct(c)) if c.as_char() == ':')
+                        && match tokens.get(i + 3) {
+                            Some(TokenTree::Ident(k)) => {
+                                ["loop", "while", "for"].contains(&k.to_string().as_str())
+                            }
+                            Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Brace,
+                            _ => false,
+                        };
+                    if name != "_" && !after_jump && !labels_a_loop {
+                        named.insert(name);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    named
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(source: &str) -> Vec<usize> {
+        refused_shapes(source).into_iter().map(|(line, _)| line).collect()
+    }
+
+    #[test]
+    fn the_known_forms_of_the_lifetime_hole_are_refused() {
+        for source in [
+            // cve-rs's translator, and its caller.
+            "fn translate<'a, 'b, T: ?Sized>(_: &'a &'b (), v: &'b T) -> &'a T { v }",
+            "pub fn expand<'a, 'b, T>(x: &'a T) -> &'b T { let f: fn(_, &'a T) -> &'b T = g; f(&&(), x) }",
+            // One named lifetime and 'static.
+            "fn translate<'b, T>(_: &'static &'b (), v: &'b T) -> &'static T { v }",
+            // The implied bound through a type with a lifetime parameter.
+            "fn translate<'a, 'b, T>(_: Option<MutexGuard<'a, &'b ()>>, v: &'b T) -> &'a T { v }",
+            // Through a type of one's own.
+            "struct Both<'a, 'b>(&'a &'b ());",
+            "struct Both<'a> { inner: &'a &'static () }",
+            "type Both<'a, 'b> = &'a &'b ();",
+            "impl<'a, 'b> Trait for Both<'a, 'b> {}",
+            "trait Stretch<'a, 'b> {}",
+            "enum E<'a, 'b> { V(&'a &'b ()) }",
+            "static S: Option<&'static fn(&'a ())> = None;",
+            // A method, inside an impl whose header is fine.
+            "impl S {\n    fn f<'a, 'b>(&self, _: &'a &'b ()) {}\n}",
+            "const fn translate<'a, 'b>(_: &'a &'b ()) {}",
+            // A macro could build any of these out of parts.
+            "macro_rules! m { ($a:lifetime) => {} }",
+            "r#macro_rules! m { () => {} }",
+        ] {
+            assert!(!lines(source).is_empty(), "{source}");
+        }
+        assert_eq!(
+            lines("impl S {\n    fn f<'a, 'b>(&self, _: &'a &'b ()) {}\n}"),
+            [2]
+        );
+    }
+
+    #[test]
+    fn code_with_one_lifetime_labels_or_none_is_left_alone() {
+        let source = "use std::sync::{Mutex, MutexGuard, LockResult};\n\
+                      struct Counting<'a> { progress: &'a Progress }\n\
+                      impl<'a> Counting<'a> { fn new(progress: &'a Progress) -> Self { Counting { progress } } }\n\
+                      pub fn lock<'a, T>(&self, mutex: &'a Mutex<T>) -> LockResult<MutexGuard<'a, T>> { mutex.lock() }\n\
+                      fn f(x: &str, y: &'_ str) -> &'static str { 'outer: loop { for _ in 0..1 { break 'outer; } } \"s\" }\n\
+                      fn g() { 'block: { break 'block; } let c = 'x'; let s: &'static str = \"\"; }\n\
+                      const NAME: &'static str = \"x\";\n\
+                      const fn h() -> usize { 1 }\n\
+                      fn scoped() { std::thread::scope(|s| { s.spawn(|| 1); }); }\n\
+                      type Job = Box<dyn FnOnce() + Send + 'static>;\n";
+        assert_eq!(refused_shapes(source), Vec::new());
+    }
+
+    /// No reference, starter or bug-bank entry of the course is refused (their pinned scores assume
+    /// they build).
+    #[test]
+    fn no_tier_file_of_the_course_is_refused() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut pending = vec![
+            root.join("solutions"),
+            root.join("lessons"),
+            root.join("bugbanks"),
+        ];
+        let mut scanned = 0;
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if path.is_dir() && name != "target" {
+                    pending.push(path);
+                } else if ["beginner.rs", "intermediate.rs", "advanced.rs"].contains(&name.as_str()) {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    assert_eq!(refused_shapes(&text), Vec::new(), "{}", path.display());
+                    scanned += 1;
+                }
+            }
+        }
+        assert!(scanned > 400, "only {scanned} tier files found");
+    }
+
+    #[test]
+    fn a_file_nested_deeper_than_a_stack_is_scanned_without_crashing() {
+        let depth = 100_000;
+        let source = format!(
+            "fn f<'a, 'b>() {{ {}(){} }}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let found = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || lines(&source))
+            .unwrap()
+            .join()
+            .expect("scanning a deeply nested file overflowed the stack");
+        assert_eq!(found, [1]);
+    }
+}
