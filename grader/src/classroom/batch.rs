@@ -321,10 +321,60 @@ pub fn grade_class(
     }
     let mut rows = rows.into_inner().expect("rows lock");
     if let Some(roster) = &options.roster {
+        // An entry is one student. Matched by two folders (`lesson05-bob` and `lesson05-zz-bob`,
+        // whose GitHub user is `zz-bob`: both end in `-bob`), it goes to the one named exactly
+        // `<what every folder starts with>-bob` (`gh classroom clone`'s `<assignment>-`), or to
+        // neither, and the teacher is told: an LMS import must never take one folder's grade for
+        // another's.
+        let all: Vec<&str> = students.iter().map(|s| s.name.as_str()).collect();
+        let common = all
+            .iter()
+            .skip(1)
+            .fold(all.first().copied().unwrap_or(""), |common, name| {
+                let shared = common
+                    .char_indices()
+                    .zip(name.chars())
+                    .find(|((_, a), b)| a != b)
+                    .map_or(common.len().min(name.len()), |((at, _), _)| at);
+                &common[..shared]
+            });
+        let prefix = common.rfind('-').map_or("", |at| &common[..=at]);
         for row in &mut rows {
-            if let Some(entry) = roster.find(&row.student) {
-                row.roster = entry.clone();
+            let Some(entry) = roster.find(&row.student) else {
+                continue;
+            };
+            let folders: Vec<&str> = all
+                .iter()
+                .copied()
+                .filter(|name| roster.find(name) == Some(entry))
+                .collect();
+            if folders.len() > 1 {
+                let key = entry.key.to_lowercase();
+                let exact: Vec<&str> = folders
+                    .iter()
+                    .copied()
+                    .filter(|f| {
+                        let f = f.to_lowercase();
+                        f == key || f == format!("{}{key}", prefix.to_lowercase())
+                    })
+                    .collect();
+                if exact != [row.student.as_str()] {
+                    eprintln!(
+                        "warning: the roster's {:?} matches {} folders ({}); {:?} is not given its id, \
+                         name and email (add a `folder` column to the roster to say whose it is)",
+                        entry.key,
+                        folders.len(),
+                        folders
+                            .iter()
+                            .map(|f| format!("{f:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        row.student
+                    );
+                    continue;
+                }
             }
+            row.roster = entry.clone();
         }
         // A student on the roster without a folder is a row too: nobody is left out of an import.
         if options.only.is_none() {

@@ -72,11 +72,18 @@ fn hex(bytes: &[u8]) -> String {
 /// included), read from `.git/HEAD`, the branch's ref file or `packed-refs`. `None` when no folder on
 /// the way has a `.git` folder, or what it says is not a commit id.
 pub fn commit_between(from: &Path, top: &Path) -> Option<String> {
+    // Every file of `.git` is read from the folder holding `top` (the teacher's) down, no
+    // component a link: `.git/refs` may be a link to `/proc/self` (whose `pagemap` is a "regular
+    // file" of 256 GiB) or to another student's clone.
+    let root = match top.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
     let mut dir = Some(from);
     while let Some(at) = dir {
         let git = at.join(".git");
         if git.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-            return head_commit(&git);
+            return head_commit(root, &git);
         }
         if at == top {
             break;
@@ -87,7 +94,8 @@ pub fn commit_between(from: &Path, top: &Path) -> Option<String> {
 }
 
 /// The commit `HEAD` of the git folder `git` names.
-fn head_commit(git: &Path) -> Option<String> {
+fn head_commit(root: &Path, git: &Path) -> Option<String> {
+    let read_small = |path: &Path| read_small(root, path);
     let head = read_small(&git.join("HEAD"))?;
     let head = head.trim();
     let Some(reference) = head.strip_prefix("ref:") else {
@@ -112,13 +120,11 @@ fn head_commit(git: &Path) -> Option<String> {
     })
 }
 
-/// A regular file's text, at most 1 MiB; never through a link.
-fn read_small(path: &Path) -> Option<String> {
-    let meta = path.symlink_metadata().ok()?;
-    if !meta.is_file() || meta.len() > 1 << 20 {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
+/// A regular file's text, at most 1 MiB, read beneath `root`: no folder on the way from `root` and
+/// not the file itself a link, never blocking (`read::read_beneath`).
+fn read_small(root: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(root).ok()?;
+    crate::grading::read::read_beneath(root, relative, 1 << 20).ok()
 }
 
 /// `text` when it is a commit id: 40 (SHA-1) or 64 (SHA-256) hex digits, lowercased.

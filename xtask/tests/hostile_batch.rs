@@ -1,0 +1,235 @@
+//! A dishonest student in a class batch, who controls only their own folder's contents and name,
+//! against what the teacher's batch reads (`.git`) and what it tells the teacher (roster columns).
+//! Each test was a hole found by an attack pass; the comment above each says what it was and how it
+//! is closed.
+
+mod common;
+
+use common::*;
+use std::ffi::OsStr;
+use std::os::unix::fs::symlink;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a run of `cargo xtask` came to: its output (`None` when it was killed at its time limit),
+/// and the highest resident memory the grader's own process reached (`VmHWM`, KiB).
+struct Run {
+    output: Option<Output>,
+    peak_kib: u64,
+    seconds: f64,
+}
+
+/// The peak resident memory of `pid` so far, in KiB.
+fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `cargo xtask ARGS` in a process group of its own (the grader, and every git, tar or cargo it
+/// starts), with at most `memory_kib` of address space, stdin closed, and `env`; kills the whole
+/// group after `limit`.
+fn run_xtask(args: &[&OsStr], env: &[(&str, &str)], memory_kib: u64, limit: Duration) -> Run {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -v {memory_kib} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    // Colour off, unless the test forces it on (as on a terminal): `NO_COLOR` would win.
+    if !env.iter().any(|(k, _)| *k == "CLICOLOR_FORCE") {
+        command.env("NO_COLOR", "1");
+    }
+    let mut child = command.spawn().unwrap();
+    let pid = child.id();
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let stdout = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut bytes).unwrap();
+        bytes
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut err, &mut bytes).unwrap();
+        bytes
+    });
+    let started = Instant::now();
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kib) = peak_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    Run {
+        output: status.map(|status| Output {
+            status,
+            stdout,
+            stderr,
+        }),
+        peak_kib: peak,
+        seconds,
+    }
+}
+
+/// Plenty for a batch of a few students (rustc runs under the grader's own 2 GiB data limit), and
+/// a cap that keeps a runaway grader from taking the machine with it.
+const MEMORY_KIB: u64 = 8 * 1024 * 1024;
+
+/// `grade LESSON --class CLASS --out OUT EXTRA...`, which must finish within `limit` with exit 0.
+fn batch(lesson: &str, class: &Path, out: &Path, extra: &[&str], limit: Duration) -> Run {
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("grade"),
+        OsStr::new(lesson),
+        OsStr::new("--class"),
+        class.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let run = run_xtask(&args, &[], MEMORY_KIB, limit);
+    let output = run
+        .output
+        .as_ref()
+        .unwrap_or_else(|| panic!("the batch was still running after {limit:?}"));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    run
+}
+
+/// The gradebook's records, as a spreadsheet reads them.
+fn gradebook(out: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(out.join("gradebook.csv")).unwrap();
+    let mut records = Vec::new();
+    let (mut record, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut cell)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut cell));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    records
+}
+
+fn column(records: &[Vec<String>], name: &str) -> usize {
+    records[0].iter().position(|h| h == name).unwrap()
+}
+
+/// Was a hole (batch crash / memory exhaustion, any batch, and Gradescope): the gradebook's `commit` is
+/// read from the student's own `.git` with `provenance::read_small`, which checks only the last
+/// component of the path for a link and then reads the file whole. `.git/refs` a link to
+/// `/proc/self` and `HEAD` saying `ref: refs/pagemap` make the grader read its own
+/// `/proc/self/pagemap`: a "regular file" of size 0 that is 256 GiB long. Every byte is kept in
+/// memory: the grader is killed by the OOM killer and the whole class's batch with it (here,
+/// under an 8 GiB address-space cap, it gives up after gigabytes). As root (Gradescope, CI),
+/// `ref: refs/kmsg` with `.git/refs -> /proc` blocks the batch for ever instead.
+/// Closed: `HEAD`, the ref and `packed-refs` with `read::read_beneath` from the folder holding
+/// the student's are read (every component opened `O_NOFOLLOW`, `O_NONBLOCK`, regular files only, the read
+/// capped), as the tier files are (`grading/provenance.rs`).
+#[test]
+fn a_git_folder_whose_refs_lead_into_proc_costs_the_batch_no_memory() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(class.path().join("ada/notes")).unwrap();
+    let git = class.path().join("mallory/.git");
+    std::fs::create_dir_all(&git).unwrap();
+    std::fs::write(git.join("HEAD"), "ref: refs/pagemap\n").unwrap();
+    symlink("/proc/self", git.join("refs")).unwrap();
+
+    let run = batch(
+        "lesson05",
+        class.path(),
+        out.path(),
+        &[],
+        Duration::from_secs(300),
+    );
+    eprintln!(
+        "batch of two students with no tier files: {:.1} s, peak {} MiB",
+        run.seconds,
+        run.peak_kib / 1024
+    );
+    let rows = gradebook(out.path());
+    let mallory = rows.iter().find(|r| r[0] == "mallory").unwrap();
+    assert_eq!(mallory[column(&rows, "commit")], "");
+    assert!(
+        run.peak_kib < 512 * 1024,
+        "the grader read {} MiB for a student's .git/HEAD",
+        run.peak_kib / 1024
+    );
+}
+
+/// Was a hole (the roster lies; a classmate's LMS grade overwritten): a folder matches a roster entry
+/// whose key ends its name after a `-` (`roster::Roster::find`), and nothing checks that one entry
+/// is matched by one folder only. GitHub user names may hold dashes: a second account `zz-bob`
+/// that accepts the assignment makes the folder `lesson05-zz-bob`, which takes bob's id, name and
+/// email. The gradebook then has two rows with bob's `roster_id`, the impostor's last (sorted by
+/// folder): an LMS import by id keeps the impostor's 0 (or whatever they hand in) as bob's grade.
+/// Closed: an entry matched by more than one folder goes only to the one named
+/// `<the prefix all the class's folders share>-key`, or to none, and the batch warns, naming the
+/// folders (`batch.rs`).
+#[test]
+fn a_roster_entry_names_one_folder_only() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let roster = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        roster.path(),
+        "github_username,identifier,name,email\nbob,s2,Bob,bob@uni.edu\n",
+    )
+    .unwrap();
+    for folder in ["lesson05-bob/notes", "lesson05-zz-bob/notes"] {
+        std::fs::create_dir_all(class.path().join(folder)).unwrap();
+    }
+    batch(
+        "lesson05",
+        class.path(),
+        out.path(),
+        &["--roster", roster.path().to_str().unwrap()],
+        Duration::from_secs(300),
+    );
+    let rows = gradebook(out.path());
+    let id = column(&rows, "roster_id");
+    let bobs: Vec<&str> = rows[1..]
+        .iter()
+        .filter(|r| r[id] == "s2")
+        .map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(bobs, ["lesson05-bob"], "bob's roster id is on these rows");
+}
