@@ -5,7 +5,6 @@
 
 mod common;
 
-use common::*;
 use std::ffi::OsStr;
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
