@@ -91,6 +91,20 @@ mod linux {
     /// sequences (OSC 52 sets the clipboard) onto it.
     const DEVICES: [&str; 3] = ["/dev/null", "/dev/zero", "/dev/full"];
 
+    /// Confines the calling thread (and threads it starts) to no file-system access and no TCP
+    /// bind or connect: a ruleset that handles every access right and allows none.
+    pub fn shut_out() -> Result<(), String> {
+        use landlock::AccessNet;
+        Ruleset::default()
+            .handle_access(AccessFs::from_all(ABI_WANTED))
+            .and_then(|r| r.handle_access(AccessNet::from_all(ABI_WANTED)))
+            .and_then(|r| r.scope(Scope::from_all(ABI_WANTED)))
+            .and_then(|r| r.create())
+            .and_then(|r| r.restrict_self())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     pub fn enter(children: bool) -> Result<String, String> {
         let all = AccessFs::from_all(ABI_WANTED);
         let read: BitFlags<AccessFs> = AccessFs::ReadFile | AccessFs::ReadDir;
@@ -150,4 +164,24 @@ mod linux {
             (_, _) => Ok("landlock enforced".into()),
         }
     }
+}
+
+/// Runs `body` on a thread of its own that can reach no file, directory or TCP port at all, not even
+/// the test's own directory (Landlock, which confines one thread where asked; `body`'s threads are
+/// the checker's tasks on that same thread, or threads it starts, which inherit the confinement):
+/// for a type whose state must live in memory, behind the lesson's `crate::sync`, where the checker
+/// sees it change. Its file or socket operations fail with "permission denied". Where the kernel has
+/// no Landlock `body` runs unconfined; the test's record says which it was.
+pub fn without_outside_state<R: Send>(body: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|scope| {
+        let runner = scope.spawn(|| {
+            #[cfg(target_os = "linux")]
+            let _ = linux::shut_out();
+            body()
+        });
+        match runner.join() {
+            Ok(value) => value,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    })
 }

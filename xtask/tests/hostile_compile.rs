@@ -1300,3 +1300,100 @@ fn a_racy_counter_kept_in_symbolic_links_is_refused() {
         "the reference's advanced tier: {report}"
     );
 }
+
+/// lesson09's `Progress` with its byte count kept in a file of its own: `add_bytes` reads the
+/// count, then writes it back plus `n` (two steps, no `crate::sync` operation in between).
+const FILE_BYTES: &str = r#"
+/// A byte count in an unnamed file: read, then written back.
+#[derive(Debug)]
+struct FileCount(File);
+
+impl Default for FileCount {
+    fn default() -> Self {
+        let path = std::env::temp_dir().join(format!("bytes-{:p}", &path_seed()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .expect("a file in the test's own directory");
+        let _ = std::fs::remove_file(&path);
+        FileCount(file)
+    }
+}
+
+fn path_seed() -> Box<u8> {
+    Box::new(0)
+}
+
+impl FileCount {
+    fn get(&self) -> u64 {
+        use std::os::unix::fs::FileExt;
+        let mut bytes = [0u8; 8];
+        let _ = self.0.read_at(&mut bytes, 0);
+        u64::from_le_bytes(bytes)
+    }
+    fn set(&self, value: u64) {
+        use std::os::unix::fs::FileExt;
+        let _ = self.0.write_at(&value.to_le_bytes(), 0);
+    }
+}
+"#;
+
+/// Was a hole (one `SECURITY.md` names only as a class, with lesson04's and lesson08's
+/// intermediate tiers as its examples, which both refuse files now): lesson09's advanced tier
+/// keeps `std::fs` (it writes the downloads), and its `progress_counters_are_safe_to_share` runs
+/// `Progress` under the checker. A byte count kept in a file, racy as a load then a store, passes
+/// it: the checker never switches threads between the two steps. The same race on the facade's
+/// atomics fails it (lesson09's bug bank).
+#[test]
+fn lesson09_progress_kept_in_a_file_earns_nothing_under_the_checker() {
+    let dir = submission(
+        "lesson09-downloader",
+        &[
+            (
+                "advanced",
+                "    bytes: AtomicU64,\n    started:",
+                "    bytes: AtomicU64,\n    file: FileCount,\n    started:",
+            ),
+            (
+                "advanced",
+                "// END SOLUTION\n\n/// What a [`Progress`] showed at one moment.",
+                &format!("// END SOLUTION\n{FILE_BYTES}\n/// What a [`Progress`] showed at one moment."),
+            ),
+            (
+                "advanced",
+                "counters.bytes.store(0, Ordering::SeqCst);",
+                "counters.file.set(0);",
+            ),
+            (
+                "advanced",
+                "self.shared.bytes.fetch_add(n, Ordering::SeqCst);",
+                "let seen = self.shared.file.get();\n        self.shared.file.set(seen + n);",
+            ),
+            (
+                "advanced",
+                "bytes: counters.bytes.load(Ordering::SeqCst),",
+                "bytes: counters.file.get(),",
+            ),
+        ],
+    );
+    let report = report(&[
+        "grade",
+        "lesson09",
+        "--format",
+        "json",
+        "--submission",
+        dir.path().to_str().unwrap(),
+    ]);
+    let (score, status) = tiers(&report)[2].clone();
+    let progress = test(&report, "progress_counters_are_safe_to_share");
+    assert!(
+        status == "refused" || progress["status"] != "passed",
+        "a racy Progress kept in a file passed under the checker ({score} points, {status}): {progress}"
+    );
+    // It fails for the file, and says so.
+    let message = progress["message"].as_str().unwrap_or_default();
+    assert!(message.contains("reached for a file or a socket"), "{message}");
+}
