@@ -113,7 +113,8 @@ pub fn grade_and_print(
     let report = match result {
         Ok(report) => report,
         Err(error) => {
-            let _ = writeln!(err, "error: {error}");
+            // Escaped: an error may name the student's folder or quote their text.
+            let _ = writeln!(err, "error: {}", terminal::printable(&error.to_string()));
             // The platforms and CI still get a result, so the student sees why; it is out of the
             // lesson's points, or a total over several lessons would leave this one out.
             let max_score = lesson_max_score(course, &request.lesson);
@@ -197,7 +198,12 @@ fn building_note(first_build: bool, student_copy: bool) -> String {
 
 /// Says on stderr what went wrong and returns the exit code that goes with it.
 pub fn report_error(error: &Error) -> u8 {
-    let _ = writeln!(anstream::stderr(), "error: {error}");
+    // Escaped: an error may name a student's folder or quote their text.
+    let _ = writeln!(
+        anstream::stderr(),
+        "error: {}",
+        terminal::printable(&error.to_string())
+    );
     error_code(error)
 }
 

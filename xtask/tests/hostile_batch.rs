@@ -1,11 +1,14 @@
 //! A dishonest student in a class batch, who controls only their own folder's contents and name,
-//! against what the teacher's batch reads (`.git`) and what it tells the teacher (roster columns).
+//! against what the teacher's batch reads (`.git`), what it prints, and what it tells the teacher
+//! (gradebook rows, roster columns).
 //! Each test was a hole found by an attack pass; the comment above each says what it was and how it
 //! is closed.
 
 mod common;
 
+use common::root;
 use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -231,4 +234,180 @@ fn a_roster_entry_names_one_folder_only() {
         .map(|r| r[0].as_str())
         .collect();
     assert_eq!(bobs, ["lesson05-bob"], "bob's roster id is on these rows");
+}
+
+/// Was a hole (terminal escape sequences, the teacher's terminal): the batch's progress lines
+/// printed each folder's name as it is (`batch::command`: `eprintln!` without a terminal,
+/// indicatif's message on one), and so did a refused row's message and the `--only` line. An OSC 52
+/// sequence sets the teacher's clipboard (a command to paste), OSC 8 makes a link, `\e[2J` clears
+/// the screen, and a name with a newline prints a fake progress line. `anstream` strips escapes
+/// only when the output is not a terminal (or colour is off), and `eprintln!` never does.
+/// Closed: every name and learner text goes through `report::terminal::printable` (control
+/// characters written as `char::escape_debug` writes them) before it is printed or styled:
+/// progress lines, `row.error`, the `--only` line, errors, and the terminal report.
+#[test]
+fn folder_names_reach_the_teachers_terminal_without_escape_sequences() {
+    const NAME: &str = "\u{1b}]52;c;cm0gLXJmIH4K\u{7}ada";
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(class.path().join(NAME).join("notes")).unwrap();
+    // A link is refused with a message that names it.
+    symlink(class.path().join(NAME), class.path().join("\u{1b}[2Jbob")).unwrap();
+    let whole = batch(
+        "lesson05",
+        class.path(),
+        out.path(),
+        &[],
+        Duration::from_secs(300),
+    );
+    let only = batch(
+        "lesson05",
+        class.path(),
+        out.path(),
+        &["--only", NAME],
+        Duration::from_secs(300),
+    );
+    for run in [whole, only] {
+        let output = run.output.unwrap();
+        let printed = String::from_utf8_lossy(&[output.stdout, output.stderr].concat()).into_owned();
+        assert!(
+            !printed.contains(['\u{1b}', '\u{7}']),
+            "an escape sequence from a folder name reached the terminal: {printed:?}"
+        );
+        assert!(
+            printed.contains("\\u{1b}]52;c;cm0gLXJmIH4K\\u{7}ada"),
+            "{printed}"
+        );
+    }
+}
+
+/// Was a hole (the second half of the one above): the terminal report of `--submission` printed
+/// each test's message as it is, which for a panic is the learner's own text, to a teacher grading
+/// one hand-in on a terminal (colour on, as on a terminal: `CLICOLOR_FORCE`).
+/// Closed: each line of a test's or a tier's message goes through `report::terminal::printable`.
+#[test]
+fn a_learners_panic_message_reaches_the_teachers_terminal_without_escape_sequences() {
+    let dir = common::submission(
+        "lesson05-races",
+        &[(
+            "beginner",
+            "self.hits.fetch_add(1, Ordering::Relaxed);",
+            "panic!(\"\\u{1b}]52;c;cm0gLXJmIH4K\\u{7}\\u{1b}[2J\");",
+        )],
+    );
+    let args: Vec<&OsStr> = vec![
+        OsStr::new("grade"),
+        OsStr::new("lesson05"),
+        OsStr::new("--submission"),
+        dir.path().as_os_str(),
+    ];
+    let run = run_xtask(
+        &args,
+        &[("CLICOLOR_FORCE", "1")],
+        MEMORY_KIB,
+        Duration::from_secs(600),
+    );
+    let stdout = String::from_utf8_lossy(&run.output.unwrap().stdout).into_owned();
+    assert!(
+        stdout.contains("\\u{1b}]52;c;cm0gLXJmIH4K\\u{7}\\u{1b}[2J"),
+        "the message is shown, escaped: {stdout}"
+    );
+    assert!(
+        !stdout.contains("\u{1b}]52") && !stdout.contains("\u{1b}[2J"),
+        "the learner's escape sequences reached the terminal: {stdout:?}"
+    );
+}
+
+/// Was a hole (a copy not flagged, a name that is not UTF-8): a student was named by
+/// `to_string_lossy()` of their folder's name (`batch::students`), and the class report found
+/// their files at `CLASS/<that name>`, which does not exist for a name with a byte that is not
+/// UTF-8 (`m\xff` became `m\u{fffd}`). The student was graded (from the real path) and never
+/// compared. Two such names (`a\xfe`, `a\xff`) also became one: same report, same feedback file,
+/// and two indistinguishable gradebook rows.
+/// Closed: such a folder is refused, as a link is (status `refused`, "the folder's name is not
+/// UTF-8 ...: rename the folder"), under its name with the bytes escaped (`m\xff`), one row each,
+/// and with no report or feedback file (a classmate's folder may be named that very text).
+#[test]
+fn a_folder_whose_name_is_not_utf8_is_refused_not_graded_uncompared() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(class.path().join("ada/notes")).unwrap();
+    let work = std::fs::read_to_string(root().join("solutions/lesson05-races/src/beginner.rs")).unwrap();
+    for name in [&b"m\xff"[..], b"a\xfe", b"a\xff"] {
+        let src = class.path().join(OsStr::from_bytes(name)).join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("beginner.rs"), &work).unwrap();
+    }
+
+    let run = batch(
+        "lesson05",
+        class.path(),
+        out.path(),
+        &[],
+        Duration::from_secs(300),
+    );
+    let rows = gradebook(out.path());
+    let (student, status) = (column(&rows, "student"), column(&rows, "status"));
+    let found: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[student].as_str(), r[status].as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("a\\xfe", "refused"),
+            ("a\\xff", "refused"),
+            ("ada", "no_submission"),
+            ("m\\xff", "refused")
+        ]
+    );
+    let printed = String::from_utf8_lossy(&run.output.unwrap().stderr).into_owned();
+    assert!(
+        printed.contains("m\\xff: refused: the folder's name is not UTF-8"),
+        "{printed}"
+    );
+    let feedback: Vec<String> = std::fs::read_dir(out.path().join("feedback"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(feedback, ["ada.md"]);
+}
+
+/// Was a hole (a classmate's row lost, and two students one row): a name a spreadsheet would
+/// evaluate gets a leading `'`, so the folders `=x` and `'=x` were both written `'=x`, and nothing
+/// told their rows apart. `--only =x` then dropped every row whose first cell is `'=x`
+/// (`gradebook::merge` compared neutralized names): the classmate's row was gone.
+/// Closed: a name of `'`s then a formula's first character gets a `'` too (`'=x` is the cell
+/// `''=x`, which a spreadsheet shows as `'=x`), so the mapping from folder to cell is one-to-one,
+/// and `merge` compares each old cell, read back (`cell_text`), with the re-graded folder's own name.
+#[test]
+fn only_one_student_is_replaced_by_a_regrade() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for name in ["=x", "'=x", "bob"] {
+        std::fs::create_dir_all(class.path().join(name).join("notes")).unwrap();
+    }
+    batch(
+        "lesson05",
+        class.path(),
+        out.path(),
+        &[],
+        Duration::from_secs(300),
+    );
+    let before = gradebook(out.path());
+    batch(
+        "lesson05",
+        class.path(),
+        out.path(),
+        &["--only", "=x"],
+        Duration::from_secs(300),
+    );
+    let rows = gradebook(out.path());
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(names, ["''=x", "'=x", "bob"]);
+    assert_eq!(
+        rows.len(),
+        before.len(),
+        "rows before and after --only =x: {names:?}"
+    );
 }

@@ -189,7 +189,9 @@ pub fn command(
                 other => other.to_owned(),
             })
             .collect();
-        let _ = writeln!(stdout, "  {}: {}", student.student, scores.join(", "));
+        // The folder's name is the student's: escaped, or it could drive the terminal.
+        let name = crate::report::terminal::printable(&student.student);
+        let _ = writeln!(stdout, "  {name}: {}", scores.join(", "));
         for test in &student.unstable {
             let _ = writeln!(stdout, "    {}", test.line());
         }

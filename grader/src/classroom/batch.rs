@@ -4,7 +4,9 @@
 //! in parallel within the machine's cores and share one build cache; each student's tests keep their
 //! own timeouts and limits, so a hanging, flooding or non-compiling student costs only their own time.
 //! A student's folder is graded from where it is (`CLASS/<student>`): a folder that is a link is
-//! refused, never followed, and every file in it is read by `grading::read`. The outputs replace the
+//! refused, never followed, as is one whose name is not UTF-8 (no text names it), and every file in
+//! it is read by `grading::read`. A name or message printed on the terminal is escaped first
+//! (`report::terminal::printable`). The outputs replace the
 //! previous ones only when the batch ends (`outputs`).
 
 use super::deadline::{self, AsOf};
@@ -18,6 +20,7 @@ use crate::frontend::{exit, report_error};
 use crate::grade::{Request, grade};
 use crate::provenance::Provenance;
 use crate::report::feedback::{self, Feedback, render_without_report};
+use crate::report::terminal::printable;
 use crate::report::{Report, json};
 use crate::stage::Subject;
 use crate::tier::Tier;
@@ -113,6 +116,8 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path, options:
             RowStatus::Error => format!("{}: error: {}", p.row.student, p.row.error),
             RowStatus::Refused => format!("{}: refused: {}", p.row.student, p.row.error),
         };
+        // The name and the message are the student's: escaped, or they could drive the terminal.
+        let line = printable(&line).into_owned();
         match &bar {
             Some(bar) => {
                 bar.set_position(p.done as u64);
@@ -131,7 +136,7 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path, options:
             let mut stdout = anstream::stdout();
             let refused = match count(RowStatus::Refused) {
                 0 => String::new(),
-                n => format!(", {n} refused (a link instead of a folder)"),
+                n => format!(", {n} refused (a link instead of a folder, or a name that is not UTF-8)"),
             };
             if let Some(deadline) = &options.deadline {
                 let _ = writeln!(
@@ -143,7 +148,8 @@ pub fn command(course: &Course, lesson: &str, class: &Path, out: &Path, options:
             if let Some(only) = &options.only {
                 let _ = writeln!(
                     stdout,
-                    "re-graded {only} only: the gradebook's other rows, reports and feedback are kept"
+                    "re-graded {} only: the gradebook's other rows, reports and feedback are kept",
+                    printable(only)
                 );
             }
             let _ = writeln!(
@@ -171,7 +177,7 @@ feedback:  {} ({})",
             exit::REPORTED
         }
         Err(error) => {
-            let _ = writeln!(err, "error: {error}");
+            let _ = writeln!(err, "error: {}", printable(&error.to_string()));
             exit::CANNOT_GRADE
         }
     }
@@ -202,6 +208,9 @@ pub struct Student {
     pub dir: PathBuf,
     /// The entry is a symbolic link to a folder (a classmate's, say): refused, not graded.
     pub link: bool,
+    /// The folder's name is not UTF-8: `name` only stands in for it (`folder_name`), so the
+    /// student is refused, not graded (see `refuse_not_utf8`).
+    pub not_utf8: bool,
 }
 
 /// The students of a class folder: its immediate subdirectories and links to folders (hidden ones
@@ -221,15 +230,28 @@ pub fn students(class: &Path, out: &Path) -> Result<Vec<Student>> {
         .filter_map(|e| {
             let link = e.file_type().ok()?.is_symlink();
             // A link is looked at only to tell a student's folder from a stray file; never read.
+            let (name, not_utf8) = folder_name(&e.file_name());
             e.path().is_dir().then(|| Student {
-                name: e.file_name().to_string_lossy().into_owned(),
+                name,
                 dir: e.path(),
                 link,
+                not_utf8,
             })
         })
         .collect();
     students.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(students)
+}
+
+/// A folder's name as text, and whether it is not UTF-8. Such a name stands in with its bytes
+/// escaped (`m\xff`): a lossy name (`m\u{fffd}`) would make two folders one student, and every
+/// place that joins `CLASS/<name>` (the class report, `--only`) would miss the folder.
+fn folder_name(name: &std::ffi::OsStr) -> (String, bool) {
+    use std::os::unix::ffi::OsStrExt;
+    match name.to_str() {
+        Some(name) => (name.to_owned(), false),
+        None => (name.as_bytes().escape_ascii().to_string(), true),
+    }
 }
 
 /// The name of the class folder's entry that `out` is, if `out` exists and is one.
@@ -493,7 +515,7 @@ fn grade_student(
         error: String::new(),
         // A row without a report still says when and by what; a link is never looked into.
         provenance: Provenance {
-            commit: (!student.link)
+            commit: (!student.link && !student.not_utf8)
                 .then(|| crate::provenance::commit_between(&student.dir, &student.dir))
                 .flatten(),
             graded_at: crate::provenance::now_rfc3339(),
@@ -502,6 +524,9 @@ fn grade_student(
         },
         roster: Default::default(),
     };
+    if student.not_utf8 {
+        return Ok(refuse_not_utf8(row));
+    }
     if student.link {
         row.status = RowStatus::Refused;
         row.error = format!(
@@ -598,6 +623,20 @@ fn grade_student(
         }
     }
     Ok(row)
+}
+
+/// The row of a folder whose name is not UTF-8: refused, with no report or feedback file. Its name
+/// is only a stand-in (`folder_name`), and a classmate's folder may hold that very text: a file
+/// named after it could take the classmate's place. The teacher renames the folder and grades
+/// again.
+fn refuse_not_utf8(mut row: Row) -> Row {
+    row.status = RowStatus::Refused;
+    row.error = format!(
+        "the folder's name is not UTF-8 (shown as {}): rename the folder and grade again; it was \
+         not graded, and has no report or feedback page",
+        row.student
+    );
+    row
 }
 
 fn write_report(path: &Path, report: &Report) -> Result<()> {
@@ -849,5 +888,31 @@ mod tests {
             let error = students(class.path(), &out).unwrap_err().to_string();
             assert!(error.contains("--out"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_folder_whose_name_is_not_utf8_is_refused_under_a_name_of_its_own() {
+        use std::os::unix::ffi::OsStrExt;
+        let class = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        // Work in them, which is never read: the refusal comes first.
+        for name in [&b"a\xfe"[..], b"a\xff"] {
+            let dir = class.path().join(std::ffi::OsStr::from_bytes(name));
+            std::fs::create_dir_all(dir.join("src")).unwrap();
+            std::fs::write(dir.join("src/beginner.rs"), "// work\n").unwrap();
+        }
+        std::fs::create_dir_all(class.path().join("fay/notes")).unwrap();
+        let rows = batch(class.path(), out.path());
+        let found: Vec<(&str, RowStatus)> = rows.iter().map(|r| (r.student.as_str(), r.status)).collect();
+        assert_eq!(
+            found,
+            [
+                ("a\\xfe", RowStatus::Refused),
+                ("a\\xff", RowStatus::Refused),
+                ("fay", RowStatus::NoSubmission)
+            ]
+        );
+        assert!(rows[0].error.contains("not UTF-8"), "{}", rows[0].error);
+        assert!(!out.path().join("feedback/a\\xfe.md").exists());
     }
 }

@@ -17,6 +17,7 @@
 use super::gradebook::{cell_text, csv_field, records};
 use crate::error::{Error, Result, io};
 use crate::frontend::{exit, report_error};
+use crate::report::terminal::printable;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -71,8 +72,9 @@ pub struct RosterConflict {
 
 impl std::fmt::Display for RosterConflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Quoted and escaped: the values come from CSV files and reach a terminal.
-        let quoted = |text: &str| format!("\"{}\"", text.escape_debug());
+        // Quoted, with control characters escaped: the values come from CSV files and reach a
+        // terminal.
+        let quoted = |text: &str| format!("\"{}\"", printable(text));
         write!(
             f,
             "{} has two {}: {} says {}, {} says {}; kept {}'s (the first lesson that gives one)",

@@ -3,8 +3,8 @@
 //! A student names their own folder, and the folder's name is the row's first cell: a name such as
 //! `=SUM(40,2)` or `@cmd` would be a formula to Excel, LibreOffice or Google Sheets, evaluated when
 //! the teacher opens the file. Every cell that starts with a character a spreadsheet reads as the start
-//! of a formula gets a leading `'` (OWASP's rule against CSV injection), and is then quoted as RFC 4180
-//! says.
+//! of a formula (or with `'`s and then one, so that no two names become one cell) gets a leading `'`
+//! (OWASP's rule against CSV injection), and is then quoted as RFC 4180 says.
 
 use super::roster::Entry;
 use crate::provenance::Provenance;
@@ -93,8 +93,16 @@ pub(crate) fn csv_field(text: &str) -> String {
 
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// Whether `text` gets a leading `'`: it starts with a formula's first character, or with `'`s and
+/// then one. The second keeps the mapping one-to-one: the folders `=x` and `'=x` would otherwise
+/// both be the cell `'=x`, one student's row to `--only` and to whoever reads the gradebook (and
+/// `''=x` shows as `'=x`, the folder's own name, as `'=x` shows as `=x`).
+fn needs_quote_prefix(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
 fn neutralize(text: &str) -> String {
-    if text.starts_with(FORMULA_STARTS) {
+    if needs_quote_prefix(text) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -105,7 +113,7 @@ fn neutralize(text: &str) -> String {
 /// first character taken off again).
 pub(crate) fn cell_text(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        Some(rest) if needs_quote_prefix(rest) => rest,
         _ => cell,
     }
 }
@@ -153,12 +161,13 @@ pub(crate) fn records(text: &str) -> Vec<Vec<String>> {
 /// with fewer columns), sorted by student: `--only` re-grades one student into a gradebook.
 pub fn merge(previous: &str, rows: &[Row]) -> String {
     let width = HEADER.split(',').count();
-    let replaced: Vec<String> = rows.iter().map(|r| neutralize(&r.student)).collect();
+    // Matched on the names as the folders have them, never on their cells.
+    let replaced = |cell: &str| rows.iter().any(|r| r.student == cell_text(cell));
     // (the student's name for sorting, the line)
     let mut lines: Vec<(String, String)> = records(previous)
         .into_iter()
         .skip(1)
-        .filter(|record| record.first().is_some_and(|s| !replaced.contains(s)))
+        .filter(|record| record.first().is_some_and(|s| !replaced(s)))
         .map(|mut record| {
             record.resize(width.max(record.len()), String::new());
             let name = cell_text(&record[0]).to_owned();
@@ -276,8 +285,30 @@ mod tests {
             ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""),
             ("ada-lovelace", "ada-lovelace"),
             ("a=b", "a=b"),
+            ("'=x", "''=x"),
+            ("''+1", "'''+1"),
+            ("'ada", "'ada"),
+            ("'", "'"),
         ] {
             assert_eq!(csv_field(name), cell, "{name:?}");
+            let read = records(cell).remove(0).remove(0);
+            assert_eq!(cell_text(&read), name, "{cell:?} reads back as the name");
         }
+    }
+
+    #[test]
+    fn a_regrade_replaces_only_the_row_of_its_own_folder() {
+        let previous = csv(&[row("'=x", RowStatus::Graded), row("=x", RowStatus::Graded)]);
+        let mut regraded = row("=x", RowStatus::Error);
+        regraded.total = 0;
+        let text = merge(&previous, &[regraded]);
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(
+            lines,
+            [
+                "''=x,20,10,0,30,60,graded,,,,,,,",
+                "'=x,20,10,0,0,60,error,,,,,,,"
+            ]
+        );
     }
 }

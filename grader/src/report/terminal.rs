@@ -9,9 +9,31 @@ use crate::outcome::{Outcome, Status};
 use crate::score::TierStatus;
 use crate::suite::TestSpec;
 use anstyle::{AnsiColor, Style};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 const BAR_WIDTH: usize = 20;
+
+/// `text` with every control character (C0, DEL, C1) written as its escape (`\u{1b}`, `\n`), the
+/// rest as it is. Every name and text a learner chose (a folder's name, a panic message, a compile
+/// error quoting their code) goes through this before it is printed or styled: a raw ESC or CSI
+/// would let them drive the teacher's terminal (OSC 52 sets the clipboard, `\e[2J` clears the
+/// screen, a newline prints a fake line), and `anstream` strips escapes only when the output is no
+/// terminal. Quotes and other text stay as they are, so assertion messages read as written.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
+}
 
 fn style(color: AnsiColor) -> Style {
     Style::new().fg_color(Some(color.into()))
@@ -47,6 +69,7 @@ fn tier_status_text(status: TierStatus) -> &'static str {
 /// The first line: what is graded.
 pub fn header(out: &mut dyn Write, lesson: &str, title: &str, subject: &str) -> io::Result<()> {
     let bold = Style::new().bold();
+    let subject = printable(subject);
     writeln!(out, "{bold}Grading {lesson} ({title}){bold:#}: {subject}")
 }
 
@@ -138,7 +161,7 @@ pub fn summary(out: &mut dyn Write, report: &Report, view: &SummaryView) -> io::
             };
             writeln!(out, "  {red}{what}{red:#}; its tests did not run:")?;
             for line in tier.message.lines() {
-                writeln!(out, "    {line}")?;
+                writeln!(out, "    {}", printable(line))?;
             }
             continue;
         }
@@ -151,7 +174,7 @@ pub fn summary(out: &mut dyn Write, report: &Report, view: &SummaryView) -> io::
             )?;
             // Room for a drawn interleaving: a dozen steps and the lines around them.
             for line in test.message.lines().take(40) {
-                writeln!(out, "      {line}")?;
+                writeln!(out, "      {}", printable(line))?;
             }
             if !test.hint.is_empty() {
                 writeln!(out, "      {dim}hint:{dim:#} {}", test.hint)?;
@@ -326,5 +349,19 @@ mod tests {
             focused.contains("a said why") && !focused.contains("b said why"),
             "{focused}"
         );
+    }
+
+    #[test]
+    fn a_learners_message_reaches_the_terminal_without_control_characters() {
+        let mut failed = report("lesson05", &[("a", Tier::Beginner, 0, 5, Status::Failed)]);
+        failed.tests[0].message = "boom \u{1b}]52;c;cm0K\u{7} \u{9b}2J \u{7f} \"kept\" é\rfake".into();
+        let text = summary_text(&failed, &SummaryView::default());
+        // The line of the message (the summary's own styles are escapes too).
+        let line = text.lines().find(|l| l.contains("boom")).unwrap();
+        assert_eq!(
+            line,
+            "      boom \\u{1b}]52;c;cm0K\\u{7} \\u{9b}2J \\u{7f} \"kept\" é\\rfake"
+        );
+        assert!(matches!(printable("plain \"text\""), Cow::Borrowed(_)));
     }
 }
