@@ -270,15 +270,18 @@ fn similarity_section(
          class has in common is not left out for that: a class that copied one solution shows every \
          pair of copies. \
          Similarity is the share of fingerprints the two files have in common (0 to 1). \
-         {} pairs scored; {} at or above {:.2} (on at least {} shared fingerprints) are shown side by \
-         side below, shared regions highlighted. A high score is a reason to look, not a verdict: \
-         short exercises leave little room to differ.</p>\n",
+         {} pairs scored; {} at or above {:.2} (on at least {} shared fingerprints), or where one file \
+         holds {:.2} of the other's (on at least {}: a copy with code of one's own added), are shown \
+         side by side below, shared regions highlighted. A high score is a reason to look, not a \
+         verdict: short exercises leave little room to differ.</p>\n",
         flagged.len(),
         comparison.pairs.len(),
         comparison.pairs.len(),
         flagged.len(),
         similarity::THRESHOLD,
-        similarity::MIN_SHARED
+        similarity::MIN_SHARED,
+        similarity::CONTAINED,
+        similarity::MIN_CONTAINED
     );
     if let Some(note) = note {
         let _ = writeln!(page, "<p class=\"flag\">Note: {}.</p>", escape(note));
@@ -351,9 +354,11 @@ fn side_by_side(page: &mut String, index: usize, pair: &Pair, texts: &BTreeMap<(
     let _ = write!(
         page,
         "<article class=\"pair\" id=\"pair-{index}\" data-a=\"{a}\" data-b=\"{b}\" data-file=\"{file}\" \
-         data-regions=\"{}\">\n<h3>{a} and {b}: {file}, {:.3}</h3>\n<p>Shared regions: {}.</p>\n<div class=\"sides\">\n",
+         data-regions=\"{}\">\n<h3>{a} and {b}: {file}, {:.3} ({:.2} of the smaller file in the other)</h3>\n\
+         <p>Shared regions: {}.</p>\n<div class=\"sides\">\n",
         pair.fragments.len(),
         pair.similarity,
+        pair.contained,
         regions.join("; ")
     );
     for (student, side) in [(&pair.a, Side::A), (&pair.b, Side::B)] {

@@ -357,7 +357,16 @@ fn similarity_measure_over_the_bug_banks() {
                         continue;
                     }
                     let (shared, s) = score(&px, &py);
-                    let is_flagged = s >= THRESHOLD && shared >= MIN_SHARED;
+                    let is_flagged = Pair {
+                        a: x.clone(),
+                        b: y.clone(),
+                        tier,
+                        similarity: s,
+                        shared,
+                        contained: contained(&px, &py, shared),
+                        fragments: Vec::new(),
+                    }
+                    .flagged();
                     flagged += usize::from(is_flagged);
                     all.push(s);
                     scores.push((s, shared, x.clone(), y.clone()));
