@@ -1,12 +1,12 @@
 //! A dishonest student in a class batch, who controls only their own folder's contents and name,
-//! against what the teacher's batch reads (`.git`), what it prints, and what it tells the teacher
-//! (gradebook rows, roster columns).
+//! against what the teacher's batch reads (`.git`, `--deadline` clones), what it prints, and what it
+//! tells the teacher (gradebook rows, roster columns, similarity).
 //! Each test was a hole found by an attack pass; the comment above each says what it was and how it
 //! is closed.
 
 mod common;
 
-use common::root;
+use common::{root, starters};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::symlink;
@@ -152,6 +152,90 @@ fn gradebook(out: &Path) -> Vec<Vec<String>> {
 
 fn column(records: &[Vec<String>], name: &str) -> usize {
     records[0].iter().position(|h| h == name).unwrap()
+}
+
+/// The reference's file `tier.rs` of `lesson_dir`.
+fn reference(lesson_dir: &str, tier: &str) -> String {
+    std::fs::read_to_string(
+        root()
+            .join("solutions")
+            .join(lesson_dir)
+            .join("src")
+            .join(format!("{tier}.rs")),
+    )
+    .unwrap()
+}
+
+fn put(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// git with no system or global config, run in `dir`, with both dates at `date`.
+fn git(dir: &Path, args: &[&str], date: &str) -> String {
+    git_with_input(dir, args, date, "")
+}
+
+/// [`git`], with `input` on its stdin.
+fn git_with_input(dir: &Path, args: &[&str], date: &str, input: &str) -> String {
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "s")
+        .env("GIT_AUTHOR_EMAIL", "s@example.com")
+        .env("GIT_COMMITTER_NAME", "s")
+        .env("GIT_COMMITTER_EMAIL", "s@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Writes `files` into the clone `dir` (made when missing) and commits everything at `date`.
+fn commit_at(dir: &Path, files: &[(&str, &str)], date: &str) {
+    put(dir, files);
+    if !dir.join(".git").exists() {
+        git(dir, &["init", "-q"], date);
+    }
+    git(dir, &["add", "-A"], date);
+    git(dir, &["commit", "-q", "-m", "work"], date);
+}
+
+/// `similarity.csv`'s rows: (a, b, file, similarity).
+fn similarity(out: &Path) -> Vec<(String, String, String, f64)> {
+    let text = std::fs::read_to_string(out.join("similarity.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (
+                cells[0].to_owned(),
+                cells[1].to_owned(),
+                cells[2].to_owned(),
+                cells[3].parse().unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// Was a hole (batch crash / memory exhaustion, any batch, and Gradescope): the gradebook's `commit` is
@@ -409,5 +493,144 @@ fn only_one_student_is_replaced_by_a_regrade() {
         rows.len(),
         before.len(),
         "rows before and after --only =x: {names:?}"
+    );
+}
+
+/// Was a hole (a copy not flagged, `--deadline`): a clone is graded at its last commit before the
+/// deadline (taken out apart), but the class report and `similarity.csv` read the tier files from
+/// the student's folder as it is now (`class_report::tier_files` joined `CLASS/<student>`). mallory
+/// commits a copy of ada's work before the deadline (graded: full marks), then after it commits
+/// the starters back: what was compared was the starters, and the copy was never flagged.
+/// Closed: each row records the folder it was graded from (`Row::graded_from`: the snapshot of the
+/// commit under `--deadline`), and the class report reads the tier files there (`batch.rs`,
+/// `class_report/mod.rs`).
+#[test]
+fn a_clone_graded_at_the_deadline_is_compared_as_it_was_graded() {
+    const LESSON_DIR: &str = "lesson01-threads";
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let work: Vec<(String, String)> = ["intermediate", "advanced"]
+        .iter()
+        .map(|tier| (format!("src/{tier}.rs"), reference(LESSON_DIR, tier)))
+        .collect();
+    let work: Vec<(&str, &str)> = work.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    put(&class.path().join("ada"), &work);
+    let mallory = class.path().join("mallory");
+    commit_at(&mallory, &work, "2026-12-01T10:00:00Z");
+    let lesson = grader::Lesson::from_dir_name(LESSON_DIR).unwrap();
+    let starters = starters(&lesson);
+    let starter: Vec<(String, String)> = ["intermediate", "advanced"]
+        .iter()
+        .map(|tier| {
+            let file = format!("src/{tier}.rs");
+            let text = std::fs::read_to_string(starters.path().join(&file)).unwrap();
+            (file, text)
+        })
+        .collect();
+    let starter: Vec<(&str, &str)> = starter.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    commit_at(&mallory, &starter, "2026-12-03T10:00:00Z");
+
+    batch(
+        "lesson01",
+        class.path(),
+        out.path(),
+        &["--deadline", "2026-12-02T00:00:00Z"],
+        Duration::from_secs(600),
+    );
+    let rows = gradebook(out.path());
+    let total = |name: &str| rows.iter().find(|r| r[0] == name).unwrap()[column(&rows, "total")].clone();
+    assert_eq!(total("mallory"), total("ada"), "mallory was graded on the copy");
+    let pairs = similarity(out.path());
+    for file in ["intermediate.rs", "advanced.rs"] {
+        let pair = pairs
+            .iter()
+            .find(|p| p.0 == "ada" && p.1 == "mallory" && p.2 == file);
+        assert!(
+            pair.is_some_and(|p| p.3 >= 0.9),
+            "the graded copy of {file} is not flagged: {pairs:?}"
+        );
+    }
+}
+
+/// Was a hole (batch stalls, memory and disk exhausted, `--deadline`): the last commit before the
+/// deadline was unpacked whole (`git archive | tar -x`), with no limit on size, file count or time,
+/// although only three tier files of at most 256 KiB each are read from it. A commit of a few
+/// kilobytes whose trees name each other ten times a level (a "git bomb"; GitHub hosts them) names
+/// 10^8 files here: `git archive` first read the whole tree into memory (gigabytes, growing for
+/// minutes until a memory limit or the OOM killer stopped it), and would then have written 10^8
+/// files into the teacher's `--out`. The student's commit has no tier file: `no_submission`, in
+/// seconds, is the right answer, and the classmate after them is graded as ever.
+/// Closed: the commit's tree is listed one level at a time (`git ls-tree` of one tree object), only
+/// along the paths where a hand-in's tier files can be; only the tier files are taken out
+/// (`git cat-file`, regular blobs of at most 256 KiB; a larger one or a link is refused by the
+/// grading as in a folder), and every git process has a wall-time limit and an output cap, past
+/// which the student's row is an error that says so (`classroom/deadline.rs`).
+#[test]
+fn a_commit_that_names_a_hundred_million_files_does_not_stall_the_batch() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mallory = class.path().join("mallory");
+    let date = "2026-12-01T10:00:00Z";
+    commit_at(&mallory, &[("README.md", "my work\n")], date);
+    // A blob, then eight levels of ten names for the level below.
+    let blob = git_with_input(&mallory, &["hash-object", "-w", "--stdin"], date, "x\n");
+    let mut level: String = (0..10).map(|i| format!("100644 blob {blob}\tf{i}\n")).collect();
+    let mut tree = git_with_input(&mallory, &["mktree"], date, &level);
+    for _ in 0..7 {
+        level = (0..10).map(|i| format!("040000 tree {tree}\td{i}\n")).collect();
+        tree = git_with_input(&mallory, &["mktree"], date, &level);
+    }
+    let root_tree = git_with_input(
+        &mallory,
+        &["mktree"],
+        date,
+        &format!("040000 tree {tree}\tbomb\n"),
+    );
+    let commit = git(
+        &mallory,
+        &["commit-tree", &root_tree, "-p", "HEAD", "-m", "bomb"],
+        date,
+    );
+    git(&mallory, &["update-ref", "HEAD", &commit], date);
+    // A classmate graded after mallory: the batch goes on.
+    std::fs::create_dir_all(class.path().join("zoe/notes")).unwrap();
+
+    let run = run_xtask(
+        &[
+            OsStr::new("grade"),
+            OsStr::new("lesson05"),
+            OsStr::new("--class"),
+            class.path().as_os_str(),
+            OsStr::new("--out"),
+            out.path().as_os_str(),
+            OsStr::new("--deadline"),
+            OsStr::new("2026-12-02T00:00:00Z"),
+        ],
+        &[],
+        MEMORY_KIB,
+        Duration::from_secs(30),
+    );
+    assert!(
+        run.output.is_some(),
+        "the batch of two students was still unpacking a commit after {:.0} s",
+        run.seconds
+    );
+    let rows = gradebook(out.path());
+    let status = |name: &str| rows.iter().find(|r| r[0] == name).unwrap()[column(&rows, "status")].clone();
+    assert_eq!(
+        status("mallory"),
+        "no_submission",
+        "the commit has no tier file: {:?}",
+        std::fs::read_dir(out.path().join("reports"))
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(status("zoe"), "no_submission");
+    assert!(
+        run.peak_kib < 512 * 1024,
+        "the grader took {} MiB for a commit of a few kilobytes",
+        run.peak_kib / 1024
     );
 }

@@ -417,6 +417,7 @@ pub fn grade_class(
                         ..Provenance::default()
                     },
                     roster: entry.clone(),
+                    graded_from: None,
                 });
             }
         }
@@ -462,7 +463,8 @@ struct Outputs {
     reports: PathBuf,
     feedback: PathBuf,
     class: PathBuf,
-    /// Where `--deadline` unpacks each clone's commit (removed with the staging folder).
+    /// Where `--deadline` takes out each clone's commit (removed with the staging folder after the
+    /// class report has read it).
     snapshots: PathBuf,
     options: BatchOptions,
 }
@@ -523,6 +525,7 @@ fn grade_student(
             ..Provenance::default()
         },
         roster: Default::default(),
+        graded_from: None,
     };
     if student.not_utf8 {
         return Ok(refuse_not_utf8(row));
@@ -540,11 +543,12 @@ fn grade_student(
         outputs.write_feedback(student, &render_without_report(name, &lesson.id, why, &feedback))?;
         return Ok(row);
     }
-    // `--deadline`: a clone is graded as its last commit before the deadline, unpacked apart.
+    // `--deadline`: a clone is graded as its last commit before the deadline, its tier files taken
+    // out apart.
     let mut graded_dir = student.dir.clone();
     let mut as_of = None;
     if let Some(deadline) = &outputs.options.deadline {
-        match deadline::as_of(&student.dir, deadline, &outputs.snapshots.join(name)) {
+        match deadline::as_of(&student.dir, deadline, lesson, &outputs.snapshots.join(name)) {
             Ok(AsOf::NotAClone) => {}
             Ok(AsOf::Commit(snapshot)) => {
                 graded_dir = snapshot.tree;
@@ -585,7 +589,7 @@ fn grade_student(
     // below the class folder without following a link.
     let request = Request {
         lesson: lesson.id.clone(),
-        subject: Subject::Submission(graded_dir),
+        subject: Subject::Submission(graded_dir.clone()),
         reuse: false,
     };
     match grade(course, &request, &mut |_| {}) {
@@ -612,6 +616,7 @@ fn grade_student(
             row.max_score = report.max_score;
             row.status = RowStatus::Graded;
             row.provenance = report.provenance.clone();
+            row.graded_from = Some(graded_dir);
         }
         Err(error) => {
             row.status = RowStatus::Error;

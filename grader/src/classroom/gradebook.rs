@@ -8,6 +8,7 @@
 
 use super::roster::Entry;
 use crate::provenance::Provenance;
+use std::path::PathBuf;
 
 /// The gradebook's header (a contract: spreadsheets and scripts read these columns; new ones are
 /// only ever added at the end). Then four of the row's provenance (`grading::provenance`), and three
@@ -56,6 +57,10 @@ pub struct Row {
     pub provenance: Provenance,
     /// The roster's entry for this folder (`--roster`), or an empty one.
     pub roster: Entry,
+    /// The folder the row was graded from: the student's own, or under `--deadline` the snapshot of
+    /// their commit. The class report compares the files there, so what is compared is what was
+    /// graded (never in the gradebook: it is the batch's own place).
+    pub graded_from: Option<PathBuf>,
 }
 
 /// The gradebook: the header, then a row per student.
@@ -205,6 +210,7 @@ mod tests {
             error: String::new(),
             provenance: Provenance::default(),
             roster: Entry::default(),
+            graded_from: None,
         }
     }
 

@@ -4,8 +4,10 @@
 //! `OUT/similarity.csv`, every scored pair for a spreadsheet.
 //!
 //! It is built from the batch's own JSON reports (the contract of DESIGN.md, so a field added there
-//! never breaks it) and the students' tier files, read as the grader reads them (`read::read_beneath`:
-//! regular files only, never through a link, capped). Both files are built before the gradebook is
+//! never breaks it) and the tier files each student was graded from (`Row::graded_from`: their folder,
+//! or under `--deadline` the snapshot of their commit, so a copy committed before the deadline and
+//! taken back after it is compared as it was graded), read as the grader reads them
+//! (`read::read_beneath`: regular files only, never through a link, capped). Both files are built before the gradebook is
 //! published and replace the previous ones right after it, each by a rename.
 
 mod html;
@@ -87,7 +89,8 @@ pub fn bin(score: u32, max: u32) -> usize {
 }
 
 /// Builds the class report of a batch whose rows are `rows` and whose JSON reports are in
-/// `reports` (the batch's staging folder), reading the graded students' tier files from `class`.
+/// `reports` (the batch's staging folder), reading the graded students' tier files from the folder
+/// each was graded from (`class/<student>` for a row that does not say).
 pub fn build(
     course: &Course,
     lesson: &Lesson,
@@ -108,12 +111,15 @@ pub fn build(
             let report: Value =
                 serde_json::from_str(&text).map_err(|e| io("parse", &path)(std::io::Error::other(e)))?;
             read_report(&report, &mut student);
-            let folder = class.join(&row.student);
+            let mut folders = vec![class.join(&row.student)];
+            folders.extend(row.graded_from.clone());
+            let folders: Vec<String> = folders
+                .iter()
+                .flat_map(|f| [f.display().to_string(), course.display_path(f)])
+                .collect();
+            let folders: Vec<&str> = folders.iter().map(String::as_str).collect();
             for test in &mut student.tests {
-                test.message = generalise(
-                    &test.message,
-                    &[&folder.display().to_string(), &course.display_path(&folder)],
-                );
+                test.message = generalise(&test.message, &folders);
             }
         }
         students.push(student);
@@ -199,19 +205,29 @@ fn read_report(report: &Value, student: &mut Student) {
         .collect();
 }
 
-/// The graded students' tier files that they handed in and that could be read.
+/// The graded students' tier files that they handed in and that could be read, from the folder each
+/// was graded from.
 fn tier_files(lesson: &Lesson, class: &Path, students: &[Student]) -> Vec<Submission> {
     let mut files = Vec::new();
     for student in students.iter().filter(|s| s.row.status == RowStatus::Graded) {
-        let Some(dir) = find_tier_files(&class.join(&student.row.student), lesson) else {
+        let folder = match &student.row.graded_from {
+            Some(folder) => folder.clone(),
+            None => class.join(&student.row.student),
+        };
+        // Checked from the folder holding it down, as the grading checks it (`read::tier_file`):
+        // the class folder, or the batch's own folder of the student's snapshot.
+        let Some(root) = folder.parent() else {
             continue;
         };
-        let Ok(relative) = dir.strip_prefix(class) else {
+        let Some(dir) = find_tier_files(&folder, lesson) else {
+            continue;
+        };
+        let Ok(relative) = dir.strip_prefix(root) else {
             continue;
         };
         for tier in Tier::ALL {
             // A file refused by the grading (a link, a FIFO, too large) is refused here too.
-            if let Ok(text) = read_beneath(class, &relative.join(tier.file_name()), TIER_FILE_LIMIT) {
+            if let Ok(text) = read_beneath(root, &relative.join(tier.file_name()), TIER_FILE_LIMIT) {
                 files.push(Submission {
                     student: student.row.student.clone(),
                     tier,

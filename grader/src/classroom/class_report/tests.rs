@@ -13,6 +13,7 @@ fn student(name: &str, tiers: [u32; 3], tests: &[(&str, &str, &str, &str)]) -> S
             error: String::new(),
             provenance: Default::default(),
             roster: Default::default(),
+            graded_from: None,
         },
         tier_max: [20; 3],
         tests: tests
