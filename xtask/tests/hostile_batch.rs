@@ -634,3 +634,83 @@ fn a_commit_that_names_a_hundred_million_files_does_not_stall_the_batch() {
         run.peak_kib / 1024
     );
 }
+
+const PADDING: &str = r#"
+/// Extra helpers I wrote while studying (not used by the exercise).
+pub fn extra_median(values: &mut Vec<i64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    if values.len() % 2 == 0 {
+        Some((values[mid - 1] + values[mid]) as f64 / 2.0)
+    } else {
+        Some(values[mid] as f64)
+    }
+}
+
+pub fn extra_words(text: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        *counts.entry(word.to_lowercase()).or_insert(0) += 1;
+    }
+    counts
+}
+
+pub fn extra_gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        let r = a % b;
+        a = b;
+        b = r;
+    }
+    a
+}
+"#;
+
+/// Was a hole (a copy not flagged, by padding): a pair's similarity is the Dice coefficient of the two
+/// fingerprint sets, 2·shared / (|a| + |b|), and a pair is flagged at 0.9. A student who copies a
+/// classmate's file whole and appends unrelated code of their own (here 30 lines of helpers, a
+/// quarter of the file) keeps every point and scores 0.68: not flagged, not drawn side by side.
+/// Moving the copied code to another tier file (`pub use crate::beginner::{..}` in
+/// `intermediate.rs`; a tier may name any other) takes it out of the comparison altogether.
+/// Closed: a pair is flagged too where one file holds `CONTAINED` of the other's fingerprints, on
+/// at least `MIN_CONTAINED` (`similarity/mod.rs`). Still open: moving the copy into another tier
+/// file, which is compared file by file only.
+#[test]
+fn a_copy_padded_with_code_of_ones_own_is_still_flagged() {
+    const LESSON_DIR: &str = "lesson01-threads";
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let intermediate = reference(LESSON_DIR, "intermediate");
+    put(
+        &class.path().join("ada"),
+        &[("src/intermediate.rs", &intermediate)],
+    );
+    let padded = format!("{intermediate}{PADDING}");
+    put(&class.path().join("mallory"), &[("src/intermediate.rs", &padded)]);
+
+    batch(
+        "lesson01",
+        class.path(),
+        out.path(),
+        &[],
+        Duration::from_secs(600),
+    );
+    let rows = gradebook(out.path());
+    let total = |name: &str| rows.iter().find(|r| r[0] == name).unwrap()[column(&rows, "total")].clone();
+    assert_eq!(
+        total("mallory"),
+        total("ada"),
+        "the padded copy keeps every point"
+    );
+    let pairs = similarity(out.path());
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p.0 == "ada" && p.1 == "mallory" && p.3 >= 0.9)
+            || html.contains("data-a=\"ada\" data-b=\"mallory\" data-file=\"intermediate.rs\" data-regions"),
+        "a whole copy with padding is not flagged: {pairs:?}"
+    );
+}
