@@ -598,3 +598,82 @@ fn a_key_read_through_a_compiler_soundness_hole_is_no_pass() {
         "{message}"
     );
 }
+
+/// Reads the test binary it runs in (its path is `std::env::current_exe()`, a `readlink` that
+/// Landlock does not check) and prints every string in it that says "failed with": the failure
+/// messages of the tier's held-back tests are string literals of that binary, and so is the
+/// machine code of the reference solution that the differential tests call. A student dumps the
+/// rest the same way, a slice per submission, through the output of a visible test it fails on
+/// purpose (it reads the test's name in `std::env::args()`), at the cost of that test's point.
+const READ_THE_TESTS: &str = r#"
+fn dump_the_tests() {
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("cheat: no current_exe");
+        return;
+    };
+    let bytes = match std::fs::read(&exe) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("cheat: test binary: {e}");
+            return;
+        }
+    };
+    for run in bytes.split(|b| !(b.is_ascii_graphic() || *b == b' ')) {
+        if run.windows(11).any(|w| w == b"failed with") {
+            eprintln!("leak: {}", String::from_utf8_lossy(run));
+        }
+    }
+    // Only a failed test's output is reported: fail one visible test, the one named in `--run`.
+    if std::env::args().any(|a| a == "lines_arrive_in_order_and_close_counts_them") {
+        panic!("cheat: done");
+    }
+}
+
+"#;
+
+/// An open hole (ignored until it is closed): a suite that declares child scenarios (lesson03's advanced tier: its exit tests
+/// re-run the test binary) lets the test read its own binary, since Landlock's right to execute a
+/// file is given with the right to read it (`harness/src/sandbox.rs`, `exec`). lesson03's
+/// advanced tier may use `std::fs` (it writes a log file), so a learner's `LogWriter::new` read the
+/// binary and printed a held-back test's message ("disk on fire", `close_reports_a_failed_write`,
+/// `after_due_date`) into the output of the visible `lines_arrive_in_order_and_close_counts_them`.
+/// The compile step keeps compiled hidden tests from a learner's compiler for this very reason. The
+/// fix: the child scenarios in a binary of their own, without the tests (SECURITY.md).
+#[test]
+#[ignore = "open: the test binary is readable where a suite has child scenarios (SECURITY.md)"]
+fn the_test_binary_with_the_held_back_tests_cannot_be_read_at_run_time() {
+    let dir = submission(
+        "lesson03-daemons",
+        &[
+            (
+                "advanced",
+                "impl LogWriter {\n",
+                &format!("{READ_THE_TESTS}impl LogWriter {{\n"),
+            ),
+            (
+                "advanced",
+                "        // BEGIN SOLUTION: make a channel and spawn the thread that drains it into `sink`\n",
+                "        dump_the_tests();\n",
+            ),
+        ],
+    );
+    let report = grade_lesson_with("lesson03", dir.path(), &[]);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let visible = test(&report, "lines_arrive_in_order_and_close_counts_them");
+    assert_eq!(visible["visibility"], "visible", "{visible}");
+    let output = visible["output"].as_str().unwrap();
+    assert!(
+        !output.contains("disk on fire") && !output.contains("leak: "),
+        "a held-back test's message leaked into a visible test's output: {output}"
+    );
+    assert!(
+        output.contains("cheat: test binary: Permission denied"),
+        "{output}"
+    );
+    assert_eq!(
+        not_passed(&report),
+        ["lines_arrive_in_order_and_close_counts_them"]
+    );
+}
