@@ -186,10 +186,11 @@ mod tests {
     }
 
     /// No reference, starter or bug-bank entry of the course is refused (their pinned scores assume
-    /// they build).
+    /// they build). A student copy has the starters only.
     #[test]
     fn no_tier_file_of_the_course_is_refused() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let course_repository = root.join("bugbanks").is_dir();
         let mut pending = vec![
             root.join("solutions"),
             root.join("lessons"),
@@ -197,7 +198,10 @@ mod tests {
         ];
         let mut scanned = 0;
         while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
                 let path = entry.path();
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if path.is_dir() && name != "target" {
@@ -209,7 +213,8 @@ mod tests {
                 }
             }
         }
-        assert!(scanned > 400, "only {scanned} tier files found");
+        let least = if course_repository { 400 } else { 3 };
+        assert!(scanned >= least, "only {scanned} tier files found");
     }
 
     #[test]
