@@ -8,9 +8,13 @@
 //! -> &'a T`, coerced to a function pointer), and from there builds a `transmute` in safe code: the
 //! test process's memory (the verdict's key, the hidden tests' strings) is then the learner's to
 //! read and write, under every sandbox. Every known form names two different lifetimes (`'static`
-//! counts) in one function or one type definition, or in a macro that assembles them; no exercise
-//! needs either, so such an item, and any `macro_rules!`, is refused before building, with its
-//! line. This raises the bar, it proves nothing: an unsoundness yet unknown would pass (SECURITY.md).
+//! counts) in one function or one type definition; no exercise needs that, so such an item is
+//! refused before building, with its line. A macro could assemble one out of sight: from lifetimes
+//! written in its definition, or handed to it where it is called. So a `macro_rules!` whose
+//! definition names a lifetime (or takes one, `$l:lifetime`) is refused, and so is a macro call
+//! that hands over two different lifetimes; a macro with neither can produce at most the one
+//! lifetime its caller gave it. This raises the bar, it proves nothing: an unsoundness yet unknown
+//! would pass (SECURITY.md).
 
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::collections::BTreeSet;
@@ -18,10 +22,11 @@ use std::str::FromStr;
 
 /// What a tier file may not do, for the refusal's message.
 pub const WHY: &str = "refused before building: a function or type that names two different lifetimes \
-                       (`'static` counts), and a macro, which could assemble one out of sight, are how \
-                       a known compiler bug (rust-lang/rust#25860) lets safe code read and write any \
-                       memory, the grader's too; no exercise needs them (let the compiler infer \
-                       lifetimes: `&T`, `'_`, one named lifetime at most)";
+                       (`'static` counts), or a macro that could assemble one (a definition naming a \
+                       lifetime, a call handing over two), is how a known compiler bug \
+                       (rust-lang/rust#25860) lets safe code read and write any memory, the grader's \
+                       too; no exercise needs them (let the compiler infer lifetimes: `&T`, `'_`, one \
+                       named lifetime at most)";
 
 /// Every refused item of `source`: (1-based line, what). Source that does not tokenize is left to the
 /// compiler to report.
@@ -40,8 +45,18 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                     let name = ident.to_string();
                     let name = name.strip_prefix("r#").unwrap_or(&name);
                     let line = ident.span().start().line;
-                    if name == "macro_rules" {
-                        found.push((line, "`macro_rules!` defines a macro".to_owned()));
+                    if let Some(arguments) = macro_arguments(&tokens, i) {
+                        let named = lifetimes(arguments);
+                        let defines = name == "macro_rules";
+                        let takes_one = defines && names_fragment(arguments, "lifetime");
+                        if defines && (!named.is_empty() || takes_one) {
+                            found.push((
+                                line,
+                                "`macro_rules!` defines a macro that names a lifetime".to_owned(),
+                            ));
+                        } else if !defines && named.len() > 1 {
+                            found.push((line, format!("`{name}!` is handed {}", listed(&named))));
+                        }
                     } else if let Some(end) = item_end(&tokens, i, name) {
                         let named = lifetimes(&tokens[i..end]);
                         if named.len() > 1 {
@@ -49,8 +64,7 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                                 Some(TokenTree::Ident(item)) => format!("`{name} {item}`"),
                                 _ => format!("`{name}`"),
                             };
-                            let list: Vec<String> = named.iter().map(|l| format!("'{l}")).collect();
-                            found.push((line, format!("{what} names {}", list.join(", "))));
+                            found.push((line, format!("{what} names {}", listed(&named))));
                         }
                     }
                 }
@@ -64,11 +78,60 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
     found
 }
 
+/// `'a, 'b`.
+fn listed(named: &BTreeSet<String>) -> String {
+    named
+        .iter()
+        .map(|l| format!("'{l}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The tokens a macro call or definition at `at` (`name!(..)`, `name! {..}`, `macro_rules! m {..}`)
+/// is given, its name and the `!` left out.
+fn macro_arguments(tokens: &[TokenTree], at: usize) -> Option<&[TokenTree]> {
+    let bang = matches!(tokens.get(at + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+    if !bang {
+        return None;
+    }
+    let from = at + 2;
+    let to = match tokens.get(from) {
+        Some(TokenTree::Group(_)) => from + 1,
+        // `macro_rules! name { .. }`
+        Some(TokenTree::Ident(_)) if matches!(tokens.get(from + 1), Some(TokenTree::Group(_))) => from + 2,
+        _ => return None,
+    };
+    Some(&tokens[from..to])
+}
+
+/// Whether a macro definition takes a fragment of `kind` (`$l:lifetime`), at any depth.
+fn names_fragment(tokens: &[TokenTree], kind: &str) -> bool {
+    let mut pending: Vec<Vec<TokenTree>> = vec![tokens.to_vec()];
+    while let Some(tokens) = pending.pop() {
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => pending.push(group.stream().into_iter().collect()),
+                TokenTree::Punct(p) if p.as_char() == ':' => {
+                    let dollar =
+                        i >= 2 && matches!(&tokens[i - 2], TokenTree::Punct(d) if d.as_char() == '$');
+                    if dollar && matches!(tokens.get(i + 1), Some(TokenTree::Ident(k)) if k == kind) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
 /// Where the item that keyword `name` at `at` starts ends (exclusive), if it starts one: a function
 /// with its body, a struct, enum or union with its fields, a type alias, static or const to its `;`,
 /// an impl or trait header up to its body (whose functions are items of their own).
 fn item_end(tokens: &[TokenTree], at: usize, name: &str) -> Option<usize> {
-    let names_something = matches!(tokens.get(at + 1), Some(TokenTree::Ident(_)));
+    // `fn name`, or `fn $name` in a macro's definition.
+    let names_something = matches!(tokens.get(at + 1), Some(TokenTree::Ident(_)))
+        || matches!(tokens.get(at + 1), Some(TokenTree::Punct(p)) if p.as_char() == '$');
     let with_body = match name {
         // `fn(..)` is a pointer type inside another item, `const fn` a function, `const { .. }` a block.
         "fn" | "struct" | "enum" | "union" | "type" | "static" | "const" if names_something => {
@@ -158,9 +221,12 @@ mod tests {
             // A method, inside an impl whose header is fine.
             "impl S {\n    fn f<'a, 'b>(&self, _: &'a &'b ()) {}\n}",
             "const fn translate<'a, 'b>(_: &'a &'b ()) {}",
-            // A macro could build any of these out of parts.
+            // A macro could build any of these out of parts: from lifetimes of its own, or given.
             "macro_rules! m { ($a:lifetime) => {} }",
-            "r#macro_rules! m { () => {} }",
+            "macro_rules! m { ($t:ident) => { fn $t<T>(_: &'static &T) {} } }",
+            "macro_rules! m { ($($t:tt)*) => {} }\nm!('a 'b);",
+            "m! { 'a, 'static }",
+            "macro_rules! m { () => { fn f<'a, 'b>() {} } }",
         ] {
             assert!(!lines(source).is_empty(), "{source}");
         }
@@ -181,7 +247,10 @@ mod tests {
                       const NAME: &'static str = \"x\";\n\
                       const fn h() -> usize { 1 }\n\
                       fn scoped() { std::thread::scope(|s| { s.spawn(|| 1); }); }\n\
-                      type Job = Box<dyn FnOnce() + Send + 'static>;\n";
+                      type Job = Box<dyn FnOnce() + Send + 'static>;\n\
+                      macro_rules! panic { ($($t:tt)*) => {{}} }\n\
+                      macro_rules! make { ($name:ident, $root:ident) => { fn $name() -> u64 { $root::u64::MAX } } }\n\
+                      make!(big, std); thread_local! { static X: std::cell::Cell<&'static str> = const { std::cell::Cell::new(\"\") }; }\n";
         assert_eq!(refused_shapes(source), Vec::new());
     }
 
