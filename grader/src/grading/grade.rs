@@ -86,10 +86,10 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     // A tier file that was not read (a link, a device, too big), or that would read another file
     // while it compiles, is refused without building.
     let mut not_read = staged.refused();
-    for (tier, message) in compile_time_reads(&staged)
-        .into_iter()
-        .chain(unsound_shapes(&staged))
-    {
+    // And one that would break memory safety through a known compiler bug (`soundness`).
+    let reads = refused_before_building(&staged, crate::reads::compile_time_reads, READS_WHY);
+    let shapes = refused_before_building(&staged, crate::soundness::refused_shapes, crate::soundness::WHY);
+    for (tier, message) in reads.into_iter().chain(shapes) {
         not_read.entry(tier).or_insert(message);
     }
     // A tier whose file was not handed in has nothing of the subject's to grade: its tests are
@@ -165,46 +165,29 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     })
 }
 
-/// The tiers whose library would read a file while it compiles (its own tier file or one it
-/// uses), with the places: see `reads`.
-fn compile_time_reads(staged: &stage::Staged) -> BTreeMap<Tier, String> {
-    let mut refused = BTreeMap::new();
-    for tier in Tier::ALL {
-        let mut lines = Vec::new();
-        for module in staged.crates.get(&tier).map_or(&[tier][..], Vec::as_slice) {
-            let text = staged.tier_text.get(module).map_or("", String::as_str);
-            for (line, what) in crate::reads::compile_time_reads(text) {
-                lines.push(format!("src/{}:{line}: {what}", module.file_name()));
-            }
-        }
-        if !lines.is_empty() {
-            refused.insert(
-                tier,
-                format!(
-                    "refused before building: exercise files may not read files while they \
-                     compile (write the code in this file):\n{}",
-                    lines.join("\n")
-                ),
-            );
-        }
-    }
-    refused
-}
+/// Why a tier whose file would read a file while it compiles is refused (see `reads`).
+const READS_WHY: &str = "refused before building: exercise files may not read files while they \
+                         compile (write the code in this file)";
 
-/// The tiers whose library (its own tier file or one it uses) has a shape that breaks memory safety
-/// through a known compiler bug, with the places: see `soundness`.
-fn unsound_shapes(staged: &stage::Staged) -> BTreeMap<Tier, String> {
+/// The tiers whose library (its own tier file or one it uses) `scan` finds something in that is
+/// refused before building, each with `why` and the places: `reads` (files read while compiling)
+/// and `soundness` (shapes that break memory safety through a known compiler bug).
+fn refused_before_building(
+    staged: &stage::Staged,
+    scan: fn(&str) -> Vec<(usize, String)>,
+    why: &str,
+) -> BTreeMap<Tier, String> {
     let mut refused = BTreeMap::new();
     for tier in Tier::ALL {
         let mut lines = Vec::new();
         for module in staged.crates.get(&tier).map_or(&[tier][..], Vec::as_slice) {
             let text = staged.tier_text.get(module).map_or("", String::as_str);
-            for (line, what) in crate::soundness::refused_shapes(text) {
+            for (line, what) in scan(text) {
                 lines.push(format!("src/{}:{line}: {what}", module.file_name()));
             }
         }
         if !lines.is_empty() {
-            refused.insert(tier, format!("{}:\n{}", crate::soundness::WHY, lines.join("\n")));
+            refused.insert(tier, format!("{why}:\n{}", lines.join("\n")));
         }
     }
     refused
