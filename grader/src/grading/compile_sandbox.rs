@@ -144,7 +144,7 @@ fn link_after_gate(gate: &Path) -> i32 {
             return 2;
         }
     }
-    if let Err(e) = std::fs::File::open(gate).and_then(|file| wait_at(&file)) {
+    if let Err(e) = std::fs::File::open(gate).and_then(|file| crate::prune::flock(&file, libc::LOCK_SH)) {
         eprintln!("threadlab: cannot wait at the link gate {}: {e}", gate.display());
         return 2;
     }
@@ -154,21 +154,6 @@ fn link_after_gate(gate: &Path) -> i32 {
         .exec();
     eprintln!("threadlab: cannot start the linker `{LINKER}`: {error}");
     2
-}
-
-/// Waits until no one holds `gate` shut (a shared lock on it, kept until the process ends).
-fn wait_at(gate: &std::fs::File) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    loop {
-        // SAFETY: flock on a descriptor the caller owns; the lock goes with the file.
-        if unsafe { libc::flock(gate.as_raw_fd(), libc::LOCK_SH) } == 0 {
-            return Ok(());
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
 }
 
 /// Names, in the environment of the wrapper's second process, what it must confine itself to
@@ -223,7 +208,7 @@ fn enter_jail(jail: &std::ffi::OsStr) -> i32 {
     let _ = std::fs::write(&jail.status, landlock);
     limit_memory(jail.memory_limit_mib);
     if let Some(gate) = &jail.start_gate
-        && let Err(e) = std::fs::File::open(gate).and_then(|file| wait_at(&file))
+        && let Err(e) = std::fs::File::open(gate).and_then(|file| crate::prune::flock(&file, libc::LOCK_SH))
     {
         eprintln!("threadlab: cannot wait at the start gate {}: {e}", gate.display());
         return 2;

@@ -196,7 +196,9 @@ fn open_lock(path: &Path) -> Result<File> {
         .map_err(io("open", path))
 }
 
-fn flock(file: &File, operation: libc::c_int) -> std::io::Result<()> {
+/// `flock(2)` on `file` (`LOCK_SH`, `LOCK_EX`, with `LOCK_NB` or not), again when a signal cuts it
+/// short; the lock goes with the file. Also the replay's gates (`replay`, `compile_sandbox`).
+pub(crate) fn flock(file: &File, operation: libc::c_int) -> std::io::Result<()> {
     loop {
         // SAFETY: flock on a descriptor this process owns; no memory is passed.
         if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {

@@ -279,22 +279,14 @@ fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> Option<Re
 
 /// Holds a gate shut (an exclusive lock on its file) until the returned file is dropped.
 fn close_gate(gate: &Path) -> Option<std::fs::File> {
-    use std::os::fd::AsRawFd;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(gate)
         .ok()?;
-    loop {
-        // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-            return Some(file);
-        }
-        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return None;
-        }
-    }
+    crate::prune::flock(&file, libc::LOCK_EX).ok()?;
+    Some(file)
 }
 
 /// One tier's pipelined rebuild: where the library is built, and the stand-in the test binary's
