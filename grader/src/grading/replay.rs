@@ -33,20 +33,9 @@ pub struct BuildLock {
 
 impl BuildLock {
     pub fn take(staged: &Staged) -> BuildLock {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(staged.dir.join("build.lock"))
-            .ok();
-        if let Some(file) = &file {
-            use std::os::fd::AsRawFd;
-            // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
-            unsafe {
-                libc::flock(file.as_raw_fd(), libc::LOCK_EX);
-            }
+        BuildLock {
+            _file: close_gate(&staged.dir.join("build.lock")),
         }
-        BuildLock { _file: file }
     }
 }
 
@@ -277,7 +266,8 @@ fn rebuild(staged: &Staged, tier: Tier, lib: &Rustc, tests: &Rustc) -> Option<Re
     }
 }
 
-/// Holds a gate shut (an exclusive lock on its file) until the returned file is dropped.
+/// Holds a gate shut (an exclusive lock on its file, made if missing) until the returned file is
+/// dropped; `None` where the file cannot be opened or locked. Also the staged workspace's build lock.
 fn close_gate(gate: &Path) -> Option<std::fs::File> {
     let file = std::fs::OpenOptions::new()
         .create(true)
