@@ -23,8 +23,9 @@
 //!   listing `/proc/self/task`); without `unsafe` there is no other way to read the key;
 //! * write anywhere but the test's own directory (and `TMPDIR` inside it): not the hidden suite, the
 //!   test binaries, the grader or its reports;
-//! * execute anything, unless the suite declares child scenarios; then only the test binary itself,
-//!   which runs nothing but the declared scenarios;
+//! * execute anything, nor read the test binary (whose strings hold the held-back tests' messages);
+//!   a suite's child scenarios are started for it by a thread of the harness ([`children`]), and
+//!   each child confines itself the same way;
 //! * (ABI 6, Linux 6.12+) signal processes outside its sandbox, such as the grader.
 //!
 //! What the grader adds around it (see `grader/src/grading/sandbox.rs`): a PID namespace per test where the
@@ -45,6 +46,7 @@
 //! [`explore`] runs a body under shuttle's scheduler (with the `check` feature): many interleavings with
 //! a fixed seed, so a lost update or a lock-order deadlock is found on every run, even on one CPU.
 
+pub mod children;
 pub mod generate;
 pub mod sandbox;
 pub mod verdict;
@@ -86,8 +88,9 @@ pub fn main(tests: &[Test]) {
 }
 
 /// Entry point of a hidden test binary whose tests also start child processes: `BINARY --child NAME`
-/// runs `NAME` from `children` and then returns from `main`, ending the process the way a learner's
-/// program ends (threads still running are killed). Start one with [`child_command`].
+/// runs `NAME` from `children` in a sandbox of its own and then returns from `main`, ending the
+/// process the way a learner's program ends (threads still running are killed). A test runs one
+/// with [`run_child`].
 pub fn main_with_children(tests: &[Test], children: &[Test]) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
@@ -105,7 +108,11 @@ pub fn main_with_children(tests: &[Test], children: &[Test]) {
             }
         },
         ["--child", name] => match children.iter().find(|(n, _)| n == name) {
-            Some((_, body)) => body(),
+            Some((_, body)) => {
+                // Confined like the test that asked for it, before any learner code runs.
+                let _ = sandbox::enter();
+                body()
+            }
             None => {
                 eprintln!("threadlab-harness: no child scenario named `{name}` in this binary");
                 std::process::exit(2);
@@ -124,7 +131,11 @@ fn run_one(name: &str, body: fn(), children: bool) {
         eprintln!("threadlab-harness: expected a key and `<result-file>` on stdin");
         std::process::exit(2);
     };
-    let sandbox = sandbox::enter(children);
+    if children {
+        // Before the sandbox: the launcher must stay outside it (see `children`).
+        children::start_launcher();
+    }
+    let sandbox = sandbox::enter();
 
     install_panic_recorder();
     let result = panic::catch_unwind(AssertUnwindSafe(body));
@@ -242,18 +253,15 @@ pub fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     result.map_err(|payload| payload_text(&*payload))
 }
 
-/// A command that runs child scenario `name` of this test binary (see [`main_with_children`]) in
-/// `dir`, with the same clean environment as the test. Wrap it in `assert_cmd::Command::from_std` to
-/// give it a timeout and assertions.
-pub fn child_command(name: &str, dir: &std::path::Path) -> std::process::Command {
-    let exe = std::env::current_exe().expect("a test binary knows its own path");
-    let mut command = std::process::Command::new(exe);
-    command
-        .arg("--child")
-        .arg(name)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null());
-    command
+/// Runs child scenario `name` of this test binary (see [`main_with_children`]) in `dir`, with the
+/// environment the test started with, and returns its exit status and what it printed (up to 1 MiB
+/// of each stream). A child still running after `limit` is killed, and its status says so.
+pub fn run_child(
+    name: &str,
+    dir: &std::path::Path,
+    limit: std::time::Duration,
+) -> std::io::Result<std::process::Output> {
+    children::run(name, dir, limit)
 }
 
 fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {

@@ -8,8 +8,9 @@
 //!   `TMPDIR` into it, so `std::env::temp_dir()` works too);
 //! * `/proc/self/task` as a directory listing only (lesson02 counts OS threads with it); nothing else
 //!   under `/proc`: no `/proc/self/mem`, `maps`, `environ` or `fd`;
-//! * execution: nothing, unless the suite declares child scenarios ([`crate::main_with_children`]),
-//!   and then only the test binary itself and its dynamic loader.
+//! * execution: nothing, and no read of the test binary either: a suite's child scenarios are started
+//!   by a harness thread outside the sandbox, and each confines itself as a test does
+//!   ([`crate::children`]).
 //!
 //! With Landlock ABI 6 (Linux 6.12) the sandbox is also scoped: no signals to processes outside it
 //! (the grader) and no connections to abstract Unix sockets made outside it. TCP is left alone so
@@ -19,7 +20,6 @@
 //! (MAC'd) record and the grader shows it in the report.
 
 use std::fs::File;
-use std::path::Path;
 use std::sync::OnceLock;
 
 /// Kept open for the whole test, so `/proc/self/task` stays the directory the rule names (procfs
@@ -28,7 +28,7 @@ static TASK_DIR: OnceLock<File> = OnceLock::new();
 
 /// Enters the sandbox; returns the line the record carries: `landlock abi N` or
 /// `landlock unavailable: why`.
-pub fn enter(children: bool) -> String {
+pub fn enter() -> String {
     // The grader's switch for testing its other layers alone (`THREADLAB_NO_LANDLOCK=1`); set before
     // any learner code runs, so learner code cannot use it.
     if std::env::var_os("THREADLAB_LANDLOCK").is_some_and(|v| v == "off") {
@@ -36,35 +36,20 @@ pub fn enter(children: bool) -> String {
     }
     #[cfg(target_os = "linux")]
     {
-        match linux::enter(children) {
+        match linux::enter() {
             Ok(line) => line,
             Err(why) => format!("landlock unavailable: {why}"),
         }
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = children;
         "landlock unavailable: not Linux".to_owned()
     }
 }
 
-/// The dynamic loader this process was started with (from `/proc/self/maps`, read before the sandbox
-/// is entered), so a re-executed test binary can start.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-fn loader() -> Option<String> {
-    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    maps.lines()
-        .filter_map(|line| line.split_whitespace().nth(5))
-        .find(|path| {
-            let name = Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name.starts_with("ld-linux") || name.starts_with("ld-musl") || name.starts_with("ld64.so")
-        })
-        .map(str::to_owned)
-}
-
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::{TASK_DIR, loader};
+    use super::TASK_DIR;
     use landlock::{
         ABI, Access, AccessFs, BitFlags, LandlockStatus, PathBeneath, PathFd, Ruleset, RulesetAttr,
         RulesetCreatedAttr, RulesetStatus, Scope,
@@ -105,12 +90,11 @@ mod linux {
             .map_err(|e| e.to_string())
     }
 
-    pub fn enter(children: bool) -> Result<String, String> {
+    pub fn enter() -> Result<String, String> {
         let all = AccessFs::from_all(ABI_WANTED);
         let read: BitFlags<AccessFs> = AccessFs::ReadFile | AccessFs::ReadDir;
         let file_read_write: BitFlags<AccessFs> =
             AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::Truncate;
-        let exec: BitFlags<AccessFs> = AccessFs::Execute | AccessFs::ReadFile;
 
         // Paths that exist only on some systems are skipped.
         let mut rules: Vec<(PathFd, BitFlags<AccessFs>)> = Vec::new();
@@ -129,13 +113,6 @@ mod linux {
         if let Ok(task) = File::open("/proc/self/task") {
             let _ = TASK_DIR.set(task);
             add("/proc/self/task", AccessFs::ReadDir.into());
-        }
-        if children {
-            let exe = std::env::current_exe().map_err(|e| format!("cannot find the test binary: {e}"))?;
-            add(&exe.to_string_lossy(), exec);
-            if let Some(loader) = loader() {
-                add(&loader, exec);
-            }
         }
 
         let mut created = Ruleset::default()

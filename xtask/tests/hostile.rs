@@ -605,69 +605,59 @@ fn a_key_read_through_a_compiler_soundness_hole_is_no_pass() {
 /// machine code of the reference solution that the differential tests call. A student dumps the
 /// rest the same way, a slice per submission, through the output of a visible test it fails on
 /// purpose (it reads the test's name in `std::env::args()`), at the cost of that test's point.
-const READ_THE_TESTS: &str = r#"
-fn dump_the_tests() {
-    let Ok(exe) = std::env::current_exe() else {
+/// Learner code that reads its own process's binary and prints every string in it that looks like
+/// a test's failure message, then fails on purpose (only a failed test's output is reported) where
+/// the process's arguments hold `trigger`: a visible test's name, or `--child` in a child scenario.
+fn read_the_tests(trigger: &str) -> String {
+    format!(
+        r#"
+fn dump_the_tests() {{
+    let Ok(exe) = std::env::current_exe() else {{
         eprintln!("cheat: no current_exe");
         return;
-    };
-    let bytes = match std::fs::read(&exe) {
+    }};
+    let bytes = match std::fs::read(&exe) {{
         Ok(bytes) => bytes,
-        Err(e) => {
-            eprintln!("cheat: test binary: {e}");
+        Err(e) => {{
+            eprintln!("cheat: test binary: {{e}}");
+            if std::env::args().any(|a| a == "{trigger}") {{
+                panic!("cheat: done");
+            }}
             return;
-        }
-    };
-    for run in bytes.split(|b| !(b.is_ascii_graphic() || *b == b' ')) {
-        if run.windows(11).any(|w| w == b"failed with") {
-            eprintln!("leak: {}", String::from_utf8_lossy(run));
-        }
-    }
-    // Only a failed test's output is reported: fail one visible test, the one named in `--run`.
-    if std::env::args().any(|a| a == "lines_arrive_in_order_and_close_counts_them") {
+        }}
+    }};
+    for run in bytes.split(|b| !(b.is_ascii_graphic() || *b == b' ')) {{
+        if run.windows(11).any(|w| w == b"failed with") {{
+            eprintln!("leak: {{}}", String::from_utf8_lossy(run));
+        }}
+    }}
+    if std::env::args().any(|a| a == "{trigger}") {{
         panic!("cheat: done");
-    }
+    }}
+}}
+
+"#
+    )
 }
 
-"#;
-
-/// An open hole (ignored until it is closed): a suite that declares child scenarios (lesson03's advanced tier: its exit tests
-/// re-run the test binary) lets the test read its own binary, since Landlock's right to execute a
-/// file is given with the right to read it (`harness/src/sandbox.rs`, `exec`). lesson03's
+/// A suite with child scenarios (lesson03's advanced tier: its exit tests run the learner's
+/// `LogWriter` in a child process) once let the test read its own binary: Landlock gives the right
+/// to execute a file only with the right to read it, and the test re-executed itself. lesson03's
 /// advanced tier may use `std::fs` (it writes a log file), so a learner's `LogWriter::new` read the
 /// binary and printed a held-back test's message ("disk on fire", `close_reports_a_failed_write`,
 /// `after_due_date`) into the output of the visible `lines_arrive_in_order_and_close_counts_them`.
-/// The compile step keeps compiled hidden tests from a learner's compiler for this very reason. The
-/// fix: the child scenarios in a binary of their own, without the tests (SECURITY.md).
+/// Now a harness thread outside the sandbox starts the children (`harness/src/children.rs`), and
+/// the test may neither execute nor read its binary.
 #[test]
-#[ignore = "open: the test binary is readable where a suite has child scenarios (SECURITY.md)"]
 fn the_test_binary_with_the_held_back_tests_cannot_be_read_at_run_time() {
-    let dir = submission(
-        "lesson03-daemons",
-        &[
-            (
-                "advanced",
-                "impl LogWriter {\n",
-                &format!("{READ_THE_TESTS}impl LogWriter {{\n"),
-            ),
-            (
-                "advanced",
-                "        // BEGIN SOLUTION: make a channel and spawn the thread that drains it into `sink`\n",
-                "        dump_the_tests();\n",
-            ),
-        ],
-    );
-    let report = grade_lesson_with("lesson03", dir.path(), &[]);
+    let report = grade_binary_reader("lines_arrive_in_order_and_close_counts_them");
     if !landlock_enforced(&report) {
         return;
     }
     let visible = test(&report, "lines_arrive_in_order_and_close_counts_them");
     assert_eq!(visible["visibility"], "visible", "{visible}");
     let output = visible["output"].as_str().unwrap();
-    assert!(
-        !output.contains("disk on fire") && !output.contains("leak: "),
-        "a held-back test's message leaked into a visible test's output: {output}"
-    );
+    assert_no_leak(&report);
     assert!(
         output.contains("cheat: test binary: Permission denied"),
         "{output}"
@@ -676,4 +666,61 @@ fn the_test_binary_with_the_held_back_tests_cannot_be_read_at_run_time() {
         not_passed(&report),
         ["lines_arrive_in_order_and_close_counts_them"]
     );
+}
+
+/// The same read from inside a child scenario, whose stderr a visible exit test quotes when the
+/// child fails: the child confines itself, so it cannot read the binary either.
+#[test]
+fn a_child_scenario_cannot_read_the_test_binary() {
+    let report = grade_binary_reader("--child");
+    if !landlock_enforced(&report) {
+        return;
+    }
+    assert_no_leak(&report);
+    let visible = test(&report, "close_keeps_every_line_when_the_process_exits");
+    assert_eq!(visible["visibility"], "visible", "{visible}");
+    let message = visible["message"].as_str().unwrap();
+    assert!(
+        message.contains("cheat: test binary: Permission denied"),
+        "the child's stderr, quoted in the visible test's message: {message}"
+    );
+    // Every test that runs a child fails (the child panics on purpose); the others pass.
+    assert_eq!(
+        not_passed(&report),
+        [
+            "close_keeps_every_line_when_the_process_exits",
+            "drop_keeps_every_line_when_the_process_exits",
+        ]
+    );
+}
+
+/// lesson03's reference, with a `LogWriter::new` that runs [`read_the_tests`] first.
+fn grade_binary_reader(trigger: &str) -> serde_json::Value {
+    let dir = submission(
+        "lesson03-daemons",
+        &[
+            (
+                "advanced",
+                "impl LogWriter {\n",
+                &format!("{}impl LogWriter {{\n", read_the_tests(trigger)),
+            ),
+            (
+                "advanced",
+                "        // BEGIN SOLUTION: make a channel and spawn the thread that drains it into `sink`\n",
+                "        dump_the_tests();\n",
+            ),
+        ],
+    );
+    grade_lesson_with("lesson03", dir.path(), &[])
+}
+
+/// No test's message or output holds a string read out of the test binary.
+fn assert_no_leak(report: &serde_json::Value) {
+    for t in report["tests"].as_array().unwrap() {
+        let text = format!("{} {}", t["message"], t["output"]);
+        assert!(
+            !text.contains("disk on fire") && !text.contains("leak: "),
+            "a test's message leaked out of the test binary: {t}"
+        );
+    }
 }

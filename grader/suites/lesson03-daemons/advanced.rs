@@ -139,10 +139,7 @@ const CHILD_LIMIT: Duration = Duration::from_secs(4);
 /// Runs child scenario `name` in `dir` ([`CHILD_LIMIT`]) and returns its stdout; fails with the child's
 /// stderr when it did not exit cleanly, and reports a `todo!()` in the child as not started.
 fn run_scenario(name: &str, dir: &Path) -> String {
-    let output = assert_cmd::Command::from_std(threadlab_harness::child_command(name, dir))
-        .timeout(CHILD_LIMIT)
-        .output()
-        .expect("start the child process");
+    let output = threadlab_harness::run_child(name, dir, CHILD_LIMIT).expect("start the child process");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if predicate::str::contains("not yet implemented").eval(&stderr) {

@@ -123,9 +123,7 @@ const CHILD_LIMIT: Duration = Duration::from_secs(4);
 
 fn journal_close_keeps_every_line_at_exit() {
     let dir = std::env::current_dir().expect("the test's working directory");
-    let output = assert_cmd::Command::from_std(threadlab_harness::child_command("journal_then_exit", &dir))
-        .timeout(CHILD_LIMIT)
-        .output()
+    let output = threadlab_harness::run_child("journal_then_exit", &dir, CHILD_LIMIT)
         .expect("start the child process");
     let stderr = String::from_utf8_lossy(&output.stderr);
     expect!(
