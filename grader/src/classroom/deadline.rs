@@ -35,6 +35,12 @@ use std::time::{Duration, Instant};
 /// The longest `git clone` of a student's repository may take: it copies the whole history, which
 /// for a course clone is seconds; one that takes minutes is no hand-in but a way to stall the batch.
 const CLONE_TIME_LIMIT: Duration = Duration::from_secs(120);
+/// The most disk a clone may fill: a course clone's history is a few megabytes, and one with
+/// build outputs committed by mistake stays far below this. A clone that grows past it is stopped
+/// (it could otherwise fill the teacher's disk within its time limit).
+const CLONE_DISK_LIMIT: u64 = 1 << 30;
+/// The most files a clone may make before it counts as too big: git receives a pack, a few files.
+const CLONE_FILE_LIMIT: usize = 100_000;
 /// The longest any other git command may take: each reads a few objects (one tree, one blob) or
 /// walks the history back to the deadline.
 const GIT_TIME_LIMIT: Duration = Duration::from_secs(30);
@@ -81,7 +87,13 @@ pub fn as_of(clone: &Path, deadline: &str, lesson: &Lesson, work: &Path) -> Resu
     let repo = work.join("repo");
     let mut clone_command = git(work, &["clone", "-q", "--no-local", "--no-checkout", "--"]);
     clone_command.arg(clone).arg(&repo);
-    run(&mut clone_command, "git clone", CLONE_TIME_LIMIT, 0)?;
+    run_watched(
+        &mut clone_command,
+        "git clone",
+        CLONE_TIME_LIMIT,
+        0,
+        Some((&repo, CLONE_DISK_LIMIT)),
+    )?;
     let before = format!("--before={deadline}");
     let listed = run(
         &mut git(&repo, &["rev-list", "-1", &before, "HEAD", "--"]),
@@ -331,7 +343,20 @@ fn git(dir: &Path, args: &[&str]) -> Command {
 /// `pack-objects`), and one that prints more fails: both are the student's repository being too big
 /// or too slow, an error for that student only.
 fn run(command: &mut Command, what: &str, limit: Duration, cap: u64) -> Result<Vec<u8>, String> {
+    run_watched(command, what, limit, cap, None)
+}
+
+/// [`run`], and where `disk` names a directory and a size, the command is also stopped once that
+/// directory holds more (checked every tenth of a second).
+fn run_watched(
+    command: &mut Command,
+    what: &str,
+    limit: Duration,
+    cap: u64,
+    disk: Option<(&Path, u64)>,
+) -> Result<Vec<u8>, String> {
     const POLL: Duration = Duration::from_millis(10);
+    const DISK_POLL: Duration = Duration::from_millis(100);
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -359,6 +384,7 @@ fn run(command: &mut Command, what: &str, limit: Duration, cap: u64) -> Result<V
     }
     drop(sender);
     let started = Instant::now();
+    let mut disk_checked = started;
     let mut read: [Option<Vec<u8>>; 2] = [None, None];
     loop {
         if read.iter().all(Option::is_some) {
@@ -369,17 +395,33 @@ fn run(command: &mut Command, what: &str, limit: Duration, cap: u64) -> Result<V
         } else if let Ok((index, bytes)) = received.recv_timeout(POLL) {
             read[index] = Some(bytes);
         }
-        if started.elapsed() > limit {
-            // Not yet reaped, so the group is still this child's and no other's.
-            // SAFETY: kill takes no pointers.
-            unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
-            let _ = child.wait();
-            return Err(format!(
+        let too_big = disk
+            .filter(|_| disk_checked.elapsed() >= DISK_POLL)
+            .and_then(|(dir, most)| {
+                disk_checked = Instant::now();
+                over_disk_limit(dir, most).then(|| {
+                    format!(
+                        "{what} was stopped when its copy passed {} MiB on disk (the limit for a \
+                     deadline snapshot's clone): the repository is too big to take as of the \
+                     deadline; grade this student by hand",
+                        most >> 20
+                    )
+                })
+            });
+        let too_slow = (started.elapsed() > limit).then(|| {
+            format!(
                 "{what} was stopped after {} s (the limit for one git command of a deadline \
                  snapshot): the repository is too big or too slow to take as of the deadline; \
                  grade this student by hand",
                 limit.as_secs()
-            ));
+            )
+        });
+        if let Some(why) = too_big.or(too_slow) {
+            // Not yet reaped, so the group is still this child's and no other's.
+            // SAFETY: kill takes no pointers.
+            unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
+            let _ = child.wait();
+            return Err(why);
         }
     }
     let status = child.wait().map_err(|e| format!("{what}: {e}"))?;
@@ -400,6 +442,30 @@ fn run(command: &mut Command, what: &str, limit: Duration, cap: u64) -> Result<V
         ));
     }
     Ok(stdout)
+}
+
+/// Whether the files under `dir` (links not followed) take more than `most` bytes, or are more than
+/// [`CLONE_FILE_LIMIT`].
+fn over_disk_limit(dir: &Path, most: u64) -> bool {
+    let (mut bytes, mut files) = (0u64, 0usize);
+    let mut pending = vec![dir.to_owned()];
+    while let Some(path) = pending.pop() {
+        let Ok(meta) = path.symlink_metadata() else {
+            continue;
+        };
+        files += 1;
+        // A sparse file counts at its length: git writes no holes.
+        bytes += meta.len();
+        if bytes > most || files > CLONE_FILE_LIMIT {
+            return true;
+        }
+        if meta.is_dir()
+            && let Ok(entries) = std::fs::read_dir(&path)
+        {
+            pending.extend(entries.flatten().map(|e| e.path()));
+        }
+    }
+    false
 }
 
 /// Whether the child `pid` has ended, without reaping it (`WNOWAIT`): until it is reaped its
@@ -602,5 +668,34 @@ pub(crate) mod tests {
         )
         .unwrap_err();
         assert!(error.contains("printed more than 1024 bytes"), "{error}");
+    }
+
+    #[test]
+    fn a_clone_that_grows_past_its_disk_limit_is_stopped() {
+        let root = tempfile::tempdir().unwrap();
+        let copy = root.path().join("copy");
+        std::fs::create_dir(&copy).unwrap();
+        // Writes a megabyte a tenth of a second, for ten seconds unless stopped.
+        let script = format!(
+            "for i in $(seq 100); do head -c 1048576 /dev/zero > {}/$i; sleep 0.1; done",
+            copy.display()
+        );
+        let started = Instant::now();
+        let error = run_watched(
+            Command::new("sh").args(["-c", &script]),
+            "git clone",
+            Duration::from_secs(60),
+            0,
+            Some((&copy, 4 << 20)),
+        )
+        .unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(error.contains("passed 4 MiB on disk"), "{error}");
+        let files = std::fs::read_dir(&copy).unwrap().count();
+        assert!(files <= 7, "{files} files were written before the stop");
     }
 }
