@@ -324,7 +324,7 @@ fn similarity_section(
             pair.shared,
             a = escape(&pair.a),
             b = escape(&pair.b),
-            file = pair.tier.file_name(),
+            file = pair.file(),
             s = pair.similarity,
         );
     }
@@ -345,7 +345,7 @@ fn similarity_section(
 
 fn side_by_side(page: &mut String, index: usize, pair: &Pair, texts: &BTreeMap<(&str, Tier), &str>) {
     let (a, b) = (escape(&pair.a), escape(&pair.b));
-    let file = pair.tier.file_name();
+    let file = pair.file();
     let regions: Vec<String> = pair
         .fragments
         .iter()
@@ -361,11 +361,8 @@ fn side_by_side(page: &mut String, index: usize, pair: &Pair, texts: &BTreeMap<(
         pair.contained,
         regions.join("; ")
     );
-    for (student, side) in [(&pair.a, Side::A), (&pair.b, Side::B)] {
-        let text = texts
-            .get(&(student.as_str(), pair.tier))
-            .copied()
-            .unwrap_or_default();
+    for (student, tier, side) in [(&pair.a, pair.tier, Side::A), (&pair.b, pair.tier_b, Side::B)] {
+        let text = texts.get(&(student.as_str(), tier)).copied().unwrap_or_default();
         let _ = write!(page, "<div><strong>{}</strong>\n<pre>", escape(student));
         for (n, line) in text.lines().enumerate() {
             let n = n + 1;

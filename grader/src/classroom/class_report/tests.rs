@@ -161,3 +161,37 @@ fn every_student_provided_string_is_escaped() {
             || page.contains("http://www.w3.org/2000/svg")
     );
 }
+
+#[test]
+fn a_pair_across_two_files_shows_each_students_own_file() {
+    use crate::classroom::similarity::{Fragment, Pair, Submission};
+    let file = |student: &str, tier: Tier, text: &str| Submission {
+        student: student.to_owned(),
+        tier,
+        text: text.to_owned(),
+    };
+    let submissions = [
+        file("ada", Tier::Intermediate, "ada's intermediate\n"),
+        file("ada", Tier::Advanced, "ada's advanced\n"),
+        file("bob", Tier::Intermediate, "bob's intermediate\n"),
+        file("bob", Tier::Advanced, "bob's advanced\n"),
+    ];
+    let comparison = Comparison {
+        pairs: vec![Pair {
+            a: "ada".to_owned(),
+            b: "bob".to_owned(),
+            tier: Tier::Intermediate,
+            tier_b: Tier::Advanced,
+            similarity: 1.0,
+            shared: 50,
+            contained: 1.0,
+            fragments: vec![Fragment { a: (1, 1), b: (1, 1) }],
+        }],
+        not_lexed: Vec::new(),
+    };
+    let page = render("lesson01 (Threads)", &[], &comparison, &submissions, None);
+    let article = &page[page.find("<article").unwrap()..];
+    assert!(article.contains("intermediate.rs vs advanced.rs"), "{article}");
+    assert!(article.contains("ada&#39;s intermediate") && article.contains("bob&#39;s advanced"));
+    assert!(!article.contains("bob&#39;s intermediate") && !article.contains("ada&#39;s advanced"));
+}

@@ -291,6 +291,94 @@ fn a_class_that_copied_one_solution_is_flagged_pair_by_pair() {
     assert_eq!(&comparison.pairs[0].fragments.is_empty(), &false);
 }
 
+#[test]
+fn a_copy_moved_into_another_tier_file_is_flagged_across_the_two_files() {
+    if in_a_student_copy() {
+        return;
+    }
+    let material = course_material();
+    let file = |student: &str, tier: Tier, text: String| Submission {
+        student: student.to_owned(),
+        tier,
+        text,
+    };
+    let reference = |tier: Tier| read(&format!("solutions/lesson01-threads/src/{}", tier.file_name()));
+    let submissions = [
+        file("=ref", Tier::Intermediate, reference(Tier::Intermediate)),
+        file("=ref", Tier::Advanced, reference(Tier::Advanced)),
+        // The classmate's intermediate.rs, disguised, handed in as advanced.rs; the intermediate
+        // tier's tests find it through a re-export.
+        file(
+            "mover",
+            Tier::Intermediate,
+            "pub use crate::advanced::*;\n".to_owned(),
+        ),
+        file("mover", Tier::Advanced, disguised_intermediate()),
+        // A plain copy of both files, with the intermediate code pasted into advanced.rs too: it is
+        // flagged on intermediate.rs already, and not listed again across the files.
+        file("copy", Tier::Intermediate, reference(Tier::Intermediate)),
+        file(
+            "copy",
+            Tier::Advanced,
+            format!("{}\n{}", reference(Tier::Advanced), disguised_intermediate()),
+        ),
+        file(
+            "indie",
+            Tier::Intermediate,
+            read("bugbanks/lesson01-threads/first/15-correct-proportional-split/intermediate.rs"),
+        ),
+        file(
+            "indie",
+            Tier::Advanced,
+            read("bugbanks/lesson01-threads/first/16-correct-condvar-slot/advanced.rs"),
+        ),
+    ];
+    let comparison = compare(&material, &submissions);
+    let across: Vec<(&str, &str, String)> = comparison
+        .pairs
+        .iter()
+        .filter(|p| p.tier != p.tier_b)
+        .map(|p| (p.a.as_str(), p.b.as_str(), p.file()))
+        .collect();
+    // `copy` and `mover` share the pasted code in their advanced.rs: flagged there, so not again.
+    assert_eq!(
+        across,
+        [("=ref", "mover", "intermediate.rs vs advanced.rs".to_owned())]
+    );
+    assert!(
+        comparison
+            .pairs
+            .iter()
+            .any(
+                |p| (p.a.as_str(), p.b.as_str(), p.tier) == ("copy", "mover", Tier::Advanced) && p.flagged()
+            )
+    );
+    assert!(
+        comparison
+            .pairs
+            .iter()
+            .filter(|p| p.tier != p.tier_b)
+            .all(Pair::flagged)
+    );
+    let moved = comparison.pairs.iter().find(|p| p.b == "mover").unwrap();
+    assert!(!moved.fragments.is_empty());
+    let csv = csv(&comparison.pairs);
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("'=ref,mover,intermediate.rs vs advanced.rs,")),
+        "{csv}"
+    );
+    // What hid it before: file by file, the mover and the classmate they copied share nothing.
+    assert!(
+        !comparison
+            .pairs
+            .iter()
+            .any(|p| p.tier == p.tier_b && p.flagged() && (p.a.as_str(), p.b.as_str()) == ("=ref", "mover")),
+        "{:?}",
+        comparison.pairs
+    );
+}
+
 /// Prints how independent work scores over the blind bug banks (every file there was written from
 /// the README and starters alone): `cargo test -p grader similarity_measure -- --ignored
 /// --nocapture`. Each pair of files by two authors is scored beyond the lesson's material without
@@ -303,7 +391,7 @@ fn a_class_that_copied_one_solution_is_flagged_pair_by_pair() {
 fn similarity_measure_over_the_bug_banks() {
     let root = course_root();
     let course = crate::Course::new(&root);
-    let (mut all, mut flagged) = (Vec::new(), 0);
+    let (mut all, mut flagged, mut across_flagged) = (Vec::new(), 0, 0);
     for lesson in course.lessons().unwrap() {
         let name = lesson.dir_name.clone();
         let files = crate::starter::expected_files(&course, &lesson).unwrap();
@@ -312,6 +400,7 @@ fn similarity_measure_over_the_bug_banks() {
             .map(|t| (t, files[Path::new(&t.file_name())].clone()))
             .collect();
         let material = material::of_course(&course, &lesson, &starters);
+        let mut by_tier: BTreeMap<Tier, Vec<(String, String, String)>> = BTreeMap::new();
         for tier in Tier::ALL {
             // (author, file, text), read again so that each file keeps its name.
             let mut files = vec![(
@@ -361,6 +450,7 @@ fn similarity_measure_over_the_bug_banks() {
                         a: x.clone(),
                         b: y.clone(),
                         tier,
+                        tier_b: tier,
                         similarity: s,
                         shared,
                         contained: contained(&px, &py, shared),
@@ -379,6 +469,69 @@ fn similarity_measure_over_the_bug_banks() {
                 scores.len(),
                 &scores[..scores.len().min(3)]
             );
+            by_tier.insert(tier, files);
+        }
+        // Across two tier files (`compare` lists such a pair only where it is flagged), each pair
+        // beyond both tiers' material without its two authors' files.
+        for (x, y) in [
+            (Tier::Beginner, Tier::Intermediate),
+            (Tier::Beginner, Tier::Advanced),
+            (Tier::Intermediate, Tier::Advanced),
+        ] {
+            let beyond = |xa: &str, ya: &str| -> HashSet<u64> {
+                let mut both = HashSet::new();
+                for tier in [x, y] {
+                    let mut m = material[&tier].clone();
+                    m.independent = by_tier[&tier]
+                        .iter()
+                        .filter(|f| f.0 != xa && f.0 != ya)
+                        .map(|f| (f.0.clone(), f.2.clone()))
+                        .collect();
+                    both.extend(m.excluded());
+                }
+                both
+            };
+            let mut cache: BTreeMap<(String, String), HashSet<u64>> = BTreeMap::new();
+            let (mut scored, mut top) = (0, (0.0f64, String::new()));
+            for (xa, xn, xt) in &by_tier[&x] {
+                for (ya, yn, yt) in &by_tier[&y] {
+                    if xa == ya {
+                        continue;
+                    }
+                    let key = if xa < ya {
+                        (xa.clone(), ya.clone())
+                    } else {
+                        (ya.clone(), xa.clone())
+                    };
+                    let excluded = cache.entry(key).or_insert_with(|| beyond(xa, ya));
+                    let (Some(px), Some(py)) = (Prints::of(xt, excluded), Prints::of(yt, excluded)) else {
+                        continue;
+                    };
+                    if px.is_empty() || py.is_empty() {
+                        continue;
+                    }
+                    let (shared, s) = score(&px, &py);
+                    let pair = Pair {
+                        a: xn.clone(),
+                        b: yn.clone(),
+                        tier: x,
+                        tier_b: y,
+                        similarity: s,
+                        shared,
+                        contained: contained(&px, &py, shared),
+                        fragments: Vec::new(),
+                    };
+                    scored += 1;
+                    if s > top.0 {
+                        top = (s, format!("{xn} {yn} on {shared}"));
+                    }
+                    if pair.flagged() {
+                        across_flagged += 1;
+                        println!("ACROSS {s:.3} {shared} {name} {} {xn} {yn}", pair.file());
+                    }
+                }
+            }
+            println!("{name} {x:?} vs {y:?}: {scored} pairs across files; top {top:?}");
         }
     }
     all.sort_by(f64::total_cmp);
@@ -390,4 +543,5 @@ fn similarity_measure_over_the_bug_banks() {
         at(0.95),
         at(0.99)
     );
+    println!("across two tier files: {across_flagged} flagged");
 }
