@@ -1056,3 +1056,71 @@ fn link_away() {{
         test(&report, "close_keeps_every_line_when_the_process_exits")
     );
 }
+
+/// Runs `python3` through a copy of the dynamic loader, which reads the test process's memory around
+/// a string literal of the learner's own (`{:p}` of its address: the learner's library is linked into
+/// the test binary, so its literals sit among the binary's) with `process_vm_readv`, and prints what
+/// is around a held-back test's message and name. Fails the visible
+/// `lines_arrive_in_order_and_close_counts_them` on purpose, so its output is reported.
+const READ_THE_TESTS_THROUGH_PYTHON: &str = r#"
+const DUMP: &str = "
+import ctypes, os, sys
+pid, near = os.getppid(), int(sys.argv[1], 16)
+libc = ctypes.CDLL(None, use_errno=True)
+class Iovec(ctypes.Structure):
+    _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]
+buf = ctypes.create_string_buffer(4096)
+mine = Iovec(ctypes.cast(buf, ctypes.c_void_p), 4096)
+memory = bytearray()
+for page in range((near & ~4095) - (8 << 20), (near & ~4095) + (8 << 20), 4096):
+    theirs = Iovec(page, 4096)
+    if libc.process_vm_readv(pid, ctypes.byref(mine), 1, ctypes.byref(theirs), 1, 0) == 4096:
+        memory += buf.raw
+print('read', len(memory), 'bytes', file=sys.stderr)
+for needle in [b'disk on fire', b'close_reports_a_failed_write']:
+    at = memory.find(needle)
+    if at >= 0:
+        print('leak:', memory[max(at - 80, 0):at + 120].decode('ascii', 'replace'))
+";
+
+fn read_the_tests_through_python() {
+    if !std::env::args().any(|a| a == "lines_arrive_in_order_and_close_counts_them") {
+        return;
+    }
+    let near = format!("{:p}", DUMP.as_ptr());
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::copy("/lib64/ld-linux-x86-64.so.2", "ld.so")
+        .and_then(|_| std::fs::set_permissions("ld.so", std::fs::Permissions::from_mode(0o755)));
+    match std::process::Command::new("./ld.so")
+        .args(["/usr/bin/python3", "-c", DUMP, near.trim_start_matches("0x")])
+        .output()
+    {
+        Ok(o) => eprintln!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        Err(e) => eprintln!("cheat: ./ld.so: {e}"),
+    }
+    panic!("cheat: done");
+}
+
+"#;
+
+/// Open: SECURITY.md says the test binary's strings are "mapped in every test process's memory,
+/// where safe code cannot read them". A program the test runs (see
+/// [`a_test_cannot_execute_a_copy_of_the_dynamic_loader`]) reads them with `process_vm_readv`: the
+/// held-back `close_reports_a_failed_write` and its message "disk on fire" reach the output of the
+/// visible `lines_arrive_in_order_and_close_counts_them`, with a user of its own per test and every
+/// layer on (no child scenario needed).
+#[test]
+#[ignore = "open: a copied ld.so runs python3, whose process_vm_readv reads the held-back messages from the test's memory"]
+fn a_program_the_test_runs_cannot_read_the_held_back_tests_from_its_memory() {
+    let report = grade_lesson03_with(
+        READ_THE_TESTS_THROUGH_PYTHON,
+        "read_the_tests_through_python",
+        &[],
+    );
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let visible = test(&report, "lines_arrive_in_order_and_close_counts_them");
+    assert_eq!(visible["visibility"], "visible", "{visible}");
+    assert_no_leak(&report);
+}
