@@ -724,3 +724,403 @@ fn assert_no_leak(report: &serde_json::Value) {
         );
     }
 }
+
+/// lesson03's reference, with `code` (functions) before `impl LogWriter` and a call of `call` as the
+/// first line of `LogWriter::new`, graded with the grader's environment `env`.
+fn grade_lesson03_with(code: &str, call: &str, env: &[(&str, &str)]) -> serde_json::Value {
+    let dir = submission(
+        "lesson03-daemons",
+        &[
+            (
+                "advanced",
+                "impl LogWriter {\n",
+                &format!("{code}impl LogWriter {{\n"),
+            ),
+            (
+                "advanced",
+                "        // BEGIN SOLUTION: make a channel and spawn the thread that drains it into `sink`\n",
+                &format!("        {call}();\n"),
+            ),
+        ],
+    );
+    grade_lesson_with("lesson03", dir.path(), env)
+}
+
+/// In the test process: moves the whole process into the directory of the test binary
+/// (`set_current_dir`, which lesson03's advanced tier may name; Landlock has no say over `chdir`),
+/// just before the visible exit test asks for its child in `std::env::current_dir()`. In the child:
+/// reads the binary, prints the bytes around a held-back test's message and name, and fails.
+const WANDER_THEN_READ: &str = r#"
+fn wander() {
+    let Ok(exe) = std::env::current_exe() else { return };
+    if std::env::args().any(|a| a == "--child") {
+        let Ok(bytes) = std::fs::read(&exe) else { return };
+        let _ = std::fs::remove_file("exit.log");
+        for needle in [&b"disk on fire"[..], &b"close_reports_a_failed_write"[..]] {
+            if let Some(at) = bytes.windows(needle.len()).position(|w| w == needle) {
+                let around = &bytes[at.saturating_sub(80)..(at + 120).min(bytes.len())];
+                eprintln!("leak: {}", String::from_utf8_lossy(around).escape_debug());
+            }
+        }
+        panic!("cheat: child ran in {:?}", std::env::current_dir());
+    }
+    if std::env::args().any(|a| a == "close_keeps_every_line_when_the_process_exits") {
+        if let Some(dir) = exe.parent() {
+            eprintln!("cheat: chdir: {:?}", std::env::set_current_dir(dir));
+        }
+    }
+}
+
+"#;
+
+/// Open: the launcher starts a child scenario in whatever directory the test names, and the child's
+/// sandbox grants everything beneath its own working directory (`sandbox::enter` adds `"."` with every
+/// right). lesson03's exit tests name `std::env::current_dir()`, which learner code sets for the whole
+/// test process with `std::env::set_current_dir` (allowed in the advanced tier, which writes files;
+/// Landlock does not check `chdir`). So learner code moves the test process into the test binary's
+/// directory; the child is started there, confines itself to it, and reads the binary: the held-back
+/// `close_reports_a_failed_write` and its message "disk on fire" end up in the message of the visible
+/// `close_keeps_every_line_when_the_process_exits`, which quotes the child's stderr.
+///
+/// Graded with `THREADLAB_NO_OWN_USER=1`: tests run as the grader's own user, as they do when a root
+/// grader's course directory is not reachable by other users, and whenever the grader is not root.
+/// With a user of its own the child cannot create `exit.log` in the binary's directory (the scenario
+/// does that before any learner code runs), but it still gets all of any directory that user may
+/// write to (`/tmp`, see the next test).
+#[test]
+#[ignore = "open: a test's set_current_dir picks the child's directory, and the child's sandbox is that directory"]
+fn a_child_scenario_is_confined_to_the_directory_the_test_asked_for_not_one_learner_code_chose() {
+    let report = grade_lesson03_with(WANDER_THEN_READ, "wander", &[("THREADLAB_NO_OWN_USER", "1")]);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let visible = test(&report, "close_keeps_every_line_when_the_process_exits");
+    assert_eq!(visible["visibility"], "visible", "{visible}");
+    assert_no_leak(&report);
+}
+
+/// Open: the same move with a user of its own per test (the grader as root, the default here). The
+/// test process moves into a directory anyone may write to, outside its own; the child started there
+/// creates `exit.log` and, through learner code, a file of its own in it, and both outlive the
+/// grade. The test process itself could write neither (Landlock); the child's sandbox is wherever the
+/// test process stood.
+#[test]
+#[ignore = "open: a test's set_current_dir picks the child's directory, and the child's sandbox is that directory"]
+fn a_child_scenario_cannot_write_outside_the_tests_directory() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(outside.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let shared = outside.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let code = format!(
+        r#"
+fn wander() {{
+    if std::env::args().any(|a| a == "--child") {{
+        eprintln!("cheat: child wrote: {{:?}}", std::fs::write("escaped", "from the child"));
+        return;
+    }}
+    eprintln!("cheat: test wrote: {{:?}}", std::fs::write("{shared}/from-the-test", ""));
+    if std::env::args().any(|a| a == "close_keeps_every_line_when_the_process_exits") {{
+        eprintln!("cheat: chdir: {{:?}}", std::env::set_current_dir("{shared}"));
+    }}
+}}
+
+"#,
+        shared = shared.display()
+    );
+    let report = grade_lesson03_with(&code, "wander", &[]);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    assert!(
+        !shared.join("from-the-test").exists(),
+        "the test process itself is confined"
+    );
+    let written: Vec<_> = std::fs::read_dir(&shared)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        written.is_empty(),
+        "a child scenario wrote {written:?} outside the test's directory: {}",
+        test(&report, "close_keeps_every_line_when_the_process_exits")
+    );
+}
+
+/// Copies the system's dynamic loader (a readable file under `/lib64`) into the test's directory,
+/// makes it executable and runs `/bin/sh` through it (the loader only reads and maps the program, it
+/// does not `execve` it); tries plain `sh` first for comparison. Fails the visible
+/// `lines_arrive_in_order_and_close_counts_them` on purpose, so its output is reported.
+const RUN_A_SHELL: &str = r#"
+fn run_a_shell() {
+    if !std::env::args().any(|a| a == "lines_arrive_in_order_and_close_counts_them") {
+        return;
+    }
+    let plain = std::process::Command::new("sh").arg("-c").arg("echo plain").output();
+    eprintln!("cheat: plain sh: {:?}", plain.map(|o| o.status));
+    use std::os::unix::fs::PermissionsExt;
+    let copied = std::fs::copy("/lib64/ld-linux-x86-64.so.2", "ld.so")
+        .and_then(|_| std::fs::set_permissions("ld.so", std::fs::Permissions::from_mode(0o755)));
+    eprintln!("cheat: loader copied: {copied:?}");
+    match std::process::Command::new("./ld.so")
+        .args(["/bin/sh", "-c", "echo shell ran as uid $(id -u) in $(pwd)"])
+        .output()
+    {
+        Ok(o) => eprintln!("cheat: {} {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        Err(e) => eprintln!("cheat: ./ld.so: {e}"),
+    }
+    panic!("cheat: done");
+}
+
+"#;
+
+/// Open: `sandbox::enter` gives the test's directory every Landlock right, `Execute` included, so
+/// the test process (and a child scenario) may run any file it writes there. A copy of the dynamic
+/// loader is such a file, and it runs any program on the system: a shell here, or `python3`, `perl`,
+/// `gdb` with their system calls. SECURITY.md says a test may "execute nothing"; the lesson01
+/// hostile tests only try `sh` by name.
+#[test]
+#[ignore = "open: the test's own directory has Landlock's Execute right; a copied ld.so runs any program"]
+fn a_test_cannot_execute_a_copy_of_the_dynamic_loader() {
+    let report = grade_lesson03_with(RUN_A_SHELL, "run_a_shell", &[]);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let visible = test(&report, "lines_arrive_in_order_and_close_counts_them");
+    let output = visible["output"].as_str().unwrap();
+    assert!(
+        output.contains("cheat: plain sh: Err"),
+        "sh by name is refused: {output}"
+    );
+    assert!(
+        !output.contains("shell ran as uid"),
+        "a shell ran inside the sandbox: {output}"
+    );
+}
+
+/// Runs `python3` through a copy of the dynamic loader (see [`RUN_A_SHELL`]); python reads the test
+/// process's stack with `process_vm_readv` (a system call, not a file, so Landlock only asks whether
+/// the reader is in the same domain, and it is: the test started it; no Yama here), finds the
+/// result path's pointer and length with the key after them (as [`SOUNDNESS_FORGER`] does) and
+/// prints the key. Learner code MACs `passed` with it, writes the record and exits 0. The stack
+/// address comes from `{:p}` of a local, which is safe Rust.
+const FORGE_THROUGH_PYTHON: &str = r#"
+const FIND_THE_KEY: &str = "
+import ctypes, os, sys
+pid, sp, want = os.getppid(), int(sys.argv[1], 16), sys.argv[2].encode()
+libc = ctypes.CDLL(None, use_errno=True)
+class Iovec(ctypes.Structure):
+    _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]
+def read(address, n):
+    buf = ctypes.create_string_buffer(n)
+    mine, theirs = Iovec(ctypes.cast(buf, ctypes.c_void_p), n), Iovec(address, n)
+    got = libc.process_vm_readv(pid, ctypes.byref(mine), 1, ctypes.byref(theirs), 1, 0)
+    return buf.raw[:max(got, 0)]
+stack = b''
+for page in range(sp & ~4095, (sp & ~4095) + (64 << 10), 4096):
+    chunk = read(page, 4096)
+    stack += chunk
+    if len(chunk) < 4096:
+        break
+print('read', len(stack), 'errno', ctypes.get_errno(), file=sys.stderr)
+base = sp & ~4095
+word = lambda o: int.from_bytes(stack[o:o + 8], 'little')
+for o in range((sp - base + 7) & ~7, len(stack) - 32, 8):
+    if word(o + 8) == len(want) and word(o + 16) >> 48 and word(o + 24) >> 48 and read(word(o), len(want)) == want:
+        print(stack[o + 16:o + 32].hex())
+        break
+";
+
+fn forge_through_python() {
+    let Some(test) = std::env::args().skip_while(|a| a != "--run").nth(1) else {
+        return;
+    };
+    let here = 0u64;
+    let sp = format!("{:p}", std::hint::black_box(&here));
+    let Ok(dir) = std::env::current_dir() else { return };
+    let path = format!("{}/.threadlab-result", dir.display());
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::copy("/lib64/ld-linux-x86-64.so.2", "ld.so")
+        .and_then(|_| std::fs::set_permissions("ld.so", std::fs::Permissions::from_mode(0o755)));
+    let found = std::process::Command::new("./ld.so")
+        .args(["/usr/bin/python3", "-c", FIND_THE_KEY, sp.trim_start_matches("0x"), &path])
+        .output();
+    let Ok(found) = found else {
+        eprintln!("forger: ./ld.so: {found:?}");
+        return;
+    };
+    eprintln!("forger: python said {}", String::from_utf8_lossy(&found.stderr));
+    let hex = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+    let key: Vec<u8> = (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect();
+    if key.len() != 16 {
+        eprintln!("forger: no key ({hex:?})");
+        return;
+    }
+    let sandbox = "landlock abi 6";
+    let tag = verdict_mac(&key, &[&test, sandbox, "passed", ""]);
+    let record = format!("threadlab-result 2\nsandbox {sandbox}\noutcome passed\nmac {tag:032x}\n");
+    let _ = std::fs::write(&path, record);
+    std::process::exit(0);
+}
+
+"#;
+
+/// Open: with the Execute right in its own directory (see
+/// [`a_test_cannot_execute_a_copy_of_the_dynamic_loader`]) a test runs `python3`, which reads the
+/// test process's memory with `process_vm_readv` and hands the key to learner code: a forged pass in
+/// safe Rust, with no compiler bug (SECURITY.md: "without `unsafe` there is no other way to read the
+/// key"). lesson03's advanced tier here writes no line at all, and passes every test whose first
+/// `LogWriter` is made on the main thread (where the harness's frame with the key is above learner
+/// code's stack address), the visible `lines_arrive_in_order_and_close_counts_them` among them: 52 of
+/// 60 points. The exit tests make their first one on a helper thread (`within_patience`), so the
+/// scan misses there and they fail honestly.
+#[test]
+#[ignore = "open: a copied ld.so runs python3, whose process_vm_readv reads the key from the test's stack"]
+fn a_test_cannot_read_its_key_through_a_program_it_runs() {
+    let macs = {
+        let start = SOUNDNESS_FORGER.find("fn sip_round").unwrap();
+        let end = SOUNDNESS_FORGER.find("fn peek_byte").unwrap();
+        &SOUNDNESS_FORGER[start..end]
+    };
+    let dir = submission(
+        "lesson03-daemons",
+        &[
+            (
+                "advanced",
+                "impl LogWriter {\n",
+                &format!("{FORGE_THROUGH_PYTHON}{macs}impl LogWriter {{\n"),
+            ),
+            (
+                "advanced",
+                "        // BEGIN SOLUTION: make a channel and spawn the thread that drains it into `sink`\n",
+                "        forge_through_python();\n",
+            ),
+            // The honest part: the writer writes nothing.
+            ("advanced", "                writeln!(out, \"{line}\")?;\n", ""),
+        ],
+    );
+    let report = grade_lesson_with("lesson03", dir.path(), &[]);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let visible = test(&report, "lines_arrive_in_order_and_close_counts_them");
+    assert_ne!(
+        visible["status"], "passed",
+        "a LogWriter that writes nothing passed on a forged record: {report}"
+    );
+}
+
+/// Open, without `set_current_dir`: when the exit scenario kept too few lines, lesson03's visible exit
+/// test runs the detached control in `<its directory>/detached`, which it makes with
+/// `create_dir_all` (content with a symbolic link to a directory). Learner code in the test process
+/// makes `detached` a link to a directory outside, and its `LogWriter` in the child ends the process
+/// before any line is written; the launcher then starts the control child in the linked directory,
+/// whose sandbox is that directory, and it writes its `exit.log` there. The control runs no learner
+/// code, so this moves a child and its file, not learner code; refusing `set_current_dir` alone would
+/// still leave it.
+#[test]
+#[ignore = "open: a symbolic link in the test's directory picks the control child's directory"]
+fn a_link_in_the_tests_directory_does_not_move_a_child_scenario() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(outside.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let shared = outside.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let code = format!(
+        r#"
+fn link_away() {{
+    if std::env::args().any(|a| a == "close_then_exit") {{
+        std::process::exit(0);
+    }}
+    if std::env::args().any(|a| a == "close_keeps_every_line_when_the_process_exits") {{
+        eprintln!("cheat: link: {{:?}}", std::os::unix::fs::symlink("{shared}", "detached"));
+    }}
+}}
+
+"#,
+        shared = shared.display()
+    );
+    let report = grade_lesson03_with(&code, "link_away", &[]);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let written: Vec<_> = std::fs::read_dir(&shared)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        written.is_empty(),
+        "a child scenario ran in, and wrote {written:?} to, a directory the learner linked: {}",
+        test(&report, "close_keeps_every_line_when_the_process_exits")
+    );
+}
+
+/// Runs `python3` through a copy of the dynamic loader, which reads the test process's memory around
+/// a string literal of the learner's own (`{:p}` of its address: the learner's library is linked into
+/// the test binary, so its literals sit among the binary's) with `process_vm_readv`, and prints what
+/// is around a held-back test's message and name. Fails the visible
+/// `lines_arrive_in_order_and_close_counts_them` on purpose, so its output is reported.
+const READ_THE_TESTS_THROUGH_PYTHON: &str = r#"
+const DUMP: &str = "
+import ctypes, os, sys
+pid, near = os.getppid(), int(sys.argv[1], 16)
+libc = ctypes.CDLL(None, use_errno=True)
+class Iovec(ctypes.Structure):
+    _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]
+buf = ctypes.create_string_buffer(4096)
+mine = Iovec(ctypes.cast(buf, ctypes.c_void_p), 4096)
+memory = bytearray()
+for page in range((near & ~4095) - (8 << 20), (near & ~4095) + (8 << 20), 4096):
+    theirs = Iovec(page, 4096)
+    if libc.process_vm_readv(pid, ctypes.byref(mine), 1, ctypes.byref(theirs), 1, 0) == 4096:
+        memory += buf.raw
+print('read', len(memory), 'bytes', file=sys.stderr)
+for needle in [b'disk on fire', b'close_reports_a_failed_write']:
+    at = memory.find(needle)
+    if at >= 0:
+        print('leak:', memory[max(at - 80, 0):at + 120].decode('ascii', 'replace'))
+";
+
+fn read_the_tests_through_python() {
+    if !std::env::args().any(|a| a == "lines_arrive_in_order_and_close_counts_them") {
+        return;
+    }
+    let near = format!("{:p}", DUMP.as_ptr());
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::copy("/lib64/ld-linux-x86-64.so.2", "ld.so")
+        .and_then(|_| std::fs::set_permissions("ld.so", std::fs::Permissions::from_mode(0o755)));
+    match std::process::Command::new("./ld.so")
+        .args(["/usr/bin/python3", "-c", DUMP, near.trim_start_matches("0x")])
+        .output()
+    {
+        Ok(o) => eprintln!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        Err(e) => eprintln!("cheat: ./ld.so: {e}"),
+    }
+    panic!("cheat: done");
+}
+
+"#;
+
+/// Open: SECURITY.md says the test binary's strings are "mapped in every test process's memory,
+/// where safe code cannot read them". A program the test runs (see
+/// [`a_test_cannot_execute_a_copy_of_the_dynamic_loader`]) reads them with `process_vm_readv`: the
+/// held-back `close_reports_a_failed_write` and its message "disk on fire" reach the output of the
+/// visible `lines_arrive_in_order_and_close_counts_them`, with a user of its own per test and every
+/// layer on (no child scenario needed).
+#[test]
+#[ignore = "open: a copied ld.so runs python3, whose process_vm_readv reads the held-back messages from the test's memory"]
+fn a_program_the_test_runs_cannot_read_the_held_back_tests_from_its_memory() {
+    let report = grade_lesson03_with(
+        READ_THE_TESTS_THROUGH_PYTHON,
+        "read_the_tests_through_python",
+        &[],
+    );
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let visible = test(&report, "lines_arrive_in_order_and_close_counts_them");
+    assert_eq!(visible["visibility"], "visible", "{visible}");
+    assert_no_leak(&report);
+}
