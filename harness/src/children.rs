@@ -12,10 +12,13 @@
 //!   dependency of the hidden tests, never of the learner's library);
 //! * it starts the binary it found before the test was confined, with the environment the test
 //!   started with (learner code may change the test's own, to point `LD_PRELOAD` at a library it
-//!   wrote), in the directory the test asked for;
-//! * the child confines itself before its scenario runs, as a test does, with no right to execute or
-//!   read the binary; its Landlock domain is not inside the test's, so neither can signal or trace
-//!   the other;
+//!   wrote), in the directory the test asked for, which must lie in the test's own directory;
+//! * the child confines itself before its scenario runs, as a test does, to the test's own
+//!   directory as the launcher found it before learner code ran, never to the directory it runs in
+//!   (learner code in the test can move the test's working directory, or put a link where the test
+//!   makes a directory, and an attack pass had a child confined to the binary's directory read it);
+//!   it may neither execute nor read the binary; its Landlock domain is not inside the test's, so
+//!   neither can signal or trace the other;
 //! * the launcher waits for the child, stops it at the test's time limit (the test itself could not
 //!   signal it) and hands back what it printed.
 
@@ -44,16 +47,22 @@ static LAUNCHER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
 pub(crate) fn start_launcher() {
     let exe = std::env::current_exe();
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    // The test's own directory: its working directory before any learner code ran.
+    let root = std::env::current_dir().and_then(|d| d.canonicalize());
     let (requests, inbox) = mpsc::channel::<Request>();
     let spawned = std::thread::Builder::new()
         .name("threadlab-launcher".to_owned())
         .spawn(move || {
             for request in inbox {
-                let output = match &exe {
-                    Ok(exe) => launch(exe, &env, &request),
-                    Err(e) => Err(std::io::Error::new(
+                let output = match (&exe, &root) {
+                    (Ok(exe), Ok(root)) => launch(exe, root, &env, &request),
+                    (Err(e), _) => Err(std::io::Error::new(
                         e.kind(),
                         format!("cannot find the test binary: {e}"),
+                    )),
+                    (_, Err(e)) => Err(std::io::Error::new(
+                        e.kind(),
+                        format!("cannot find the test's directory: {e}"),
                     )),
                 };
                 let _ = request.reply.send(output);
@@ -88,11 +97,27 @@ pub fn run(name: &str, dir: &Path, limit: Duration) -> std::io::Result<Output> {
     answer.recv().map_err(|_| unavailable())?
 }
 
-fn launch(exe: &Path, env: &[(OsString, OsString)], request: &Request) -> std::io::Result<Output> {
+/// Starts the child in `request.dir`, which must lie in `root` (the child is confined to `root`
+/// whatever directory it runs in; this only makes a test that asked for another one fail clearly).
+fn launch(
+    exe: &Path,
+    root: &Path,
+    env: &[(OsString, OsString)],
+    request: &Request,
+) -> std::io::Result<Output> {
+    let dir = request.dir.canonicalize()?;
+    if !dir.starts_with(root) {
+        return Err(std::io::Error::other(format!(
+            "a child scenario runs in the test's own directory {} or beneath it, not in {}",
+            root.display(),
+            dir.display()
+        )));
+    }
     let mut child = Command::new(exe)
         .arg("--child")
         .arg(&request.name)
-        .current_dir(&request.dir)
+        .arg(root)
+        .current_dir(&dir)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
@@ -156,7 +181,7 @@ mod tests {
         let exe = dir.join("binary");
         std::fs::write(&exe, format!("#!/bin/sh\n{body}\n")).unwrap();
         std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
-        (dir, exe)
+        (dir.canonicalize().unwrap(), exe)
     }
 
     fn request(dir: &Path, limit: Duration) -> Request {
@@ -179,8 +204,8 @@ mod tests {
             (OsString::from("GIVEN"), OsString::from("yes")),
             (OsString::from("PATH"), OsString::from("/usr/bin:/bin")),
         ];
-        let output = launch(&exe, &env, &request(&dir, Duration::from_secs(10))).unwrap();
         let real = dir.canonicalize().unwrap();
+        let output = launch(&exe, &real, &env, &request(&dir, Duration::from_secs(10))).unwrap();
         assert_eq!(
             String::from_utf8_lossy(&output.stdout),
             format!("--child a_scenario {} yes none\n", real.display())
@@ -194,7 +219,7 @@ mod tests {
     fn a_child_past_its_limit_is_killed_and_what_it_printed_is_kept() {
         let (dir, exe) = script("echo started; exec sleep 30");
         let began = Instant::now();
-        let output = launch(&exe, &[], &request(&dir, Duration::from_millis(300))).unwrap();
+        let output = launch(&exe, &dir, &[], &request(&dir, Duration::from_millis(300))).unwrap();
         assert!(began.elapsed() < Duration::from_secs(10), "{:?}", began.elapsed());
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(output.status.signal(), Some(9), "{:?}", output.status);
@@ -205,9 +230,32 @@ mod tests {
     #[test]
     fn a_flood_of_output_is_cut_at_the_cap_and_the_child_still_ends() {
         let (dir, exe) = script("head -c 3000000 /dev/zero");
-        let output = launch(&exe, &[], &request(&dir, Duration::from_secs(20))).unwrap();
+        let output = launch(&exe, &dir, &[], &request(&dir, Duration::from_secs(20))).unwrap();
         assert!(output.status.success(), "{:?}", output.status);
         assert_eq!(output.stdout.len() as u64, OUTPUT_CAP);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_child_runs_only_in_the_tests_own_directory() {
+        let (dir, exe) = script("echo ran");
+        let root = dir.join("root");
+        std::fs::create_dir_all(root.join("below")).unwrap();
+        std::os::unix::fs::symlink(&dir, root.join("away")).unwrap();
+        let below = launch(
+            &exe,
+            &root,
+            &[],
+            &request(&root.join("below"), Duration::from_secs(10)),
+        );
+        assert_eq!(below.unwrap().stdout, b"ran\n");
+        for elsewhere in [dir.clone(), root.join("away"), root.join("below/../..")] {
+            let error = launch(&exe, &root, &[], &request(&elsewhere, Duration::from_secs(10))).unwrap_err();
+            assert!(
+                error.to_string().contains("runs in the test's own directory"),
+                "{error}"
+            );
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 

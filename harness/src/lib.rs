@@ -20,7 +20,8 @@
 //! code. It can read and write files, start processes (`std::process::Command`), loop, allocate, exit
 //! or abort. On Linux with Landlock (5.13+) it cannot:
 //! * read the process's memory through `/proc/self/mem` (or anything else under `/proc`, apart from
-//!   listing `/proc/self/task`); without `unsafe` there is no other way to read the key;
+//!   listing `/proc/self/task`); without `unsafe` there is no other way to read the key (the process
+//!   is non-dumpable too, so no other process of its user may read its memory);
 //! * write anywhere but the test's own directory (and `TMPDIR` inside it): not the hidden suite, the
 //!   test binaries, the grader or its reports;
 //! * execute anything, nor read the test binary (whose strings hold the held-back tests' messages);
@@ -36,8 +37,8 @@
 //!
 //! What it can still do: pass or fail its own tests honestly; fill its own directory; use the network;
 //! read world-readable system files. Without Landlock (an old kernel, or not Linux) a determined
-//! attacker can read the key from `/proc/self/mem` and forge its own test's record; the report then
-//! says `landlock` is unavailable. With `unsafe` allowed every bet is off: code in the same process
+//! attacker running as root (never the grader's choice) can read the key from `/proc/self/mem` and
+//! forge its own test's record; the report then says `landlock` is unavailable. With `unsafe` allowed every bet is off: code in the same process
 //! can do whatever the harness does.
 //!
 //! [`wait`] has the waiting tools tests share: a patience limit, a poll-until, a call with a time limit
@@ -87,8 +88,8 @@ pub fn main(tests: &[Test]) {
     main_with_children(tests, &[]);
 }
 
-/// Entry point of a hidden test binary whose tests also start child processes: `BINARY --child NAME`
-/// runs `NAME` from `children` in a sandbox of its own and then returns from `main`, ending the
+/// Entry point of a hidden test binary whose tests also start child processes: `BINARY --child NAME
+/// ROOT` runs `NAME` from `children` in a sandbox of its own (ROOT, the test's directory) and then returns from `main`, ending the
 /// process the way a learner's program ends (threads still running are killed). A test runs one
 /// with [`run_child`].
 pub fn main_with_children(tests: &[Test], children: &[Test]) {
@@ -107,10 +108,12 @@ pub fn main_with_children(tests: &[Test], children: &[Test]) {
                 std::process::exit(2);
             }
         },
-        ["--child", name] => match children.iter().find(|(n, _)| n == name) {
+        ["--child", name, root] => match children.iter().find(|(n, _)| n == name) {
             Some((_, body)) => {
-                // Confined like the test that asked for it, before any learner code runs.
-                let _ = sandbox::enter();
+                // Confined like the test that asked for it, to the test's own directory (never
+                // the one it runs in, which learner code in the test may have chosen), before any
+                // learner code runs.
+                let _ = sandbox::enter(std::path::Path::new(root));
                 body()
             }
             None => {
@@ -135,7 +138,7 @@ fn run_one(name: &str, body: fn(), children: bool) {
         // Before the sandbox: the launcher must stay outside it (see `children`).
         children::start_launcher();
     }
-    let sandbox = sandbox::enter();
+    let sandbox = sandbox::enter(std::path::Path::new("."));
 
     install_panic_recorder();
     let result = panic::catch_unwind(AssertUnwindSafe(body));

@@ -4,13 +4,19 @@
 //! What stays reachable, for the test and every thread and process it starts:
 //! * read: the system directories a program and its dynamic loader need (`/usr`, `/lib*`, `/bin`,
 //!   `/sbin`, `/etc`, `/dev`); `/dev/null` and friends are writable;
-//! * everything in the test's own working directory (a fresh directory per test; the grader points
-//!   `TMPDIR` into it, so `std::env::temp_dir()` works too);
+//! * everything in the test's own directory (a fresh directory per test, its working directory when
+//!   it starts; the grader points `TMPDIR` into it, so `std::env::temp_dir()` works too) but
+//!   executing: a program copied there must not run, not even the dynamic loader, which would run
+//!   any program it reads (an attack pass ran python through a copy, and python read the key out of
+//!   the test's memory);
 //! * `/proc/self/task` as a directory listing only (lesson02 counts OS threads with it); nothing else
 //!   under `/proc`: no `/proc/self/mem`, `maps`, `environ` or `fd`;
 //! * execution: nothing, and no read of the test binary either: a suite's child scenarios are started
 //!   by a harness thread outside the sandbox, and each confines itself as a test does
 //!   ([`crate::children`]).
+//!
+//! The process is also made non-dumpable (`PR_SET_DUMPABLE`), so that no other process of its user
+//! may read its memory (`process_vm_readv`, ptrace) even where Landlock and Yama would let it.
 //!
 //! With Landlock ABI 6 (Linux 6.12) the sandbox is also scoped: no signals to processes outside it
 //! (the grader) and no connections to abstract Unix sockets made outside it. TCP is left alone so
@@ -26,9 +32,14 @@ use std::sync::OnceLock;
 /// makes a new inode each time a directory is looked up afresh).
 static TASK_DIR: OnceLock<File> = OnceLock::new();
 
-/// Enters the sandbox; returns the line the record carries: `landlock abi N` or
-/// `landlock unavailable: why`.
-pub fn enter() -> String {
+/// Enters the sandbox, with `root` as the test's own directory; returns the line the record carries:
+/// `landlock abi N` or `landlock unavailable: why`.
+pub fn enter(root: &std::path::Path) -> String {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with integer arguments only; it changes this process's dumpable flag.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
     // The grader's switch for testing its other layers alone (`THREADLAB_NO_LANDLOCK=1`); set before
     // any learner code runs, so learner code cannot use it.
     if std::env::var_os("THREADLAB_LANDLOCK").is_some_and(|v| v == "off") {
@@ -36,13 +47,14 @@ pub fn enter() -> String {
     }
     #[cfg(target_os = "linux")]
     {
-        match linux::enter() {
+        match linux::enter(root) {
             Ok(line) => line,
             Err(why) => format!("landlock unavailable: {why}"),
         }
     }
     #[cfg(not(target_os = "linux"))]
     {
+        let _ = root;
         "landlock unavailable: not Linux".to_owned()
     }
 }
@@ -90,7 +102,7 @@ mod linux {
             .map_err(|e| e.to_string())
     }
 
-    pub fn enter() -> Result<String, String> {
+    pub fn enter(root: &std::path::Path) -> Result<String, String> {
         let all = AccessFs::from_all(ABI_WANTED);
         let read: BitFlags<AccessFs> = AccessFs::ReadFile | AccessFs::ReadDir;
         let file_read_write: BitFlags<AccessFs> =
@@ -98,21 +110,21 @@ mod linux {
 
         // Paths that exist only on some systems are skipped.
         let mut rules: Vec<(PathFd, BitFlags<AccessFs>)> = Vec::new();
-        let mut add = |path: &str, access: BitFlags<AccessFs>| {
+        let mut add = |path: &std::path::Path, access: BitFlags<AccessFs>| {
             if let Ok(fd) = PathFd::new(path) {
                 rules.push((fd, access));
             }
         };
         for dir in READ_ONLY {
-            add(dir, read);
+            add(dir.as_ref(), read);
         }
         for device in DEVICES {
-            add(device, file_read_write);
+            add(device.as_ref(), file_read_write);
         }
-        add(".", all);
+        add(root, all & !AccessFs::Execute);
         if let Ok(task) = File::open("/proc/self/task") {
             let _ = TASK_DIR.set(task);
-            add("/proc/self/task", AccessFs::ReadDir.into());
+            add("/proc/self/task".as_ref(), AccessFs::ReadDir.into());
         }
 
         let mut created = Ruleset::default()

@@ -199,9 +199,17 @@ fn a_memory_scanning_cheat_earns_only_its_honest_part() {
         "{}",
         report["sandbox"]
     );
+    // Where the test's user is not root in its namespace, the process being non-dumpable (the
+    // harness sets it before learner code runs) makes `/proc/self/mem` root's: the cheat cannot
+    // even open it. Otherwise it reads it all, and still gains nothing.
+    let output = all_output(&report);
     assert!(
-        all_output(&report).contains("cheat: scanned"),
-        "the cheat did read memory"
+        output.contains("cheat: scanned") || output.contains("cheat: /proc/self/mem: Permission denied"),
+        "the cheat neither read memory nor was refused: {output}"
+    );
+    eprintln!(
+        "without Landlock: {}",
+        output.lines().find(|l| l.starts_with("cheat: ")).unwrap_or("")
     );
     for name in not_passed(honest) {
         assert_ne!(test(&report, &name)["status"], "passed", "{name} gained a pass");
@@ -773,8 +781,8 @@ fn wander() {
 
 "#;
 
-/// Open: the launcher starts a child scenario in whatever directory the test names, and the child's
-/// sandbox grants everything beneath its own working directory (`sandbox::enter` adds `"."` with every
+/// Found by an attack pass: the launcher started a child scenario in whatever directory the test
+/// named, and the child's sandbox granted everything beneath its own working directory (`sandbox::enter` adds `"."` with every
 /// right). lesson03's exit tests name `std::env::current_dir()`, which learner code sets for the whole
 /// test process with `std::env::set_current_dir` (allowed in the advanced tier, which writes files;
 /// Landlock does not check `chdir`). So learner code moves the test process into the test binary's
@@ -787,8 +795,10 @@ fn wander() {
 /// With a user of its own the child cannot create `exit.log` in the binary's directory (the scenario
 /// does that before any learner code runs), but it still gets all of any directory that user may
 /// write to (`/tmp`, see the next test).
+///
+/// Closed: the child confines itself to the test's own directory as the launcher found it before
+/// learner code ran, and the launcher refuses a directory outside it (`harness/src/children.rs`).
 #[test]
-#[ignore = "open: a test's set_current_dir picks the child's directory, and the child's sandbox is that directory"]
 fn a_child_scenario_is_confined_to_the_directory_the_test_asked_for_not_one_learner_code_chose() {
     let report = grade_lesson03_with(WANDER_THEN_READ, "wander", &[("THREADLAB_NO_OWN_USER", "1")]);
     if !landlock_enforced(&report) {
@@ -799,13 +809,14 @@ fn a_child_scenario_is_confined_to_the_directory_the_test_asked_for_not_one_lear
     assert_no_leak(&report);
 }
 
-/// Open: the same move with a user of its own per test (the grader as root, the default here). The
-/// test process moves into a directory anyone may write to, outside its own; the child started there
+/// Found by an attack pass: the same move with a user of its own per test (the grader as root, the
+/// default here). The test process moves into a directory anyone may write to, outside its own; the child started there
 /// creates `exit.log` and, through learner code, a file of its own in it, and both outlive the
 /// grade. The test process itself could write neither (Landlock); the child's sandbox is wherever the
 /// test process stood.
+///
+/// Closed as the test above.
 #[test]
-#[ignore = "open: a test's set_current_dir picks the child's directory, and the child's sandbox is that directory"]
 fn a_child_scenario_cannot_write_outside_the_tests_directory() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::set_permissions(outside.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -874,13 +885,15 @@ fn run_a_shell() {
 
 "#;
 
-/// Open: `sandbox::enter` gives the test's directory every Landlock right, `Execute` included, so
+/// Found by an attack pass: `sandbox::enter` gave the test's directory every Landlock right,
+/// `Execute` included, so
 /// the test process (and a child scenario) may run any file it writes there. A copy of the dynamic
 /// loader is such a file, and it runs any program on the system: a shell here, or `python3`, `perl`,
 /// `gdb` with their system calls. SECURITY.md says a test may "execute nothing"; the lesson01
 /// hostile tests only try `sh` by name.
+///
+/// Closed: the test's directory has every right but `Execute` (`harness/src/sandbox.rs`).
 #[test]
-#[ignore = "open: the test's own directory has Landlock's Execute right; a copied ld.so runs any program"]
 fn a_test_cannot_execute_a_copy_of_the_dynamic_loader() {
     let report = grade_lesson03_with(RUN_A_SHELL, "run_a_shell", &[]);
     if !landlock_enforced(&report) {
@@ -967,7 +980,7 @@ fn forge_through_python() {
 
 "#;
 
-/// Open: with the Execute right in its own directory (see
+/// Found by an attack pass: with the Execute right in its own directory (see
 /// [`a_test_cannot_execute_a_copy_of_the_dynamic_loader`]) a test runs `python3`, which reads the
 /// test process's memory with `process_vm_readv` and hands the key to learner code: a forged pass in
 /// safe Rust, with no compiler bug (SECURITY.md: "without `unsafe` there is no other way to read the
@@ -976,8 +989,10 @@ fn forge_through_python() {
 /// code's stack address), the visible `lines_arrive_in_order_and_close_counts_them` among them: 52 of
 /// 60 points. The exit tests make their first one on a helper thread (`within_patience`), so the
 /// scan misses there and they fail honestly.
+///
+/// Closed: nothing in the test's directory may be executed, and the test process is non-dumpable,
+/// so no other process of its user may read its memory.
 #[test]
-#[ignore = "open: a copied ld.so runs python3, whose process_vm_readv reads the key from the test's stack"]
 fn a_test_cannot_read_its_key_through_a_program_it_runs() {
     let macs = {
         let start = SOUNDNESS_FORGER.find("fn sip_round").unwrap();
@@ -1012,7 +1027,7 @@ fn a_test_cannot_read_its_key_through_a_program_it_runs() {
     );
 }
 
-/// Open, without `set_current_dir`: when the exit scenario kept too few lines, lesson03's visible exit
+/// Found by an attack pass, without `set_current_dir`: when the exit scenario kept too few lines, lesson03's visible exit
 /// test runs the detached control in `<its directory>/detached`, which it makes with
 /// `create_dir_all` (content with a symbolic link to a directory). Learner code in the test process
 /// makes `detached` a link to a directory outside, and its `LogWriter` in the child ends the process
@@ -1020,8 +1035,10 @@ fn a_test_cannot_read_its_key_through_a_program_it_runs() {
 /// whose sandbox is that directory, and it writes its `exit.log` there. The control runs no learner
 /// code, so this moves a child and its file, not learner code; refusing `set_current_dir` alone would
 /// still leave it.
+///
+/// Closed as [`a_child_scenario_is_confined_to_the_directory_the_test_asked_for_not_one_learner_code_chose`]:
+/// the launcher refuses the linked directory, and a child is confined to the test's own anyway.
 #[test]
-#[ignore = "open: a symbolic link in the test's directory picks the control child's directory"]
 fn a_link_in_the_tests_directory_does_not_move_a_child_scenario() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::set_permissions(outside.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -1103,14 +1120,16 @@ fn read_the_tests_through_python() {
 
 "#;
 
-/// Open: SECURITY.md says the test binary's strings are "mapped in every test process's memory,
+/// Found by an attack pass: SECURITY.md said the test binary's strings are "mapped in every test
+/// process's memory,
 /// where safe code cannot read them". A program the test runs (see
 /// [`a_test_cannot_execute_a_copy_of_the_dynamic_loader`]) reads them with `process_vm_readv`: the
 /// held-back `close_reports_a_failed_write` and its message "disk on fire" reach the output of the
 /// visible `lines_arrive_in_order_and_close_counts_them`, with a user of its own per test and every
 /// layer on (no child scenario needed).
+///
+/// Closed as [`a_test_cannot_read_its_key_through_a_program_it_runs`].
 #[test]
-#[ignore = "open: a copied ld.so runs python3, whose process_vm_readv reads the held-back messages from the test's memory"]
 fn a_program_the_test_runs_cannot_read_the_held_back_tests_from_its_memory() {
     let report = grade_lesson03_with(
         READ_THE_TESTS_THROUGH_PYTHON,
