@@ -1143,3 +1143,131 @@ fn a_program_the_test_runs_cannot_read_the_held_back_tests_from_its_memory() {
     assert_eq!(visible["visibility"], "visible", "{visible}");
     assert_no_leak(&report);
 }
+
+/// Two tests of one grade meet on 127.0.0.1 (the grader runs tests side by side, one per core, and
+/// neither Landlock nor the PID namespace takes the network away). The visible
+/// `returns_every_result` binds a port and collects for a few seconds; every other test process
+/// (learner code reads its own test's name in `std::env::args()`) connects and sends its name, and
+/// installs a panic hook (`std::panic::set_hook`, safe and not refused) that sends every panic
+/// message of the test, after giving answers in reverse order so that the held-back tests fail and
+/// say what they expected. The collector then fails on purpose with everything it heard.
+const MEET_ON_LOCALHOST: &str = r#"
+const MEETING_POINT: &str = "127.0.0.1:47311";
+const VISIBLE: [&str; 2] = ["returns_every_result", "results_come_back_in_input_order"];
+
+fn tell_the_collector(what: &str) {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(2) {
+        if let Ok(mut stream) = std::net::TcpStream::connect(MEETING_POINT) {
+            let _ = writeln!(stream, "{}", what.escape_debug());
+            return;
+        }
+    }
+}
+
+fn collect_then_fail() -> ! {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let listener = std::net::TcpListener::bind(MEETING_POINT).expect("cheat: bind");
+    listener.set_nonblocking(true).expect("cheat: nonblocking");
+    let mut heard = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(7) {
+        match listener.accept() {
+            Ok((mut stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                let mut text = String::new();
+                let _ = stream.read_to_string(&mut text);
+                heard.push(text.trim_end().to_owned());
+            }
+            Err(_) => crate::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    panic!("cheat: heard from the other tests:\n{}", heard.join("\n"));
+}
+
+/// True where the results should come back wrong (a held-back test).
+fn meet() -> bool {
+    let Some(me) = std::env::args().skip_while(|a| a != "--run").nth(1) else {
+        return false;
+    };
+    if me == VISIBLE[0] {
+        collect_then_fail();
+    }
+    let held_back = !VISIBLE.contains(&me.as_str());
+    if std::fs::metadata("met").is_ok() {
+        return held_back;
+    }
+    let _ = std::fs::write("met", "");
+    tell_the_collector(&format!("test {me}"));
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tell_the_collector(&format!("{me}: {info}"));
+        previous(info);
+    }));
+    held_back
+}
+
+"#;
+
+/// An open hole: before the due date, the names of the held-back tests of lesson01 (and the
+/// messages, with the suite's file and line, of those that fail) reach the message of the visible
+/// `returns_every_result`, with every layer on. The tests of a grade run at the same time, one per
+/// core, and share the machine's loopback network (no network namespace; Landlock's TCP rules are
+/// not used); learner code in a held-back test knows its own name (`std::env::args()`) and sees every
+/// panic message (`std::panic::set_hook`), and sends both to learner code in a visible test, which
+/// quotes them. The cost: the visible test's 4 points.
+#[test]
+#[ignore = "open: held-back tests' names and messages reach a visible test's message over 127.0.0.1"]
+fn held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network() {
+    let dir = submission(
+        LESSON,
+        &[
+            (
+                "beginner",
+                "/// Runs every task on a thread of its own",
+                &format!("{MEET_ON_LOCALHOST}/// Runs every task on a thread of its own"),
+            ),
+            (
+                "beginner",
+                "    let handles: Vec<JoinHandle<T>> =",
+                "    let wrong = meet();\n    let handles: Vec<JoinHandle<T>> =",
+            ),
+            (
+                "beginner",
+                "    handles\n        .into_iter()",
+                "    let mut results: Vec<T> = handles\n        .into_iter()",
+            ),
+            (
+                "beginner",
+                "        .collect()\n    // END SOLUTION\n}\n\n/// Starts `f`",
+                "        .collect();\n    if wrong {\n        results.reverse();\n    }\n    results\n    // END SOLUTION\n}\n\n/// Starts `f`",
+            ),
+        ],
+    );
+    let report = grade_with(dir.path(), &[]);
+    assert_no_held_back_names_in_visible_tests(&report);
+}
+
+/// No visible test's message or output names a held-back test.
+fn assert_no_held_back_names_in_visible_tests(report: &serde_json::Value) {
+    let tests = report["tests"].as_array().unwrap();
+    let held_back: Vec<&str> = tests
+        .iter()
+        .filter(|t| t["visibility"] != "visible")
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(!held_back.is_empty(), "{report}");
+    for t in tests.iter().filter(|t| t["visibility"] == "visible") {
+        let text = format!("{} {}", t["message"], t["output"]);
+        let named: Vec<&&str> = held_back.iter().filter(|n| text.contains(**n)).collect();
+        assert!(
+            named.is_empty(),
+            "the visible {} names held-back tests {named:?}: {}",
+            t["name"],
+            t["message"].as_str().unwrap_or("")
+        );
+    }
+}
