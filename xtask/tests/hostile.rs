@@ -1144,16 +1144,45 @@ fn a_program_the_test_runs_cannot_read_the_held_back_tests_from_its_memory() {
     assert_no_leak(&report);
 }
 
-/// Two tests of one grade meet on 127.0.0.1 (the grader runs tests side by side, one per core, and
-/// neither Landlock nor the PID namespace takes the network away). The visible
-/// `returns_every_result` binds a port and collects for a few seconds; every other test process
-/// (learner code reads its own test's name in `std::env::args()`) connects and sends its name, and
-/// installs a panic hook (`std::panic::set_hook`, safe and not refused) that sends every panic
-/// message of the test, after giving answers in reverse order so that the held-back tests fail and
-/// say what they expected. The collector then fails on purpose with everything it heard.
+/// Learner code in every test of lesson01's beginner tier but the visible `returns_every_result`:
+/// sends its test's name (`std::env::args()`) to learner code in that test, and installs a panic
+/// hook (`std::panic::set_hook`, safe and not refused) that sends every panic message of the test;
+/// it then gives answers in reverse order, so that the held-back tests fail and say what they
+/// expected. In `returns_every_result` it collects for a few seconds and fails on purpose with
+/// everything it heard. The transport (`tell_the_collector`, `collect_then_fail`) is
+/// [`MEET_ON_LOCALHOST`] or [`MEET_AT_A_SOCKET_FILE`].
+const MEET: &str = r#"
+const VISIBLE: [&str; 2] = ["returns_every_result", "results_come_back_in_input_order"];
+
+/// True where the results should come back wrong (a held-back test).
+fn meet() -> bool {
+    let Some(me) = std::env::args().skip_while(|a| a != "--run").nth(1) else {
+        return false;
+    };
+    if me == VISIBLE[0] {
+        collect_then_fail();
+    }
+    let held_back = !VISIBLE.contains(&me.as_str());
+    if std::fs::metadata("met").is_ok() {
+        return held_back;
+    }
+    let _ = std::fs::write("met", "");
+    tell_the_collector(&format!("test {me}"));
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tell_the_collector(&format!("{me}: {info}"));
+        previous(info);
+    }));
+    held_back
+}
+
+"#;
+
+/// [`MEET`] over TCP on 127.0.0.1 (the grader runs tests side by side, one per core, and neither
+/// Landlock nor the PID namespace takes the network away): the visible test binds a port, the others
+/// connect to it.
 const MEET_ON_LOCALHOST: &str = r#"
 const MEETING_POINT: &str = "127.0.0.1:47311";
-const VISIBLE: [&str; 2] = ["returns_every_result", "results_come_back_in_input_order"];
 
 fn tell_the_collector(what: &str) {
     use std::io::Write;
@@ -1188,28 +1217,6 @@ fn collect_then_fail() -> ! {
     panic!("cheat: heard from the other tests:\n{}", heard.join("\n"));
 }
 
-/// True where the results should come back wrong (a held-back test).
-fn meet() -> bool {
-    let Some(me) = std::env::args().skip_while(|a| a != "--run").nth(1) else {
-        return false;
-    };
-    if me == VISIBLE[0] {
-        collect_then_fail();
-    }
-    let held_back = !VISIBLE.contains(&me.as_str());
-    if std::fs::metadata("met").is_ok() {
-        return held_back;
-    }
-    let _ = std::fs::write("met", "");
-    tell_the_collector(&format!("test {me}"));
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        tell_the_collector(&format!("{me}: {info}"));
-        previous(info);
-    }));
-    held_back
-}
-
 "#;
 
 /// An open hole: before the due date, the names of the held-back tests of lesson01 (and the
@@ -1222,13 +1229,19 @@ fn meet() -> bool {
 #[test]
 #[ignore = "open: held-back tests' names and messages reach a visible test's message over 127.0.0.1"]
 fn held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network() {
+    let report = grade_meeting(MEET_ON_LOCALHOST);
+    assert_no_held_back_names_in_visible_tests(&report);
+}
+
+/// lesson01's reference with [`MEET`] and `transport` in `run_concurrently`.
+fn grade_meeting(transport: &str) -> serde_json::Value {
     let dir = submission(
         LESSON,
         &[
             (
                 "beginner",
                 "/// Runs every task on a thread of its own",
-                &format!("{MEET_ON_LOCALHOST}/// Runs every task on a thread of its own"),
+                &format!("{MEET}{transport}/// Runs every task on a thread of its own"),
             ),
             (
                 "beginner",
@@ -1247,8 +1260,7 @@ fn held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network() {
             ),
         ],
     );
-    let report = grade_with(dir.path(), &[]);
-    assert_no_held_back_names_in_visible_tests(&report);
+    grade_with(dir.path(), &[])
 }
 
 /// No visible test's message or output names a held-back test.
@@ -1270,4 +1282,126 @@ fn assert_no_held_back_names_in_visible_tests(report: &serde_json::Value) {
             t["message"].as_str().unwrap_or("")
         );
     }
+}
+
+/// [`MEET`] through a Unix socket file: the visible test binds `meet.sock` in its own directory and
+/// opens the directory and the socket to every user (`set_permissions`, which Landlock does not
+/// check); the others connect to `../returns_every_result/meet.sock` (test directories are siblings
+/// named after their tests). Landlock ABI 6 checks neither `connect` on a socket file outside the
+/// sandbox (its scope covers abstract sockets only) nor walking a path, so a network namespace per
+/// test would not close this.
+const MEET_AT_A_SOCKET_FILE: &str = r#"
+fn tell_the_collector(what: &str) {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(2) {
+        if let Ok(mut stream) = std::os::unix::net::UnixStream::connect("../returns_every_result/meet.sock") {
+            let _ = writeln!(stream, "{}", what.escape_debug());
+            return;
+        }
+    }
+}
+
+fn collect_then_fail() -> ! {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+    let listener = std::os::unix::net::UnixListener::bind("meet.sock").expect("cheat: bind");
+    for path in [".", "meet.sock"] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777)).expect("cheat: chmod");
+    }
+    listener.set_nonblocking(true).expect("cheat: nonblocking");
+    let mut heard = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(7) {
+        match listener.accept() {
+            Ok((mut stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                let mut text = String::new();
+                let _ = stream.read_to_string(&mut text);
+                heard.push(text.trim_end().to_owned());
+            }
+            Err(_) => crate::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    panic!("cheat: heard from the other tests:\n{}", heard.join("\n"));
+}
+
+"#;
+
+/// An open hole, as [`held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network`]
+/// without the network: the held-back tests' names and messages reach the visible
+/// `returns_every_result` through a Unix socket file in its directory, which it opened to every user
+/// (each test has a user of its own here).
+#[test]
+#[ignore = "open: held-back tests' names and messages reach a visible test through a socket file in its directory"]
+fn held_back_tests_cannot_talk_to_a_visible_test_through_a_socket_file() {
+    let report = grade_meeting(MEET_AT_A_SOCKET_FILE);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    assert_no_held_back_names_in_visible_tests(&report);
+}
+
+/// Learner code in lesson01's advanced tier (which the suite runs after the beginner and
+/// intermediate tiers, on the same run directory) asks, for each name in a list it guessed, whether
+/// the directory `../NAME` exists (`std::fs::metadata`: Landlock checks no `stat`, and the run
+/// directory is searchable by the tests' users, though not listable), and fails the visible
+/// `join_timeout_returns_the_value` on purpose with the names that exist. Each test's directory is
+/// named after its test and stays until the grade ends.
+const PROBE_THE_SIBLINGS: &str = r#"
+fn probe_the_siblings() {
+    if !std::env::args().any(|a| a == "join_timeout_returns_the_value") {
+        return;
+    }
+    let guesses = [
+        "tasks_all_run_at_the_same_time",
+        "a_panicking_task_is_not_swallowed",
+        "spawn_named_sets_the_thread_name",
+        "tasks_run_one_by_one",
+        "sum_chunks_sums_every_chunk_on_its_own_thread",
+        "check_all_runs_the_checks_concurrently",
+        "check_all_runs_every_check_twice",
+    ];
+    let there: Vec<&str> = guesses
+        .into_iter()
+        .filter(|name| std::fs::metadata(format!("../{name}")).is_ok())
+        .collect();
+    panic!("cheat: held-back tests that exist: {there:?}");
+}
+
+"#;
+
+/// An open hole (a weaker one: it confirms guesses, it does not list): a visible test learns which
+/// of the names it guessed are held-back tests of its lesson, before the due date. Test directories
+/// are `runs/<stage>/<pid>/<test name>`, kept until the grade ends; a test may not list the run
+/// directory, but it may `stat` a path in it, so `../<guess>` exists exactly when `<guess>` is a test
+/// that ran (or runs) in this grade. Guesses come from the lesson's text (the README names what
+/// each exercise must do), and the report's count of held-back tests says when all are found.
+#[test]
+#[ignore = "open: a visible test confirms guessed held-back test names by stat-ing sibling test directories"]
+fn a_visible_test_cannot_confirm_held_back_test_names_by_their_directories() {
+    let dir = submission(
+        LESSON,
+        &[
+            (
+                "advanced",
+                "/// Starts `f` on a new thread and returns a handle",
+                &format!("{PROBE_THE_SIBLINGS}/// Starts `f` on a new thread and returns a handle"),
+            ),
+            (
+                "advanced",
+                "    // BEGIN SOLUTION: run `f` on a new thread",
+                "    probe_the_siblings();\n    // BEGIN SOLUTION: run `f` on a new thread",
+            ),
+        ],
+    );
+    let report = grade_with(dir.path(), &[]);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let visible = test(&report, "join_timeout_returns_the_value");
+    assert_eq!(visible["visibility"], "visible", "{visible}");
+    assert_no_held_back_names_in_visible_tests(&report);
 }
