@@ -1405,3 +1405,127 @@ fn a_visible_test_cannot_confirm_held_back_test_names_by_their_directories() {
     assert_eq!(visible["visibility"], "visible", "{visible}");
     assert_no_held_back_names_in_visible_tests(&report);
 }
+
+/// Learner code in lesson09's advanced tier (which may use TCP: it downloads) that sweeps the
+/// loopback's ephemeral ports for six seconds and sends every listener it finds a request that the
+/// local test server holds for four seconds (`/delay/4000`), keeping the connections open: every
+/// test server on the machine sees requests it never got from its own test, and one more request
+/// in flight per sweep.
+const DISTURB_THE_NEIGHBOURS: &str = r#"
+fn disturb_the_neighbours() {
+    use std::io::Write;
+    use std::net::{SocketAddr, TcpStream};
+    if std::fs::metadata("disturbed").is_ok() {
+        return;
+    }
+    let _ = std::fs::write("disturbed", "");
+    let started = Instant::now();
+    let mut held: Vec<TcpStream> = Vec::new();
+    let (mut sweeps, mut sent) = (0, 0);
+    while started.elapsed() < Duration::from_secs(6) {
+        for port in 32768u16..=60999 {
+            let address = SocketAddr::from(([127, 0, 0, 1], port));
+            let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(50)) else {
+                continue;
+            };
+            if stream.write_all(b"GET /delay/4000 HTTP/1.1\r\nHost: x\r\n\r\n").is_ok() {
+                sent += 1;
+                held.push(stream);
+            }
+            if held.len() > 400 {
+                held.drain(..200);
+            }
+        }
+        sweeps += 1;
+    }
+    eprintln!("cheat: {sweeps} sweeps, {sent} requests sent");
+}
+
+"#;
+
+/// An open hole: in a class batch, one student's learner code makes another student's honest
+/// tests fail. Students are graded side by side, and so are their tests; lesson09's tests each
+/// start a test server on 127.0.0.1, and several judge the learner's code by what that server saw
+/// (`peak_in_flight`, `requests`, the paths asked for). Mallory's `download_all` (see
+/// [`DISTURB_THE_NEIGHBOURS`]) finds every test server on the loopback and adds requests of its own,
+/// so Bob, who hands in the reference solution (71 of 71 alone), loses points. Mallory's beginner and
+/// intermediate tiers do not compile, so that her advanced tests start as soon as her build ends.
+///
+/// The batch runs in a network namespace of its own (`unshare -n`, skipped where that is not
+/// allowed), so that the sweep reaches only this batch's servers, not other graders on the machine.
+#[test]
+#[ignore = "open: one student's tests send requests to another student's lesson09 test servers in a class batch, failing honest tests"]
+fn a_student_cannot_disturb_a_classmates_tests_over_the_loopback_network() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let lesson = "lesson09-downloader";
+    let bob = submission(lesson, &[]);
+    let mallory = submission(
+        lesson,
+        &[
+            ("beginner", "//! ", "fn broken() -> u8 { \"x\" }\n//! "),
+            ("intermediate", "//! ", "fn broken() -> u8 { \"x\" }\n//! "),
+            (
+                "advanced",
+                "/// How [`download_all`] works.",
+                &format!("{DISTURB_THE_NEIGHBOURS}/// How [`download_all`] works."),
+            ),
+            (
+                "advanced",
+                "    // BEGIN SOLUTION: start progress;",
+                "    disturb_the_neighbours();\n    // BEGIN SOLUTION: start progress;",
+            ),
+        ],
+    );
+    for (name, dir) in [("bob", &bob), ("mallory", &mallory)] {
+        let to = class.path().join(name).join("src");
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(dir.path().join("src")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+    let output = std::process::Command::new("unshare")
+        .args(["-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_xtask"))
+        .args(["grade", "lesson09", "--class"])
+        .arg(class.path())
+        .arg("--out")
+        .arg(out.path())
+        .env("NO_COLOR", "1")
+        .output();
+    let output = match output {
+        Ok(output) if output.status.success() => output,
+        other => {
+            eprintln!("no network namespace here (or the batch failed): {other:?}");
+            return;
+        }
+    };
+    let read = |name: &str| -> serde_json::Value {
+        let path = out.path().join("reports").join(format!("{name}.json"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}\n{}",
+                path.display(),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        }))
+        .unwrap()
+    };
+    let (bob, mallory) = (read("bob"), read("mallory"));
+    let sweeps = all_output(&mallory);
+    assert!(sweeps.contains("cheat: "), "the sweep ran: {mallory}");
+    assert_eq!(
+        (not_passed(&bob), &bob["score"]),
+        (vec![], &bob["max_score"]),
+        "Bob's reference solution lost points to Mallory's requests ({}): {:?}",
+        sweeps.lines().find(|l| l.starts_with("cheat: ")).unwrap_or(""),
+        bob["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["status"] != "passed")
+            .map(|t| &t["message"])
+            .collect::<Vec<_>>()
+    );
+}
