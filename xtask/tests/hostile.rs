@@ -1529,3 +1529,57 @@ fn a_student_cannot_disturb_a_classmates_tests_over_the_loopback_network() {
             .collect::<Vec<_>>()
     );
 }
+
+/// `std::mem::transmute` in safe code through rust-lang/rust#57893 (open since 2019: a trait object
+/// `dyn Object<U, Output = T>` gets the blanket impl's `Output = U` too, so the compiler takes a `T`
+/// for a `U`). No lifetime is named anywhere, so `grading/soundness.rs` has nothing to refuse; rustc
+/// 1.95 compiles it (logging "Unexpected initial operand type", rust-lang/rust#114858, and going on).
+const TRANSMUTE_57893: &str = r#"
+trait Object<U> {
+    type Output;
+}
+
+impl<T: ?Sized, U> Object<U> for T {
+    type Output = U;
+}
+
+fn convert<T: ?Sized, U>(x: <T as Object<U>>::Output) -> U {
+    x
+}
+
+/// `std::mem::transmute`, without `unsafe` and without a lifetime.
+fn transmute<A, B>(obj: A) -> B {
+    convert::<dyn Object<B, Output = A>, B>(obj)
+}
+
+"#;
+
+/// An open hole: the forged pass of [`a_key_read_through_a_compiler_soundness_hole_is_no_pass`]
+/// with another compiler bug. [`TRANSMUTE_57893`] gives `transmute`, the rest of
+/// [`SOUNDNESS_FORGER`] reads the key from the harness's frame on the main thread's stack, MACs
+/// `passed` with it and exits 0: the tests that the nameless-thread bug fails pass, with every layer
+/// on (Landlock has no file to refuse: it is the test's own memory).
+#[test]
+#[ignore = "open: rust-lang/rust#57893 gives safe code transmute with no lifetime named; the key is read and passes forged"]
+fn a_key_read_through_a_trait_object_soundness_hole_is_no_pass() {
+    let rest = &SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("fn peek(address").unwrap()..];
+    let [define, call] = in_spawn_named(&format!("{TRANSMUTE_57893}{rest}"), "forge_a_pass");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
+    let report = grade_with(dir.path(), &[]);
+    let beginner = report["tiers"][0]["status"].as_str().unwrap();
+    assert!(
+        ["passed", "partial"].contains(&beginner),
+        "the tier was built and run: {report}"
+    );
+    for name in NAMELESS_FAILS {
+        assert_ne!(
+            test(&report, name)["status"],
+            "passed",
+            "{name} passed on a forged record: score {} (the honest part: {}), {}",
+            report["score"],
+            honest_nameless()["score"],
+            report["sandbox"]
+        );
+    }
+}
