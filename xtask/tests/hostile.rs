@@ -1143,3 +1143,443 @@ fn a_program_the_test_runs_cannot_read_the_held_back_tests_from_its_memory() {
     assert_eq!(visible["visibility"], "visible", "{visible}");
     assert_no_leak(&report);
 }
+
+/// Learner code in every test of lesson01's beginner tier but the visible `returns_every_result`:
+/// sends its test's name (`std::env::args()`) to learner code in that test, and installs a panic
+/// hook (`std::panic::set_hook`, safe and not refused) that sends every panic message of the test;
+/// it then gives answers in reverse order, so that the held-back tests fail and say what they
+/// expected. In `returns_every_result` it collects for a few seconds and fails on purpose with
+/// everything it heard. The transport (`tell_the_collector`, `collect_then_fail`) is
+/// [`MEET_ON_LOCALHOST`] or [`MEET_AT_A_SOCKET_FILE`].
+const MEET: &str = r#"
+const VISIBLE: [&str; 2] = ["returns_every_result", "results_come_back_in_input_order"];
+
+/// True where the results should come back wrong (a held-back test).
+fn meet() -> bool {
+    let Some(me) = std::env::args().skip_while(|a| a != "--run").nth(1) else {
+        return false;
+    };
+    if me == VISIBLE[0] {
+        collect_then_fail();
+    }
+    let held_back = !VISIBLE.contains(&me.as_str());
+    if std::fs::metadata("met").is_ok() {
+        return held_back;
+    }
+    let _ = std::fs::write("met", "");
+    tell_the_collector(&format!("test {me}"));
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tell_the_collector(&format!("{me}: {info}"));
+        previous(info);
+    }));
+    held_back
+}
+
+"#;
+
+/// [`MEET`] over TCP on 127.0.0.1 (the grader runs tests side by side, one per core, and neither
+/// Landlock nor the PID namespace takes the network away): the visible test binds a port, the others
+/// connect to it.
+const MEET_ON_LOCALHOST: &str = r#"
+const MEETING_POINT: &str = "127.0.0.1:47311";
+
+fn tell_the_collector(what: &str) {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(2) {
+        if let Ok(mut stream) = std::net::TcpStream::connect(MEETING_POINT) {
+            let _ = writeln!(stream, "{}", what.escape_debug());
+            return;
+        }
+    }
+}
+
+fn collect_then_fail() -> ! {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let listener = std::net::TcpListener::bind(MEETING_POINT).expect("cheat: bind");
+    listener.set_nonblocking(true).expect("cheat: nonblocking");
+    let mut heard = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(7) {
+        match listener.accept() {
+            Ok((mut stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                let mut text = String::new();
+                let _ = stream.read_to_string(&mut text);
+                heard.push(text.trim_end().to_owned());
+            }
+            Err(_) => crate::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    panic!("cheat: heard from the other tests:\n{}", heard.join("\n"));
+}
+
+"#;
+
+/// An open hole: before the due date, the names of the held-back tests of lesson01 (and the
+/// messages, with the suite's file and line, of those that fail) reach the message of the visible
+/// `returns_every_result`, with every layer on. The tests of a grade run at the same time, one per
+/// core, and share the machine's loopback network (no network namespace; Landlock's TCP rules are
+/// not used); learner code in a held-back test knows its own name (`std::env::args()`) and sees every
+/// panic message (`std::panic::set_hook`), and sends both to learner code in a visible test, which
+/// quotes them. The cost: the visible test's 4 points.
+#[test]
+#[ignore = "open: held-back tests' names and messages reach a visible test's message over 127.0.0.1"]
+fn held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network() {
+    let report = grade_meeting(MEET_ON_LOCALHOST);
+    assert_no_held_back_names_in_visible_tests(&report);
+}
+
+/// lesson01's reference with [`MEET`] and `transport` in `run_concurrently`.
+fn grade_meeting(transport: &str) -> serde_json::Value {
+    let dir = submission(
+        LESSON,
+        &[
+            (
+                "beginner",
+                "/// Runs every task on a thread of its own",
+                &format!("{MEET}{transport}/// Runs every task on a thread of its own"),
+            ),
+            (
+                "beginner",
+                "    let handles: Vec<JoinHandle<T>> =",
+                "    let wrong = meet();\n    let handles: Vec<JoinHandle<T>> =",
+            ),
+            (
+                "beginner",
+                "    handles\n        .into_iter()",
+                "    let mut results: Vec<T> = handles\n        .into_iter()",
+            ),
+            (
+                "beginner",
+                "        .collect()\n    // END SOLUTION\n}\n\n/// Starts `f`",
+                "        .collect();\n    if wrong {\n        results.reverse();\n    }\n    results\n    // END SOLUTION\n}\n\n/// Starts `f`",
+            ),
+        ],
+    );
+    grade_with(dir.path(), &[])
+}
+
+/// No visible test's message or output names a held-back test.
+fn assert_no_held_back_names_in_visible_tests(report: &serde_json::Value) {
+    let tests = report["tests"].as_array().unwrap();
+    let held_back: Vec<&str> = tests
+        .iter()
+        .filter(|t| t["visibility"] != "visible")
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(!held_back.is_empty(), "{report}");
+    for t in tests.iter().filter(|t| t["visibility"] == "visible") {
+        let text = format!("{} {}", t["message"], t["output"]);
+        let named: Vec<&&str> = held_back.iter().filter(|n| text.contains(**n)).collect();
+        assert!(
+            named.is_empty(),
+            "the visible {} names held-back tests {named:?}: {}",
+            t["name"],
+            t["message"].as_str().unwrap_or("")
+        );
+    }
+}
+
+/// [`MEET`] through a Unix socket file: the visible test binds `meet.sock` in its own directory and
+/// opens the directory and the socket to every user (`set_permissions`, which Landlock does not
+/// check); the others connect to `../returns_every_result/meet.sock` (test directories are siblings
+/// named after their tests). Landlock ABI 6 checks neither `connect` on a socket file outside the
+/// sandbox (its scope covers abstract sockets only) nor walking a path, so a network namespace per
+/// test would not close this.
+const MEET_AT_A_SOCKET_FILE: &str = r#"
+fn tell_the_collector(what: &str) {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(2) {
+        if let Ok(mut stream) = std::os::unix::net::UnixStream::connect("../returns_every_result/meet.sock") {
+            let _ = writeln!(stream, "{}", what.escape_debug());
+            return;
+        }
+    }
+}
+
+fn collect_then_fail() -> ! {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+    let listener = std::os::unix::net::UnixListener::bind("meet.sock").expect("cheat: bind");
+    for path in [".", "meet.sock"] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777)).expect("cheat: chmod");
+    }
+    listener.set_nonblocking(true).expect("cheat: nonblocking");
+    let mut heard = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(7) {
+        match listener.accept() {
+            Ok((mut stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                let mut text = String::new();
+                let _ = stream.read_to_string(&mut text);
+                heard.push(text.trim_end().to_owned());
+            }
+            Err(_) => crate::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    panic!("cheat: heard from the other tests:\n{}", heard.join("\n"));
+}
+
+"#;
+
+/// An open hole, as [`held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network`]
+/// without the network: the held-back tests' names and messages reach the visible
+/// `returns_every_result` through a Unix socket file in its directory, which it opened to every user
+/// (each test has a user of its own here).
+#[test]
+#[ignore = "open: held-back tests' names and messages reach a visible test through a socket file in its directory"]
+fn held_back_tests_cannot_talk_to_a_visible_test_through_a_socket_file() {
+    let report = grade_meeting(MEET_AT_A_SOCKET_FILE);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    assert_no_held_back_names_in_visible_tests(&report);
+}
+
+/// Learner code in lesson01's advanced tier (which the suite runs after the beginner and
+/// intermediate tiers, on the same run directory) asks, for each name in a list it guessed, whether
+/// the directory `../NAME` exists (`std::fs::metadata`: Landlock checks no `stat`, and the run
+/// directory is searchable by the tests' users, though not listable), and fails the visible
+/// `join_timeout_returns_the_value` on purpose with the names that exist. Each test's directory is
+/// named after its test and stays until the grade ends.
+const PROBE_THE_SIBLINGS: &str = r#"
+fn probe_the_siblings() {
+    if !std::env::args().any(|a| a == "join_timeout_returns_the_value") {
+        return;
+    }
+    let guesses = [
+        "tasks_all_run_at_the_same_time",
+        "a_panicking_task_is_not_swallowed",
+        "spawn_named_sets_the_thread_name",
+        "tasks_run_one_by_one",
+        "sum_chunks_sums_every_chunk_on_its_own_thread",
+        "check_all_runs_the_checks_concurrently",
+        "check_all_runs_every_check_twice",
+    ];
+    let there: Vec<&str> = guesses
+        .into_iter()
+        .filter(|name| std::fs::metadata(format!("../{name}")).is_ok())
+        .collect();
+    panic!("cheat: held-back tests that exist: {there:?}");
+}
+
+"#;
+
+/// An open hole (a weaker one: it confirms guesses, it does not list): a visible test learns which
+/// of the names it guessed are held-back tests of its lesson, before the due date. Test directories
+/// are `runs/<stage>/<pid>/<test name>`, kept until the grade ends; a test may not list the run
+/// directory, but it may `stat` a path in it, so `../<guess>` exists exactly when `<guess>` is a test
+/// that ran (or runs) in this grade. Guesses come from the lesson's text (the README names what
+/// each exercise must do), and the report's count of held-back tests says when all are found.
+#[test]
+#[ignore = "open: a visible test confirms guessed held-back test names by stat-ing sibling test directories"]
+fn a_visible_test_cannot_confirm_held_back_test_names_by_their_directories() {
+    let dir = submission(
+        LESSON,
+        &[
+            (
+                "advanced",
+                "/// Starts `f` on a new thread and returns a handle",
+                &format!("{PROBE_THE_SIBLINGS}/// Starts `f` on a new thread and returns a handle"),
+            ),
+            (
+                "advanced",
+                "    // BEGIN SOLUTION: run `f` on a new thread",
+                "    probe_the_siblings();\n    // BEGIN SOLUTION: run `f` on a new thread",
+            ),
+        ],
+    );
+    let report = grade_with(dir.path(), &[]);
+    if !landlock_enforced(&report) {
+        return;
+    }
+    let visible = test(&report, "join_timeout_returns_the_value");
+    assert_eq!(visible["visibility"], "visible", "{visible}");
+    assert_no_held_back_names_in_visible_tests(&report);
+}
+
+/// Learner code in lesson09's advanced tier (which may use TCP: it downloads) that sweeps the
+/// loopback's ephemeral ports for six seconds and sends every listener it finds a request that the
+/// local test server holds for four seconds (`/delay/4000`), keeping the connections open: every
+/// test server on the machine sees requests it never got from its own test, and one more request
+/// in flight per sweep.
+const DISTURB_THE_NEIGHBOURS: &str = r#"
+fn disturb_the_neighbours() {
+    use std::io::Write;
+    use std::net::{SocketAddr, TcpStream};
+    if std::fs::metadata("disturbed").is_ok() {
+        return;
+    }
+    let _ = std::fs::write("disturbed", "");
+    let started = Instant::now();
+    let mut held: Vec<TcpStream> = Vec::new();
+    let (mut sweeps, mut sent) = (0, 0);
+    while started.elapsed() < Duration::from_secs(6) {
+        for port in 32768u16..=60999 {
+            let address = SocketAddr::from(([127, 0, 0, 1], port));
+            let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(50)) else {
+                continue;
+            };
+            if stream.write_all(b"GET /delay/4000 HTTP/1.1\r\nHost: x\r\n\r\n").is_ok() {
+                sent += 1;
+                held.push(stream);
+            }
+            if held.len() > 400 {
+                held.drain(..200);
+            }
+        }
+        sweeps += 1;
+    }
+    eprintln!("cheat: {sweeps} sweeps, {sent} requests sent");
+}
+
+"#;
+
+/// An open hole: in a class batch, one student's learner code makes another student's honest
+/// tests fail. Students are graded side by side, and so are their tests; lesson09's tests each
+/// start a test server on 127.0.0.1, and several judge the learner's code by what that server saw
+/// (`peak_in_flight`, `requests`, the paths asked for). Mallory's `download_all` (see
+/// [`DISTURB_THE_NEIGHBOURS`]) finds every test server on the loopback and adds requests of its own,
+/// so Bob, who hands in the reference solution (71 of 71 alone), loses points. Mallory's beginner and
+/// intermediate tiers do not compile, so that her advanced tests start as soon as her build ends.
+///
+/// The batch runs in a network namespace of its own (`unshare -n`, skipped where that is not
+/// allowed), so that the sweep reaches only this batch's servers, not other graders on the machine.
+#[test]
+#[ignore = "open: one student's tests send requests to another student's lesson09 test servers in a class batch, failing honest tests"]
+fn a_student_cannot_disturb_a_classmates_tests_over_the_loopback_network() {
+    let class = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let lesson = "lesson09-downloader";
+    let bob = submission(lesson, &[]);
+    let mallory = submission(
+        lesson,
+        &[
+            ("beginner", "//! ", "fn broken() -> u8 { \"x\" }\n//! "),
+            ("intermediate", "//! ", "fn broken() -> u8 { \"x\" }\n//! "),
+            (
+                "advanced",
+                "/// How [`download_all`] works.",
+                &format!("{DISTURB_THE_NEIGHBOURS}/// How [`download_all`] works."),
+            ),
+            (
+                "advanced",
+                "    // BEGIN SOLUTION: start progress;",
+                "    disturb_the_neighbours();\n    // BEGIN SOLUTION: start progress;",
+            ),
+        ],
+    );
+    for (name, dir) in [("bob", &bob), ("mallory", &mallory)] {
+        let to = class.path().join(name).join("src");
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(dir.path().join("src")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+    let output = std::process::Command::new("unshare")
+        .args(["-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_xtask"))
+        .args(["grade", "lesson09", "--class"])
+        .arg(class.path())
+        .arg("--out")
+        .arg(out.path())
+        .env("NO_COLOR", "1")
+        .output();
+    let output = match output {
+        Ok(output) if output.status.success() => output,
+        other => {
+            eprintln!("no network namespace here (or the batch failed): {other:?}");
+            return;
+        }
+    };
+    let read = |name: &str| -> serde_json::Value {
+        let path = out.path().join("reports").join(format!("{name}.json"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}\n{}",
+                path.display(),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        }))
+        .unwrap()
+    };
+    let (bob, mallory) = (read("bob"), read("mallory"));
+    let sweeps = all_output(&mallory);
+    assert!(sweeps.contains("cheat: "), "the sweep ran: {mallory}");
+    assert_eq!(
+        (not_passed(&bob), &bob["score"]),
+        (vec![], &bob["max_score"]),
+        "Bob's reference solution lost points to Mallory's requests ({}): {:?}",
+        sweeps.lines().find(|l| l.starts_with("cheat: ")).unwrap_or(""),
+        bob["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["status"] != "passed")
+            .map(|t| &t["message"])
+            .collect::<Vec<_>>()
+    );
+}
+
+/// `std::mem::transmute` in safe code through rust-lang/rust#57893 (open since 2019: a trait object
+/// `dyn Object<U, Output = T>` gets the blanket impl's `Output = U` too, so the compiler takes a `T`
+/// for a `U`). No lifetime is named anywhere, so `grading/soundness.rs` has nothing to refuse; rustc
+/// 1.95 compiles it (logging "Unexpected initial operand type", rust-lang/rust#114858, and going on).
+const TRANSMUTE_57893: &str = r#"
+trait Object<U> {
+    type Output;
+}
+
+impl<T: ?Sized, U> Object<U> for T {
+    type Output = U;
+}
+
+fn convert<T: ?Sized, U>(x: <T as Object<U>>::Output) -> U {
+    x
+}
+
+/// `std::mem::transmute`, without `unsafe` and without a lifetime.
+fn transmute<A, B>(obj: A) -> B {
+    convert::<dyn Object<B, Output = A>, B>(obj)
+}
+
+"#;
+
+/// An open hole: the forged pass of [`a_key_read_through_a_compiler_soundness_hole_is_no_pass`]
+/// with another compiler bug. [`TRANSMUTE_57893`] gives `transmute`, the rest of
+/// [`SOUNDNESS_FORGER`] reads the key from the harness's frame on the main thread's stack, MACs
+/// `passed` with it and exits 0: the tests that the nameless-thread bug fails pass, with every layer
+/// on (Landlock has no file to refuse: it is the test's own memory).
+#[test]
+#[ignore = "open: rust-lang/rust#57893 gives safe code transmute with no lifetime named; the key is read and passes forged"]
+fn a_key_read_through_a_trait_object_soundness_hole_is_no_pass() {
+    let rest = &SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("fn peek(address").unwrap()..];
+    let [define, call] = in_spawn_named(&format!("{TRANSMUTE_57893}{rest}"), "forge_a_pass");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
+    let report = grade_with(dir.path(), &[]);
+    let beginner = report["tiers"][0]["status"].as_str().unwrap();
+    assert!(
+        ["passed", "partial"].contains(&beginner),
+        "the tier was built and run: {report}"
+    );
+    for name in NAMELESS_FAILS {
+        assert_ne!(
+            test(&report, name)["status"],
+            "passed",
+            "{name} passed on a forged record: score {} (the honest part: {}), {}",
+            report["score"],
+            honest_nameless()["score"],
+            report["sandbox"]
+        );
+    }
+}
