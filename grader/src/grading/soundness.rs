@@ -13,8 +13,18 @@
 //! written in its definition, or handed to it where it is called. So a `macro_rules!` whose
 //! definition names a lifetime (or takes one, `$l:lifetime`) is refused, and so is a macro call
 //! that hands over two different lifetimes; a macro with neither can produce at most the one
-//! lifetime its caller gave it. This raises the bar, it proves nothing: an unsoundness yet unknown
-//! would pass (SECURITY.md).
+//! lifetime its caller gave it.
+//!
+//! rust-lang/rust#57893 (open since 2019) builds a `transmute` without naming any lifetime: a trait
+//! with an associated type, a blanket impl of it for every type that may be unsized
+//! (`impl<T: ?Sized, U> Object<U> for T`), and the trait object `dyn Object<B, Output = A>`, whose
+//! built-in impl and the blanket one disagree on `Output`. The blanket impl needs a relaxed bound
+//! (`?Sized`, or `?` before an alias of it), since a trait object is unsized, so an impl whose header
+//! holds a `?` is refused; no exercise needs one. An impl header with a macro's `$` in it is refused
+//! too: its pieces (a `?Sized` among them) could come from where the macro is called. An attack
+//! pass forged passes with it after the lifetime rule was in.
+//!
+//! This raises the bar, it proves nothing: an unsoundness yet unknown would pass (SECURITY.md).
 
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::collections::BTreeSet;
@@ -25,8 +35,9 @@ pub const WHY: &str = "refused before building: a function or type that names tw
                        (`'static` counts), or a macro that could assemble one (a definition naming a \
                        lifetime, a call handing over two), is how a known compiler bug \
                        (rust-lang/rust#25860) lets safe code read and write any memory, the grader's \
-                       too; no exercise needs them (let the compiler infer lifetimes: `&T`, `'_`, one \
-                       named lifetime at most)";
+                       too, and an impl for types that may be unsized (`?Sized` in its header, or a \
+                       macro's `$` there) is how another does (rust-lang/rust#57893); no exercise needs \
+                       them (let the compiler infer lifetimes: `&T`, `'_`, one named lifetime at most)";
 
 /// Every refused item of `source`: (1-based line, what). Source that does not tokenize is left to the
 /// compiler to report.
@@ -58,6 +69,16 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                             found.push((line, format!("`{name}!` is handed {}", listed(&named))));
                         }
                     } else if let Some(end) = item_end(&tokens, i, name) {
+                        if name == "impl"
+                            && let Some(mark) = relaxed_or_built(&tokens[i + 1..end])
+                        {
+                            let what = if mark == '?' {
+                                "an `impl` for types that may be unsized (a `?` bound in its header)"
+                            } else {
+                                "an `impl` whose header a macro builds from pieces (`$` in it)"
+                            };
+                            found.push((line, what.to_owned()));
+                        }
                         let named = lifetimes(&tokens[i..end]);
                         if named.len() > 1 {
                             let what = match tokens.get(i + 1) {
@@ -157,6 +178,24 @@ fn item_end(tokens: &[TokenTree], at: usize, name: &str) -> Option<usize> {
     Some(tokens.len())
 }
 
+/// The first `?` (a relaxed bound: in an impl header nothing else) or `$` (a macro's fragment) in
+/// `tokens`, groups included.
+fn relaxed_or_built(tokens: &[TokenTree]) -> Option<char> {
+    let mut pending: Vec<Vec<TokenTree>> = vec![tokens.to_vec()];
+    while let Some(tokens) = pending.pop() {
+        for token in tokens {
+            match token {
+                TokenTree::Group(group) => pending.push(group.stream().into_iter().collect()),
+                TokenTree::Punct(p) if p.as_char() == '?' || p.as_char() == '$' => {
+                    return Some(p.as_char());
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
 /// The distinct lifetimes `tokens` name, groups included: not `'_` (each one a lifetime of its own,
 /// which no bound can tie to another) and not loop labels (`'outer: loop`, `break 'outer`).
 fn lifetimes(tokens: &[TokenTree]) -> BTreeSet<String> {
@@ -234,6 +273,42 @@ mod tests {
             lines("impl S {\n    fn f<'a, 'b>(&self, _: &'a &'b ()) {}\n}"),
             [2]
         );
+    }
+
+    #[test]
+    fn the_known_forms_of_the_trait_object_hole_are_refused() {
+        for source in [
+            // rust-lang/rust#57893 as an attack pass wrote it.
+            "trait Object<U> { type Output; }\nimpl<T: ?Sized, U> Object<U> for T { type Output = U; }",
+            "impl<T, U> Object<U> for T where T: ?Sized { type Output = U; }",
+            // An alias of `Sized` relaxes the bound as well.
+            "use std::marker::Sized as S;\nimpl<T: ?S, U> Object<U> for T { type Output = U; }",
+            "impl<T: ?std::marker::Sized> Object for T {}",
+            // Inside a module, or handed to a macro whole.
+            "mod m { impl<T: ?Sized> super::Object for T {} }",
+            "m! { impl<T: ?Sized> Object for T {} }",
+            // A macro that builds the header out of what its caller hands it.
+            "macro_rules! m { ($($h:tt)*) => { impl $($h)* { type Output = U; } } }",
+            "macro_rules! m { ($t:ident) => { impl<$t: ?Sized> Object for $t {} } }",
+        ] {
+            assert!(!lines(source).is_empty(), "{source}");
+        }
+        assert_eq!(
+            lines(
+                "trait Object<U> { type Output; }\nimpl<T: ?Sized, U> Object<U> for T {\n    type Output = U;\n}"
+            ),
+            [2]
+        );
+    }
+
+    #[test]
+    fn impls_and_question_marks_elsewhere_are_left_alone() {
+        let source = "impl<T: Send + 'static> Pool<T> { fn get(&self) -> Result<T, E> { let v = self.try_get()?; Ok(v) } }\n\
+                      impl<F> Job for F where F: FnOnce() -> Option<u8> + Send {}\n\
+                      impl Drop for Guard { fn drop(&mut self) { let _ = self.flush(); } }\n\
+                      fn relax<T: ?Sized>(x: &T) -> &T { x }\n\
+                      macro_rules! make { ($name:ident) => { fn $name() -> std::io::Result<u8> { Ok(read()?) } } }\n";
+        assert_eq!(refused_shapes(source), Vec::new());
     }
 
     #[test]
