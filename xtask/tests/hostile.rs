@@ -1213,15 +1213,17 @@ fn collect_then_fail() -> ! {
 
 "#;
 
-/// An open hole: before the due date, the names of the held-back tests of lesson01 (and the
+/// Found by an attack pass: before the due date, the names of the held-back tests of lesson01 (and the
 /// messages, with the suite's file and line, of those that fail) reach the message of the visible
 /// `returns_every_result`, with every layer on. The tests of a grade run at the same time, one per
 /// core, and share the machine's loopback network (no network namespace; Landlock's TCP rules are
 /// not used); learner code in a held-back test knows its own name (`std::env::args()`) and sees every
 /// panic message (`std::panic::set_hook`), and sends both to learner code in a visible test, which
 /// quotes them. The cost: the visible test's 4 points.
+///
+/// Closed: held-back tests start only once every other test of the grade has ended
+/// (`run::Job::held_back`), and each test has a loopback of its own (`sandbox`, a network namespace).
 #[test]
-#[ignore = "open: held-back tests' names and messages reach a visible test's message over 127.0.0.1"]
 fn held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network() {
     let report = grade_meeting(MEET_ON_LOCALHOST);
     assert_no_held_back_names_in_visible_tests(&report);
@@ -1324,12 +1326,13 @@ fn collect_then_fail() -> ! {
 
 "#;
 
-/// An open hole, as [`held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network`]
+/// Found by an attack pass, as [`held_back_tests_cannot_talk_to_a_visible_test_over_the_loopback_network`]
 /// without the network: the held-back tests' names and messages reach the visible
 /// `returns_every_result` through a Unix socket file in its directory, which it opened to every user
 /// (each test has a user of its own here).
+///
+/// Closed by the same order: no held-back test runs while a visible one does.
 #[test]
-#[ignore = "open: held-back tests' names and messages reach a visible test through a socket file in its directory"]
 fn held_back_tests_cannot_talk_to_a_visible_test_through_a_socket_file() {
     let report = grade_meeting(MEET_AT_A_SOCKET_FILE);
     if !landlock_enforced(&report) {
@@ -1367,14 +1370,16 @@ fn probe_the_siblings() {
 
 "#;
 
-/// An open hole (a weaker one: it confirms guesses, it does not list): a visible test learns which
+/// Found by an attack pass (a weaker one: it confirms guesses, it does not list): a visible test learned which
 /// of the names it guessed are held-back tests of its lesson, before the due date. Test directories
 /// are `runs/<stage>/<pid>/<test name>`, kept until the grade ends; a test may not list the run
 /// directory, but it may `stat` a path in it, so `../<guess>` exists exactly when `<guess>` is a test
 /// that ran (or runs) in this grade. Guesses come from the lesson's text (the README names what
 /// each exercise must do), and the report's count of held-back tests says when all are found.
+///
+/// Closed by the same order: a held-back test's directory is made when it starts, after every
+/// visible test has ended.
 #[test]
-#[ignore = "open: a visible test confirms guessed held-back test names by stat-ing sibling test directories"]
 fn a_visible_test_cannot_confirm_held_back_test_names_by_their_directories() {
     let dir = submission(
         LESSON,
@@ -1437,7 +1442,7 @@ fn disturb_the_neighbours() {
 
 "#;
 
-/// An open hole: in a class batch, one student's learner code makes another student's honest
+/// Found by an attack pass: in a class batch, one student's learner code made another student's honest
 /// tests fail. Students are graded side by side, and so are their tests; lesson09's tests each
 /// start a test server on 127.0.0.1, and several judge the learner's code by what that server saw
 /// (`peak_in_flight`, `requests`, the paths asked for). Mallory's `download_all` (see
@@ -1447,8 +1452,10 @@ fn disturb_the_neighbours() {
 ///
 /// The batch runs in a network namespace of its own (`unshare -n`, skipped where that is not
 /// allowed), so that the sweep reaches only this batch's servers, not other graders on the machine.
+///
+/// Closed: each test has a network namespace of its own, so its servers are on a loopback no other
+/// test reaches.
 #[test]
-#[ignore = "open: one student's tests send requests to another student's lesson09 test servers in a class batch, failing honest tests"]
 fn a_student_cannot_disturb_a_classmates_tests_over_the_loopback_network() {
     let class = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();

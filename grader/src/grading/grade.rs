@@ -122,7 +122,19 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     } else {
         reuse::Store::default()
     };
-    let (mut outcomes, mut sandbox) = run_tests(course, &staged, &suite, &built, &store, reusing, on_event)?;
+    let (mut outcomes, mut sandbox) = run_tests(
+        course,
+        &staged,
+        &suite,
+        &built,
+        &store,
+        Runs {
+            reusing,
+            // A learner grading their own copy sees every test anyway.
+            held_back_last: request.subject != Subject::Learner,
+        },
+        on_event,
+    )?;
     let packages: Vec<String> = Tier::ALL.iter().map(|t| staged.package(*t)).collect();
     sandbox.compile = crate::compile_sandbox::status(&staged.compile_tmp(), &packages);
     time(&mut phases.run);
@@ -207,6 +219,15 @@ fn announce(lesson: &Lesson, suite: &Suite, staged: &stage::Staged, on_event: &m
     });
 }
 
+/// How [`run_tests`] runs a grade's tests.
+#[derive(Debug, Clone, Copy)]
+struct Runs {
+    /// Self-study: re-use the verdicts of tiers nothing of which changed.
+    reusing: bool,
+    /// Start held-back tests only once every other test has ended (`run::Job::held_back`).
+    held_back_last: bool,
+}
+
 /// Every test's outcome, in the suite's order: re-used (self-study, a tier nothing of which
 /// changed), run in its own sandboxed process, or explained (its tier was refused or did not
 /// compile); and the protections the runs had.
@@ -216,9 +237,13 @@ fn run_tests(
     suite: &Suite,
     built: &compile::Built,
     store: &reuse::Store,
-    reusing: bool,
+    how: Runs,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<(Vec<Outcome>, Protections)> {
+    let Runs {
+        reusing,
+        held_back_last,
+    } = how;
     let mut reused = if reusing {
         reused_verdicts(store, built, suite)
     } else {
@@ -254,6 +279,7 @@ fn run_tests(
             binary: built.binaries[&spec.tier].clone(),
             timeout: suite.timeout(spec),
             dir: run_root.join(&spec.name),
+            held_back: held_back_last && spec.visibility != crate::suite::Visibility::Visible,
         })
         .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -35,6 +35,8 @@ pub struct Store {
 struct StoredProtections {
     landlock: String,
     pid_namespace: bool,
+    #[serde(default)]
+    network_namespace: bool,
     unprivileged_user: bool,
 }
 
@@ -136,6 +138,7 @@ impl Store {
         self.sandbox = Some(StoredProtections {
             landlock: protections.landlock.clone(),
             pid_namespace: protections.pid_namespace,
+            network_namespace: protections.network_namespace,
             unprivileged_user: protections.unprivileged_user,
         });
     }
@@ -145,6 +148,7 @@ impl Store {
         self.sandbox.as_ref().map(|s| Protections {
             landlock: s.landlock.clone(),
             pid_namespace: s.pid_namespace,
+            network_namespace: s.network_namespace,
             unprivileged_user: s.unprivileged_user,
             verdict: crate::run::VERDICT,
             compile: String::new(),

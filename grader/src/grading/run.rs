@@ -40,27 +40,57 @@ pub struct Job {
     pub timeout: Duration,
     /// A fresh directory: the test's working directory, and where its result file goes.
     pub dir: PathBuf,
+    /// A held-back test (Gradescope's `after_due_date`): it starts only once every other test of the
+    /// grade has ended, so that none of them can hear from it (over 127.0.0.1, through a socket file
+    /// or by finding its directory) and print what it said in a visible test's output.
+    pub held_back: bool,
 }
 
 /// Runs `jobs` on `workers` threads and calls `done` with each outcome as it arrives (in completion
-/// order); returns the outcomes in job order and the protections that were active.
+/// order); returns the outcomes in job order and the protections that were active. Held-back jobs
+/// start after every other job has ended ([`Job::held_back`]), each group in the order given.
 pub fn run_all(
     jobs: &[Job],
     workers: usize,
     done: &mut dyn FnMut(usize, &Outcome),
 ) -> Result<(Vec<Outcome>, Protections)> {
+    let order: Vec<usize> = (0..jobs.len())
+        .filter(|&i| !jobs[i].held_back)
+        .chain((0..jobs.len()).filter(|&i| jobs[i].held_back))
+        .collect();
+    let visible = jobs.iter().filter(|j| !j.held_back).count();
+    // How many of the others have ended, and a wake-up for the held-back jobs waiting on them.
+    let ended = (Mutex::new(0usize), std::sync::Condvar::new());
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Result<Ran>)>();
     let mut outcomes: Vec<Option<Ran>> = vec![None; jobs.len()];
     std::thread::scope(|s| {
         for _ in 0..workers.max(1).min(jobs.len().max(1)) {
             let tx = tx.clone();
-            let next = &next;
+            let (next, order, ended) = (&next, &order, &ended);
             s.spawn(move || {
+                let (count, changed) = ended;
                 loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(index) else { break };
-                    if tx.send((index, run_sandboxed(job))).is_err() {
+                    let place = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&index) = order.get(place) else { break };
+                    let job = &jobs[index];
+                    if job.held_back {
+                        let mut count = count.lock().unwrap_or_else(|e| e.into_inner());
+                        while *count < visible {
+                            count = changed.wait(count).unwrap_or_else(|e| e.into_inner());
+                        }
+                    }
+                    let ran = run_sandboxed(job);
+                    let sent = tx.send((index, ran)).is_ok();
+                    if !job.held_back {
+                        *count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                        changed.notify_all();
+                    }
+                    if !sent {
+                        // The grade failed: the jobs nobody takes now count as ended, so that no
+                        // worker waits for them.
+                        *count.lock().unwrap_or_else(|e| e.into_inner()) = visible;
+                        changed.notify_all();
                         break;
                     }
                 }
@@ -92,6 +122,7 @@ struct Ran {
     /// The harness's sandbox line from a genuine record, if there was one.
     sandbox: Option<String>,
     pid_namespace: bool,
+    network_namespace: bool,
     own_user: bool,
 }
 
@@ -110,6 +141,7 @@ fn protections(ran: &[Ran]) -> Protections {
     Protections {
         landlock,
         pid_namespace: !ran.is_empty() && ran.iter().all(|r| r.pid_namespace),
+        network_namespace: !ran.is_empty() && ran.iter().all(|r| r.network_namespace),
         unprivileged_user: !ran.is_empty() && ran.iter().all(|r| r.own_user),
         verdict: VERDICT,
         compile: String::new(),
@@ -287,6 +319,7 @@ fn run_sandboxed(job: &Job) -> Result<Ran> {
         },
         sandbox,
         pid_namespace: capabilities.namespace_flags.is_some(),
+        network_namespace: capabilities.network(),
         own_user: uid.is_some(),
     })
 }
@@ -509,6 +542,7 @@ mod tests {
             outcome: Outcome::new(Status::Passed, ""),
             sandbox: sandbox.map(str::to_owned),
             pid_namespace,
+            network_namespace: pid_namespace,
             own_user: true,
         };
         let all = protections(&[
@@ -525,7 +559,8 @@ mod tests {
             ran(None, true),
         ]);
         assert_eq!(mixed.landlock, "unavailable: not built into this kernel");
-        assert!(!mixed.pid_namespace);
+        assert!(!mixed.pid_namespace && !mixed.network_namespace);
+        assert!(all.network_namespace);
         assert_eq!(protections(&[ran(None, true)]).landlock, "");
     }
 
@@ -549,11 +584,77 @@ mod tests {
 
     fn job(dir: &Path, body: &str, timeout_ms: u64) -> Job {
         Job {
+            held_back: false,
             test: "t".into(),
             binary: script(dir, body),
             timeout: Duration::from_millis(timeout_ms),
             dir: dir.join("run"),
         }
+    }
+
+    #[test]
+    fn held_back_tests_start_only_once_every_other_test_has_ended() {
+        let stamp = "date +%s%N";
+        let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+        let jobs: Vec<Job> = dirs
+            .iter()
+            .enumerate()
+            .map(|(i, dir)| {
+                // Listed first, the held-back ones would start first on two workers.
+                let held_back = i < 2;
+                let body = if held_back {
+                    format!("echo start $({stamp})")
+                } else {
+                    format!("sleep 0.{}; echo end $({stamp})", 2 + i)
+                };
+                Job {
+                    held_back,
+                    ..job(dir.path(), &body, 10_000)
+                }
+            })
+            .collect();
+        let mut finished = Vec::new();
+        let (outcomes, _) = run_all(&jobs, 2, &mut |index, _| finished.push(index)).unwrap();
+        let at = |outcome: &Outcome, word: &str| -> u128 {
+            let line = outcome.output.lines().find(|l| l.starts_with(word)).unwrap();
+            line[word.len() + 1..].trim().parse().unwrap()
+        };
+        let last_end = outcomes[2..].iter().map(|o| at(o, "end")).max().unwrap();
+        let first_start = outcomes[..2].iter().map(|o| at(o, "start")).min().unwrap();
+        assert!(
+            first_start >= last_end,
+            "a held-back test started before the others ended"
+        );
+        assert_eq!(
+            &finished[2..]
+                .iter()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>(),
+            &[0, 1].into()
+        );
+    }
+
+    #[test]
+    fn a_test_has_a_loopback_of_its_own_and_reaches_no_other() {
+        if !sandbox::capabilities().network() {
+            eprintln!("no network namespace here: nothing to show");
+            return;
+        }
+        let outside = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = outside.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!(
+            "if bash -c 'echo hi > /dev/tcp/127.0.0.1/{port}' 2>/dev/null; then echo reached; else echo isolated; fi\n\
+             python3 -c \"import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); \
+             socket.create_connection(s.getsockname()); print('own loopback works')\""
+        );
+        let outcome = run_one(&job(dir.path(), &body, 10_000)).unwrap();
+        assert!(outcome.output.contains("isolated"), "{}", outcome.output);
+        assert!(
+            outcome.output.contains("own loopback works"),
+            "{}",
+            outcome.output
+        );
     }
 
     #[test]

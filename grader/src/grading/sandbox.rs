@@ -5,14 +5,19 @@
 //!   process 2 of a namespace of its own, under a tiny init (process 1) that waits for it, then kills
 //!   and reaps every process left in the namespace, including ones that called `setsid` or left the
 //!   process group, before the grader learns that the test ended.
+//! * **A network namespace** with the PID one, where the kernel allows it: the test has a loopback
+//!   interface of its own (brought up before the test starts), so its local servers work, but no
+//!   other test, no classmate's test in a batch and no service of the machine is reachable on
+//!   127.0.0.1 (an attack pass had one student's lesson09 code send requests to the others' test
+//!   servers, and held-back tests report to a visible one listening on a port).
 //! * **A user of its own** (when the grader is root): the test runs under a user id no one else uses
 //!   (never root, not even `nobody`, so two tests cannot touch each other's files), its directory is
 //!   made its own; where there is no PID namespace, every process of that user is killed with
 //!   `kill(-1)` after the test.
 //! * Everywhere: a process group killed on timeout, `RLIMIT_DATA`, no core dumps (see `run.rs`).
 //!
-//! `THREADLAB_NO_LANDLOCK=1`, `THREADLAB_NO_PID_NAMESPACE=1` and `THREADLAB_NO_OWN_USER=1` in the
-//! grader's environment switch one layer off, so tests can show that each layer holds on its own.
+//! `THREADLAB_NO_LANDLOCK=1`, `THREADLAB_NO_PID_NAMESPACE=1`, `THREADLAB_NO_NET_NAMESPACE=1` and
+//! `THREADLAB_NO_OWN_USER=1` in the grader's environment switch one layer off, so tests can show that each layer holds on its own.
 //!
 //! The chain of processes with a namespace: the grader spawns A, which unshares, forks B (process 1
 //! of the new namespace) and exits; B forks C, which drops privileges and execs the test binary. C is
@@ -36,6 +41,8 @@ pub struct Protections {
     pub landlock: String,
     /// Every test ran in a PID namespace of its own.
     pub pid_namespace: bool,
+    /// Every test ran in a network namespace of its own (its own loopback).
+    pub network_namespace: bool,
     /// Every test ran under a user id of its own instead of the grader's (only possible as root).
     pub unprivileged_user: bool,
     /// How a pass is proven: a MAC with a key per test that learner code never sees as text.
@@ -54,10 +61,10 @@ impl Protections {
         } else {
             format!("landlock {}", self.landlock)
         };
-        let pid = if self.pid_namespace {
-            "own PID namespace"
-        } else {
-            "process group only (no PID namespace)"
+        let pid = match (self.pid_namespace, self.network_namespace) {
+            (true, true) => "own PID and network namespaces",
+            (true, false) => "own PID namespace",
+            _ => "process group only (no PID namespace)",
         };
         let user = if self.unprivileged_user {
             ", own user id"
@@ -79,8 +86,16 @@ impl Protections {
 #[derive(Debug, Clone, Copy)]
 pub struct Capabilities {
     pub root: bool,
-    /// `unshare` flags that gave a new PID namespace in a probe, if any did.
+    /// `unshare` flags that gave a new PID namespace in a probe, if any did (with a network
+    /// namespace too where that worked).
     pub namespace_flags: Option<libc::c_int>,
+}
+
+impl Capabilities {
+    /// Tests get a network namespace of their own.
+    pub fn network(&self) -> bool {
+        self.namespace_flags.is_some_and(|f| f & libc::CLONE_NEWNET != 0)
+    }
 }
 
 /// Probes once: is the grader root, and can a child get a PID namespace?
@@ -94,9 +109,17 @@ pub fn capabilities() -> Capabilities {
             libc::CLONE_NEWUSER | libc::CLONE_NEWPID
         };
         let disabled = switched_off("THREADLAB_NO_PID_NAMESPACE");
+        let with_network = flags | libc::CLONE_NEWNET;
+        let namespace_flags = if disabled {
+            None
+        } else if !switched_off("THREADLAB_NO_NET_NAMESPACE") && probe_unshare(with_network) {
+            Some(with_network)
+        } else {
+            probe_unshare(flags).then_some(flags)
+        };
         Capabilities {
             root,
-            namespace_flags: (!disabled && probe_unshare(flags)).then_some(flags),
+            namespace_flags,
         }
     })
 }
@@ -112,14 +135,18 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Forks a child that tries `unshare(flags)` and reports through its exit status.
+/// Forks a child that tries `unshare(flags)` (and, with a network namespace, bringing its loopback
+/// up) and reports through its exit status.
 fn probe_unshare(flags: libc::c_int) -> bool {
-    // SAFETY: the child only makes system calls (unshare, _exit) before it ends, as a fork of a
-    // multi-threaded process must.
+    // SAFETY: the child only makes system calls (unshare, socket, ioctl, _exit) before it ends, as a
+    // fork of a multi-threaded process must.
     unsafe {
         let pid = libc::fork();
         if pid == 0 {
-            let ok = libc::unshare(flags) == 0;
+            let mut ok = libc::unshare(flags) == 0;
+            if ok && flags & libc::CLONE_NEWNET != 0 {
+                ok = loopback_up().is_ok();
+            }
             libc::_exit(if ok { 0 } else { 1 });
         }
         if pid < 0 {
@@ -247,6 +274,9 @@ impl Launch {
                     write_proc(c"/proc/self/uid_map", uid_map)?;
                     write_proc(c"/proc/self/gid_map", gid_map)?;
                 }
+                if flags & libc::CLONE_NEWNET != 0 {
+                    loopback_up()?;
+                }
                 let Some(status_fd) = self.status_fd else {
                     return Err(io::Error::other("a namespace needs a status pipe"));
                 };
@@ -279,6 +309,30 @@ impl Launch {
             }
         }
         Ok(())
+    }
+}
+
+/// Brings up the loopback interface of this process's (new) network namespace, which starts down:
+/// `SIOCSIFFLAGS` with `IFF_UP` on `lo`. System calls only.
+unsafe fn loopback_up() -> io::Result<()> {
+    // SAFETY: socket/ioctl/close on a descriptor we own and an `ifreq` on our stack.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut request: libc::ifreq = std::mem::zeroed();
+        for (to, from) in request.ifr_name.iter_mut().zip(b"lo\0") {
+            *to = *from as libc::c_char;
+        }
+        let mut done = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut request) == 0;
+        if done {
+            request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            done = libc::ioctl(fd, libc::SIOCSIFFLAGS, &request) == 0;
+        }
+        let error = io::Error::last_os_error();
+        libc::close(fd);
+        if done { Ok(()) } else { Err(error) }
     }
 }
 

@@ -72,6 +72,7 @@ mod tests {
         for key in [
             "landlock",
             "pid_namespace",
+            "network_namespace",
             "unprivileged_user",
             "verdict",
             "compile",
