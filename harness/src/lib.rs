@@ -38,8 +38,8 @@
 //! What it can still do: pass or fail its own tests honestly; fill its own directory; use the network;
 //! read world-readable system files. Without Landlock (an old kernel, or not Linux) a determined
 //! attacker running as root (never the grader's choice) can read the key from `/proc/self/mem` and
-//! forge its own test's record; the report then says `landlock` is unavailable. With `unsafe` allowed every bet is off: code in the same process
-//! can do whatever the harness does.
+//! forge its own test's record; the report then says `landlock` is unavailable. With `unsafe`
+//! allowed every bet is off: code in the same process can do whatever the harness does.
 //!
 //! [`wait`] has the waiting tools tests share: a patience limit, a poll-until, a call with a time limit
 //! and a rendezvous that proves threads overlap.
@@ -89,9 +89,9 @@ pub fn main(tests: &[Test]) {
 }
 
 /// Entry point of a hidden test binary whose tests also start child processes: `BINARY --child NAME
-/// ROOT` runs `NAME` from `children` in a sandbox of its own (ROOT, the test's directory) and then returns from `main`, ending the
-/// process the way a learner's program ends (threads still running are killed). A test runs one
-/// with [`run_child`].
+/// ROOT` runs `NAME` from `children` in a sandbox of its own (confined to ROOT, the test's directory)
+/// and then returns from `main`, ending the process the way a learner's program ends (threads still
+/// running are killed). A test runs one with [`run_child`].
 pub fn main_with_children(tests: &[Test], children: &[Test]) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
