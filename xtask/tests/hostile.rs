@@ -1698,3 +1698,45 @@ fn a_relaxed_bound_after_a_block_in_an_impl_header_is_refused() {
     }
     assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
 }
+
+/// A `#[path]` module whose attribute a macro writes from a `meta` fragment: the macro's definition
+/// holds `#[$m]`, and the call `solution!(path = "..")` holds `path =` outside any `#[..]`, so
+/// `reads::compile_time_reads` (which looks for `path =` inside an attribute's brackets only) finds
+/// nothing. `ROOT` is replaced by the course's root.
+const PATH_MODULE_FROM_A_MACRO: &str = r#"
+macro_rules! solution {
+    ($m:meta) => {
+        #[$m]
+        mod solution;
+    };
+}
+solution!(path = "ROOT/solutions/lesson01-threads/src/intermediate.rs");
+pub use solution::*;
+"#;
+
+/// Found by an attack pass: SECURITY.md says a tier file's tokens name every way it has to read a
+/// file while compiling, so that the token check refuses them "with or without Landlock". A macro
+/// takes `path = ".."` as a `meta` fragment and writes `#[$m] mod solution;`
+/// ([`PATH_MODULE_FROM_A_MACRO`]); the token check only looks for `path =` inside `#[..]`. Without
+/// Landlock (`THREADLAB_NO_LANDLOCK`, or a kernel without it) lesson01's intermediate tier is then
+/// the reference solution, built from the course's `solutions/`, and earns its 20 points. With
+/// Landlock the compiler cannot read the file, so this is the second layer lost, not the first.
+#[test]
+#[ignore = "open: a #[path] attribute written by a macro from a meta fragment passes the token check"]
+fn a_path_module_written_by_a_macro_is_refused_before_building() {
+    let dir = submission(LESSON, &[]);
+    let course = root().to_string_lossy().into_owned();
+    std::fs::write(
+        dir.path().join("src/intermediate.rs"),
+        PATH_MODULE_FROM_A_MACRO.replace("ROOT", &course),
+    )
+    .unwrap();
+    let report = grade_with(dir.path(), &[("THREADLAB_NO_LANDLOCK", "1")]);
+    let intermediate = &report["tiers"][1];
+    assert_eq!(intermediate["tier"], "intermediate", "{report}");
+    assert_eq!(
+        (intermediate["score"].as_u64(), intermediate["status"].as_str()),
+        (Some(0), Some("refused")),
+        "the reference's intermediate.rs, read through a macro's #[path], was graded: {intermediate}"
+    );
+}
