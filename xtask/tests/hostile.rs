@@ -1740,3 +1740,56 @@ fn a_path_module_written_by_a_macro_is_refused_before_building() {
         "the reference's intermediate.rs, read through a macro's #[path], was graded: {intermediate}"
     );
 }
+
+/// cve-rs's `translate` with `'static` for its first lifetime, and a bound with a block as a const
+/// generic argument (`T: Always<{ usize::MIN }>`, true of every type) before the signature:
+/// `soundness::item_end` takes that block for the function's body, so the lifetimes it counts are
+/// those of `fn translate<'b, T: Always<`, one.
+const LIFETIMES_AFTER_A_BLOCK: &str = r#"
+mod lifetimes {
+    pub trait Always<const N: usize> {}
+
+    impl<T, const N: usize> Always<N> for T {}
+
+    static UNIT: &&() = &&();
+
+    fn translate<'b, T: Always<{ usize::MIN }>>(_: &'static &'b (), v: &'b mut T) -> &'static mut T {
+        v
+    }
+
+    /// Any lifetime, in safe code.
+    pub fn expand_mut<T>(x: &mut T) -> &'static mut T {
+        let f: fn(_, &mut T) -> &'static mut T = translate;
+        f(UNIT, x)
+    }
+}
+"#;
+
+/// Found by an attack pass: the forged pass of
+/// [`a_key_read_through_a_compiler_soundness_hole_is_no_pass`] through rust-lang/rust#25860 with
+/// the same blind spot as [`a_relaxed_bound_after_a_block_in_an_impl_header_is_refused`]: a block
+/// in a function's generics ends the part of it that is scanned, so `'static` in its signature is
+/// not counted ([`LIFETIMES_AFTER_A_BLOCK`]). `B: 'static` is added to the forger's `transmute`,
+/// since this `expand_mut` makes `'static` references.
+#[test]
+#[ignore = "open: a function is scanned only up to its first block, so 'static after one is not counted"]
+fn a_second_lifetime_after_a_block_in_a_functions_generics_is_refused() {
+    let rest = SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("enum Dummy").unwrap()..]
+        .replace("fn transmute_inner<A, B>", "fn transmute_inner<A, B: 'static>")
+        .replace("fn transmute<A, B>", "fn transmute<A, B: 'static>");
+    let [define, call] = in_spawn_named(&format!("{LIFETIMES_AFTER_A_BLOCK}{rest}"), "forge_a_pass");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
+    let report = grade_with(dir.path(), &[]);
+    for name in NAMELESS_FAILS {
+        assert_ne!(
+            test(&report, name)["status"],
+            "passed",
+            "{name} passed on a forged record: score {} (the honest part: {}), {}",
+            report["score"],
+            honest_nameless()["score"],
+            report["sandbox"]
+        );
+    }
+    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+}
