@@ -6,6 +6,10 @@
 //! by a macro (`macro_rules!` cannot build an identifier), so every way to read one has the word in
 //! the file: `include`, `include_str`, `include_bytes` (called, imported or renamed),
 //! `debugger_visualizer`, and `path = …` inside an attribute (`#[path]`, `#[cfg_attr(.., path = ..)]`).
+//! An attribute can also be built by a macro from pieces its caller hands it (`#[$m] mod solution;`
+//! with `m!(path = "…")`: an attack pass read the reference that way without Landlock), and
+//! `#[path]` does something only on a `mod`, so a `mod` in a macro's definition or call is refused
+//! too.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use std::str::FromStr;
@@ -20,7 +24,7 @@ pub fn compile_time_reads(source: &str) -> Vec<(usize, String)> {
         return Vec::new();
     };
     let mut found = Vec::new();
-    scan(tokens, false, &mut found);
+    scan(tokens, &mut found);
     found.sort();
     found.dedup();
     found
@@ -29,9 +33,10 @@ pub fn compile_time_reads(source: &str) -> Vec<(usize, String)> {
 /// Walks the groups with a stack of its own, not by recursion: a tier file may be 256 KiB of nested
 /// brackets, deeper than any thread's stack (rustc refuses it later, with a message; the grader
 /// must not crash first).
-fn scan(tokens: TokenStream, in_attribute: bool, found: &mut Vec<(usize, String)>) {
-    let mut pending = vec![(tokens, in_attribute)];
-    while let Some((tokens, in_attribute)) = pending.pop() {
+fn scan(tokens: TokenStream, found: &mut Vec<(usize, String)>) {
+    // Each group with whether it lies in an attribute, and in a macro's definition or call.
+    let mut pending = vec![(tokens, false, false)];
+    while let Some((tokens, in_attribute, in_macro)) = pending.pop() {
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
         for (i, token) in tokens.iter().enumerate() {
             match token {
@@ -46,6 +51,11 @@ fn scan(tokens: TokenStream, in_attribute: bool, found: &mut Vec<(usize, String)
                         && matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '=')
                     {
                         found.push((line, "`path = …` makes a module of another file".to_owned()));
+                    } else if in_macro && *ident == "mod" {
+                        found.push((
+                            line,
+                            "`mod` in a macro: the macro could give it a `#[path]` out of sight".to_owned(),
+                        ));
                     }
                 }
                 TokenTree::Group(group) => {
@@ -56,7 +66,14 @@ fn scan(tokens: TokenStream, in_attribute: bool, found: &mut Vec<(usize, String)
                             .rev()
                             .take(2)
                             .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '#'));
-                    pending.push((group.stream(), in_attribute || attribute));
+                    // `name!(..)`, `macro_rules! name {..}`; not `#![..]`.
+                    let bang =
+                        |at: usize| matches!(tokens.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    let hash =
+                        |at: usize| matches!(tokens.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '#');
+                    let macro_group = i >= 1 && bang(i - 1) && !(i >= 2 && hash(i - 2))
+                        || i >= 2 && bang(i - 2) && matches!(tokens[i - 1], TokenTree::Ident(_));
+                    pending.push((group.stream(), in_attribute || attribute, in_macro || macro_group));
                 }
                 TokenTree::Punct(_) | TokenTree::Literal(_) => {}
             }
@@ -87,6 +104,9 @@ mod tests {
             "#![doc = include_str!(\"x\")]",
             "#![debugger_visualizer(gdb_script_file = \"x\")]",
             "macro_rules! m { ($i:ident) => { $i!(\"x\") } } m!(include_str);",
+            // A module a macro declares could get its `#[path]` from the caller.
+            "macro_rules! solution { ($m:meta) => { #[$m] mod solution; }; }",
+            "m! { #[cfg(all())] mod solution; }",
         ] {
             assert_eq!(lines(source), [1], "{source}");
         }
@@ -115,7 +135,9 @@ mod tests {
     fn ordinary_code_is_left_alone() {
         let source = "use std::path::Path;\nfn f() { let path = Path::new(\"a\"); let included = 1; }\n\
                       // include_str!(\"in a comment\")\nconst S: &str = \"include_str!\";\n\
-                      #[derive(Debug)] struct Paths { path: String }\n";
+                      #[derive(Debug)] struct Paths { path: String }\n\
+                      #![allow(dead_code)]\nmod inner { fn g() { assert!(!(1 > 2)); } }\n\
+                      macro_rules! make { ($name:ident) => { fn $name() {} } }\n";
         assert_eq!(lines(source), Vec::<usize>::new());
     }
 }

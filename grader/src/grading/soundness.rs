@@ -57,7 +57,10 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                     let name = name.strip_prefix("r#").unwrap_or(&name);
                     let line = ident.span().start().line;
                     if let Some(arguments) = macro_arguments(&tokens, i) {
-                        let named = lifetimes(arguments);
+                        // Every lifetime token counts here, labels and jumps too: in a macro's
+                        // tokens `break 'a` or `'a: loop` may end up as a lifetime parameter (an
+                        // attack pass handed `break 'a 'b` to a macro that built cve-rs with them).
+                        let named = lifetimes(arguments, true);
                         let defines = name == "macro_rules";
                         let takes_one = defines && names_fragment(arguments, "lifetime");
                         if defines && (!named.is_empty() || takes_one) {
@@ -79,7 +82,7 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                             };
                             found.push((line, what.to_owned()));
                         }
-                        let named = lifetimes(&tokens[i..end]);
+                        let named = lifetimes(&tokens[i..end], false);
                         if named.len() > 1 {
                             let what = match tokens.get(i + 1) {
                                 Some(TokenTree::Ident(item)) => format!("`{name} {item}`"),
@@ -165,11 +168,23 @@ fn item_end(tokens: &[TokenTree], at: usize, name: &str) -> Option<usize> {
         "impl" | "trait" => false,
         _ => return None,
     };
+    // Inside `<..>` a brace group is a const argument (`Always<{ usize::MIN }>`), not the body: an
+    // attack pass hid a `?Sized` and a second lifetime after one. `<` and `>` are not groups, so
+    // their depth is counted (the `>` of `->` aside).
+    let mut angle = 0usize;
     let rest = tokens.iter().enumerate().skip(at + 1);
     for (i, token) in rest {
         match token {
-            TokenTree::Punct(p) if p.as_char() == ';' => return Some(i + 1),
-            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+            TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' => {
+                let arrow = i > 0
+                    && matches!(&tokens[i - 1], TokenTree::Punct(m) if m.as_char() == '-' && m.spacing() == Spacing::Joint);
+                if !arrow {
+                    angle = angle.saturating_sub(1);
+                }
+            }
+            TokenTree::Punct(p) if p.as_char() == ';' && angle == 0 => return Some(i + 1),
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && angle == 0 => {
                 return Some(if with_body { i + 1 } else { i });
             }
             _ => {}
@@ -197,8 +212,9 @@ fn relaxed_or_built(tokens: &[TokenTree]) -> Option<char> {
 }
 
 /// The distinct lifetimes `tokens` name, groups included: not `'_` (each one a lifetime of its own,
-/// which no bound can tie to another) and not loop labels (`'outer: loop`, `break 'outer`).
-fn lifetimes(tokens: &[TokenTree]) -> BTreeSet<String> {
+/// which no bound can tie to another) and, unless `labels_too`, not loop labels (`'outer: loop`,
+/// `break 'outer`).
+fn lifetimes(tokens: &[TokenTree], labels_too: bool) -> BTreeSet<String> {
     let mut named = BTreeSet::new();
     let mut pending: Vec<Vec<TokenTree>> = vec![tokens.to_vec()];
     while let Some(tokens) = pending.pop() {
@@ -220,7 +236,7 @@ fn lifetimes(tokens: &[TokenTree]) -> BTreeSet<String> {
                             Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Brace,
                             _ => false,
                         };
-                    if name != "_" && !after_jump && !labels_a_loop {
+                    if name != "_" && (labels_too || !after_jump && !labels_a_loop) {
                         named.insert(name);
                     }
                 }
@@ -266,6 +282,13 @@ mod tests {
             "macro_rules! m { ($($t:tt)*) => {} }\nm!('a 'b);",
             "m! { 'a, 'static }",
             "macro_rules! m { () => { fn f<'a, 'b>() {} } }",
+            // Labels and jumps handed to a macro are lifetimes to it.
+            "macro_rules! m { (break $a:tt $b:tt) => {} }\nm!(break 'a 'b);",
+            "m!('a: loop { break 'b; });",
+            "macro_rules! m { () => { 'a: loop { break 'a; } } }",
+            // A const argument's block does not end the signature.
+            "fn translate<'b, T: Always<{ usize::MIN }>>(_: &'static &'b (), v: &'b T) -> &'static T { v }",
+            "struct Both<T: Always<{ 1 }>, 'b>(&'static &'b T);",
         ] {
             assert!(!lines(source).is_empty(), "{source}");
         }
@@ -290,6 +313,9 @@ mod tests {
             // A macro that builds the header out of what its caller hands it.
             "macro_rules! m { ($($h:tt)*) => { impl $($h)* { type Output = U; } } }",
             "macro_rules! m { ($t:ident) => { impl<$t: ?Sized> Object for $t {} } }",
+            // A const argument's block does not end the header.
+            "impl<T, U> Object<U> for T where (): Always<{ usize::MIN }>, T: ?Sized { type Output = U; }",
+            "impl<T: Always<{ 1 }> + ?Sized, U> Object<U> for T {}",
         ] {
             assert!(!lines(source).is_empty(), "{source}");
         }
