@@ -1797,3 +1797,96 @@ fn a_second_lifetime_after_a_block_in_a_functions_generics_is_refused() {
     }
     assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
 }
+
+/// A first line that rustc drops as a shebang (`#!` not followed by `[`) but that does not
+/// tokenize: `#!/usr/bin/env "` opens a string literal that never closes. `soundness::refused_shapes`
+/// and `reads::compile_time_reads` leave source that does not tokenize to the compiler, so they find
+/// nothing anywhere in the file, while rustc strips the line and builds the rest.
+const UNTOKENIZABLE_SHEBANG: &str = "#!/usr/bin/env \"\n";
+
+/// Found by an attack pass: the forged pass of
+/// [`a_key_read_through_a_compiler_soundness_hole_is_no_pass`] with [`SOUNDNESS_FORGER`] unchanged
+/// (cve-rs's `translate<'a, 'b, ..>` in plain sight), behind an [`UNTOKENIZABLE_SHEBANG`] as the
+/// tier file's first line. proc-macro2 cannot tokenize the file, so neither token scan refuses
+/// anything; rustc strips the shebang, builds the file, and the key is read off the harness's stack
+/// as before. The tests that the nameless-thread bug fails pass on a record MAC'd with the real key,
+/// with every layer on: lesson01 scored 60 where the honest part earns 54. The same line hides an
+/// `include_str!` or a `#[path]` from `reads` too.
+#[test]
+#[ignore = "open: a shebang line that does not tokenize hides the whole tier file from the token scans"]
+fn a_tier_file_that_does_not_tokenize_behind_a_shebang_is_refused() {
+    let [define, call] = in_spawn_named(SOUNDNESS_FORGER, "forge_a_pass");
+    let (tier, old, new) = NAMELESS;
+    let first_line = "//! Beginner: start several tasks at once";
+    let shebang = (
+        "beginner",
+        first_line.to_owned(),
+        format!("{UNTOKENIZABLE_SHEBANG}{first_line}"),
+    );
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned()), shebang]);
+    let report = grade_with(dir.path(), &[]);
+    for name in NAMELESS_FAILS {
+        assert_ne!(
+            test(&report, name)["status"],
+            "passed",
+            "{name} passed on a forged record: score {} (the honest part: {}), {}",
+            report["score"],
+            honest_nameless()["score"],
+            report["sandbox"]
+        );
+    }
+    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+}
+
+/// cve-rs's `translate` with its `'static` written in two type aliases (`Shared<T> = &'static T`,
+/// `Unique<T> = &'static mut T`), items of their own that name one lifetime each. `translate` then
+/// names `'b` only, `expand_mut` none, and each alias `'static` only, so no item names two; rustc
+/// expands the aliases and the implied bound `'b: 'static` of `&'static &'b ()` is there as before.
+const STATIC_THROUGH_AN_ALIAS: &str = r#"
+mod lifetimes {
+    type Shared<T> = &'static T;
+    type Unique<T> = &'static mut T;
+
+    static UNIT: &&() = &&();
+
+    fn translate<'b, T: ?Sized>(_: Shared<&'b ()>, v: &'b mut T) -> Unique<T> {
+        v
+    }
+
+    /// Any lifetime, in safe code.
+    pub fn expand_mut<T: ?Sized>(x: &mut T) -> Unique<T> {
+        let f: fn(_, &mut T) -> Unique<T> = translate;
+        f(UNIT, x)
+    }
+}
+"#;
+
+/// Found by an attack pass: the forged pass of
+/// [`a_key_read_through_a_compiler_soundness_hole_is_no_pass`] through rust-lang/rust#25860, with
+/// the second lifetime (`'static`) in a type alias of its own ([`STATIC_THROUGH_AN_ALIAS`]): the rule
+/// counts lifetimes item by item, and a type alias is expanded where it is used. `B: 'static` is
+/// added to the forger's `transmute`, since this `expand_mut` makes `'static` references. The tests
+/// that the nameless-thread bug fails pass on a record MAC'd with the real key, every layer on:
+/// lesson01 scored 60 where the honest part earns 54.
+#[test]
+#[ignore = "open: 'static written in a type alias is not counted where the alias is used"]
+fn a_static_lifetime_through_a_type_alias_is_refused() {
+    let rest = SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("enum Dummy").unwrap()..]
+        .replace("fn transmute_inner<A, B>", "fn transmute_inner<A, B: 'static>")
+        .replace("fn transmute<A, B>", "fn transmute<A, B: 'static>");
+    let [define, call] = in_spawn_named(&format!("{STATIC_THROUGH_AN_ALIAS}{rest}"), "forge_a_pass");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
+    let report = grade_with(dir.path(), &[]);
+    for name in NAMELESS_FAILS {
+        assert_ne!(
+            test(&report, name)["status"],
+            "passed",
+            "{name} passed on a forged record: score {} (the honest part: {}), {}",
+            report["score"],
+            honest_nameless()["score"],
+            report["sandbox"]
+        );
+    }
+    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+}
