@@ -1890,3 +1890,56 @@ fn a_static_lifetime_through_a_type_alias_is_refused() {
     }
     assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
 }
+
+/// cve-rs's `translate` with its `'static` written in two generic structs (`Holder<T: 'static>`
+/// holds a `&'static T`, `Forever<T: ?Sized + 'static>` a `&'static mut T`), items of their own
+/// that name `'static` only. `translate` takes a `&Holder<&'b ()>`, whose well-formedness implies
+/// `'b: 'static`, names `'b` only, and returns a `Forever<T>`; `expand_mut` names `'static` only.
+/// Unlike [`STATIC_THROUGH_AN_ALIAS`], nothing here is expanded in place: the bound comes from the
+/// structs' own where-clauses.
+const STATIC_THROUGH_A_STRUCT: &str = r#"
+mod lifetimes {
+    pub struct Holder<T: 'static>(&'static T);
+    pub struct Forever<T: ?Sized + 'static>(&'static mut T);
+
+    static UNIT: Holder<&()> = Holder(&&());
+
+    fn translate<'b, T: ?Sized>(_: &Holder<&'b ()>, v: &'b mut T) -> Forever<T> {
+        Forever(v)
+    }
+
+    /// Any lifetime, in safe code.
+    pub fn expand_mut<T: ?Sized>(x: &mut T) -> &'static mut T {
+        let f: fn(_, &mut T) -> Forever<T> = translate;
+        f(&UNIT, x).0
+    }
+}
+"#;
+
+/// Found by an attack pass: [`a_static_lifetime_through_a_type_alias_is_refused`] again with
+/// structs for the aliases ([`STATIC_THROUGH_A_STRUCT`]): the implied bound `'b: 'static` comes from
+/// a struct's `T: 'static`, written in the struct's own definition, so counting an alias's lifetimes
+/// where it is used would not close it. The tests that the nameless-thread bug fails pass on a
+/// record MAC'd with the real key, every layer on.
+#[test]
+#[ignore = "open: 'static written in a struct's bounds is not counted where the struct is used"]
+fn a_static_lifetime_through_a_structs_bound_is_refused() {
+    let rest = SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("enum Dummy").unwrap()..]
+        .replace("fn transmute_inner<A, B>", "fn transmute_inner<A, B: 'static>")
+        .replace("fn transmute<A, B>", "fn transmute<A, B: 'static>");
+    let [define, call] = in_spawn_named(&format!("{STATIC_THROUGH_A_STRUCT}{rest}"), "forge_a_pass");
+    let (tier, old, new) = NAMELESS;
+    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
+    let report = grade_with(dir.path(), &[]);
+    for name in NAMELESS_FAILS {
+        assert_ne!(
+            test(&report, name)["status"],
+            "passed",
+            "{name} passed on a forged record: score {} (the honest part: {}), {}",
+            report["score"],
+            honest_nameless()["score"],
+            report["sandbox"]
+        );
+    }
+    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+}
