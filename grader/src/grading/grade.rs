@@ -104,6 +104,7 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         .filter(|t| !not_read.contains_key(t) && !missing.contains_key(t))
         .collect();
     let mut built = compile::build(&staged, &to_build, reusing)?;
+    refuse_unscanned(&staged, &mut built);
     built.refused.extend(not_read);
     built.missing = missing;
     time(&mut phases.build);
@@ -175,6 +176,37 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
         phases_ms: phases,
         provenance,
     })
+}
+
+/// A tier whose file (or a file its library uses) the token checks could not read at all was left
+/// to the compiler, which should refuse it too; one that built all the same is refused here, since
+/// neither `reads` nor `soundness` could look at it.
+fn refuse_unscanned(staged: &stage::Staged, built: &mut compile::Built) {
+    for tier in Tier::ALL {
+        let own = [tier];
+        let unread = staged
+            .crates
+            .get(&tier)
+            .map_or(&own[..], Vec::as_slice)
+            .iter()
+            .find(|module| {
+                !crate::soundness::tokenizes(staged.tier_text.get(module).map_or("", String::as_str))
+            });
+        if let Some(module) = unread
+            && built.binaries.remove(&tier).is_some()
+        {
+            built.fresh.remove(&tier);
+            built.refused.insert(
+                tier,
+                format!(
+                    "refused: src/{} compiled, but the grader's checks could not read it as Rust \
+                     tokens, so they cannot tell what it does (the compiler skips some text a \
+                     tokenizer does not); write it as ordinary Rust",
+                    module.file_name()
+                ),
+            );
+        }
+    }
 }
 
 /// Why a tier whose file would read a file while it compiles is refused (see `reads`).

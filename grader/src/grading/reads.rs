@@ -20,7 +20,7 @@ const READERS: [&str; 4] = ["include", "include_str", "include_bytes", "debugger
 /// Every place `source` would read a file while compiling: (1-based line, what). Source that does
 /// not tokenize is left to the compiler to report.
 pub fn compile_time_reads(source: &str) -> Vec<(usize, String)> {
-    let Ok(tokens) = TokenStream::from_str(source) else {
+    let Ok(tokens) = TokenStream::from_str(&crate::soundness::without_shebang(source)) else {
         return Vec::new();
     };
     let mut found = Vec::new();

@@ -39,12 +39,45 @@ pub const WHY: &str = "refused before building: a function or type that names tw
                        macro's `$` there) is how another does (rust-lang/rust#57893); no exercise needs \
                        them (let the compiler infer lifetimes: `&T`, `'_`, one named lifetime at most)";
 
+/// `source` as rustc reads it: a first line starting with `#!` that is not an inner attribute
+/// (`#![..]`, comments and spaces allowed before the `[`) is a shebang, which rustc skips and the
+/// tokenizer would choke on (an attack pass hid a whole file from both scans behind `#!/usr/bin/env "`).
+/// The line is blanked, so line numbers stay.
+pub fn without_shebang(source: &str) -> std::borrow::Cow<'_, str> {
+    let Some(rest) = source.strip_prefix("#!") else {
+        return source.into();
+    };
+    let mut after = rest.trim_start();
+    loop {
+        if let Some(line_comment) = after.strip_prefix("//") {
+            after = line_comment.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(block) = after.strip_prefix("/*") {
+            after = block.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    if after.starts_with('[') {
+        return source.into();
+    }
+    let end = source.find('\n').unwrap_or(source.len());
+    format!("{}{}", " ".repeat(end), &source[end..]).into()
+}
+
+/// Whether `source` (its shebang skipped) can be read as tokens at all. One that cannot is left to
+/// the compiler, which should refuse it too; if the compiler builds it anyway, the grade refuses it
+/// (`grade`), since neither scan could look at it.
+pub fn tokenizes(source: &str) -> bool {
+    TokenStream::from_str(&without_shebang(source)).is_ok()
+}
+
 /// Every refused item of `source`: (1-based line, what). Source that does not tokenize is left to the
-/// compiler to report.
+/// compiler to report (see [`tokenizes`]).
 pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
-    let Ok(tokens) = TokenStream::from_str(source) else {
+    let Ok(tokens) = TokenStream::from_str(&without_shebang(source)) else {
         return Vec::new();
     };
+    let carrying = static_carrying_types(&tokens);
     let mut found = Vec::new();
     // A stack of its own, not recursion: a tier file may nest deeper than a thread's stack.
     let mut pending = vec![tokens];
@@ -82,13 +115,30 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                             };
                             found.push((line, what.to_owned()));
                         }
-                        let named = lifetimes(&tokens[i..end], false);
+                        let mut named = lifetimes(&tokens[i..end], false);
+                        let what = match tokens.get(i + 1) {
+                            Some(TokenTree::Ident(item)) => format!("`{name} {item}`"),
+                            _ => format!("`{name}`"),
+                        };
+                        // A `'static` written in a type of the file's own counts where the type is
+                        // used: an alias is expanded there, and a struct's bounds are implied by it.
+                        let own_name = tokens.get(i + 1).map(|t| t.to_string());
+                        let through = idents(&tokens[i..end])
+                            .into_iter()
+                            .find(|n| carrying.contains(n) && Some(n) != own_name.as_ref());
                         if named.len() > 1 {
-                            let what = match tokens.get(i + 1) {
-                                Some(TokenTree::Ident(item)) => format!("`{name} {item}`"),
-                                _ => format!("`{name}`"),
-                            };
                             found.push((line, format!("{what} names {}", listed(&named))));
+                        } else if let (Some(via), false) =
+                            (&through, named.is_empty() || named.contains("static"))
+                        {
+                            named.insert("static".to_owned());
+                            found.push((
+                                line,
+                                format!(
+                                    "{what} names {} through `{via}`, whose definition names 'static",
+                                    listed(&named)
+                                ),
+                            ));
                         }
                     }
                 }
@@ -99,6 +149,68 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
     }
     found.sort();
     found.dedup();
+    found
+}
+
+/// The names of the file's own type aliases, structs, enums and unions whose definition names
+/// `'static`, or one of the others (at any depth: `mod`s and blocks included).
+fn static_carrying_types(tokens: &TokenStream) -> BTreeSet<String> {
+    // (name, whether it names 'static, the identifiers it uses)
+    let mut definitions: Vec<(String, bool, BTreeSet<String>)> = Vec::new();
+    let mut pending = vec![tokens.clone()];
+    while let Some(tokens) = pending.pop() {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Ident(keyword)
+                    if ["type", "struct", "enum", "union"].contains(&keyword.to_string().as_str()) =>
+                {
+                    let (Some(TokenTree::Ident(name)), Some(end)) =
+                        (tokens.get(i + 1), item_end(&tokens, i, &keyword.to_string()))
+                    else {
+                        continue;
+                    };
+                    let body = &tokens[i..end];
+                    definitions.push((
+                        name.to_string(),
+                        lifetimes(body, false).contains("static"),
+                        idents(body),
+                    ));
+                }
+                TokenTree::Group(group) => pending.push(group.stream()),
+                _ => {}
+            }
+        }
+    }
+    let mut carrying: BTreeSet<String> = definitions.iter().filter(|d| d.1).map(|d| d.0.clone()).collect();
+    loop {
+        let more: Vec<String> = definitions
+            .iter()
+            .filter(|(name, _, uses)| !carrying.contains(name) && uses.iter().any(|u| carrying.contains(u)))
+            .map(|d| d.0.clone())
+            .collect();
+        if more.is_empty() {
+            return carrying;
+        }
+        carrying.extend(more);
+    }
+}
+
+/// Every identifier in `tokens`, groups included.
+fn idents(tokens: &[TokenTree]) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut pending: Vec<Vec<TokenTree>> = vec![tokens.to_vec()];
+    while let Some(tokens) = pending.pop() {
+        for token in tokens {
+            match token {
+                TokenTree::Ident(ident) => {
+                    found.insert(ident.to_string());
+                }
+                TokenTree::Group(group) => pending.push(group.stream().into_iter().collect()),
+                _ => {}
+            }
+        }
+    }
     found
 }
 
@@ -289,6 +401,13 @@ mod tests {
             // A const argument's block does not end the signature.
             "fn translate<'b, T: Always<{ usize::MIN }>>(_: &'static &'b (), v: &'b T) -> &'static T { v }",
             "struct Both<T: Always<{ 1 }>, 'b>(&'static &'b T);",
+            // 'static written in a type of the file's own, where a function with one lifetime
+            // uses it (an attack pass: an alias is expanded, a struct's bounds are implied).
+            "type Shared<T> = &'static T;\nfn translate<'b, T>(_: Shared<&'b ()>, v: &'b T) -> &'b T { v }",
+            "pub struct Holder<T: 'static>(&'static T);\nfn translate<'b, T>(_: &Holder<&'b ()>, v: &'b T) {}",
+            "type Shared<T> = &'static T;\ntype Again<T> = Shared<T>;\nfn f<'b>(_: Again<&'b ()>) {}",
+            // Behind a shebang line, which rustc skips.
+            "#!/usr/bin/env \"\nfn translate<'a, 'b, T>(_: &'a &'b (), v: &'b T) -> &'a T { v }",
         ] {
             assert!(!lines(source).is_empty(), "{source}");
         }
@@ -296,6 +415,26 @@ mod tests {
             lines("impl S {\n    fn f<'a, 'b>(&self, _: &'a &'b ()) {}\n}"),
             [2]
         );
+        assert_eq!(lines("#!/usr/bin/env \"\nfn f<'a, 'b>() {}"), [2]);
+    }
+
+    #[test]
+    fn a_shebang_is_skipped_as_rustc_skips_it() {
+        assert_eq!(
+            without_shebang("#!/bin/x \"\nfn f() {}"),
+            format!("{}\nfn f() {{}}", " ".repeat(10))
+        );
+        for attribute in [
+            "#![allow(dead_code)]\n",
+            "#! [x]",
+            "#!// c\n[x]",
+            "#!/* c */[x]",
+            "fn f() {}",
+        ] {
+            assert_eq!(without_shebang(attribute), attribute);
+        }
+        assert!(tokenizes("#!/usr/bin/env \"\nfn f() {}"));
+        assert!(!tokenizes("fn f() { \"unclosed }"));
     }
 
     #[test]
