@@ -80,9 +80,13 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
     let carrying = static_carrying_types(&tokens);
     let mut found = Vec::new();
     // A stack of its own, not recursion: a tier file may nest deeper than a thread's stack.
-    let mut pending = vec![tokens];
-    while let Some(tokens) = pending.pop() {
+    // Each group with the lifetimes of the impl or trait headers around it: a method's signature
+    // and its impl's header together are one function's lifetimes (`impl<'a> S<'a> { fn f<'b> .. }`).
+    let mut pending = vec![(tokens, BTreeSet::new())];
+    while let Some((tokens, around)) = pending.pop() {
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        // The body group of an impl or trait at this level, with what its header adds.
+        let mut bodies: Vec<(usize, BTreeSet<String>)> = Vec::new();
         for (i, token) in tokens.iter().enumerate() {
             match token {
                 TokenTree::Ident(ident) => {
@@ -116,6 +120,7 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                             found.push((line, what.to_owned()));
                         }
                         let mut named = lifetimes(&tokens[i..end], false);
+                        named.extend(around.iter().cloned());
                         let what = match tokens.get(i + 1) {
                             Some(TokenTree::Ident(item)) => format!("`{name} {item}`"),
                             _ => format!("`{name}`"),
@@ -127,7 +132,12 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                             .into_iter()
                             .find(|n| carrying.contains(n) && Some(n) != own_name.as_ref());
                         if named.len() > 1 {
-                            found.push((line, format!("{what} names {}", listed(&named))));
+                            let with = if around.is_empty() {
+                                ""
+                            } else {
+                                " (with its impl or trait)"
+                            };
+                            found.push((line, format!("{what} names {}{with}", listed(&named))));
                         } else if let (Some(via), false) =
                             (&through, named.is_empty() || named.contains("static"))
                         {
@@ -140,9 +150,23 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                                 ),
                             ));
                         }
+                        if (name == "impl" || name == "trait")
+                            && matches!(tokens.get(end), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace)
+                        {
+                            if through.is_some() {
+                                named.insert("static".to_owned());
+                            }
+                            bodies.push((end, named));
+                        }
                     }
                 }
-                TokenTree::Group(group) => pending.push(group.stream()),
+                TokenTree::Group(group) => {
+                    let inside = bodies
+                        .iter()
+                        .find(|(at, _)| *at == i)
+                        .map_or_else(|| around.clone(), |(_, header)| header.clone());
+                    pending.push((group.stream(), inside));
+                }
                 TokenTree::Punct(_) | TokenTree::Literal(_) => {}
             }
         }
@@ -406,6 +430,11 @@ mod tests {
             "type Shared<T> = &'static T;\nfn translate<'b, T>(_: Shared<&'b ()>, v: &'b T) -> &'b T { v }",
             "pub struct Holder<T: 'static>(&'static T);\nfn translate<'b, T>(_: &Holder<&'b ()>, v: &'b T) {}",
             "type Shared<T> = &'static T;\ntype Again<T> = Shared<T>;\nfn f<'b>(_: Again<&'b ()>) {}",
+            // A method's lifetime and its impl's (or trait's) together.
+            "impl<'a> S<'a> {\n    fn translate<'b, T>(_: &'a &'b (), v: &'b T) -> &'a T { v }\n}",
+            "impl<'a> S<'a> {\n    fn translate<'b, T>(x: Wrap<'b, T>) -> Self { todo!() }\n}",
+            "impl<T: 'static> S<T> {\n    fn f<'b>(_: &'b T) {}\n}",
+            "trait Tr<'a> {\n    fn f<'b>(_: &'b ()) {}\n}",
             // Behind a shebang line, which rustc skips.
             "#!/usr/bin/env \"\nfn translate<'a, 'b, T>(_: &'a &'b (), v: &'b T) -> &'a T { v }",
         ] {
