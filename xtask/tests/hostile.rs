@@ -1948,3 +1948,183 @@ fn a_static_lifetime_through_a_structs_bound_is_refused() {
     }
     assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
 }
+
+/// cve-rs's `translate` with its `'static` taken from the standard library: `std::any::Any` is
+/// declared `trait Any: 'static`, so a trait object `dyn Any + 'b` is well-formed only if
+/// `'b: 'static`, and rustc takes that as an implied bound of a function with such a parameter.
+/// The shorter lifetime the result may have is the elided one of `&self`, which the implied bound
+/// outlives. `translate` names `'b` only, `expand_mut` `'static` only, and no type of the file
+/// names `'static`: nothing is refused. Coerced to a function pointer, the implied bound is lost as
+/// in rust-lang/rust#25860.
+const STATIC_THROUGH_DYN_ANY: &str = r#"
+mod lifetimes {
+    use std::any::Any;
+
+    pub struct Unit;
+
+    impl Unit {
+        fn translate<'b, T>(&self, _: Option<&(dyn Any + 'b)>, v: &'b mut T) -> &mut T {
+            v
+        }
+    }
+
+    /// Any lifetime, in safe code.
+    pub fn expand_mut<T>(x: &mut T) -> &'static mut T {
+        let f: fn(_, _, &mut T) -> &'static mut T = Unit::translate;
+        f(&Unit, None, x)
+    }
+}
+"#;
+
+/// The rest of [`SOUNDNESS_FORGER`] (from `enum Dummy`), for an `expand_mut` that makes `'static`
+/// references.
+fn forger_for_static_references() -> String {
+    SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("enum Dummy").unwrap()..]
+        .replace("fn transmute_inner<A, B>", "fn transmute_inner<A, B: 'static>")
+        .replace("fn transmute<A, B>", "fn transmute<A, B: 'static>")
+}
+
+/// Grades lesson01 with `stretcher` (a `mod lifetimes` with an `expand_mut`) and the forger in
+/// `spawn_named` beside the nameless-thread bug, and `more` edits, and asserts the tests that bug
+/// fails are not passed and the beginner tier is refused.
+fn assert_the_forger_is_refused(stretcher: &str, more: &[(&str, String, String)]) {
+    let rest = forger_for_static_references();
+    let [define, call] = in_spawn_named(&format!("{stretcher}{rest}"), "forge_a_pass");
+    let (tier, old, new) = NAMELESS;
+    let mut edits = vec![define, call, (tier, old.to_owned(), new.to_owned())];
+    edits.extend(more.iter().cloned());
+    let dir = submission_of(&edits);
+    let report = grade_with(dir.path(), &[]);
+    for name in NAMELESS_FAILS {
+        assert_ne!(
+            test(&report, name)["status"],
+            "passed",
+            "{name} passed on a forged record: score {} (the honest part: {}), {}",
+            report["score"],
+            honest_nameless()["score"],
+            report["sandbox"]
+        );
+    }
+    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+}
+
+/// Found by an attack pass: the forged pass of
+/// [`a_key_read_through_a_compiler_soundness_hole_is_no_pass`] through rust-lang/rust#25860 with
+/// its `'static` out of the file: [`STATIC_THROUGH_DYN_ANY`] takes it from `std::any::Any`'s
+/// `'static` supertrait, through a `dyn Any + 'b` parameter, and returns a reference with the
+/// elided lifetime of `&self`. Every item names one lifetime at most and no type of the file names
+/// `'static`, so the scan refuses nothing; rustc builds it. A trait of the file's own declared
+/// `trait Bar: 'static {}` builds as well (the trait header names `'static` only, and a trait is
+/// not among the types whose `'static` counts where they are used).
+#[test]
+#[ignore = "open: a 'static supertrait (std::any::Any) behind `dyn Any + 'b` and &self's elided lifetime is not counted"]
+fn a_static_lifetime_through_a_trait_objects_supertrait_is_refused() {
+    assert_the_forger_is_refused(STATIC_THROUGH_DYN_ANY, &[]);
+}
+
+/// [`STATIC_THROUGH_A_STRUCT`] with the structs used under other names (`use Holder as H;`):
+/// `soundness::static_carrying_types` knows `Holder` and `Forever` carry `'static`, and looks for
+/// those names in the items that use them; `translate` names `H` and `F` only.
+const STATIC_THROUGH_A_RENAMED_STRUCT: &str = r#"
+mod lifetimes {
+    pub struct Holder<T: 'static>(&'static T);
+    pub struct Forever<T: ?Sized + 'static>(&'static mut T);
+    use Forever as F;
+    use Holder as H;
+
+    static UNIT: H<&()> = H(&&());
+
+    fn translate<'b, T: ?Sized>(_: &H<&'b ()>, v: &'b mut T) -> F<T> {
+        F(v)
+    }
+
+    /// Any lifetime, in safe code.
+    pub fn expand_mut<T: ?Sized>(x: &mut T) -> &'static mut T {
+        let f: fn(_, &mut T) -> F<T> = translate;
+        f(&UNIT, x).0
+    }
+}
+"#;
+
+/// Found by an attack pass: [`a_static_lifetime_through_a_structs_bound_is_refused`] again, with
+/// the structs renamed by a `use` ([`STATIC_THROUGH_A_RENAMED_STRUCT`]); the rule matches a
+/// carrying type by the name of its definition, and a `use .. as` gives it another (a type alias
+/// of it would be counted: aliases are definitions the rule follows).
+#[test]
+#[ignore = "open: a 'static-carrying struct used under a `use .. as` name is not counted"]
+fn a_static_lifetime_through_a_renamed_struct_is_refused() {
+    assert_the_forger_is_refused(STATIC_THROUGH_A_RENAMED_STRUCT, &[]);
+}
+
+/// [`STATIC_THROUGH_A_STRUCT`] with the structs defined as raw identifiers (`struct r#Holder`):
+/// rustc takes `r#Holder` and `Holder` for the same name, `soundness::static_carrying_types`
+/// records `r#Holder` and looks for it among the identifiers `translate` uses, which spell
+/// `Holder`.
+const STATIC_THROUGH_A_RAW_IDENTIFIER: &str = r#"
+mod lifetimes {
+    pub struct r#Holder<T: 'static>(&'static T);
+    pub struct r#Forever<T: ?Sized + 'static>(&'static mut T);
+
+    static UNIT: Holder<&()> = Holder(&&());
+
+    fn translate<'b, T: ?Sized>(_: &Holder<&'b ()>, v: &'b mut T) -> Forever<T> {
+        Forever(v)
+    }
+
+    /// Any lifetime, in safe code.
+    pub fn expand_mut<T: ?Sized>(x: &mut T) -> &'static mut T {
+        let f: fn(_, &mut T) -> Forever<T> = translate;
+        f(&UNIT, x).0
+    }
+}
+"#;
+
+/// Found by an attack pass: [`a_static_lifetime_through_a_structs_bound_is_refused`] again, with
+/// the structs' names written raw in their definitions ([`STATIC_THROUGH_A_RAW_IDENTIFIER`]).
+#[test]
+#[ignore = "open: a 'static-carrying struct defined as `struct r#Holder` and used as `Holder` is not counted"]
+fn a_static_lifetime_through_a_struct_with_a_raw_name_is_refused() {
+    assert_the_forger_is_refused(STATIC_THROUGH_A_RAW_IDENTIFIER, &[]);
+}
+
+/// [`STATIC_THROUGH_A_STRUCT`] with the structs in another tier file: `intermediate.rs` defines
+/// [`STATIC_STRUCTS`], `beginner.rs` names `crate::intermediate`, so the grader builds both into
+/// the beginner tier's crate. Each file is scanned by itself: intermediate's structs name
+/// `'static` only, and beginner's `translate` names `'b` and types that no definition in its own
+/// file carries.
+const STATIC_THROUGH_ANOTHER_TIER: &str = r#"
+mod lifetimes {
+    use crate::intermediate::{Forever, Holder};
+
+    static UNIT: Holder<&()> = Holder(&&());
+
+    fn translate<'b, T: ?Sized>(_: &Holder<&'b ()>, v: &'b mut T) -> Forever<T> {
+        Forever(v)
+    }
+
+    /// Any lifetime, in safe code.
+    pub fn expand_mut<T: ?Sized>(x: &mut T) -> &'static mut T {
+        let f: fn(_, &mut T) -> Forever<T> = translate;
+        f(&UNIT, x).0
+    }
+}
+"#;
+
+/// The structs of [`STATIC_THROUGH_ANOTHER_TIER`], in `intermediate.rs`.
+const STATIC_STRUCTS: &str = "#[doc(hidden)]\npub struct Holder<T: 'static>(pub &'static T);\n\
+                              #[doc(hidden)]\npub struct Forever<T: ?Sized + 'static>(pub &'static mut T);\n";
+
+/// Found by an attack pass: [`a_static_lifetime_through_a_structs_bound_is_refused`] again, with
+/// the structs in `intermediate.rs` and their use in `beginner.rs`
+/// ([`STATIC_THROUGH_ANOTHER_TIER`]): `soundness::static_carrying_types` only knows the types of
+/// the file it scans, and the tier crates are built from several files.
+#[test]
+#[ignore = "open: a 'static-carrying struct of another tier file (crate::intermediate::Holder) is not counted"]
+fn a_static_lifetime_through_a_struct_of_another_tier_is_refused() {
+    let structs = (
+        "intermediate",
+        "use std::collections::HashMap;\n".to_owned(),
+        format!("use std::collections::HashMap;\n{STATIC_STRUCTS}"),
+    );
+    assert_the_forger_is_refused(STATIC_THROUGH_ANOTHER_TIER, &[structs]);
+}
