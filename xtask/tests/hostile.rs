@@ -2016,8 +2016,10 @@ fn assert_the_forger_is_refused(stretcher: &str, more: &[(&str, String, String)]
 /// `'static`, so the scan refuses nothing; rustc builds it. A trait of the file's own declared
 /// `trait Bar: 'static {}` builds as well (the trait header names `'static` only, and a trait is
 /// not among the types whose `'static` counts where they are used).
+///
+/// Closed: a trait object bounded by a named lifetime other than `'static` is refused, and a
+/// trait of the crate's own that names `'static` counts where it is used.
 #[test]
-#[ignore = "open: a 'static supertrait (std::any::Any) behind `dyn Any + 'b` and &self's elided lifetime is not counted"]
 fn a_static_lifetime_through_a_trait_objects_supertrait_is_refused() {
     assert_the_forger_is_refused(STATIC_THROUGH_DYN_ANY, &[]);
 }
@@ -2050,8 +2052,9 @@ mod lifetimes {
 /// the structs renamed by a `use` ([`STATIC_THROUGH_A_RENAMED_STRUCT`]); the rule matches a
 /// carrying type by the name of its definition, and a `use .. as` gives it another (a type alias
 /// of it would be counted: aliases are definitions the rule follows).
+///
+/// Closed: a name a `'static`-carrying type is imported as carries it too.
 #[test]
-#[ignore = "open: a 'static-carrying struct used under a `use .. as` name is not counted"]
 fn a_static_lifetime_through_a_renamed_struct_is_refused() {
     assert_the_forger_is_refused(STATIC_THROUGH_A_RENAMED_STRUCT, &[]);
 }
@@ -2081,8 +2084,9 @@ mod lifetimes {
 
 /// Found by an attack pass: [`a_static_lifetime_through_a_structs_bound_is_refused`] again, with
 /// the structs' names written raw in their definitions ([`STATIC_THROUGH_A_RAW_IDENTIFIER`]).
+///
+/// Closed: names are compared as rustc resolves them (`r#Holder` is `Holder`).
 #[test]
-#[ignore = "open: a 'static-carrying struct defined as `struct r#Holder` and used as `Holder` is not counted"]
 fn a_static_lifetime_through_a_struct_with_a_raw_name_is_refused() {
     assert_the_forger_is_refused(STATIC_THROUGH_A_RAW_IDENTIFIER, &[]);
 }
@@ -2118,8 +2122,9 @@ const STATIC_STRUCTS: &str = "#[doc(hidden)]\npub struct Holder<T: 'static>(pub 
 /// the structs in `intermediate.rs` and their use in `beginner.rs`
 /// ([`STATIC_THROUGH_ANOTHER_TIER`]): `soundness::static_carrying_types` only knows the types of
 /// the file it scans, and the tier crates are built from several files.
+///
+/// Closed: the types and traits of every tier file built into the library count.
 #[test]
-#[ignore = "open: a 'static-carrying struct of another tier file (crate::intermediate::Holder) is not counted"]
 fn a_static_lifetime_through_a_struct_of_another_tier_is_refused() {
     let structs = (
         "intermediate",

@@ -87,8 +87,16 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
     // while it compiles, is refused without building.
     let mut not_read = staged.refused();
     // And one that would break memory safety through a known compiler bug (`soundness`).
-    let reads = refused_before_building(&staged, crate::reads::compile_time_reads, READS_WHY);
-    let shapes = refused_before_building(&staged, crate::soundness::refused_shapes, crate::soundness::WHY);
+    let reads = refused_before_building(
+        &staged,
+        &|text, _| crate::reads::compile_time_reads(text),
+        READS_WHY,
+    );
+    let shapes = refused_before_building(
+        &staged,
+        &crate::soundness::refused_shapes_among,
+        crate::soundness::WHY,
+    );
     for (tier, message) in reads.into_iter().chain(shapes) {
         not_read.entry(tier).or_insert(message);
     }
@@ -213,20 +221,23 @@ fn refuse_unscanned(staged: &stage::Staged, built: &mut compile::Built) {
 const READS_WHY: &str = "refused before building: exercise files may not read files while they \
                          compile (write the code in this file)";
 
+/// A check of a tier file's tokens before building: the file, and the other tier files built into
+/// the same library; returns (1-based line, what) for each place it refuses.
+type TokenCheck = dyn Fn(&str, &[&str]) -> Vec<(usize, String)>;
+
 /// The tiers whose library (its own tier file or one it uses) `scan` finds something in that is
 /// refused before building, each with `why` and the places: `reads` (files read while compiling)
 /// and `soundness` (shapes that break memory safety through a known compiler bug).
-fn refused_before_building(
-    staged: &stage::Staged,
-    scan: fn(&str) -> Vec<(usize, String)>,
-    why: &str,
-) -> BTreeMap<Tier, String> {
+fn refused_before_building(staged: &stage::Staged, scan: &TokenCheck, why: &str) -> BTreeMap<Tier, String> {
     let mut refused = BTreeMap::new();
     for tier in Tier::ALL {
         let mut lines = Vec::new();
-        for module in staged.crates.get(&tier).map_or(&[tier][..], Vec::as_slice) {
-            let text = staged.tier_text.get(module).map_or("", String::as_str);
-            for (line, what) in scan(text) {
+        let own = [tier];
+        let modules = staged.crates.get(&tier).map_or(&own[..], Vec::as_slice);
+        let text_of = |module: &Tier| staged.tier_text.get(module).map_or("", String::as_str);
+        for module in modules {
+            let others: Vec<&str> = modules.iter().filter(|m| *m != module).map(text_of).collect();
+            for (line, what) in scan(text_of(module), &others) {
                 lines.push(format!("src/{}:{line}: {what}", module.file_name()));
             }
         }

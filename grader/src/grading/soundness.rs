@@ -74,10 +74,22 @@ pub fn tokenizes(source: &str) -> bool {
 /// Every refused item of `source`: (1-based line, what). Source that does not tokenize is left to the
 /// compiler to report (see [`tokenizes`]).
 pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
+    refused_shapes_among(source, &[])
+}
+
+/// [`refused_shapes`] of `source` built into one crate with `others` (the other tier files its
+/// library holds): a type or trait of theirs that names `'static` counts where `source` uses it.
+pub fn refused_shapes_among(source: &str, others: &[&str]) -> Vec<(usize, String)> {
     let Ok(tokens) = TokenStream::from_str(&without_shebang(source)) else {
         return Vec::new();
     };
-    let carrying = static_carrying_types(&tokens);
+    let mut streams = vec![tokens.clone()];
+    streams.extend(
+        others
+            .iter()
+            .filter_map(|other| TokenStream::from_str(&without_shebang(other)).ok()),
+    );
+    let carrying = static_carrying_types(&streams);
     let mut found = Vec::new();
     // A stack of its own, not recursion: a tier file may nest deeper than a thread's stack.
     // Each group with the lifetimes of the impl or trait headers around it: a method's signature
@@ -108,6 +120,15 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                         } else if !defines && named.len() > 1 {
                             found.push((line, format!("`{name}!` is handed {}", listed(&named))));
                         }
+                    } else if name == "dyn"
+                        && let Some(lifetime) = named_object_bound(&tokens[i + 1..])
+                    {
+                        // `dyn Any + 'b` implies `'b: 'static` (`Any: 'static`), and with it
+                        // cve-rs needs no second named lifetime (an attack pass).
+                        found.push((
+                            line,
+                            format!("a trait object bounded by '{lifetime}, a lifetime of its own"),
+                        ));
                     } else if let Some(end) = item_end(&tokens, i, name) {
                         if name == "impl"
                             && let Some(mark) = relaxed_or_built(&tokens[i + 1..end])
@@ -127,7 +148,10 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
                         };
                         // A `'static` written in a type of the file's own counts where the type is
                         // used: an alias is expanded there, and a struct's bounds are implied by it.
-                        let own_name = tokens.get(i + 1).map(|t| t.to_string());
+                        let own_name = match tokens.get(i + 1) {
+                            Some(TokenTree::Ident(item)) => Some(plain(item)),
+                            _ => None,
+                        };
                         let through = idents(&tokens[i..end])
                             .into_iter()
                             .find(|n| carrying.contains(n) && Some(n) != own_name.as_ref());
@@ -176,35 +200,50 @@ pub fn refused_shapes(source: &str) -> Vec<(usize, String)> {
     found
 }
 
-/// The names of the file's own type aliases, structs, enums and unions whose definition names
-/// `'static`, or one of the others (at any depth: `mod`s and blocks included).
-fn static_carrying_types(tokens: &TokenStream) -> BTreeSet<String> {
+/// The names of the crate's own type aliases, structs, enums, unions and traits whose definition
+/// names `'static`, or one of the others (at any depth: `mod`s and blocks included), and the names
+/// they are imported as (`use Holder as H`). A trait counts by its supertraits and bounds
+/// (`trait Bar: 'static`), which a trait object's lifetime must outlive.
+fn static_carrying_types(streams: &[TokenStream]) -> BTreeSet<String> {
     // (name, whether it names 'static, the identifiers it uses)
     let mut definitions: Vec<(String, bool, BTreeSet<String>)> = Vec::new();
-    let mut pending = vec![tokens.clone()];
+    let mut renames: Vec<(String, String)> = Vec::new();
+    let mut pending: Vec<TokenStream> = streams.to_vec();
     while let Some(tokens) = pending.pop() {
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
         for (i, token) in tokens.iter().enumerate() {
             match token {
                 TokenTree::Ident(keyword)
-                    if ["type", "struct", "enum", "union"].contains(&keyword.to_string().as_str()) =>
+                    if ["type", "struct", "enum", "union", "trait"]
+                        .contains(&keyword.to_string().as_str()) =>
                 {
                     let (Some(TokenTree::Ident(name)), Some(end)) =
                         (tokens.get(i + 1), item_end(&tokens, i, &keyword.to_string()))
                     else {
                         continue;
                     };
+                    // A trait's header (bounds, supertraits); a type's whole definition.
                     let body = &tokens[i..end];
                     definitions.push((
-                        name.to_string(),
+                        plain(name),
                         lifetimes(body, false).contains("static"),
                         idents(body),
                     ));
+                }
+                TokenTree::Ident(keyword) if keyword == "as" => {
+                    if let (Some(TokenTree::Ident(from)), Some(TokenTree::Ident(to))) =
+                        (i.checked_sub(1).and_then(|j| tokens.get(j)), tokens.get(i + 1))
+                    {
+                        renames.push((plain(from), plain(to)));
+                    }
                 }
                 TokenTree::Group(group) => pending.push(group.stream()),
                 _ => {}
             }
         }
+    }
+    for (from, to) in renames {
+        definitions.push((to, false, BTreeSet::from([from])));
     }
     let mut carrying: BTreeSet<String> = definitions.iter().filter(|d| d.1).map(|d| d.0.clone()).collect();
     loop {
@@ -220,7 +259,46 @@ fn static_carrying_types(tokens: &TokenStream) -> BTreeSet<String> {
     }
 }
 
-/// Every identifier in `tokens`, groups included.
+/// An identifier's name as rustc resolves it: `r#Holder` is `Holder`.
+fn plain(ident: &proc_macro2::Ident) -> String {
+    let name = ident.to_string();
+    name.strip_prefix("r#").map_or(name.clone(), str::to_owned)
+}
+
+/// The first named lifetime other than `'static` among a trait object's bounds: `tokens` follow
+/// `dyn`, and the bounds end at a `,`, `;` or `=`, a `>` closing the type around them, or a block.
+fn named_object_bound(tokens: &[TokenTree]) -> Option<String> {
+    let mut angle = 0usize;
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' => {
+                let arrow = i > 0
+                    && matches!(&tokens[i - 1], TokenTree::Punct(m) if m.as_char() == '-' && m.spacing() == Spacing::Joint);
+                if !arrow {
+                    if angle == 0 {
+                        return None;
+                    }
+                    angle -= 1;
+                }
+            }
+            TokenTree::Punct(p) if angle == 0 && [',', ';', '='].contains(&p.as_char()) => return None,
+            TokenTree::Punct(p) if angle == 0 && p.as_char() == '\'' && p.spacing() == Spacing::Joint => {
+                if let Some(TokenTree::Ident(name)) = tokens.get(i + 1) {
+                    let name = plain(name);
+                    if name != "static" && name != "_" {
+                        return Some(name);
+                    }
+                }
+            }
+            TokenTree::Group(g) if angle == 0 && g.delimiter() == Delimiter::Brace => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Every identifier in `tokens` (by the name rustc resolves), groups included.
 fn idents(tokens: &[TokenTree]) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut pending: Vec<Vec<TokenTree>> = vec![tokens.to_vec()];
@@ -228,7 +306,7 @@ fn idents(tokens: &[TokenTree]) -> BTreeSet<String> {
         for token in tokens {
             match token {
                 TokenTree::Ident(ident) => {
-                    found.insert(ident.to_string());
+                    found.insert(plain(&ident));
                 }
                 TokenTree::Group(group) => pending.push(group.stream().into_iter().collect()),
                 _ => {}
@@ -435,6 +513,14 @@ mod tests {
             "impl<'a> S<'a> {\n    fn translate<'b, T>(x: Wrap<'b, T>) -> Self { todo!() }\n}",
             "impl<T: 'static> S<T> {\n    fn f<'b>(_: &'b T) {}\n}",
             "trait Tr<'a> {\n    fn f<'b>(_: &'b ()) {}\n}",
+            // A trait object bounded by a lifetime of its own: `Any: 'static` implies it outlives
+            // 'static (an attack pass), and so does a trait of the file's own.
+            "impl Unit {\n    fn translate<'b, T>(&self, _: Option<&(dyn Any + 'b)>, v: &'b mut T) -> &mut T { v }\n}",
+            "type A<'x> = dyn std::any::Any + Send + 'x;",
+            "trait Bar: 'static {}\nfn translate<'b, T>(_: &Wrap<dyn Bar>, v: &'b T) {}",
+            // Renamed, or with a raw name.
+            "pub struct Holder<T: 'static>(&'static T);\nuse Holder as H;\nfn f<'b>(_: &H<&'b ()>) {}",
+            "pub struct r#Holder<T: 'static>(&'static T);\nfn f<'b>(_: &Holder<&'b ()>) {}",
             // Behind a shebang line, which rustc skips.
             "#!/usr/bin/env \"\nfn translate<'a, 'b, T>(_: &'a &'b (), v: &'b T) -> &'a T { v }",
         ] {
@@ -445,6 +531,30 @@ mod tests {
             [2]
         );
         assert_eq!(lines("#!/usr/bin/env \"\nfn f<'a, 'b>() {}"), [2]);
+    }
+
+    #[test]
+    fn a_static_carrying_type_of_another_tier_file_counts() {
+        let user = "use crate::intermediate::{Forever, Holder};\nfn translate<'b, T>(_: &Holder<&'b ()>, v: &'b mut T) -> Forever<T> { Forever(v) }";
+        let other =
+            "pub struct Holder<T: 'static>(&'static T);\npub struct Forever<T: 'static>(pub &'static mut T);";
+        assert!(refused_shapes(user).is_empty());
+        assert_eq!(
+            refused_shapes_among(user, &[other])
+                .into_iter()
+                .map(|(line, _)| line)
+                .collect::<Vec<_>>(),
+            [2]
+        );
+    }
+
+    #[test]
+    fn trait_objects_bounded_by_static_or_nothing_are_left_alone() {
+        let source = "type Job = Box<dyn FnOnce() + Send + 'static>;\n\
+                      fn f(p: Box<dyn std::any::Any + Send>) -> Option<&'static str> { p.downcast_ref::<&'static str>().copied() }\n\
+                      fn g(_: &mut dyn Iterator<Item = u8>, _: &dyn Fn(&str) -> String) {}\n\
+                      fn h(x: Vec<Box<dyn Fn() + Send + '_>>) {}\n";
+        assert_eq!(refused_shapes(source), Vec::new());
     }
 
     #[test]
