@@ -1565,22 +1565,8 @@ fn transmute<A, B>(obj: A) -> B {
 #[test]
 fn a_key_read_through_a_trait_object_soundness_hole_is_no_pass() {
     let rest = &SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("fn peek(address").unwrap()..];
-    let [define, call] = in_spawn_named(&format!("{TRANSMUTE_57893}{rest}"), "forge_a_pass");
-    let (tier, old, new) = NAMELESS;
-    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
-    let report = grade_with(dir.path(), &[]);
-    for name in NAMELESS_FAILS {
-        assert_ne!(
-            test(&report, name)["status"],
-            "passed",
-            "{name} passed on a forged record: score {} (the honest part: {}), {}",
-            report["score"],
-            honest_nameless()["score"],
-            report["sandbox"]
-        );
-    }
+    let report = assert_forger_refused(&format!("{TRANSMUTE_57893}{rest}"), &[]);
     let beginner = &report["tiers"][0];
-    assert_eq!(beginner["status"], "refused", "{report}");
     let message = beginner["message"].as_str().unwrap();
     assert!(
         message.contains("rust-lang/rust#57893") && message.contains("may be unsized"),
@@ -1624,21 +1610,7 @@ mod lifetimes {
 #[test]
 fn two_lifetimes_handed_to_a_macro_after_a_break_are_refused() {
     let rest = &SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("enum Dummy").unwrap()..];
-    let [define, call] = in_spawn_named(&format!("{LIFETIMES_AFTER_A_BREAK}{rest}"), "forge_a_pass");
-    let (tier, old, new) = NAMELESS;
-    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
-    let report = grade_with(dir.path(), &[]);
-    for name in NAMELESS_FAILS {
-        assert_ne!(
-            test(&report, name)["status"],
-            "passed",
-            "{name} passed on a forged record: score {} (the honest part: {}), {}",
-            report["score"],
-            honest_nameless()["score"],
-            report["sandbox"]
-        );
-    }
-    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+    assert_forger_refused(&format!("{LIFETIMES_AFTER_A_BREAK}{rest}"), &[]);
 }
 
 /// [`TRANSMUTE_57893`] with its blanket impl's `?Sized` moved to the end of a where-clause, after a
@@ -1684,21 +1656,7 @@ fn transmute<A, B>(obj: A) -> B {
 #[test]
 fn a_relaxed_bound_after_a_block_in_an_impl_header_is_refused() {
     let rest = &SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("fn peek(address").unwrap()..];
-    let [define, call] = in_spawn_named(&format!("{TRANSMUTE_57893_AFTER_A_BLOCK}{rest}"), "forge_a_pass");
-    let (tier, old, new) = NAMELESS;
-    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
-    let report = grade_with(dir.path(), &[]);
-    for name in NAMELESS_FAILS {
-        assert_ne!(
-            test(&report, name)["status"],
-            "passed",
-            "{name} passed on a forged record: score {} (the honest part: {}), {}",
-            report["score"],
-            honest_nameless()["score"],
-            report["sandbox"]
-        );
-    }
-    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+    assert_forger_refused(&format!("{TRANSMUTE_57893_AFTER_A_BLOCK}{rest}"), &[]);
 }
 
 /// A `#[path]` module whose attribute a macro writes from a `meta` fragment: the macro's definition
@@ -1778,24 +1736,7 @@ mod lifetimes {
 /// Closed as the impl header above.
 #[test]
 fn a_second_lifetime_after_a_block_in_a_functions_generics_is_refused() {
-    let rest = SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("enum Dummy").unwrap()..]
-        .replace("fn transmute_inner<A, B>", "fn transmute_inner<A, B: 'static>")
-        .replace("fn transmute<A, B>", "fn transmute<A, B: 'static>");
-    let [define, call] = in_spawn_named(&format!("{LIFETIMES_AFTER_A_BLOCK}{rest}"), "forge_a_pass");
-    let (tier, old, new) = NAMELESS;
-    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
-    let report = grade_with(dir.path(), &[]);
-    for name in NAMELESS_FAILS {
-        assert_ne!(
-            test(&report, name)["status"],
-            "passed",
-            "{name} passed on a forged record: score {} (the honest part: {}), {}",
-            report["score"],
-            honest_nameless()["score"],
-            report["sandbox"]
-        );
-    }
-    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+    assert_the_forger_is_refused(LIFETIMES_AFTER_A_BLOCK, &[]);
 }
 
 /// A first line that rustc drops as a shebang (`#!` not followed by `[`) but that does not
@@ -1817,27 +1758,13 @@ const UNTOKENIZABLE_SHEBANG: &str = "#!/usr/bin/env \"\n";
 /// anyway is refused (`grade::refuse_unscanned`).
 #[test]
 fn a_tier_file_that_does_not_tokenize_behind_a_shebang_is_refused() {
-    let [define, call] = in_spawn_named(SOUNDNESS_FORGER, "forge_a_pass");
-    let (tier, old, new) = NAMELESS;
     let first_line = "//! Beginner: start several tasks at once";
     let shebang = (
         "beginner",
         first_line.to_owned(),
         format!("{UNTOKENIZABLE_SHEBANG}{first_line}"),
     );
-    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned()), shebang]);
-    let report = grade_with(dir.path(), &[]);
-    for name in NAMELESS_FAILS {
-        assert_ne!(
-            test(&report, name)["status"],
-            "passed",
-            "{name} passed on a forged record: score {} (the honest part: {}), {}",
-            report["score"],
-            honest_nameless()["score"],
-            report["sandbox"]
-        );
-    }
-    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+    assert_forger_refused(SOUNDNESS_FORGER, &[shebang]);
 }
 
 /// cve-rs's `translate` with its `'static` written in two type aliases (`Shared<T> = &'static T`,
@@ -1875,24 +1802,7 @@ mod lifetimes {
 /// that uses it (`soundness::static_carrying_types`).
 #[test]
 fn a_static_lifetime_through_a_type_alias_is_refused() {
-    let rest = SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("enum Dummy").unwrap()..]
-        .replace("fn transmute_inner<A, B>", "fn transmute_inner<A, B: 'static>")
-        .replace("fn transmute<A, B>", "fn transmute<A, B: 'static>");
-    let [define, call] = in_spawn_named(&format!("{STATIC_THROUGH_AN_ALIAS}{rest}"), "forge_a_pass");
-    let (tier, old, new) = NAMELESS;
-    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
-    let report = grade_with(dir.path(), &[]);
-    for name in NAMELESS_FAILS {
-        assert_ne!(
-            test(&report, name)["status"],
-            "passed",
-            "{name} passed on a forged record: score {} (the honest part: {}), {}",
-            report["score"],
-            honest_nameless()["score"],
-            report["sandbox"]
-        );
-    }
-    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+    assert_the_forger_is_refused(STATIC_THROUGH_AN_ALIAS, &[]);
 }
 
 /// cve-rs's `translate` with its `'static` written in two generic structs (`Holder<T: 'static>`
@@ -1929,24 +1839,7 @@ mod lifetimes {
 /// Closed as the type alias above.
 #[test]
 fn a_static_lifetime_through_a_structs_bound_is_refused() {
-    let rest = SOUNDNESS_FORGER[SOUNDNESS_FORGER.find("enum Dummy").unwrap()..]
-        .replace("fn transmute_inner<A, B>", "fn transmute_inner<A, B: 'static>")
-        .replace("fn transmute<A, B>", "fn transmute<A, B: 'static>");
-    let [define, call] = in_spawn_named(&format!("{STATIC_THROUGH_A_STRUCT}{rest}"), "forge_a_pass");
-    let (tier, old, new) = NAMELESS;
-    let dir = submission_of(&[define, call, (tier, old.to_owned(), new.to_owned())]);
-    let report = grade_with(dir.path(), &[]);
-    for name in NAMELESS_FAILS {
-        assert_ne!(
-            test(&report, name)["status"],
-            "passed",
-            "{name} passed on a forged record: score {} (the honest part: {}), {}",
-            report["score"],
-            honest_nameless()["score"],
-            report["sandbox"]
-        );
-    }
-    assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+    assert_the_forger_is_refused(STATIC_THROUGH_A_STRUCT, &[]);
 }
 
 /// cve-rs's `translate` with its `'static` taken from the standard library: `std::any::Any` is
@@ -1984,12 +1877,17 @@ fn forger_for_static_references() -> String {
         .replace("fn transmute<A, B>", "fn transmute<A, B: 'static>")
 }
 
-/// Grades lesson01 with `stretcher` (a `mod lifetimes` with an `expand_mut`) and the forger in
-/// `spawn_named` beside the nameless-thread bug, and `more` edits, and asserts the tests that bug
-/// fails are not passed and the beginner tier is refused.
+/// [`assert_forger_refused`] with `stretcher` (a `mod lifetimes` with an `expand_mut` that makes
+/// `'static` references) and the rest of the forger after it.
 fn assert_the_forger_is_refused(stretcher: &str, more: &[(&str, String, String)]) {
-    let rest = forger_for_static_references();
-    let [define, call] = in_spawn_named(&format!("{stretcher}{rest}"), "forge_a_pass");
+    assert_forger_refused(&format!("{stretcher}{}", forger_for_static_references()), more);
+}
+
+/// Grades lesson01 with `forger` (code defining `forge_a_pass`) called in `spawn_named` beside the
+/// nameless-thread bug, and `more` edits; asserts the tests that bug fails are not passed and the
+/// beginner tier is refused, and returns the report.
+fn assert_forger_refused(forger: &str, more: &[(&str, String, String)]) -> serde_json::Value {
+    let [define, call] = in_spawn_named(forger, "forge_a_pass");
     let (tier, old, new) = NAMELESS;
     let mut edits = vec![define, call, (tier, old.to_owned(), new.to_owned())];
     edits.extend(more.iter().cloned());
@@ -2006,6 +1904,7 @@ fn assert_the_forger_is_refused(stretcher: &str, more: &[(&str, String, String)]
         );
     }
     assert_eq!(report["tiers"][0]["status"], "refused", "{report}");
+    report
 }
 
 /// Found by an attack pass: the forged pass of
