@@ -190,19 +190,14 @@ pub fn grade(course: &Course, request: &Request, on_event: &mut dyn FnMut(Event<
 /// to the compiler, which should refuse it too; one that built all the same is refused here, since
 /// neither `reads` nor `soundness` could look at it.
 fn refuse_unscanned(staged: &stage::Staged, built: &mut compile::Built) {
-    for tier in Tier::ALL {
-        let own = [tier];
+    let built_tiers: Vec<Tier> = built.binaries.keys().copied().collect();
+    for tier in built_tiers {
         let unread = staged
-            .crates
-            .get(&tier)
-            .map_or(&own[..], Vec::as_slice)
-            .iter()
-            .find(|module| {
-                !crate::soundness::tokenizes(staged.tier_text.get(module).map_or("", String::as_str))
-            });
-        if let Some(module) = unread
-            && built.binaries.remove(&tier).is_some()
-        {
+            .modules(tier)
+            .into_iter()
+            .find(|module| !crate::soundness::tokenizes(staged.text(*module)));
+        if let Some(module) = unread {
+            built.binaries.remove(&tier);
             built.fresh.remove(&tier);
             built.refused.insert(
                 tier,
@@ -232,12 +227,14 @@ fn refused_before_building(staged: &stage::Staged, scan: &TokenCheck, why: &str)
     let mut refused = BTreeMap::new();
     for tier in Tier::ALL {
         let mut lines = Vec::new();
-        let own = [tier];
-        let modules = staged.crates.get(&tier).map_or(&own[..], Vec::as_slice);
-        let text_of = |module: &Tier| staged.tier_text.get(module).map_or("", String::as_str);
-        for module in modules {
-            let others: Vec<&str> = modules.iter().filter(|m| *m != module).map(text_of).collect();
-            for (line, what) in scan(text_of(module), &others) {
+        let modules = staged.modules(tier);
+        for module in &modules {
+            let others: Vec<&str> = modules
+                .iter()
+                .filter(|m| *m != module)
+                .map(|m| staged.text(*m))
+                .collect();
+            for (line, what) in scan(staged.text(*module), &others) {
                 lines.push(format!("src/{}:{line}: {what}", module.file_name()));
             }
         }

@@ -103,13 +103,11 @@ impl Record {
 
 /// The hash of every tier file `tier`'s binary is built from (its own, and the tiers it uses).
 fn source_hash(staged: &Staged, tier: Tier) -> String {
-    let own = [tier];
-    let modules = staged.crates.get(&tier).map_or(&own[..], Vec::as_slice);
     let mut text = String::new();
-    for module in modules {
+    for module in staged.modules(tier) {
         text.push_str(module.name());
         text.push('\n');
-        text.push_str(staged.tier_text.get(module).map_or("", String::as_str));
+        text.push_str(staged.text(module));
     }
     format!("{:016x}:{}", crate::stage::fnv1a(text.as_bytes()), text.len())
 }

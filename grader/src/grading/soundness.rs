@@ -265,6 +265,12 @@ fn plain(ident: &proc_macro2::Ident) -> String {
     name.strip_prefix("r#").map_or(name.clone(), str::to_owned)
 }
 
+/// Whether the `>` at `at` is the head of `->`, not the end of a `<..>`.
+fn arrow_head(tokens: &[TokenTree], at: usize) -> bool {
+    at > 0
+        && matches!(&tokens[at - 1], TokenTree::Punct(m) if m.as_char() == '-' && m.spacing() == Spacing::Joint)
+}
+
 /// The first named lifetime other than `'static` among a trait object's bounds: `tokens` follow
 /// `dyn`, and the bounds end at a `,`, `;` or `=`, a `>` closing the type around them, or a block.
 fn named_object_bound(tokens: &[TokenTree]) -> Option<String> {
@@ -272,15 +278,11 @@ fn named_object_bound(tokens: &[TokenTree]) -> Option<String> {
     for (i, token) in tokens.iter().enumerate() {
         match token {
             TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
-            TokenTree::Punct(p) if p.as_char() == '>' => {
-                let arrow = i > 0
-                    && matches!(&tokens[i - 1], TokenTree::Punct(m) if m.as_char() == '-' && m.spacing() == Spacing::Joint);
-                if !arrow {
-                    if angle == 0 {
-                        return None;
-                    }
-                    angle -= 1;
+            TokenTree::Punct(p) if p.as_char() == '>' && !arrow_head(tokens, i) => {
+                if angle == 0 {
+                    return None;
                 }
+                angle -= 1;
             }
             TokenTree::Punct(p) if angle == 0 && [',', ';', '='].contains(&p.as_char()) => return None,
             TokenTree::Punct(p) if angle == 0 && p.as_char() == '\'' && p.spacing() == Spacing::Joint => {
@@ -390,12 +392,8 @@ fn item_end(tokens: &[TokenTree], at: usize, name: &str) -> Option<usize> {
     for (i, token) in rest {
         match token {
             TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
-            TokenTree::Punct(p) if p.as_char() == '>' => {
-                let arrow = i > 0
-                    && matches!(&tokens[i - 1], TokenTree::Punct(m) if m.as_char() == '-' && m.spacing() == Spacing::Joint);
-                if !arrow {
-                    angle = angle.saturating_sub(1);
-                }
+            TokenTree::Punct(p) if p.as_char() == '>' && !arrow_head(tokens, i) => {
+                angle = angle.saturating_sub(1);
             }
             TokenTree::Punct(p) if p.as_char() == ';' && angle == 0 => return Some(i + 1),
             TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && angle == 0 => {

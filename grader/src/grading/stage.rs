@@ -75,6 +75,16 @@ impl Staged {
             .collect()
     }
 
+    /// The tier modules `tier`'s library holds ([`Staged::crates`]): its own at least.
+    pub fn modules(&self, tier: Tier) -> Vec<Tier> {
+        self.crates.get(&tier).cloned().unwrap_or_else(|| vec![tier])
+    }
+
+    /// The staged text of `tier`'s file.
+    pub fn text(&self, tier: Tier) -> &str {
+        self.tier_text.get(&tier).map_or("", String::as_str)
+    }
+
     /// The tiers whose file the subject does not have, each with what to tell the learner.
     pub fn missing(&self) -> BTreeMap<Tier, String> {
         self.tiers
